@@ -1,0 +1,63 @@
+/**
+ * The OpenAI wire protocol: OpenAI itself and every engine that speaks it (vLLM, llama-server,
+ * LM Studio, OpenRouter, Groq…). References:
+ * https://platform.openai.com/docs/api-reference/chat/create ,
+ * https://platform.openai.com/docs/api-reference/embeddings/create ,
+ * https://platform.openai.com/docs/api-reference/models/list
+ */
+import type { ChatResponse, EmbeddingsResponse } from '../../api/types.js';
+import { readJson, upstreamRequest } from '../shared/http.js';
+import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, ProviderAdapter, ProviderHandle } from '../spec.js';
+import { convertOpenAIRequest } from './convert-openai-request.js';
+import { normalizeReasoning } from './normalize-openai-response.js';
+import { openaiStream } from './openai-stream.js';
+import { openaiCompatibleSettings, openaiSettings, type OpenAICompatibleSettings } from './settings.js';
+
+function authHeaders(provider: ProviderHandle): Record<string, string> {
+  const key = provider.config.apiKey;
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings): ProviderAdapter {
+  return {
+    type: settings.type,
+    ...(settings.defaultBaseUrl ? { defaultBaseUrl: settings.defaultBaseUrl } : {}),
+
+    async chat({ request, deployment, signal }: ChatCall): Promise<ChatResult> {
+      const provider = deployment.provider;
+      const body = convertOpenAIRequest(request, settings);
+      const res = await upstreamRequest(provider, {
+        path: '/chat/completions',
+        headers: { ...authHeaders(provider), ...(request.stream ? { accept: 'text/event-stream' } : {}) },
+        body,
+        signal,
+        deployment: deployment.id,
+      });
+      if (request.stream) return { type: 'stream', events: openaiStream(res.body, signal, provider, deployment.id) };
+      const { json, raw } = await readJson<ChatResponse>(res, provider, deployment.id);
+      if (!Array.isArray(json.choices)) json.choices = [];
+      return normalizeReasoning(json) ? { type: 'response', response: json } : { type: 'response', response: json, raw };
+    },
+
+    async embed({ request, deployment, signal }: EmbedCall): Promise<EmbeddingsResponse> {
+      const provider = deployment.provider;
+      const res = await upstreamRequest(provider, {
+        path: '/embeddings',
+        headers: authHeaders(provider),
+        body: { ...request, model: deployment.model },
+        signal,
+        deployment: deployment.id,
+      });
+      return (await readJson<EmbeddingsResponse>(res, provider, deployment.id)).json;
+    },
+
+    async listModels(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]> {
+      const res = await upstreamRequest(provider, { method: 'GET', path: '/models', headers: authHeaders(provider), signal });
+      const { json } = await readJson<{ data?: Array<{ id: string }> }>(res, provider);
+      return (json.data ?? []).map((m) => ({ id: m.id }));
+    },
+  };
+}
+
+export const openaiAdapter = createOpenAICompatibleAdapter(openaiSettings);
+export const openaiCompatibleAdapter = createOpenAICompatibleAdapter(openaiCompatibleSettings);

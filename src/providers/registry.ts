@@ -1,0 +1,43 @@
+/**
+ * The one table of adapters. Adding a provider = one folder + one line here; the core never
+ * branches on a provider's name.
+ */
+import { Agent, type Dispatcher } from 'undici';
+import { ConfigError } from '../errors.js';
+import type { Location, ProviderAdapter, ProviderConfig, ProviderHandle } from './spec.js';
+import { openaiAdapter, openaiCompatibleAdapter } from './openai-compatible/index.js';
+
+export const adapters = {
+  openai: openaiAdapter,
+  'openai-compatible': openaiCompatibleAdapter,
+} satisfies Record<string, ProviderAdapter>;
+
+export type AdapterType = keyof typeof adapters;
+
+export function getAdapter(type: string): ProviderAdapter {
+  const a = (adapters as Record<string, ProviderAdapter>)[type];
+  if (!a) throw new ConfigError(`Unknown provider type '${type}'. Known types: ${Object.keys(adapters).join(', ')}.`);
+  return a;
+}
+
+/** Builds a ready-to-call provider: resolved base URL and one pooled HTTP dispatcher. */
+export function createProviderHandle(config: ProviderConfig & { connections?: number }, dispatcher?: Dispatcher): ProviderHandle {
+  const adapter = getAdapter(config.type);
+  const baseUrl = (config.baseUrl ?? adapter.defaultBaseUrl ?? '').replace(/\/+$/, '');
+  if (!baseUrl && adapter.defaultBaseUrl !== '') {
+    throw new ConfigError(`providers[${config.id}].baseUrl is required for type '${config.type}'.`);
+  }
+  const location: Location = config.location ?? 'cloud';
+  const http =
+    dispatcher ??
+    new Agent({
+      connections: config.connections ?? 128,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: 10_000 },
+      // The router enforces attempt deadlines through AbortSignal; these only stop dead sockets.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  return { id: config.id, type: config.type, config: { ...config, location }, baseUrl, location, http, adapter };
+}

@@ -1,0 +1,119 @@
+/**
+ * Upstream HTTP for every adapter: one pooled undici dispatcher per provider, one mapping from
+ * transport failures and error statuses to MeridianError, credentials scrubbed from messages.
+ */
+import type { Dispatcher } from 'undici';
+import { UpstreamError, UpstreamTimeoutError, MeridianError } from '../../errors.js';
+import type { ProviderHandle } from '../spec.js';
+
+export interface UpstreamRequest {
+  method?: 'GET' | 'POST';
+  /** Path appended to the provider's baseUrl, e.g. `/chat/completions` or `/api/chat?x=1`. */
+  path: string;
+  headers?: Record<string, string>;
+  /** A string or Buffer is sent as-is; anything else is JSON-encoded. */
+  body?: unknown;
+  signal: AbortSignal;
+  /** Name used in error messages (`provider/model`). */
+  deployment?: string;
+}
+
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Dispatcher.ResponseData['headers'];
+  body: Dispatcher.ResponseData['body'];
+}
+
+/**
+ * Sends a request upstream and returns the open response when the status is 2xx. Any other
+ * status is read, turned into an UpstreamError (upstream message kept, `Retry-After` parsed),
+ * and thrown.
+ */
+export async function upstreamRequest(provider: ProviderHandle, req: UpstreamRequest): Promise<UpstreamResponse> {
+  const url = new URL(provider.baseUrl + req.path);
+  const body = req.body === undefined ? undefined : typeof req.body === 'string' || Buffer.isBuffer(req.body) ? req.body : JSON.stringify(req.body);
+  const headers: Record<string, string> = { ...provider.config.headers, ...req.headers };
+  if (body !== undefined && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await provider.http.request({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: req.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers,
+      body,
+      signal: req.signal,
+    });
+  } catch (err) {
+    throw transportError(err, req.signal, provider, req.deployment);
+  }
+  if (res.statusCode >= 200 && res.statusCode < 300) return res;
+  let text = '';
+  try {
+    text = await res.body.text();
+  } catch {
+    // the status alone is the message
+  }
+  throw new UpstreamError(describeUpstreamError(provider, res.statusCode, text), {
+    upstreamStatus: res.statusCode,
+    deployment: req.deployment,
+    retryAfter: parseRetryAfter(res.headers['retry-after']),
+  });
+}
+
+/** Reads a JSON body; a body that is not JSON is an upstream error, not a crash. */
+export async function readJson<T>(res: UpstreamResponse, provider: ProviderHandle, deployment?: string): Promise<{ json: T; raw: Buffer }> {
+  const raw = Buffer.from(await res.body.arrayBuffer());
+  try {
+    return { json: JSON.parse(raw.toString('utf8')) as T, raw };
+  } catch {
+    throw new UpstreamError(`Upstream '${provider.id}' returned a body that is not JSON.`, { deployment, upstreamStatus: 502 });
+  }
+}
+
+/** Maps an error thrown while talking to the upstream (connect, reset, abort) to a MeridianError. */
+export function transportError(err: unknown, signal: AbortSignal, provider: ProviderHandle, deployment?: string): MeridianError {
+  if (err instanceof MeridianError) return err;
+  const where = deployment ?? provider.id;
+  if (signal.aborted) {
+    const reason = signal.reason as { name?: string } | undefined;
+    if (reason?.name === 'TimeoutError') return new UpstreamTimeoutError(`Upstream '${where}' did not answer in time.`, deployment);
+    return new UpstreamError(`Request to '${where}' was cancelled.`, { deployment, cause: err, code: 'request_cancelled', status: 499 });
+  }
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  const code = e.code ?? e.cause?.code ?? 'UPSTREAM_ERROR';
+  return new UpstreamError(`Could not reach '${where}' at ${provider.baseUrl} (${code}).`, { deployment, cause: err });
+}
+
+function describeUpstreamError(provider: ProviderHandle, status: number, text: string): string {
+  let detail = text.slice(0, 2000);
+  try {
+    const j = JSON.parse(text) as { error?: { message?: string } | string; message?: string; detail?: string };
+    detail = (typeof j.error === 'string' ? j.error : j.error?.message) ?? j.message ?? j.detail ?? detail;
+  } catch {
+    // not JSON: keep the text
+  }
+  return scrubSecrets(`Upstream '${provider.id}' returned ${status}: ${detail || 'no message'}`, provider);
+}
+
+/** Removes the provider's key (and anything that looks like a bearer token) from a message. */
+export function scrubSecrets(message: string, provider?: ProviderHandle): string {
+  let out = message;
+  const key = provider?.config.apiKey;
+  if (key && key.length >= 4) out = out.split(key).join('***');
+  return out.replace(/\b(sk-[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/g, '$1***').replace(/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, '$1***');
+}
+
+/** `Retry-After` in seconds (delta-seconds or HTTP date). */
+export function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  const n = Number(v);
+  if (Number.isFinite(n)) return Math.max(0, n);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, Math.ceil((t - Date.now()) / 1000));
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((k) => k.toLowerCase() === name);
+}

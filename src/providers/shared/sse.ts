@@ -1,0 +1,55 @@
+/**
+ * Server-sent events and NDJSON from an upstream body, parsed once with a spec-following parser
+ * (eventsource-parser). Errors while reading become MeridianErrors via `transportError`.
+ */
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { ProviderHandle } from '../spec.js';
+import { transportError } from './http.js';
+
+/** Yields each SSE event (`event` name and `data` text) from a byte stream. */
+export async function* sseEvents(
+  body: AsyncIterable<Buffer | Uint8Array>,
+  signal: AbortSignal,
+  provider: ProviderHandle,
+  deployment?: string,
+): AsyncGenerator<EventSourceMessage> {
+  const queue: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (e) => queue.push(e) });
+  const decoder = new TextDecoder();
+  try {
+    for await (const buf of body) {
+      parser.feed(decoder.decode(buf, { stream: true }));
+      while (queue.length) yield queue.shift()!;
+    }
+  } catch (err) {
+    throw transportError(err, signal, provider, deployment);
+  }
+  parser.feed(decoder.decode() + '\n\n');
+  while (queue.length) yield queue.shift()!;
+}
+
+/** Yields each parsed JSON line of an NDJSON byte stream (Ollama). Blank lines are skipped. */
+export async function* ndjsonLines<T>(
+  body: AsyncIterable<Buffer | Uint8Array>,
+  signal: AbortSignal,
+  provider: ProviderHandle,
+  deployment?: string,
+): AsyncGenerator<T> {
+  const decoder = new TextDecoder();
+  let rest = '';
+  try {
+    for await (const buf of body) {
+      rest += decoder.decode(buf, { stream: true });
+      let nl: number;
+      while ((nl = rest.indexOf('\n')) >= 0) {
+        const line = rest.slice(0, nl).trim();
+        rest = rest.slice(nl + 1);
+        if (line) yield JSON.parse(line) as T;
+      }
+    }
+  } catch (err) {
+    throw transportError(err, signal, provider, deployment);
+  }
+  rest += decoder.decode();
+  if (rest.trim()) yield JSON.parse(rest) as T;
+}

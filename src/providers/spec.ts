@@ -1,0 +1,143 @@
+/**
+ * The provider contract. An adapter translates one wire protocol to and from the canonical
+ * types in `src/api/types.ts`; the core only calls these methods and reads these flags.
+ *
+ * Dependencies go one way: `spec.ts` ← `shared/` ← one folder per wire protocol ← `registry.ts`.
+ */
+import type { Dispatcher } from 'undici';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse } from '../api/types.js';
+
+/** Where a deployment runs; policies restrict and rank by it. */
+export type Location = 'local' | 'private' | 'cloud';
+
+/** A provider entry from config (after validation and `${ENV}` interpolation). */
+export interface ProviderConfig {
+  /** Unique id, used in `provider/model` names and in `x-meridian-route`. */
+  id: string;
+  /** Key into the adapter table (`openai`, `openai-compatible`, `anthropic`, `gemini`, `ollama`, `mock`). */
+  type: string;
+  /** Base URL without trailing slash; defaults to `adapter.defaultBaseUrl`. */
+  baseUrl?: string;
+  /** Secret. Never logged, never echoed in an error. */
+  apiKey?: string;
+  location: Location;
+  /** Extra headers sent upstream on every request. */
+  headers?: Record<string, string>;
+  /** Per-attempt timeout in ms for this provider (overrides the router default). */
+  timeoutMs?: number;
+  /** Adapter-specific settings (e.g. `anthropicVersion`, mock rules file). */
+  options?: Record<string, unknown>;
+}
+
+/** A provider ready to call: config plus a pooled HTTP dispatcher made once at start. */
+export interface ProviderHandle {
+  readonly id: string;
+  readonly type: string;
+  readonly config: ProviderConfig;
+  /** Resolved base URL (config or adapter default), no trailing slash. */
+  readonly baseUrl: string;
+  readonly location: Location;
+  /** undici pool for this provider's origin; shared by all its deployments. */
+  readonly http: Dispatcher;
+  readonly adapter: ProviderAdapter;
+}
+
+export interface Capabilities {
+  /** Context window in tokens, when known. */
+  contextWindow?: number;
+  tools: boolean;
+  vision: boolean;
+  jsonSchema: boolean;
+  embeddings: boolean;
+  reasoning?: boolean;
+}
+
+/** USD per 1M tokens. */
+export interface Price {
+  input: number;
+  cachedInput?: number;
+  output: number;
+}
+
+/** provider + model: the unit the router chooses among. */
+export interface Deployment {
+  /** `${provider.id}/${model}`. */
+  id: string;
+  provider: ProviderHandle;
+  /** The model name the upstream knows. */
+  model: string;
+  location: Location;
+  capabilities: Capabilities;
+  price?: Price;
+  /** Requests in flight at once before the deployment counts as saturated. */
+  maxConcurrency?: number;
+  weight?: number;
+}
+
+/** What a discovery call (`/v1/models`, `/api/tags`…) found. */
+export interface DiscoveredModel {
+  id: string;
+  capabilities?: Partial<Capabilities>;
+}
+
+export interface ChatCall {
+  /** Canonical request; `model` is already the upstream model name. */
+  request: ChatRequest;
+  deployment: Deployment;
+  /**
+   * Fires when the client disconnects, the overall deadline passes or the attempt times out.
+   * `signal.reason.name === 'TimeoutError'` means a timeout.
+   */
+  signal: AbortSignal;
+}
+
+export interface EmbedCall {
+  request: EmbeddingsRequest;
+  deployment: Deployment;
+  signal: AbortSignal;
+}
+
+/**
+ * One element of a canonical stream. `raw` is the upstream's own `data:` payload when it is
+ * already an OpenAI chunk equal to `chunk`; the server writes it untouched unless a later stage
+ * replaced the event (stages that change `chunk` must drop `raw`).
+ */
+export interface StreamEvent {
+  chunk: ChatChunk;
+  raw?: string;
+}
+
+export type ChatResult =
+  | {
+      type: 'response';
+      response: ChatResponse;
+      /** Upstream bytes equal in meaning to `response` (pass-through), when available. */
+      raw?: Buffer;
+    }
+  | {
+      type: 'stream';
+      /**
+       * Canonical chunks in OpenAI order: role/content/tool-call deltas, one chunk with
+       * `finish_reason`, then — when the upstream reported usage — one chunk with `choices: []`
+       * and `usage` (as if `include_usage` were set; the server drops it if the client did not
+       * ask). A failure mid-stream is thrown from the iterator as a MeridianError.
+       */
+      events: AsyncIterable<StreamEvent>;
+    };
+
+/**
+ * One wire protocol. Adapters are stateless objects; per-provider state lives in ProviderHandle.
+ * They throw MeridianError subclasses (UpstreamError, UpstreamTimeoutError, InvalidRequestError
+ * for input the target cannot represent) and never include credentials in messages.
+ */
+export interface ProviderAdapter {
+  readonly type: string;
+  /** Used when the config gives no baseUrl (cloud APIs). */
+  readonly defaultBaseUrl?: string;
+  /** Default port probed by discovery when no config file exists (local engines). */
+  readonly discoveryUrl?: string;
+  chat(call: ChatCall): Promise<ChatResult>;
+  embed?(call: EmbedCall): Promise<EmbeddingsResponse>;
+  /** Models the provider serves, for `/v1/models` and discovery. */
+  listModels?(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]>;
+}

@@ -1,0 +1,86 @@
+/**
+ * The router contract: facts about a request in, an ordered plan of attempts out, and the
+ * executor that walks the plan (retries, fallback, breakers). The gateway only calls these.
+ */
+import type { Deployment, Location } from '../providers/spec.js';
+
+export type RequestKind = 'chat' | 'embeddings';
+
+/** Everything a policy may look at. Collected once per request by the gateway. */
+export interface RequestFacts {
+  kind: RequestKind;
+  /** What the client sent as `model` (an alias or `provider/model`). */
+  alias: string;
+  tenant?: string;
+  keyId?: string;
+  /** From `x-meridian-tags: a,b` and body `metadata` (`tags` key comma-separated, plus every key=value as `key:value`). */
+  tags: string[];
+  /** Privacy-guard findings: entity type → count (`email`, `phone`, `credit_card`, `secret`, …). */
+  pii: Record<string, number>;
+  /** The guard's decided action for this request (`local-only` restricts locations). */
+  guardAction?: 'allow' | 'pseudonymize' | 'local-only' | 'block';
+  /** Data policy carried by the API key / tenant (`local-only` for a regulated tenant). */
+  dataPolicy?: 'local-only' | 'any';
+  hasTools: boolean;
+  hasImages: boolean;
+  estimatedPromptTokens: number;
+  responseFormat: 'text' | 'json_object' | 'json_schema';
+  stream: boolean;
+  /** Set by budgets in `downgrade` mode once the budget is spent: only local deployments. */
+  budgetDowngrade?: boolean;
+}
+
+export interface PlannedAttempt {
+  deployment: Deployment;
+  /** Why it is in the plan at this position (rule and strategy), for `x-meridian-route`. */
+  reason: string;
+}
+
+export interface Exclusion {
+  deployment: string;
+  /** Name of the rule (or built-in check such as `capability:tools`, `breaker-open`). */
+  rule: string;
+  reason: string;
+}
+
+export interface RoutePlan {
+  alias: string;
+  attempts: PlannedAttempt[];
+  excluded: Exclusion[];
+  strategy: string;
+  /** Rules that matched, in order. */
+  rules: string[];
+  /** Locations this request may run in; a restricted request never leaves them (fail closed). */
+  allowedLocations: Location[];
+}
+
+export interface AttemptRecord {
+  deployment: string;
+  location: Location;
+  ok: boolean;
+  /** Error code and message when it failed (no secrets). */
+  error?: { code: string; message: string; status: number };
+  latencyMs: number;
+  /** Retries on the same deployment before this record's outcome. */
+  retries?: number;
+}
+
+export interface ExecuteResult<T> {
+  value: T;
+  deployment: Deployment;
+  reason: string;
+  attempts: AttemptRecord[];
+  /** Call when the request is fully finished (stream ended) to free the in-flight slot. */
+  release(outcome?: { ok: boolean; ttftMs?: number; outputTokens?: number; durationMs?: number }): void;
+}
+
+export interface Router {
+  /** Orders the candidates for the facts; throws PolicyDeniedError / NoDeploymentError with reasons. */
+  plan(facts: RequestFacts, candidates: Deployment[]): RoutePlan;
+  /**
+   * Runs `run` on the plan's attempts until one succeeds. `run` must resolve only once the
+   * attempt is committed (for a stream: its first event has arrived), so fallback never happens
+   * after bytes reached the client.
+   */
+  execute<T>(plan: RoutePlan, run: (d: Deployment, signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<ExecuteResult<T>>;
+}

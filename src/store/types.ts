@@ -1,0 +1,112 @@
+/**
+ * The store contract: one interface, two implementations (embedded SQLite + in-memory counters;
+ * PostgreSQL + Redis for scale-out). Everything the hot path calls is either in memory or a
+ * single round-trip to Redis; durable writes are batched off the hot path.
+ */
+
+export interface ApiKeyRecord {
+  id: string;
+  /** sha256 of the key; the key itself is shown once at creation and never stored. */
+  hash: string;
+  /** First characters of the key for display (`mk-abc1…`). */
+  prefix: string;
+  tenant: string;
+  name?: string;
+  /** Allowed aliases / `provider/model` names; empty = all. */
+  models: string[];
+  rpm?: number;
+  tpm?: number;
+  /** e.g. `{ usd: 5, period: 'day' }` */
+  budget?: { usd?: number; tokens?: number; period: 'day' | 'month'; mode?: 'hard' | 'soft' | 'downgrade' };
+  dataPolicy?: 'local-only' | 'any';
+  createdAt: string;
+  revokedAt?: string | null;
+}
+
+export interface RequestLogEntry {
+  id: string;
+  /** ISO time the request was accepted. */
+  time: string;
+  tenant?: string;
+  keyId?: string;
+  kind: 'chat' | 'embeddings';
+  alias: string;
+  deployment?: string;
+  location?: string;
+  routeReason?: string;
+  attempts: unknown[];
+  status: number;
+  errorCode?: string;
+  stream: boolean;
+  latencyMs: number;
+  ttftMs?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  reasoningTokens?: number;
+  cachedTokens?: number;
+  tokensEstimated?: boolean;
+  costUsd?: number;
+  /** Entity type → count; never values. */
+  pii?: Record<string, number>;
+  promptVersion?: string;
+}
+
+export interface RequestLogFilter {
+  since?: string;
+  until?: string;
+  tenant?: string;
+  alias?: string;
+  location?: string;
+  status?: number;
+  limit?: number;
+}
+
+export interface AuditEntry {
+  time: string;
+  actor: string;
+  action: string;
+  target?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface ConsumeResult {
+  allowed: boolean;
+  /** Total in the window after this call (or before, when not allowed). */
+  used: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+}
+
+/** Shared counters: in memory when embedded, Redis when scaled out. All operations atomic. */
+export interface Counters {
+  /** Adds `amount` unless that would pass `limit` within the fixed window; atomic across replicas. */
+  consume(key: string, amount: number, limit: number, windowSeconds: number): Promise<ConsumeResult>;
+  /** Adds `amount` (may be negative) to a counter that expires after `ttlSeconds`; returns the new value. */
+  add(key: string, amount: number, ttlSeconds: number): Promise<number>;
+  get(key: string): Promise<number>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  init(): Promise<void>;
+  /** Flushes pending log writes, then closes connections. */
+  close(): Promise<void>;
+  counters: Counters;
+  keys: {
+    create(rec: ApiKeyRecord): Promise<void>;
+    findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+    list(): Promise<ApiKeyRecord[]>;
+    revoke(id: string): Promise<boolean>;
+    count(): Promise<number>;
+  };
+  requestLog: {
+    /** Never blocks and never drops: buffered and written in batches. */
+    append(entry: RequestLogEntry): void;
+    flush(): Promise<void>;
+    query(filter: RequestLogFilter): Promise<RequestLogEntry[]>;
+  };
+  audit: {
+    append(entry: AuditEntry): Promise<void>;
+    list(limit?: number): Promise<AuditEntry[]>;
+  };
+}
