@@ -69,12 +69,23 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body));
 }
 
-/** Writes each string as an SSE `data:` event (objects are JSON-encoded), then ends. */
-export async function sendSse(res: ServerResponse, events: Array<string | { event?: string; data: unknown }>, delayMs = 0): Promise<void> {
+/** An SSE event with an explicit `event:` name (or an explicit data payload). */
+export interface SseEvent {
+  event?: string;
+  data: unknown;
+}
+
+/**
+ * Writes SSE events, then ends: a string is written as `data: <string>`, an `SseEvent` (an object
+ * with a `data` key and at most an `event` key besides) with its name, any other object as
+ * `data: <JSON>`.
+ */
+export async function sendSse(res: ServerResponse, events: Array<string | SseEvent | object>, delayMs = 0): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   for (const e of events) {
     if (typeof e === 'string') res.write(`data: ${e}\n\n`);
-    else res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`);
+    else if (isSseEvent(e)) res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`);
+    else res.write(`data: ${JSON.stringify(e)}\n\n`);
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
   }
   res.end();
@@ -88,4 +99,9 @@ export async function sendNdjson(res: ServerResponse, lines: unknown[], delayMs 
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
   }
   res.end();
+}
+
+function isSseEvent(e: object): e is SseEvent {
+  const keys = Object.keys(e);
+  return keys.includes('data') && keys.every((k) => k === 'data' || k === 'event');
 }

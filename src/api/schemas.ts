@@ -1,0 +1,116 @@
+/**
+ * zod schemas for inbound requests. They check what Meridian relies on and name the bad field;
+ * unknown top-level fields are kept (engine extras such as `top_k`) and each adapter decides
+ * deliberately what to send.
+ */
+import { z } from 'zod';
+import { InvalidRequestError } from '../errors.js';
+import type { ChatRequest, EmbeddingsRequest } from './types.js';
+
+const textPart = z.object({ type: z.literal('text'), text: z.string() });
+const imagePart = z.object({
+  type: z.literal('image_url'),
+  image_url: z.object({ url: z.string().min(1), detail: z.enum(['auto', 'low', 'high']).optional() }),
+});
+const contentPart = z.discriminatedUnion('type', [textPart, imagePart]);
+
+const toolCall = z.object({
+  id: z.string(),
+  type: z.literal('function'),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
+
+const message = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+  name: z.string().optional(),
+  tool_calls: z.array(toolCall).optional(),
+  tool_call_id: z.string().optional(),
+  reasoning_content: z.string().optional(),
+});
+
+const tool = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'tool names use letters, digits, "_", "." or "-" (at most 64)'),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullable().optional(),
+  }),
+});
+
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+]);
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({
+      name: z.string(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullable().optional(),
+      description: z.string().optional(),
+    }),
+  }),
+]);
+
+const chatRequest = z.looseObject({
+  model: z.string().min(1, 'model is required'),
+  messages: z.array(message).min(1, 'messages must contain at least one message'),
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+  tools: z.array(tool).optional(),
+  tool_choice: toolChoice.optional(),
+  parallel_tool_calls: z.boolean().optional(),
+  response_format: responseFormat.optional(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  max_tokens: z.number().int().positive().nullable().optional(),
+  max_completion_tokens: z.number().int().positive().nullable().optional(),
+  seed: z.number().int().nullable().optional(),
+  user: z.string().optional(),
+  n: z.number().int().min(1).max(1, 'n > 1 is not supported by the gateway').nullable().optional(),
+  metadata: z.record(z.string(), z.string()).nullable().optional(),
+});
+
+const embeddingsRequest = z.looseObject({
+  model: z.string().min(1, 'model is required'),
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1),
+    z.array(z.number().int()).min(1),
+    z.array(z.array(z.number().int())).min(1),
+  ]),
+  encoding_format: z.enum(['float', 'base64']).optional(),
+  dimensions: z.number().int().positive().optional(),
+  user: z.string().optional(),
+});
+
+function fail(error: z.ZodError): never {
+  const issue = error.issues[0]!;
+  const param = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  throw new InvalidRequestError(param ? `Invalid '${param}': ${issue.message}` : issue.message, param || null);
+}
+
+/** Validates a parsed JSON body as a chat request; null-valued optional fields are removed. */
+export function parseChatRequest(body: unknown): ChatRequest {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('The request body must be a JSON object.');
+  const r = chatRequest.safeParse(body);
+  if (!r.success) fail(r.error);
+  const req = r.data as Record<string, unknown>;
+  for (const k in req) if (req[k] === null) delete req[k];
+  for (const m of req.messages as Array<Record<string, unknown>>) if (m.content === undefined) m.content = null;
+  return req as unknown as ChatRequest;
+}
+
+export function parseEmbeddingsRequest(body: unknown): EmbeddingsRequest {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('The request body must be a JSON object.');
+  const r = embeddingsRequest.safeParse(body);
+  if (!r.success) fail(r.error);
+  return r.data as EmbeddingsRequest;
+}

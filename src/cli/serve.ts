@@ -1,0 +1,64 @@
+/** `meridian serve`: load config (or discover), build the gateway, listen, drain on SIGTERM. */
+import type { Command } from 'commander';
+import { discoverProviders } from '../config/discover.js';
+import { loadConfig, parseConfig } from '../config/load.js';
+import type { MeridianConfig } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
+import { createGateway, createLogger } from '../gateway/gateway.js';
+
+export interface ServeOptions {
+  config?: string;
+  port?: string;
+  host?: string;
+}
+
+/** Adds discovered providers and default aliases to a config that names no providers. */
+export async function withDiscovery(config: MeridianConfig, file: string | undefined): Promise<{ config: MeridianConfig; discovered: string[] }> {
+  const wanted = config.discover ?? (file === undefined || config.providers.length === 0);
+  if (!wanted) return { config, discovered: [] };
+  const found = await discoverProviders();
+  if (found.length === 0) return { config, discovered: [] };
+  const raw = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
+  raw.providers = [...config.providers, ...found.filter((f) => !config.providers.some((p) => p.id === f.id))];
+  return { config: parseConfig(raw, {}), discovered: found.map((f) => `${f.id} (${f.type}, ${f.location}${f.baseUrl ? ` at ${f.baseUrl}` : ''})`) };
+}
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  const loaded = loadConfig(opts.config);
+  const { config, discovered } = await withDiscovery(loaded.config, loaded.file);
+  const logger = createLogger(config.log.level);
+  const port = opts.port !== undefined ? Number(opts.port) : config.server.port;
+  const host = opts.host ?? config.server.host;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number, got '${opts.port}'.`);
+
+  const gateway = createGateway(config, { logger });
+  await gateway.refreshModels();
+  const url = await gateway.listen(port, host);
+  const providers = [...gateway.services.catalog.providers.values()].map((p) => `${p.id} (${p.type}, ${p.location})`);
+  logger.info({ url, config: loaded.file ?? '(defaults)', providers, discovered, aliases: gateway.services.catalog.aliasNames() }, 'meridian listening');
+  if (providers.length === 0) {
+    logger.warn('no provider found: requests will get 503 until you configure one (see docs/config.md)');
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    await gateway.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the gateway (embedded defaults when no config file exists)')
+    .option('-c, --config <file>', 'config file (default: ./meridian.yaml if present)')
+    .option('-p, --port <port>', 'port to listen on (default 4000)')
+    .option('-H, --host <host>', 'address to bind (default 127.0.0.1)')
+    .action(async (o: ServeOptions) => serve(o));
+}

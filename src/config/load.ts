@@ -1,0 +1,83 @@
+/**
+ * Reads, interpolates and validates the config once at start, then freezes it. Errors name the
+ * bad field's path and say how to fix it; secrets are never echoed.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { configSchema, type MeridianConfig } from './schema.js';
+
+const DEFAULT_FILES = ['meridian.yaml', 'meridian.yml', 'meridian.json'];
+
+export interface LoadedConfig {
+  config: MeridianConfig;
+  /** The file it came from, or undefined when running on defaults. */
+  file: string | undefined;
+}
+
+/** Loads `path`, or the first default file in the working directory, or the empty config. */
+export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const file = path ?? DEFAULT_FILES.find((f) => existsSync(f));
+  if (!file) return { config: parseConfig({}, env), file: undefined };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read config file '${file}': ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError(`Config file '${file}' is not valid YAML/JSON: ${(err as Error).message}`);
+  }
+  return { config: parseConfig(raw, env, file), file };
+}
+
+/** Validates an already-parsed config object (after `${ENV}` interpolation). */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, source = 'config'): MeridianConfig {
+  const interpolated = interpolate(raw, env, '');
+  const result = configSchema.safeParse(interpolated);
+  if (!result.success) throw new ConfigError(formatIssues(result.error, source));
+  return deepFreeze(result.data);
+}
+
+/**
+ * Replaces `${NAME}` and `${NAME:-default}` in every string. A missing variable with no default
+ * becomes an empty string only for `apiKey`-like fields is not safe: so it is an error that names
+ * the variable and the path.
+ */
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (def !== undefined) return def;
+      throw new ConfigError(`${path || 'config'}: environment variable ${name} is not set (write \${${name}:-default} to make it optional).`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, path ? `${path}.${k}` : k);
+    return out;
+  }
+  return value;
+}
+
+function formatIssues(error: z.ZodError, source: string): string {
+  const lines = error.issues.slice(0, 10).map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)';
+    return `  - ${path}: ${issue.message}`;
+  });
+  return `Invalid ${source}:\n${lines.join('\n')}`;
+}
+
+function deepFreeze<T>(obj: T): T {
+  if (obj && typeof obj === 'object' && !Object.isFrozen(obj)) {
+    Object.freeze(obj);
+    for (const v of Object.values(obj)) deepFreeze(v);
+  }
+  return obj;
+}

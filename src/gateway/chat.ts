@@ -1,0 +1,244 @@
+/**
+ * POST /v1/chat/completions: parse → authorize → inspect → plan → execute attempts → respond →
+ * account. Each stage is a service call; this module only wires them in order.
+ */
+import type { ChatRequest, ChatResponse, Usage } from '../api/types.js';
+import { parseChatRequest } from '../api/schemas.js';
+import { PermissionDeniedError, PolicyDeniedError, toMeridianError } from '../errors.js';
+import type { ChatResult, Deployment, StreamEvent } from '../providers/spec.js';
+import type { AttemptRecord, RequestFacts } from '../router/types.js';
+import type { RequestLogEntry } from '../store/types.js';
+import { readJsonBody, sendBytes, sendError } from '../server/http-util.js';
+import { collectTags, type RequestContext } from './context.js';
+import { formatPiiHeader, routeHeader } from './headers.js';
+import type { BudgetDecision, GatewayServices, Inspection, Restorer } from './services.js';
+import { writeStream } from './stream-response.js';
+
+type Committed =
+  | { type: 'response'; response: ChatResponse; raw?: Buffer }
+  | { type: 'stream'; first: IteratorResult<StreamEvent>; rest: AsyncIterator<StreamEvent>; ttftMs: number };
+
+export async function handleChat(g: GatewayServices, ctx: RequestContext): Promise<void> {
+  const body = await readJsonBody(ctx.req, g.config.server.bodyLimitBytes);
+  const request = parseChatRequest(body);
+  const entry: RequestLogEntry = {
+    id: ctx.requestId,
+    time: ctx.time,
+    tenant: ctx.principal.tenant,
+    keyId: ctx.principal.keyId,
+    kind: 'chat',
+    alias: request.model,
+    attempts: [],
+    status: 0,
+    stream: request.stream === true,
+    latencyMs: 0,
+  };
+  const state: { budget?: BudgetDecision } = {};
+  try {
+    await serveChat(g, ctx, request, entry, state);
+  } catch (err) {
+    const e = toMeridianError(err);
+    entry.status = e.status;
+    entry.errorCode = e.code;
+    const attempts = (err as { attempts?: AttemptRecord[] }).attempts;
+    if (attempts) entry.attempts = attempts;
+    if (e.status >= 500) g.logger.warn({ requestId: ctx.requestId, code: e.code, err: e.message }, 'chat request failed');
+    sendError(ctx.res, e);
+  } finally {
+    entry.latencyMs = round(performance.now() - ctx.start);
+    if (state.budget) await g.budgets?.settle(state.budget, { usd: entry.costUsd ?? 0, tokens: (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0) }).catch(() => {});
+    g.store?.requestLog.append(entry);
+    g.metrics?.observe(entry);
+  }
+}
+
+async function serveChat(
+  g: GatewayServices,
+  ctx: RequestContext,
+  request: ChatRequest,
+  entry: RequestLogEntry,
+  state: { budget?: BudgetDecision },
+): Promise<void> {
+  const principal = ctx.principal;
+  if (principal.models && principal.models.length && !principal.models.includes(request.model)) {
+    throw new PermissionDeniedError(`This key may not use '${request.model}'. Allowed: ${principal.models.join(', ')}.`, 'model_not_allowed', 'model');
+  }
+  const resolved = g.catalog.resolve(request.model);
+  const estimatedPromptTokens = g.meter.estimatePromptTokens(request);
+  await g.auth?.admit(principal, estimatedPromptTokens);
+
+  const inspection = g.guard?.inspect(request);
+  if (inspection && Object.keys(inspection.counts).length) entry.pii = inspection.counts;
+  if (inspection?.action === 'block') {
+    throw new PolicyDeniedError(`Request blocked by the privacy policy: it contains ${Object.keys(inspection.counts).join(', ')}.`, 'pii_blocked');
+  }
+
+  const facts = requestFacts(ctx, request, resolved.alias, estimatedPromptTokens, inspection);
+  if (g.budgets) {
+    const decision = await g.budgets.check(
+      { tenant: principal.tenant, keyId: principal.keyId, alias: resolved.alias, principal },
+      { usd: estimateUsd(g, resolved.deployments[0], estimatedPromptTokens, request), tokens: estimatedPromptTokens },
+    );
+    state.budget = decision;
+    if (decision.downgrade) facts.budgetDowngrade = true;
+  }
+  const plan = g.router.plan(facts, resolved.deployments, resolved.strategy);
+
+  const restorers = new Map<string, Restorer>();
+  const result = await g.router.execute(
+    plan,
+    async (d, signal) => {
+      let upstreamRequest: ChatRequest = { ...request, model: d.model };
+      if (inspection?.action === 'pseudonymize' && d.location === 'cloud') {
+        const p = g.guard!.pseudonymize(upstreamRequest, inspection);
+        upstreamRequest = p.request;
+        restorers.set(d.id, p.restorer);
+      }
+      const t0 = performance.now();
+      return commit(await d.provider.adapter.chat({ request: upstreamRequest, deployment: d, signal }), t0);
+    },
+    ctx.signal,
+  );
+
+  const d = result.deployment;
+  entry.deployment = d.id;
+  entry.location = d.location;
+  entry.routeReason = result.reason;
+  entry.attempts = result.attempts;
+  g.metrics?.routeDecision(resolved.alias, d.id, result.reason);
+  const headers: Record<string, string> = {
+    'x-request-id': ctx.requestId,
+    'x-meridian-route': routeHeader(d.id, result.reason, plan.strategy),
+  };
+  if (entry.pii) headers['x-meridian-pii'] = formatPiiHeader(entry.pii);
+  if (state.budget?.warning) headers['x-meridian-budget-warning'] = state.budget.warning;
+
+  const restorer = restorers.get(d.id);
+  let ok = false;
+  try {
+    const committed = result.value;
+    if (committed.type === 'response') {
+      let response = committed.response;
+      let raw = committed.raw;
+      if (restorer) {
+        response = restorer.restoreResponse(response);
+        raw = undefined;
+      }
+      const usage = response.usage ?? countUsage(g, estimatedPromptTokens, response, d);
+      account(g, entry, d, usage, response.usage === undefined);
+      headers['x-meridian-cost-usd'] = formatCost(entry.costUsd);
+      if (!response.usage) {
+        response = { ...response, usage };
+        raw = undefined;
+      }
+      entry.status = 200;
+      sendBytes(ctx.res, 200, raw ?? Buffer.from(JSON.stringify(response)), headers);
+      ok = true;
+    } else {
+      entry.ttftMs = round(committed.ttftMs);
+      let rest = committed.rest;
+      let first = committed.first;
+      if (restorer) {
+        const restored = restorer.restoreStream(prepend(first, rest))[Symbol.asyncIterator]();
+        first = await restored.next();
+        rest = restored;
+      }
+      entry.status = 200;
+      const outcome = await writeStream(ctx.res, first, rest, {
+        headers,
+        includeUsage: request.stream_options?.include_usage === true,
+        countUsage: (text) => ({
+          prompt_tokens: estimatedPromptTokens,
+          completion_tokens: g.meter.countCompletionTokens(text, d.model),
+          total_tokens: estimatedPromptTokens + g.meter.countCompletionTokens(text, d.model),
+        }),
+        costOf: (usage, estimated) => account(g, entry, d, usage, estimated),
+        signal: ctx.signal,
+      });
+      if (outcome.error) {
+        entry.status = outcome.error.status;
+        entry.errorCode = outcome.error.code;
+      }
+      ok = !outcome.error;
+    }
+  } finally {
+    result.release({ ok, ...(entry.ttftMs !== undefined ? { ttftMs: entry.ttftMs } : {}), outputTokens: entry.completionTokens ?? 0, durationMs: performance.now() - ctx.start });
+  }
+}
+
+/** Resolves once the attempt is committed: a response, or a stream whose first event arrived. */
+async function commit(result: ChatResult, t0: number): Promise<Committed> {
+  if (result.type === 'response') return result;
+  const it = result.events[Symbol.asyncIterator]();
+  const first = await it.next();
+  return { type: 'stream', first, rest: it, ttftMs: performance.now() - t0 };
+}
+
+async function* prepend(first: IteratorResult<StreamEvent>, rest: AsyncIterator<StreamEvent>): AsyncGenerator<StreamEvent> {
+  if (first.done) return;
+  yield first.value;
+  for (;;) {
+    const n = await rest.next();
+    if (n.done) return;
+    yield n.value;
+  }
+}
+
+function requestFacts(ctx: RequestContext, request: ChatRequest, alias: string, tokens: number, inspection: Inspection | undefined): RequestFacts {
+  let hasImages = false;
+  for (const m of request.messages) {
+    if (Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url')) {
+      hasImages = true;
+      break;
+    }
+  }
+  return {
+    kind: 'chat',
+    alias,
+    ...(ctx.principal.tenant ? { tenant: ctx.principal.tenant } : {}),
+    ...(ctx.principal.keyId ? { keyId: ctx.principal.keyId } : {}),
+    tags: collectTags(ctx.req.headers['x-meridian-tags'], request.metadata),
+    pii: inspection?.counts ?? {},
+    ...(inspection ? { guardAction: inspection.action } : {}),
+    ...(ctx.principal.dataPolicy ? { dataPolicy: ctx.principal.dataPolicy } : {}),
+    hasTools: (request.tools?.length ?? 0) > 0,
+    hasImages,
+    estimatedPromptTokens: tokens,
+    responseFormat: request.response_format?.type ?? 'text',
+    stream: request.stream === true,
+  };
+}
+
+function countUsage(g: GatewayServices, promptTokens: number, response: ChatResponse, d: Deployment): Usage {
+  const msg = response.choices[0]?.message;
+  const text = (typeof msg?.content === 'string' ? msg.content : '') + (msg?.tool_calls?.map((t) => t.function.name + t.function.arguments).join('') ?? '');
+  const completion = g.meter.countCompletionTokens(text, d.model);
+  return { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
+}
+
+function account(g: GatewayServices, entry: RequestLogEntry, d: Deployment, usage: Usage, estimated: boolean): number {
+  const cost = g.meter.costOf(d, usage);
+  entry.promptTokens = usage.prompt_tokens;
+  entry.completionTokens = usage.completion_tokens;
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+  const cached = usage.prompt_tokens_details?.cached_tokens;
+  if (reasoning) entry.reasoningTokens = reasoning;
+  if (cached) entry.cachedTokens = cached;
+  entry.tokensEstimated = estimated || cost.estimated;
+  entry.costUsd = cost.usd;
+  return cost.usd;
+}
+
+function estimateUsd(g: GatewayServices, d: Deployment | undefined, promptTokens: number, request: ChatRequest): number {
+  if (!d) return 0;
+  const out = request.max_completion_tokens ?? request.max_tokens ?? 256;
+  return g.meter.costOf(d, { prompt_tokens: promptTokens, completion_tokens: out, total_tokens: promptTokens + out }).usd;
+}
+
+function formatCost(usd: number | undefined): string {
+  return (usd ?? 0).toFixed(8).replace(/0+$/, '').replace(/\.$/, '.0');
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

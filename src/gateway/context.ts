@@ -1,0 +1,45 @@
+/** Per-request state shared by the route handlers: ids, timing, the client's abort signal. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface Principal {
+  tenant?: string;
+  keyId?: string;
+  /** Allowed aliases / provider/model names; undefined = all. */
+  models?: string[];
+  dataPolicy?: 'local-only' | 'any';
+  rpm?: number;
+  tpm?: number;
+  budget?: { usd?: number; tokens?: number; period: 'day' | 'month'; mode?: 'hard' | 'soft' | 'downgrade' };
+}
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  /** `performance.now()` when the request arrived. */
+  start: number;
+  /** ISO time the request arrived. */
+  time: string;
+  /** Aborts when the client goes away before the response is complete. */
+  signal: AbortSignal;
+  principal: Principal;
+}
+
+/** Tags from `x-meridian-tags: a,b` and body `metadata` (`tags: "a,b"`, plus `key:value`). */
+export function collectTags(header: string | string[] | undefined, metadata: Record<string, string> | undefined): string[] {
+  const tags: string[] = [];
+  const add = (list: string) => {
+    for (const t of list.split(',')) {
+      const s = t.trim().toLowerCase();
+      if (s) tags.push(s);
+    }
+  };
+  if (header) add(Array.isArray(header) ? header.join(',') : header);
+  if (metadata) {
+    for (const k in metadata) {
+      if (k === 'tags') add(metadata[k]!);
+      else tags.push(`${k.toLowerCase()}:${String(metadata[k]).toLowerCase()}`);
+    }
+  }
+  return tags;
+}

@@ -1,0 +1,107 @@
+/**
+ * Builds a running gateway from a validated config: catalog, router, services, HTTP server.
+ * Everything here happens once at start; the hot path only reads what it built.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import type { MeridianConfig } from '../config/schema.js';
+import { createApp, type RouteTable } from '../server/app.js';
+import { createBasicRouter } from './basic-router.js';
+import { basicMeter } from './basic-meter.js';
+import { Catalog } from './catalog.js';
+import { coreRoutes } from './routes.js';
+import type { GatewayServices } from './services.js';
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Services to use instead of the defaults built from config (tests, embedding). */
+  overrides?: Partial<GatewayServices>;
+  /** Extra routes (admin API, metrics…). */
+  routes?: (g: GatewayServices) => RouteTable;
+}
+
+export interface Gateway {
+  services: GatewayServices;
+  server: Server;
+  /** Starts listening; resolves with the bound URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, waits for in-flight requests (up to `graceMs`), flushes the log, closes the store. */
+  close(graceMs?: number): Promise<void>;
+  /** Fetches the model lists of all providers (for /v1/models); failures are logged, not fatal. */
+  refreshModels(): Promise<void>;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: {
+      paths: ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization', 'headers["x-api-key"]', 'masterKey'],
+      censor: '***',
+    },
+  });
+}
+
+export function createGateway(config: MeridianConfig, opts: GatewayOptions = {}): Gateway {
+  const logger = opts.logger ?? createLogger(config.log.level);
+  const catalog = opts.overrides?.catalog ?? new Catalog(config);
+  const services: GatewayServices = {
+    config,
+    catalog,
+    router: createBasicRouter({ attemptTimeoutMs: config.router.attemptTimeoutMs }),
+    logger,
+    meter: basicMeter,
+    ...opts.overrides,
+  };
+  let ready = false;
+  let draining = false;
+  const routes = coreRoutes({ ready: () => ready && !draining });
+  if (opts.routes) for (const [k, v] of opts.routes(services)) routes.set(k, v);
+  const server = createApp(services, { routes, isDraining: () => draining });
+
+  return {
+    services,
+    server,
+    async listen(port = config.server.port, host = config.server.host) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      ready = true;
+      const addr = server.address() as AddressInfo;
+      const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      return `http://${h}:${addr.port}`;
+    },
+    async close(graceMs = 10_000) {
+      draining = true;
+      await new Promise<void>((resolve) => {
+        const deadline = setTimeout(() => {
+          server.closeAllConnections();
+        }, graceMs);
+        deadline.unref();
+        server.close(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await services.store?.close();
+      for (const p of catalog.providers.values()) await p.http.close().catch(() => undefined);
+    },
+    async refreshModels() {
+      await Promise.all(
+        [...catalog.providers.values()].map(async (p) => {
+          if (!p.adapter.listModels) return;
+          try {
+            catalog.setDiscovered(p.id, await p.adapter.listModels(p, AbortSignal.timeout(3000)));
+          } catch (err) {
+            logger.warn({ provider: p.id, err: (err as Error).message }, 'could not list models');
+          }
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/** Response header values that explain a decision (never secrets or PII values). */
+
+/** `x-meridian-route: <deployment>; reason=<rule or strategy>; strategy=<strategy>` */
+export function routeHeader(deployment: string, reason: string, strategy: string): string {
+  return `${deployment}; reason=${reason}; strategy=${strategy}`;
+}
+
+/** `x-meridian-pii: email=1,phone=2` — counts by type only. */
+export function formatPiiHeader(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}

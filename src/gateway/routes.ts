@@ -1,0 +1,49 @@
+/** The route table: every HTTP endpoint the gateway serves, in one place. */
+import { parseChatRequest } from '../api/schemas.js';
+import type { RouteTable } from '../server/app.js';
+import { readJsonBody, sendJson } from '../server/http-util.js';
+import { handleChat } from './chat.js';
+import { collectTags } from './context.js';
+import { handleEmbeddings } from './embeddings.js';
+import type { GatewayServices } from './services.js';
+
+export function coreRoutes(state: { ready: () => boolean }): RouteTable {
+  const routes: RouteTable = new Map();
+  routes.set('POST /v1/chat/completions', handleChat);
+  routes.set('POST /v1/embeddings', handleEmbeddings);
+  routes.set('GET /v1/models', (g, ctx) => {
+    sendJson(ctx.res, 200, { object: 'list', data: g.catalog.listModels(startedAt) });
+  });
+  routes.set('GET /healthz', (_g, ctx) => sendJson(ctx.res, 200, { status: 'ok' }));
+  routes.set('GET /readyz', (_g, ctx) => {
+    const ready = state.ready();
+    sendJson(ctx.res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
+  });
+  routes.set('POST /v1/route/explain', explain);
+  return routes;
+}
+
+const startedAt = Math.floor(Date.now() / 1000);
+
+/** Answers "where would this run and why" without running it. */
+async function explain(g: GatewayServices, ctx: Parameters<typeof handleChat>[1]): Promise<void> {
+  const request = parseChatRequest(await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
+  const resolved = g.catalog.resolve(request.model);
+  const inspection = g.guard?.inspect(request);
+  const facts = {
+    kind: 'chat' as const,
+    alias: resolved.alias,
+    ...(ctx.principal.tenant ? { tenant: ctx.principal.tenant } : {}),
+    ...(ctx.principal.keyId ? { keyId: ctx.principal.keyId } : {}),
+    tags: collectTags(ctx.req.headers['x-meridian-tags'], request.metadata),
+    pii: inspection?.counts ?? {},
+    ...(inspection ? { guardAction: inspection.action } : {}),
+    ...(ctx.principal.dataPolicy ? { dataPolicy: ctx.principal.dataPolicy } : {}),
+    hasTools: (request.tools?.length ?? 0) > 0,
+    hasImages: request.messages.some((m) => Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url')),
+    estimatedPromptTokens: g.meter.estimatePromptTokens(request),
+    responseFormat: request.response_format?.type ?? 'text',
+    stream: request.stream === true,
+  };
+  sendJson(ctx.res, 200, { facts, ...g.router.explain(facts, resolved.deployments, resolved.strategy) });
+}

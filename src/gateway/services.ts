@@ -1,0 +1,77 @@
+/**
+ * What the request pipeline needs from each feature module, as small structural interfaces.
+ * The gateway is wired from these at start; tests can pass their own.
+ */
+import type { Logger } from 'pino';
+import type { ChatRequest, ChatResponse, Usage } from '../api/types.js';
+import type { MeridianConfig } from '../config/schema.js';
+import type { Deployment, StreamEvent } from '../providers/spec.js';
+import type { Router } from '../router/types.js';
+import type { RequestLogEntry, Store } from '../store/types.js';
+import type { Catalog } from './catalog.js';
+import type { Principal } from './context.js';
+import type { IncomingMessage } from 'node:http';
+
+export interface Inspection {
+  counts: Record<string, number>;
+  action: 'allow' | 'pseudonymize' | 'local-only' | 'block';
+}
+
+export interface Restorer {
+  restoreResponse(res: ChatResponse): ChatResponse;
+  restoreStream(events: AsyncIterable<StreamEvent>): AsyncIterable<StreamEvent>;
+}
+
+export interface GuardService {
+  inspect(req: ChatRequest): Inspection;
+  pseudonymize(req: ChatRequest, inspection: Inspection): { request: ChatRequest; restorer: Restorer };
+}
+
+export interface CostResult {
+  usd: number;
+  estimated: boolean;
+}
+
+export interface MeterService {
+  estimatePromptTokens(req: ChatRequest): number;
+  /** Counts completion tokens from the text the model produced (used when the upstream gave no usage). */
+  countCompletionTokens(text: string, model: string): number;
+  costOf(deployment: Deployment, usage: Usage): CostResult;
+}
+
+export interface BudgetDecision {
+  downgrade?: boolean;
+  warning?: string;
+}
+
+export interface BudgetService {
+  /** Throws BudgetExceededError for a spent hard budget; reserves the estimate. */
+  check(ctx: { tenant?: string; keyId?: string; alias: string; principal: Principal }, estimate: { usd: number; tokens: number }): Promise<BudgetDecision>;
+  settle(decision: BudgetDecision, actual: { usd: number; tokens: number }): Promise<void>;
+}
+
+export interface AuthService {
+  /** Returns who is calling; throws AuthenticationError when auth is on and the key is bad. */
+  authenticate(req: IncomingMessage): Promise<Principal>;
+  /** Request/token rate limits; throws RateLimitError. */
+  admit(principal: Principal, estimatedTokens: number): Promise<void>;
+}
+
+export interface MetricsService {
+  observe(entry: RequestLogEntry): void;
+  routeDecision(alias: string, deployment: string, reason: string): void;
+  inflight(delta: number): void;
+}
+
+export interface GatewayServices {
+  config: MeridianConfig;
+  catalog: Catalog;
+  router: Router;
+  logger: Logger;
+  meter: MeterService;
+  store?: Store;
+  guard?: GuardService;
+  budgets?: BudgetService;
+  auth?: AuthService;
+  metrics?: MetricsService;
+}

@@ -1,0 +1,54 @@
+/**
+ * Small HTTP helpers for node:http: body reading with a size limit, JSON replies, and the one
+ * place that renders any failure as the OpenAI error envelope.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { InvalidRequestError, PayloadTooLargeError, toMeridianError, type MeridianError } from '../errors.js';
+
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) throw new PayloadTooLargeError(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new PayloadTooLargeError(limit);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const body = await readBody(req, limit);
+  if (body.length === 0) throw new InvalidRequestError('The request body is empty; send a JSON object.');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new InvalidRequestError(`The request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  sendBytes(res, status, Buffer.from(JSON.stringify(body)), headers);
+}
+
+export function sendBytes(res: ServerResponse, status: number, body: Buffer, headers?: Record<string, string>): void {
+  if (headers) for (const k in headers) res.setHeader(k, headers[k]!);
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-length', body.length);
+  res.statusCode = status;
+  res.end(body);
+}
+
+/** The one error renderer: status, `Retry-After`, extra headers and the OpenAI error envelope. */
+export function sendError(res: ServerResponse, err: unknown): MeridianError {
+  const e = toMeridianError(err);
+  if (res.headersSent) {
+    res.destroy();
+    return e;
+  }
+  const headers: Record<string, string> = { ...e.headers };
+  if (e.retryAfter !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfter));
+  sendJson(res, e.status, e.toJSON(), headers);
+  return e;
+}

@@ -1,0 +1,17 @@
+/** Starts a real gateway on 127.0.0.1:0 from a config object; logs are silent unless DEBUG is set. */
+import { pino } from 'pino';
+import { parseConfig } from '../../src/config/load.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/gateway.js';
+
+export interface RunningGateway {
+  url: string;
+  gateway: Gateway;
+  close(): Promise<void>;
+}
+
+export async function startGateway(rawConfig: Record<string, unknown>, opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const config = parseConfig({ store: { sqlite: ':memory:' }, ...rawConfig }, process.env);
+  const gateway = createGateway(config, { logger: pino({ level: process.env.DEBUG ? 'debug' : 'silent' }), ...opts });
+  const url = await gateway.listen(0, '127.0.0.1');
+  return { url, gateway, close: () => gateway.close(1000) };
+}
