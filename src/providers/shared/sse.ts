@@ -4,6 +4,7 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { ProviderHandle } from '../spec.js';
+import { UpstreamError } from '../../errors.js';
 import { transportError } from './http.js';
 
 /** Yields each SSE event (`event` name and `data` text) from a byte stream. */
@@ -44,12 +45,20 @@ export async function* ndjsonLines<T>(
       while ((nl = rest.indexOf('\n')) >= 0) {
         const line = rest.slice(0, nl).trim();
         rest = rest.slice(nl + 1);
-        if (line) yield JSON.parse(line) as T;
+        if (line) yield parseLine<T>(line, provider, deployment);
       }
     }
   } catch (err) {
     throw transportError(err, signal, provider, deployment);
   }
   rest += decoder.decode();
-  if (rest.trim()) yield JSON.parse(rest) as T;
+  if (rest.trim()) yield parseLine<T>(rest, provider, deployment);
+}
+
+function parseLine<T>(line: string, provider: ProviderHandle, deployment?: string): T {
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    throw new UpstreamError(`Upstream '${deployment ?? provider.id}' sent a stream line that is not JSON.`, { deployment, upstreamStatus: 502 });
+  }
 }

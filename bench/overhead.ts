@@ -1,0 +1,122 @@
+/**
+ * Gateway overhead: the same fake upstream called directly and through the gateway, in one run,
+ * with autocannon as the load generator. Prints throughput (and its ratio to direct), added
+ * latency p50/p99 at concurrency 1, added time to first byte of a stream, CPU time per request
+ * and peak RSS of the gateway process.
+ *
+ *   npm run bench                     # defaults
+ *   BENCH_SECONDS=10 npm run bench    # longer runs
+ *   BENCH_LOG=1 npm run bench         # with the request log (SQLite) on
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import autocannon from 'autocannon';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+function start<T>(script: string, args: string[] = []): Promise<{ child: ChildProcess; msg: T }> {
+  const child = fork(here(script), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (msg) => resolve({ child, msg: msg as T }));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }], max_tokens: 32 });
+const streamBody = JSON.stringify({ model: 'bench', stream: true, messages: [{ role: 'user', content: 'Say hello.' }] });
+
+async function load(url: string, connections: number, duration: number) {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    connections,
+    duration,
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  if (r.non2xx || r.errors) throw new Error(`load against ${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return r;
+}
+
+/** Latency percentiles (ms) of sequential requests measured with hrtime (finer than autocannon's ms). */
+async function sequential(url: string, n: number, payload: string, firstByteOnly: boolean): Promise<{ p50: number; p99: number }> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    const res = await request(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } });
+    if (firstByteOnly) {
+      const it = res.body[Symbol.asyncIterator]();
+      await it.next();
+      samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      for (;;) if ((await it.next()).done) break;
+    } else {
+      await res.body.arrayBuffer();
+      samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}`);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(n * 0.5)]!, p99: samples[Math.floor(n * 0.99)]! };
+}
+
+function stats(child: ChildProcess): Promise<{ cpuMicros: number; maxRssKb: number }> {
+  return new Promise((resolve) => {
+    child.on('message', function onMsg(m: { type?: string; cpuMicros: number; maxRssKb: number }) {
+      if (m.type === 'stats') {
+        child.off('message', onMsg);
+        resolve(m);
+      }
+    });
+    child.send({ type: 'stats' });
+  });
+}
+
+const upstream = await start<{ port: number }>('./lib/fake-upstream.ts');
+const upstreamUrl = `http://127.0.0.1:${upstream.msg.port}/v1/chat/completions`;
+const config = {
+  log: { level: 'silent' },
+  providers: [{ id: 'fake', type: 'openai-compatible', baseUrl: `http://127.0.0.1:${upstream.msg.port}/v1`, location: 'local', connections: 64 }],
+  models: { bench: [{ provider: 'fake', model: 'bench-model' }] },
+  store: process.env.BENCH_LOG ? { sqlite: `/tmp/meridian-bench-${process.pid}.db` } : { sqlite: ':memory:' },
+};
+const gw = await start<{ url: string }>('./lib/gateway-process.ts', [JSON.stringify(config)]);
+const gatewayUrl = `${gw.msg.url}/v1/chat/completions`;
+
+try {
+  // warm up both paths (JIT, connection pools)
+  await load(upstreamUrl, 10, 1);
+  await load(gatewayUrl, 10, 1);
+
+  const directC1 = await sequential(upstreamUrl, 2000, body, false);
+  const gatewayC1 = await sequential(gatewayUrl, 2000, body, false);
+  const directTtfb = await sequential(upstreamUrl, 1000, streamBody, true);
+  const gatewayTtfb = await sequential(gatewayUrl, 1000, streamBody, true);
+
+  const direct = await load(upstreamUrl, 50, seconds);
+  const before = await stats(gw.child);
+  const through = await load(gatewayUrl, 50, seconds);
+  const after = await stats(gw.child);
+  const cpuPerReqMs = (after.cpuMicros - before.cpuMicros) / 1000 / through.requests.total;
+
+  const rows = [
+    ['throughput c=50 direct (req/s)', direct.requests.average.toFixed(0)],
+    ['throughput c=50 gateway (req/s)', through.requests.average.toFixed(0)],
+    ['throughput ratio gateway/direct', (through.requests.average / direct.requests.average).toFixed(3)],
+    ['latency c=1 direct p50 / p99 (ms)', `${directC1.p50.toFixed(3)} / ${directC1.p99.toFixed(3)}`],
+    ['latency c=1 gateway p50 / p99 (ms)', `${gatewayC1.p50.toFixed(3)} / ${gatewayC1.p99.toFixed(3)}`],
+    ['added latency c=1 p50 / p99 (ms)', `${(gatewayC1.p50 - directC1.p50).toFixed(3)} / ${(gatewayC1.p99 - directC1.p99).toFixed(3)}`],
+    ['stream first byte direct p50 (ms)', directTtfb.p50.toFixed(3)],
+    ['stream first byte gateway p50 (ms)', gatewayTtfb.p50.toFixed(3)],
+    ['added to stream first byte p50 (ms)', (gatewayTtfb.p50 - directTtfb.p50).toFixed(3)],
+    ['gateway CPU per request (ms)', cpuPerReqMs.toFixed(4)],
+    ['gateway peak RSS (MB)', (after.maxRssKb / 1024).toFixed(1)],
+    ['request log', process.env.BENCH_LOG ? 'on (sqlite)' : 'off'],
+  ];
+  const w = Math.max(...rows.map((r) => r[0]!.length));
+  for (const [k, v] of rows) console.log(`${k!.padEnd(w)}  ${v}`);
+} finally {
+  gw.child.kill();
+  upstream.child.kill();
+}
