@@ -36,6 +36,25 @@ export interface PlannedAttempt {
   reason: string;
 }
 
+/** Live health of a deployment as seen by the health monitor: `cold` = reachable, model not loaded yet. */
+export type HealthState = 'up' | 'down' | 'cold';
+
+/** `POST /v1/route/explain`: the plan for a request, computed without running anything. */
+export interface RouteExplanation {
+  alias: string;
+  strategy: string;
+  /** Rules that matched, in order. */
+  rules: string[];
+  /** In the order they would be tried. */
+  eligible: Array<{ deployment: string; location: Location; reason: string }>;
+  excluded: Exclusion[];
+  allowedLocations: Location[];
+  /** Set when a `deny` policy matched: the request would be refused with this message. */
+  denied?: { rule: string; message: string };
+  /** Set when the request would fail (denied or nothing eligible): the error the client would get. */
+  error?: { status: number; code: string; message: string };
+}
+
 export interface Exclusion {
   deployment: string;
   /** Name of the rule (or built-in check such as `capability:tools`, `breaker-open`). */
@@ -63,6 +82,8 @@ export interface AttemptRecord {
   latencyMs: number;
   /** Retries on the same deployment before this record's outcome. */
   retries?: number;
+  /** Why this deployment was tried (plan reason, `overflow`, `breaker-open` skip…). Additive. */
+  reason?: string;
 }
 
 export interface ExecuteResult<T> {
@@ -70,13 +91,19 @@ export interface ExecuteResult<T> {
   deployment: Deployment;
   reason: string;
   attempts: AttemptRecord[];
+  /** The plan's strategy (additive; for `x-meridian-route`). */
+  strategy?: string;
   /** Call when the request is fully finished (stream ended) to free the in-flight slot. */
   release(outcome?: { ok: boolean; ttftMs?: number; outputTokens?: number; durationMs?: number }): void;
 }
 
 export interface Router {
   /** Orders the candidates for the facts; throws PolicyDeniedError / NoDeploymentError with reasons. */
-  plan(facts: RequestFacts, candidates: Deployment[]): RoutePlan;
+  plan(facts: RequestFacts, candidates: Deployment[], aliasStrategy?: string): RoutePlan;
+  /** The same decision as `plan`, as JSON, never throwing for policy outcomes (additive). */
+  explain(facts: RequestFacts, candidates: Deployment[], aliasStrategy?: string): RouteExplanation;
+  /** Fed by the health monitor (additive). `down` deployments are excluded; `cold` ones do not trip breakers on timeouts. */
+  setHealth(deploymentId: string, state: HealthState): void;
   /**
    * Runs `run` on the plan's attempts until one succeeds. `run` must resolve only once the
    * attempt is committed (for a stream: its first event has arrived), so fallback never happens
