@@ -4,6 +4,7 @@
  */
 import { MeridianError, NoDeploymentError, toMeridianError } from '../errors.js';
 import type { Deployment, Location } from '../providers/spec.js';
+import { linkedSignal } from '../util/abort.js';
 import type { AttemptRecord, ExecuteResult, RequestFacts, RoutePlan, Router } from '../router/types.js';
 
 const ALL: Location[] = ['local', 'private', 'cloud'];
@@ -41,8 +42,9 @@ export function createBasicRouter(opts: { attemptTimeoutMs: number }): Router {
       for (const a of plan.attempts) {
         const t0 = performance.now();
         const timeout = a.deployment.provider.config.timeoutMs ?? opts.attemptTimeoutMs;
+        const linked = linkedSignal(signal, timeout);
         try {
-          const value = await run(a.deployment, AbortSignal.any([signal, AbortSignal.timeout(timeout)]));
+          const value = await run(a.deployment, linked.signal);
           records.push({ deployment: a.deployment.id, location: a.deployment.location, ok: true, latencyMs: performance.now() - t0 });
           return { value, deployment: a.deployment, reason: a.reason, attempts: records, release: () => {} };
         } catch (err) {
@@ -55,6 +57,8 @@ export function createBasicRouter(opts: { attemptTimeoutMs: number }): Router {
             latencyMs: performance.now() - t0,
           });
           if (!last.isRetryable || signal.aborted) break;
+        } finally {
+          linked.dispose();
         }
       }
       throw Object.assign(last ?? new NoDeploymentError('No attempt was made.'), { attempts: records });
