@@ -76,10 +76,10 @@ function stats(child: ChildProcess): Promise<{ cpuMicros: number; maxRssKb: numb
 const upstream = await start<{ port: number }>('./lib/fake-upstream.ts');
 const upstreamUrl = `http://127.0.0.1:${upstream.msg.port}/v1/chat/completions`;
 const config = {
-  log: { level: 'silent' },
+  log: { level: 'silent', requests: Boolean(process.env.BENCH_LOG) },
   providers: [{ id: 'fake', type: 'openai-compatible', baseUrl: `http://127.0.0.1:${upstream.msg.port}/v1`, location: 'local', connections: 64 }],
   models: { bench: [{ provider: 'fake', model: 'bench-model' }] },
-  store: process.env.BENCH_LOG ? { sqlite: `/tmp/meridian-bench-${process.pid}.db` } : { sqlite: ':memory:' },
+  store: { sqlite: `/tmp/meridian-bench-${process.pid}.db` },
 };
 const gw = await start<{ url: string }>('./lib/gateway-process.ts', [JSON.stringify(config)]);
 const gatewayUrl = `${gw.msg.url}/v1/chat/completions`;

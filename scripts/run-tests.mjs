@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 function collect(path, out) {
-  if (statSync(path).isFile()) return out.push(path);
+  if (statSync(path).isFile()) {
+    out.push(path);
+    return out;
+  }
   for (const name of readdirSync(path).sort()) {
     if (name === 'node_modules' || name === 'fixtures' || name === '__fixtures__') continue;
     const p = join(path, name);

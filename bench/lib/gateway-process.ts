@@ -10,7 +10,7 @@ import { buildServices } from '../../src/gateway/build.js';
 const config = parseConfig(JSON.parse(process.argv[2] ?? '{}'), process.env);
 const logger = pino({ level: 'silent' });
 const services = await buildServices(config, logger);
-const gateway = createGateway(config, { logger, overrides: services.overrides, routes: services.routes });
+const gateway = createGateway(config, { logger, overrides: services.overrides, ...(services.routes ? { routes: services.routes } : {}) });
 const url = await gateway.listen(0, '127.0.0.1');
 process.send?.({ url });
 process.on('message', (m: { type: string }) => {

@@ -4,6 +4,7 @@ import { discoverProviders } from '../config/discover.js';
 import { loadConfig, parseConfig } from '../config/load.js';
 import type { MeridianConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
+import { buildServices } from '../gateway/build.js';
 import { createGateway, createLogger } from '../gateway/gateway.js';
 
 export interface ServeOptions {
@@ -31,7 +32,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const host = opts.host ?? config.server.host;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number, got '${opts.port}'.`);
 
-  const gateway = createGateway(config, { logger });
+  const built = await buildServices(config, logger, { host });
+  const gateway = createGateway(config, { logger, overrides: built.overrides, ...(built.routes ? { routes: built.routes } : {}) });
   await gateway.refreshModels();
   const url = await gateway.listen(port, host);
   const providers = [...gateway.services.catalog.providers.values()].map((p) => `${p.id} (${p.type}, ${p.location})`);

@@ -77,15 +77,21 @@ export const configSchema = z
       .object({
         /** `auto`: on when any key exists; `required`: always; `none`: off (must be explicit off loopback). */
         mode: z.enum(['auto', 'required', 'none']).default('auto'),
-        /** Master key for the admin API; prefer `MERIDIAN_MASTER_KEY` in the environment. */
-        masterKey: z.string().optional(),
+        /** Master key for the admin API; prefer `MERIDIAN_MASTER_KEY` in the environment or `masterKeyFile`. */
+        masterKey: z.string().min(16, 'use at least 16 characters').optional(),
+        /** File holding the master key (first line). */
+        masterKeyFile: z.string().optional(),
       })
       .strict()
       .default({ mode: 'auto' }),
     log: z
-      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        /** Record every accepted request in the store's request log (batched, off the hot path). */
+        requests: z.boolean().default(true),
+      })
       .strict()
-      .default({ level: 'info' }),
+      .default({ level: 'info', requests: true }),
     /** Probe local engines on their default ports and read cloud keys from the environment. */
     discover: z.boolean().optional(),
     providers: z.array(providerConfigSchema).default([]),

@@ -2,9 +2,17 @@
  * Production wiring: builds every feature service from config (store, router, guard, meter,
  * auth, metrics). `meridian serve`, the benches and the integration tests all start here.
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { MeridianConfig } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
+import { createBudgets } from '../meter/index.js';
+import { createMetrics } from '../observability/metrics.js';
 import type { RouteTable } from '../server/app.js';
+import { createStore } from '../store/index.js';
+import type { StoreOptions } from '../store/options.js';
+import { adminRoutes } from './admin-routes.js';
+import { createAuth } from './auth.js';
 import type { GatewayServices } from './services.js';
 
 export interface BuiltServices {
@@ -12,8 +20,53 @@ export interface BuiltServices {
   routes?: (g: GatewayServices) => RouteTable;
 }
 
-export async function buildServices(config: MeridianConfig, logger: Logger): Promise<BuiltServices> {
-  void config;
-  void logger;
-  return { overrides: {} };
+export interface BuildOptions {
+  /** The address the server will bind: off loopback, auth must be on or explicitly `none`. */
+  host?: string;
+  env?: NodeJS.ProcessEnv;
+  storeOptions?: StoreOptions;
+}
+
+export async function buildServices(config: MeridianConfig, logger: Logger, opts: BuildOptions = {}): Promise<BuiltServices> {
+  const env = opts.env ?? process.env;
+  const store = await createStore(config.store, {
+    ...opts.storeOptions,
+    onError: (err, context) => logger.error({ err: (err as Error)?.message, context }, 'store background error'),
+  });
+  try {
+    const auth = await createAuth(store, { mode: config.auth.mode });
+    const host = opts.host ?? config.server.host;
+    if (!isLoopback(host) && config.auth.mode !== 'none' && !auth.enabled()) {
+      throw new ConfigError(
+        `Refusing to listen on ${host} with no API keys: anyone could use your providers. Create a key (meridian keys create --tenant NAME), ` +
+          `set auth.mode: required, or set auth.mode: none explicitly.`,
+      );
+    }
+    const metrics = createMetrics();
+    const masterKey = readMasterKey(config, env);
+    const budgets = createBudgets(config.budgets, store.counters);
+    return {
+      overrides: { store, auth, metrics, budgets },
+      routes: () => adminRoutes({ store, auth, metrics, masterKey }),
+    };
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function readMasterKey(config: MeridianConfig, env: NodeJS.ProcessEnv): string | undefined {
+  if (env.MERIDIAN_MASTER_KEY) return env.MERIDIAN_MASTER_KEY;
+  if (config.auth.masterKeyFile) {
+    try {
+      return readFileSync(config.auth.masterKeyFile, 'utf8').split('\n')[0]!.trim() || undefined;
+    } catch (err) {
+      throw new ConfigError(`auth.masterKeyFile: cannot read '${config.auth.masterKeyFile}' (${(err as NodeJS.ErrnoException).code}).`);
+    }
+  }
+  return config.auth.masterKey;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
 }

@@ -18,7 +18,7 @@ export interface ResolvedModel {
 }
 
 /** Looks up what is known about a model (context window, tools, price…) from the shipped catalog. */
-export type ModelInfoLookup = (providerType: string, model: string) => Partial<Pick<Deployment, 'capabilities' | 'price'>> | undefined;
+export type ModelInfoLookup = (providerType: string, model: string) => { capabilities?: Partial<Capabilities>; price?: Deployment['price'] } | undefined;
 
 const DEFAULT_CAPABILITIES: Capabilities = { tools: true, vision: false, jsonSchema: true, embeddings: false };
 

@@ -11,7 +11,8 @@ import type { RequestLogEntry } from '../store/types.js';
 import { readJsonBody, sendBytes, sendError } from '../server/http-util.js';
 import { collectTags, type RequestContext } from './context.js';
 import { formatPiiHeader, routeHeader } from './headers.js';
-import type { BudgetDecision, GatewayServices, Inspection, Restorer } from './services.js';
+import type { BudgetDecision } from '../meter/budgets.js';
+import type { GatewayServices, Inspection, Restorer } from './services.js';
 import { writeStream } from './stream-response.js';
 
 type Committed =
@@ -47,7 +48,7 @@ export async function handleChat(g: GatewayServices, ctx: RequestContext): Promi
   } finally {
     entry.latencyMs = round(performance.now() - ctx.start);
     if (state.budget) await g.budgets?.settle(state.budget, { usd: entry.costUsd ?? 0, tokens: (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0) }).catch(() => {});
-    g.store?.requestLog.append(entry);
+    if (g.config.log.requests) g.store?.requestLog.append(entry);
     g.metrics?.observe(entry);
   }
 }
@@ -76,7 +77,12 @@ async function serveChat(
   const facts = requestFacts(ctx, request, resolved.alias, estimatedPromptTokens, inspection);
   if (g.budgets) {
     const decision = await g.budgets.check(
-      { tenant: principal.tenant, keyId: principal.keyId, alias: resolved.alias, principal },
+      {
+        ...(principal.tenant ? { tenant: principal.tenant } : {}),
+        ...(principal.keyId ? { keyId: principal.keyId } : {}),
+        alias: resolved.alias,
+        ...(principal.budget ? { keyBudget: principal.budget } : {}),
+      },
       { usd: estimateUsd(g, resolved.deployments[0], estimatedPromptTokens, request), tokens: estimatedPromptTokens },
     );
     state.budget = decision;
@@ -111,7 +117,7 @@ async function serveChat(
     'x-meridian-route': routeHeader(d.id, result.reason, plan.strategy),
   };
   if (entry.pii) headers['x-meridian-pii'] = formatPiiHeader(entry.pii);
-  if (state.budget?.warning) headers['x-meridian-budget-warning'] = state.budget.warning;
+  if (state.budget?.warningHeader) headers['x-meridian-budget-warning'] = state.budget.warningHeader;
 
   const restorer = restorers.get(d.id);
   let ok = false;
@@ -124,7 +130,7 @@ async function serveChat(
         response = restorer.restoreResponse(response);
         raw = undefined;
       }
-      const usage = response.usage ?? countUsage(g, estimatedPromptTokens, response, d);
+      const usage = response.usage ?? countUsage(g, request, response, d);
       account(g, entry, d, usage, response.usage === undefined);
       headers['x-meridian-cost-usd'] = formatCost(entry.costUsd);
       if (!response.usage) {
@@ -147,11 +153,11 @@ async function serveChat(
       const outcome = await writeStream(ctx.res, first, rest, {
         headers,
         includeUsage: request.stream_options?.include_usage === true,
-        countUsage: (text) => ({
-          prompt_tokens: estimatedPromptTokens,
-          completion_tokens: g.meter.countCompletionTokens(text, d.model),
-          total_tokens: estimatedPromptTokens + g.meter.countCompletionTokens(text, d.model),
-        }),
+        countUsage: (text) => {
+          const prompt = g.meter.countPromptTokens(request);
+          const completion = g.meter.countCompletionTokens(text, d.model);
+          return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+        },
         costOf: (usage, estimated) => account(g, entry, d, usage, estimated),
         signal: ctx.signal,
       });
@@ -209,7 +215,8 @@ function requestFacts(ctx: RequestContext, request: ChatRequest, alias: string, 
   };
 }
 
-function countUsage(g: GatewayServices, promptTokens: number, response: ChatResponse, d: Deployment): Usage {
+function countUsage(g: GatewayServices, request: ChatRequest, response: ChatResponse, d: Deployment): Usage {
+  const promptTokens = g.meter.countPromptTokens(request);
   const msg = response.choices[0]?.message;
   const text = (typeof msg?.content === 'string' ? msg.content : '') + (msg?.tool_calls?.map((t) => t.function.name + t.function.arguments).join('') ?? '');
   const completion = g.meter.countCompletionTokens(text, d.model);

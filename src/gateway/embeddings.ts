@@ -82,7 +82,7 @@ export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext):
     sendError(ctx.res, e);
   } finally {
     entry.latencyMs = Math.round((performance.now() - ctx.start) * 100) / 100;
-    g.store?.requestLog.append(entry);
+    if (g.config.log.requests) g.store?.requestLog.append(entry);
     g.metrics?.observe(entry);
   }
 }

@@ -8,7 +8,7 @@ import { pino, type Logger } from 'pino';
 import type { MeridianConfig } from '../config/schema.js';
 import { createApp, type RouteTable } from '../server/app.js';
 import { createBasicRouter } from './basic-router.js';
-import { basicMeter } from './basic-meter.js';
+import { createMeterService, catalogLookup } from './meter-service.js';
 import { Catalog } from './catalog.js';
 import { coreRoutes } from './routes.js';
 import type { GatewayServices } from './services.js';
@@ -44,13 +44,13 @@ export function createLogger(level: string): Logger {
 
 export function createGateway(config: MeridianConfig, opts: GatewayOptions = {}): Gateway {
   const logger = opts.logger ?? createLogger(config.log.level);
-  const catalog = opts.overrides?.catalog ?? new Catalog(config);
+  const catalog = opts.overrides?.catalog ?? new Catalog(config, catalogLookup);
   const services: GatewayServices = {
     config,
     catalog,
     router: createBasicRouter({ attemptTimeoutMs: config.router.attemptTimeoutMs }),
     logger,
-    meter: basicMeter,
+    meter: createMeterService(config),
     ...opts.overrides,
   };
   let ready = false;

@@ -10,6 +10,7 @@ import type { Router } from '../router/types.js';
 import type { RequestLogEntry, Store } from '../store/types.js';
 import type { Catalog } from './catalog.js';
 import type { Principal } from './context.js';
+import type { Budgets } from '../meter/budgets.js';
 import type { IncomingMessage } from 'node:http';
 
 export interface Inspection {
@@ -33,22 +34,16 @@ export interface CostResult {
 }
 
 export interface MeterService {
+  /** Cheap estimate for routing and limits (hot path). */
   estimatePromptTokens(req: ChatRequest): number;
+  /** Tokenizer count, used only when the upstream reports no usage. */
+  countPromptTokens(req: ChatRequest): number;
   /** Counts completion tokens from the text the model produced (used when the upstream gave no usage). */
   countCompletionTokens(text: string, model: string): number;
   costOf(deployment: Deployment, usage: Usage): CostResult;
 }
 
-export interface BudgetDecision {
-  downgrade?: boolean;
-  warning?: string;
-}
-
-export interface BudgetService {
-  /** Throws BudgetExceededError for a spent hard budget; reserves the estimate. */
-  check(ctx: { tenant?: string; keyId?: string; alias: string; principal: Principal }, estimate: { usd: number; tokens: number }): Promise<BudgetDecision>;
-  settle(decision: BudgetDecision, actual: { usd: number; tokens: number }): Promise<void>;
-}
+export type BudgetService = Budgets;
 
 export interface AuthService {
   /** Returns who is calling; throws AuthenticationError when auth is on and the key is bad. */

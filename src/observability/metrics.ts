@@ -42,23 +42,54 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const inflight = new Gauge({ name: 'meridian_inflight_requests', help: 'Requests in flight', registers: [registry] });
   const piiFound = new Counter({ name: 'meridian_pii_findings_total', help: 'PII findings by type (counts only)', labelNames: ['type'], registers: [registry] });
 
+  const children = new Map<string, {
+    requests: Counter.Internal;
+    latency: Histogram.Internal<string>;
+    ttft: Histogram.Internal<string>;
+    tokensIn: Counter.Internal;
+    tokensOut: Counter.Internal;
+    cost: Counter.Internal;
+  }>();
+
+  const routeChildren = new Map<string, Counter.Internal>();
+
   return {
     registry,
     observe(e: RequestLogEntry) {
       const deployment = e.deployment ?? 'none';
       const location = e.location ?? 'none';
-      requests.inc({ kind: e.kind, alias: e.alias, deployment, location, status: String(e.status) });
+      // Label children are cached per combination: prom-client hashes labels on every call otherwise.
+      const key = `${e.kind}\u0000${e.alias}\u0000${deployment}\u0000${location}\u0000${e.status}`;
+      let c = children.get(key);
+      if (!c) {
+        const l = { alias: e.alias, deployment, location };
+        c = {
+          requests: requests.labels({ kind: e.kind, ...l, status: String(e.status) }),
+          latency: latency.labels(l),
+          ttft: ttft.labels(l),
+          tokensIn: tokens.labels({ ...l, direction: 'input' }),
+          tokensOut: tokens.labels({ ...l, direction: 'output' }),
+          cost: cost.labels(l),
+        };
+        if (children.size < 10_000) children.set(key, c);
+      }
+      c.requests.inc();
       if (e.status >= 400) errors.inc({ alias: e.alias, code: e.errorCode ?? 'unknown' });
-      const l = { alias: e.alias, deployment, location };
-      latency.observe(l, e.latencyMs / 1000);
-      if (e.ttftMs !== undefined) ttft.observe(l, e.ttftMs / 1000);
-      if (e.promptTokens) tokens.inc({ ...l, direction: 'input' }, e.promptTokens);
-      if (e.completionTokens) tokens.inc({ ...l, direction: 'output' }, e.completionTokens);
-      if (e.costUsd) cost.inc(l, e.costUsd);
+      c.latency.observe(e.latencyMs / 1000);
+      if (e.ttftMs !== undefined) c.ttft.observe(e.ttftMs / 1000);
+      if (e.promptTokens) c.tokensIn.inc(e.promptTokens);
+      if (e.completionTokens) c.tokensOut.inc(e.completionTokens);
+      if (e.costUsd) c.cost.inc(e.costUsd);
       if (e.pii) for (const [type, n] of Object.entries(e.pii)) piiFound.inc({ type }, n);
     },
     routeDecision(alias, deployment, reason) {
-      routes.inc({ alias, deployment, reason });
+      const key = `${alias}\u0000${deployment}\u0000${reason}`;
+      let c = routeChildren.get(key);
+      if (!c) {
+        c = routes.labels({ alias, deployment, reason });
+        if (routeChildren.size < 10_000) routeChildren.set(key, c);
+      }
+      c.inc();
     },
     inflight(delta) {
       inflight.inc(delta);

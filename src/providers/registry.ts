@@ -6,10 +6,16 @@ import { Agent, type Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
 import type { Location, ProviderAdapter, ProviderConfig, ProviderHandle } from './spec.js';
 import { openaiAdapter, openaiCompatibleAdapter } from './openai-compatible/index.js';
+import { anthropicAdapter } from './anthropic/index.js';
+import { ollamaAdapter } from './ollama/index.js';
+import { geminiAdapter } from './gemini/index.js';
 
 export const adapters = {
   openai: openaiAdapter,
   'openai-compatible': openaiCompatibleAdapter,
+  anthropic: anthropicAdapter,
+  ollama: ollamaAdapter,
+  gemini: geminiAdapter,
 } satisfies Record<string, ProviderAdapter>;
 
 export type AdapterType = keyof typeof adapters;

@@ -104,6 +104,8 @@ export interface Store {
     append(entry: RequestLogEntry): void;
     flush(): Promise<void>;
     query(filter: RequestLogFilter): Promise<RequestLogEntry[]>;
+    /** Deletes entries older than the configured retention now (it also runs periodically); returns how many. */
+    prune?(): Promise<number>;
   };
   audit: {
     append(entry: AuditEntry): Promise<void>;

@@ -1,6 +1,7 @@
 /** Starts a real gateway on 127.0.0.1:0 from a config object; logs are silent unless DEBUG is set. */
 import { pino } from 'pino';
 import { parseConfig } from '../../src/config/load.js';
+import { buildServices } from '../../src/gateway/build.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/gateway.js';
 
 export interface RunningGateway {
@@ -9,9 +10,16 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(rawConfig: Record<string, unknown>, opts: GatewayOptions = {}): Promise<RunningGateway> {
+export async function startGateway(rawConfig: Record<string, unknown>, opts: GatewayOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<RunningGateway> {
   const config = parseConfig({ store: { sqlite: ':memory:' }, ...rawConfig }, process.env);
-  const gateway = createGateway(config, { logger: pino({ level: process.env.DEBUG ? 'debug' : 'silent' }), ...opts });
+  const logger = pino({ level: process.env.DEBUG ? 'debug' : 'silent' });
+  const built = await buildServices(config, logger, { env: opts.env ?? {} });
+  const gateway = createGateway(config, {
+    logger,
+    routes: built.routes,
+    ...opts,
+    overrides: { ...built.overrides, ...opts.overrides },
+  });
   const url = await gateway.listen(0, '127.0.0.1');
   return { url, gateway, close: () => gateway.close(1000) };
 }

@@ -1,0 +1,138 @@
+/**
+ * The admin API, protected by the master key (`MERIDIAN_MASTER_KEY` or `auth.masterKeyFile`):
+ * keys (create, list, revoke, rotate), the request log, the audit log, and Prometheus metrics.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { AuthenticationError, InvalidRequestError, PermissionDeniedError } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RouteTable } from '../server/app.js';
+import { readJsonBody, sendJson } from '../server/http-util.js';
+import { createApiKey, revokeApiKey, rotateApiKey, findKeyById } from '../store/keys.js';
+import type { ApiKeyRecord, Store } from '../store/types.js';
+import type { Auth } from './auth.js';
+import type { RequestContext } from './context.js';
+import type { GatewayServices } from './services.js';
+
+const newKeySchema = z
+  .object({
+    tenant: z.string().min(1),
+    name: z.string().optional(),
+    models: z.array(z.string()).optional(),
+    rpm: z.number().int().positive().optional(),
+    tpm: z.number().int().positive().optional(),
+    budget: z
+      .object({
+        usd: z.number().positive().optional(),
+        tokens: z.number().int().positive().optional(),
+        period: z.enum(['day', 'month']),
+        mode: z.enum(['hard', 'soft', 'downgrade']).optional(),
+      })
+      .optional(),
+    dataPolicy: z.enum(['local-only', 'any']).optional(),
+  })
+  .strict();
+
+const idSchema = z.object({ id: z.string().min(1) }).strict();
+
+export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; masterKey: string | undefined }): RouteTable {
+  const routes: RouteTable = new Map();
+  const guard = (fn: (g: GatewayServices, ctx: RequestContext) => Promise<void>) => async (g: GatewayServices, ctx: RequestContext) => {
+    requireMaster(ctx, deps.masterKey);
+    await fn(g, ctx);
+  };
+  const parse = async <T>(ctx: RequestContext, schema: z.ZodType<T>, limit: number): Promise<T> => {
+    const r = schema.safeParse(await readJsonBody(ctx.req, limit));
+    if (!r.success) {
+      const i = r.error.issues[0]!;
+      throw new InvalidRequestError(`Invalid '${i.path.join('.')}': ${i.message}`, i.path.join('.') || null);
+    }
+    return r.data;
+  };
+
+  routes.set(
+    'POST /admin/keys',
+    guard(async (g, ctx) => {
+      const settings = await parse(ctx, newKeySchema, g.config.server.bodyLimitBytes);
+      const created = await createApiKey(deps.store, settings, 'admin-api');
+      await deps.auth.refresh();
+      sendJson(ctx.res, 201, { key: created.key, ...publicKey(created.record) });
+    }),
+  );
+  routes.set(
+    'GET /admin/keys',
+    guard(async (_g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: (await deps.store.keys.list()).map(publicKey) })),
+  );
+  routes.set(
+    'POST /admin/keys/revoke',
+    guard(async (g, ctx) => {
+      const { id } = await parse(ctx, idSchema, g.config.server.bodyLimitBytes);
+      const rec = await findKeyById(deps.store, id);
+      const revoked = await revokeApiKey(deps.store, id, 'admin-api');
+      deps.auth.forget(rec.hash);
+      sendJson(ctx.res, 200, { id, revoked });
+    }),
+  );
+  routes.set(
+    'POST /admin/keys/rotate',
+    guard(async (g, ctx) => {
+      const { id } = await parse(ctx, idSchema, g.config.server.bodyLimitBytes);
+      const rec = await findKeyById(deps.store, id);
+      const created = await rotateApiKey(deps.store, id, 'admin-api');
+      deps.auth.forget(rec.hash);
+      sendJson(ctx.res, 201, { key: created.key, ...publicKey(created.record) });
+    }),
+  );
+  routes.set(
+    'GET /admin/requests',
+    guard(async (_g, ctx) => {
+      const q = new URL(ctx.req.url ?? '/', 'http://x').searchParams;
+      const status = q.get('status');
+      const limit = q.get('limit');
+      const filter = {
+        ...(q.get('since') ? { since: q.get('since')! } : {}),
+        ...(q.get('until') ? { until: q.get('until')! } : {}),
+        ...(q.get('tenant') ? { tenant: q.get('tenant')! } : {}),
+        ...(q.get('alias') ? { alias: q.get('alias')! } : {}),
+        ...(q.get('location') ? { location: q.get('location')! } : {}),
+        ...(status ? { status: intParam(status, 'status') } : {}),
+        limit: limit ? Math.min(intParam(limit, 'limit'), 10_000) : 100,
+      };
+      await deps.store.requestLog.flush();
+      sendJson(ctx.res, 200, { object: 'list', data: await deps.store.requestLog.query(filter) });
+    }),
+  );
+  routes.set(
+    'GET /admin/audit',
+    guard(async (_g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: await deps.store.audit.list(200) })),
+  );
+  routes.set('GET /metrics', async (_g, ctx) => {
+    const body = await deps.metrics.registry.metrics();
+    ctx.res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
+    ctx.res.end(body);
+  });
+  return routes;
+}
+
+function publicKey(r: ApiKeyRecord): Omit<ApiKeyRecord, 'hash'> {
+  const { hash: _h, ...rest } = r;
+  return rest;
+}
+
+function intParam(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidRequestError(`Query parameter '${name}' must be a non-negative integer.`, name);
+  return n;
+}
+
+function requireMaster(ctx: RequestContext, masterKey: string | undefined): void {
+  if (!masterKey) {
+    throw new PermissionDeniedError('The admin API is disabled: set MERIDIAN_MASTER_KEY (or auth.masterKeyFile) and restart.', 'admin_disabled');
+  }
+  const h = ctx.req.headers.authorization ?? '';
+  const given = Buffer.from(h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '');
+  const want = Buffer.from(masterKey);
+  if (given.length !== want.length || !timingSafeEqual(given, want)) {
+    throw new AuthenticationError('The admin API needs the master key: "Authorization: Bearer <MERIDIAN_MASTER_KEY>".', 'invalid_master_key');
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Virtual-key auth and rate limits. Keys are looked up by sha256 and cached for a short time so
+ * the hot path does not wait on the store; request and token limits are consumed atomically in
+ * the store's counters (Redis when scaled out, so they are exact across replicas).
+ */
+import type { IncomingMessage } from 'node:http';
+import { AuthenticationError, RateLimitError } from '../errors.js';
+import { hashKey } from '../store/keys.js';
+import type { ApiKeyRecord, Store } from '../store/types.js';
+import type { Principal } from './context.js';
+import type { AuthService } from './services.js';
+
+export interface AuthOptions {
+  mode: 'auto' | 'required' | 'none';
+  /** How long a looked-up key (or its absence) is trusted before asking the store again. */
+  cacheMs?: number;
+}
+
+export interface Auth extends AuthService {
+  /** Whether requests must carry a key right now. */
+  enabled(): boolean;
+  /** Re-reads whether any key exists (after an admin creates the first key). */
+  refresh(): Promise<void>;
+  /** Forgets a cached key at once (after revoke/rotate). */
+  forget(hash?: string): void;
+}
+
+export async function createAuth(store: Store, opts: AuthOptions): Promise<Auth> {
+  const cacheMs = opts.cacheMs ?? 30_000;
+  const cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+  let keysExist = opts.mode === 'auto' ? (await store.keys.count()) > 0 : false;
+  let lastRefresh = Date.now();
+
+  const enabled = () => {
+    if (opts.mode === 'required') return true;
+    if (opts.mode === 'none') return false;
+    // Other replicas may have created the first key: re-check now and then, off the hot path.
+    if (!keysExist && Date.now() - lastRefresh > cacheMs) {
+      lastRefresh = Date.now();
+      void store.keys.count().then((n) => (keysExist = n > 0), () => undefined);
+    }
+    return keysExist;
+  };
+
+  async function lookup(hash: string): Promise<ApiKeyRecord | undefined> {
+    const now = Date.now();
+    const hit = cache.get(hash);
+    if (hit && hit.until > now) return hit.record;
+    const record = await store.keys.findByHash(hash);
+    if (cache.size > 10_000) cache.clear();
+    cache.set(hash, { record, until: now + cacheMs });
+    return record;
+  }
+
+  return {
+    enabled,
+    async refresh() {
+      keysExist = (await store.keys.count()) > 0;
+      lastRefresh = Date.now();
+    },
+    forget(hash) {
+      if (hash) cache.delete(hash);
+      else cache.clear();
+    },
+    async authenticate(req: IncomingMessage): Promise<Principal> {
+      if (!enabled()) return {};
+      const key = bearer(req);
+      if (!key) throw new AuthenticationError('This gateway requires an API key: send "Authorization: Bearer mk-…".', 'missing_api_key');
+      const record = await lookup(hashKey(key));
+      if (!record || record.revokedAt) throw new AuthenticationError('The API key is invalid or has been revoked.', 'invalid_api_key');
+      const p: Principal = { tenant: record.tenant, keyId: record.id };
+      if (record.models.length) p.models = record.models;
+      if (record.dataPolicy) p.dataPolicy = record.dataPolicy;
+      if (record.rpm) p.rpm = record.rpm;
+      if (record.tpm) p.tpm = record.tpm;
+      if (record.budget) p.budget = record.budget;
+      return p;
+    },
+    async admit(p: Principal, estimatedTokens: number): Promise<void> {
+      if (!p.keyId) return;
+      if (p.rpm) {
+        const r = await store.counters.consume(`rpm:${p.keyId}`, 1, p.rpm, 60);
+        if (!r.allowed) {
+          throw new RateLimitError(`Rate limit reached: ${p.rpm} requests per minute for this key. Retry in ${r.resetSeconds}s.`, r.resetSeconds, 'rate_limit_exceeded', {
+            'x-ratelimit-limit-requests': String(p.rpm),
+            'x-ratelimit-remaining-requests': '0',
+          });
+        }
+      }
+      if (p.tpm) {
+        const r = await store.counters.consume(`tpm:${p.keyId}`, Math.max(1, estimatedTokens), p.tpm, 60);
+        if (!r.allowed) {
+          throw new RateLimitError(`Token rate limit reached: ${p.tpm} tokens per minute for this key. Retry in ${r.resetSeconds}s.`, r.resetSeconds, 'tokens_rate_limit_exceeded', {
+            'x-ratelimit-limit-tokens': String(p.tpm),
+          });
+        }
+      }
+    },
+  };
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  if (h && h.length > 7 && h.slice(0, 7).toLowerCase() === 'bearer ') return h.slice(7).trim();
+  const x = req.headers['x-api-key'];
+  return typeof x === 'string' && x ? x : undefined;
+}

@@ -1,0 +1,11 @@
+/** Runtime knobs for a store that are not user config (tests and the server pass these). */
+import type { LogWriterOptions } from './log-writer.js';
+
+export interface StoreOptions {
+  /** Request-log writer tuning; `retentionDays` comes from the store config. */
+  log?: Partial<Omit<LogWriterOptions, 'retentionDays' | 'onError'>>;
+  /** Told about background failures (log writes, retention); never given entry contents. */
+  onError?: (err: unknown, context: string) => void;
+  /** Namespace for Redis counter keys (default `meridian:`). */
+  redisPrefix?: string;
+}

@@ -1,0 +1,214 @@
+/**
+ * The scale-out store: PostgreSQL for durable state (keys, request log, audit log), Redis for
+ * the counters every replica shares. Replicas are stateless; any number may start at once
+ * (migrations take an advisory lock). `pg` and `ioredis` are loaded with `import()` only here,
+ * so the embedded default never loads them.
+ */
+import type { Pool, PoolClient } from 'pg';
+import { MeridianError } from '../../errors.js';
+import type { Redis } from 'ioredis';
+import { buildLogQuery, decodeLogRow, LOG_COLUMNS, type LogRow } from '../log-rows.js';
+import { RequestLogWriter, type RequestLogSink } from '../log-writer.js';
+import { checkMigrations, type Migration } from '../migration.js';
+import type { StoreOptions } from '../options.js';
+import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
+import { RedisCounters } from '../redis-counters.js';
+import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, Store } from '../types.js';
+import { postgresMigrations } from './migrations.js';
+
+type Row = Record<string, unknown>;
+
+export interface PostgresStoreConfig {
+  /** libpq-style URL; `?options=-c%20search_path%3Dname` selects a schema. */
+  postgres: string;
+  redis: string;
+  retentionDays: number;
+  /** Pool size per replica. */
+  poolSize?: number;
+}
+
+/** Startup failure naming the server without its password. */
+function unavailable(what: string, url: string, cause: unknown): MeridianError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new MeridianError(503, 'service_unavailable', 'store_unavailable', `${what} at ${maskUrl(url)} is not usable: ${reason}`, { cause });
+}
+
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const auth = u.username || u.password ? `${u.username}${u.password ? ':***' : ''}@` : '';
+    // Query parameters are dropped too: they may carry a password (`?password=`).
+    return `${u.protocol}//${auth}${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+const placeholders = (n: number, offset = 0): string => Array.from({ length: n }, (_, i) => `$${offset + i + 1}`).join(', ');
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly counters: RedisCounters;
+  private readonly writer: RequestLogWriter;
+  private initialized = false;
+
+  private constructor(
+    readonly pool: Pool,
+    readonly redis: Redis,
+    private readonly config: PostgresStoreConfig,
+    options: StoreOptions,
+    private readonly migrations: readonly Migration[],
+  ) {
+    this.counters = new RedisCounters(redis, options.redisPrefix);
+    this.writer = new RequestLogWriter(this.logSink(), {
+      ...options.log,
+      // PostgreSQL allows 65,535 parameters per statement: 2,000 rows × 23 columns stays under it.
+      batchSize: Math.min(options.log?.batchSize ?? 500, 2_000),
+      retentionDays: config.retentionDays,
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+  }
+
+  /** Loads the drivers and creates the pool and Redis client (no connection yet: see init). */
+  static async create(config: PostgresStoreConfig, options: StoreOptions = {}, migrations = postgresMigrations): Promise<PostgresStore> {
+    const pg = (await import('pg')).default;
+    const { Redis: RedisClient } = await import('ioredis');
+    const pool = new pg.Pool({ connectionString: config.postgres, max: config.poolSize ?? 10 });
+    const onError = options.onError ?? ((err: unknown, ctx: string) => process.stderr.write(`meridian store: ${ctx}: ${String(err)}\n`));
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    pool.on('error', (err) => onError(err, 'postgres idle client error'));
+    const redis = new RedisClient(config.redis, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    redis.on('error', (err: unknown) => onError(err, 'redis connection error'));
+    return new PostgresStore(pool, redis, config, options, migrations);
+  }
+
+  /** Connects to both, runs pending migrations under an advisory lock, starts the writer. */
+  async init(): Promise<void> {
+    if (this.initialized) return;
+    try {
+      if (this.redis.status === 'wait') await this.redis.connect();
+      await this.redis.ping();
+    } catch (err) {
+      throw unavailable('Redis', this.config.redis, err);
+    }
+    try {
+      await this.migrate();
+    } catch (err) {
+      throw unavailable('PostgreSQL', this.config.postgres, err);
+    }
+    this.writer.start();
+    this.initialized = true;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.writer.close();
+    } finally {
+      // quit() waits for replies to commands already sent; a client that never connected just drops.
+      const redisDone = this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect());
+      await Promise.allSettled([this.pool.end(), redisDone]);
+    }
+  }
+
+  /** Versions recorded in schema_migrations (for tests and `meridian doctor`). */
+  async appliedMigrations(): Promise<number[]> {
+    const res = await this.pool.query('SELECT version FROM schema_migrations ORDER BY version');
+    return res.rows.map((r: Row) => Number(r.version));
+  }
+
+  private async migrate(): Promise<void> {
+    checkMigrations(this.migrations);
+    const client = await this.pool.connect();
+    try {
+      // One lock per schema: replicas starting together apply each migration exactly once.
+      await client.query(`SELECT pg_advisory_lock(hashtext('meridian-migrations:' || coalesce(current_schema(), '')))`);
+      try {
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+        );
+        const applied = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r: Row) => Number(r.version)));
+        for (const m of this.migrations) if (!applied.has(m.version)) await this.applyOne(client, m);
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock(hashtext('meridian-migrations:' || coalesce(current_schema(), '')))`);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async applyOne(client: PoolClient, m: Migration): Promise<void> {
+    await client.query('BEGIN');
+    try {
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK');
+      throw err;
+    }
+  }
+
+  readonly keys = {
+    create: async (rec: ApiKeyRecord): Promise<void> => {
+      await this.pool.query(`INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${placeholders(KEY_COLUMNS.length)})`, encodeKey(rec));
+    },
+    findByHash: async (hash: string): Promise<ApiKeyRecord | undefined> => {
+      const res = await this.pool.query(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys WHERE hash = $1`, [hash]);
+      const row = res.rows[0] as Row | undefined;
+      return row ? decodeKey(row) : undefined;
+    },
+    list: async (): Promise<ApiKeyRecord[]> => {
+      const res = await this.pool.query(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys ORDER BY created_at, id`);
+      return res.rows.map(decodeKey);
+    },
+    revoke: async (id: string): Promise<boolean> => {
+      const res = await this.pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+      return (res.rowCount ?? 0) > 0;
+    },
+    /** Every key ever created, revoked ones too: revoking the last key must not switch auth off. */
+    count: async (): Promise<number> => {
+      const res = await this.pool.query('SELECT count(*) AS n FROM api_keys');
+      return Number((res.rows[0] as Row).n);
+    },
+  };
+
+  readonly requestLog = {
+    append: (entry: RequestLogEntry): void => this.writer.append(entry),
+    flush: (): Promise<void> => this.writer.flush(),
+    /** Flushes this replica's buffer first, so a query sees everything appended here before it. */
+    query: async (filter: RequestLogFilter): Promise<RequestLogEntry[]> => {
+      await this.writer.flush();
+      const { sql, params } = buildLogQuery(filter, (n) => `$${n}`, (p) => `${p}::timestamptz`);
+      const res = await this.pool.query(sql, params);
+      return res.rows.map(decodeLogRow);
+    },
+    prune: (): Promise<number> => this.writer.prune(),
+  };
+
+  readonly audit = {
+    append: async (entry: AuditEntry): Promise<void> => {
+      await this.pool.query(`INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${placeholders(AUDIT_COLUMNS.length)})`, encodeAudit(entry));
+    },
+    list: async (limit = 100): Promise<AuditEntry[]> => {
+      const res = await this.pool.query(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ORDER BY seq DESC LIMIT $1`, [
+        Math.max(1, Math.trunc(limit)),
+      ]);
+      return res.rows.map(decodeAudit);
+    },
+  };
+
+  private logSink(): RequestLogSink {
+    const width = LOG_COLUMNS.length;
+    return {
+      // One multi-row INSERT per batch: a single statement is atomic, no explicit transaction needed.
+      insertRows: async (rows: LogRow[]) => {
+        const values = rows.map((_, i) => `(${placeholders(width, i * width)})`).join(', ');
+        await this.pool.query(`INSERT INTO request_log (${LOG_COLUMNS.join(', ')}) VALUES ${values} ON CONFLICT (id) DO NOTHING`, rows.flat());
+      },
+      deleteOlderThan: async (cutoffIso: string) => {
+        const res = await this.pool.query('DELETE FROM request_log WHERE time < $1::timestamptz', [cutoffIso]);
+        return res.rowCount ?? 0;
+      },
+    };
+  }
+}

@@ -1,0 +1,65 @@
+/** SQLite schema. Times are ISO-8601 UTC text (sorts like time); JSON is text. */
+import type { Migration } from '../migration.js';
+
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'keys, request log, audit log',
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        name TEXT,
+        models TEXT NOT NULL DEFAULT '[]',
+        rpm INTEGER,
+        tpm INTEGER,
+        budget TEXT,
+        data_policy TEXT,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      CREATE INDEX api_keys_tenant ON api_keys (tenant);
+
+      CREATE TABLE request_log (
+        id TEXT PRIMARY KEY,
+        time TEXT NOT NULL,
+        tenant TEXT,
+        key_id TEXT,
+        kind TEXT,
+        alias TEXT NOT NULL,
+        deployment TEXT,
+        location TEXT,
+        route_reason TEXT,
+        attempts TEXT NOT NULL DEFAULT '[]',
+        status INTEGER NOT NULL,
+        error_code TEXT,
+        stream INTEGER NOT NULL DEFAULT 0,
+        latency_ms REAL NOT NULL,
+        ttft_ms REAL,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        reasoning_tokens INTEGER,
+        cached_tokens INTEGER,
+        tokens_estimated INTEGER,
+        cost_usd REAL,
+        pii TEXT,
+        prompt_version TEXT
+      );
+      CREATE INDEX request_log_time ON request_log (time);
+      CREATE INDEX request_log_tenant_time ON request_log (tenant, time);
+      CREATE INDEX request_log_alias_time ON request_log (alias, time);
+
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        details TEXT
+      );
+      CREATE INDEX audit_log_time ON audit_log (time);
+    `,
+  },
+];

@@ -1,0 +1,184 @@
+/**
+ * The embedded store: one SQLite file (WAL mode) for keys, request log and audit log, counters
+ * in memory. better-sqlite3 is synchronous, so every write here is short: single-row key/audit
+ * statements, and request-log batches of a few hundred rows in one transaction.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { buildLogQuery, decodeLogRow, LOG_COLUMNS, type LogRow } from '../log-rows.js';
+import { RequestLogWriter, type RequestLogSink } from '../log-writer.js';
+import { MemoryCounters } from '../memory-counters.js';
+import { checkMigrations, type Migration } from '../migration.js';
+import type { StoreOptions } from '../options.js';
+import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
+import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, Store } from '../types.js';
+import { sqliteMigrations } from './migrations.js';
+
+type Row = Record<string, unknown>;
+
+/** Rows deleted per retention statement, so a large backlog never blocks the event loop for long. */
+const PRUNE_CHUNK = 5_000;
+
+export interface SqliteStoreConfig {
+  /** File path (parent directories are created) or `:memory:`. */
+  path: string;
+  retentionDays: number;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly db: Database.Database;
+  readonly counters: MemoryCounters;
+  private readonly writer: RequestLogWriter;
+  private initialized = false;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    config: SqliteStoreConfig,
+    options: StoreOptions = {},
+    private readonly migrations: readonly Migration[] = sqliteMigrations,
+  ) {
+    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+    this.db = new Database(config.path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a committed batch survives power loss; batching keeps the fsync count low.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.counters = new MemoryCounters();
+    this.writer = new RequestLogWriter(this.logSink(), {
+      ...options.log,
+      retentionDays: config.retentionDays,
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+  }
+
+  /** Runs pending migrations (idempotent; safe when two processes open the same file) and starts the writer. */
+  async init(): Promise<void> {
+    if (this.initialized) return;
+    this.migrate();
+    this.writer.start();
+    this.initialized = true;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.writer.close();
+    } finally {
+      this.counters.close();
+      if (this.db.open) this.db.close();
+    }
+  }
+
+  /** Versions recorded in schema_migrations (for tests and `meridian doctor`). */
+  appliedMigrations(): number[] {
+    return (this.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Row[]).map((r) => Number(r.version));
+  }
+
+  /** Prepared statements are cached: findByHash runs on every authenticated request. */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private migrate(): void {
+    checkMigrations(this.migrations);
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    // IMMEDIATE takes the write lock first, so a second process waits, then sees the versions applied.
+    const apply = this.db.transaction(() => {
+      const applied = new Set(this.appliedMigrations());
+      for (const m of this.migrations) {
+        if (applied.has(m.version)) continue;
+        this.db.exec(m.sql);
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(m.version, m.name, new Date().toISOString());
+      }
+    });
+    apply.immediate();
+  }
+
+  readonly keys = {
+    create: async (rec: ApiKeyRecord): Promise<void> => {
+      this.stmt(`INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${KEY_COLUMNS.map(() => '?').join(', ')})`).run(...encodeKey(rec));
+    },
+    findByHash: async (hash: string): Promise<ApiKeyRecord | undefined> => {
+      const row = this.stmt(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys WHERE hash = ?`).get(hash) as Row | undefined;
+      return row ? decodeKey(row) : undefined;
+    },
+    list: async (): Promise<ApiKeyRecord[]> => {
+      const rows = this.stmt(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys ORDER BY created_at, id`).all() as Row[];
+      return rows.map(decodeKey);
+    },
+    revoke: async (id: string): Promise<boolean> => {
+      const res = this.stmt('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id);
+      return res.changes > 0;
+    },
+    /** Every key ever created, revoked ones too: revoking the last key must not switch auth off. */
+    count: async (): Promise<number> => {
+      return Number((this.stmt('SELECT count(*) AS n FROM api_keys').get() as Row).n);
+    },
+  };
+
+  readonly requestLog = {
+    append: (entry: RequestLogEntry): void => this.writer.append(entry),
+    flush: (): Promise<void> => this.writer.flush(),
+    /** Flushes first, so a query sees everything appended before it. */
+    query: async (filter: RequestLogFilter): Promise<RequestLogEntry[]> => {
+      await this.writer.flush();
+      const { sql, params } = buildLogQuery(filter, () => '?');
+      return (this.stmt(sql).all(...params) as Row[]).map(decodeLogRow);
+    },
+    prune: (): Promise<number> => this.writer.prune(),
+  };
+
+  readonly audit = {
+    append: async (entry: AuditEntry): Promise<void> => {
+      this.stmt(`INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?)`).run(...encodeAudit(entry));
+    },
+    list: async (limit = 100): Promise<AuditEntry[]> => {
+      const rows = this.stmt(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ORDER BY seq DESC LIMIT ?`)
+        .all(Math.max(1, Math.trunc(limit))) as Row[];
+      return rows.map(decodeAudit);
+    },
+  };
+
+  private logSink(): RequestLogSink {
+    let insert: Database.Statement | undefined;
+    let insertMany: ((rows: LogRow[]) => void) | undefined;
+    return {
+      insertRows: async (rows) => {
+        if (!insertMany) {
+          // A prepared single-row statement run N times in one transaction is SQLite's fastest
+          // bulk path (one fsync per batch); OR IGNORE makes a retried batch harmless.
+          insert = this.db.prepare(
+            `INSERT OR IGNORE INTO request_log (${LOG_COLUMNS.join(', ')}) VALUES (${LOG_COLUMNS.map(() => '?').join(', ')})`,
+          );
+          const stmt = insert;
+          insertMany = this.db.transaction((batch: LogRow[]) => {
+            for (const row of batch) stmt.run(row);
+          });
+        }
+        insertMany(rows);
+      },
+      deleteOlderThan: async (cutoffIso) => {
+        const stmt = this.db.prepare(
+          'DELETE FROM request_log WHERE rowid IN (SELECT rowid FROM request_log WHERE time < ? LIMIT ?)',
+        );
+        let total = 0;
+        for (;;) {
+          const { changes } = stmt.run(cutoffIso, PRUNE_CHUNK);
+          total += changes;
+          if (changes < PRUNE_CHUNK) return total;
+          await new Promise((r) => setImmediate(r)); // let requests through between chunks
+        }
+      },
+    };
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * One conformance suite for every Store backend: the embedded one runs it in
+ * test/unit/store.test.ts, PostgreSQL + Redis in test/cluster/store.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { createApiKey, hashKey, rotateApiKey, revokeApiKey } from '../../src/store/keys.js';
+import type { StoreOptions } from '../../src/store/options.js';
+import type { ApiKeyRecord, RequestLogEntry, Store } from '../../src/store/types.js';
+
+export interface StoreHarness {
+  /** A new, initialized store over the same backing data (same file, same schema, same Redis namespace). */
+  open(opts?: { retentionDays?: number; options?: StoreOptions }): Promise<Store>;
+  /** Migration versions the backend has recorded. */
+  appliedMigrations(store: Store): Promise<number[]>;
+  /** Latest migration version the code ships. */
+  latestMigration: number;
+  /** True when two opened stores share counters (Redis); false for in-process counters. */
+  sharedCounters: boolean;
+  /** Removes the backing data (file / schema / Redis keys). */
+  destroy(): Promise<void>;
+}
+
+const tag = (): string => randomUUID().slice(0, 8);
+
+function logEntry(over: Partial<RequestLogEntry> & { tenant: string }): RequestLogEntry {
+  return {
+    id: `req_${randomUUID()}`,
+    time: new Date().toISOString(),
+    kind: 'chat',
+    alias: 'chat-default',
+    attempts: [],
+    status: 200,
+    stream: false,
+    latencyMs: 12,
+    ...over,
+  };
+}
+
+export function storeConformance(name: string, makeHarness: () => Promise<StoreHarness>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let harness: StoreHarness;
+    let store: Store;
+    const opened: Store[] = [];
+    const open = async (opts?: Parameters<StoreHarness['open']>[0]): Promise<Store> => {
+      const s = await harness.open(opts);
+      opened.push(s);
+      return s;
+    };
+
+    after(async () => {
+      for (const s of opened) await s.close().catch(() => undefined);
+      await harness?.destroy();
+    });
+
+    it('migrations: two instances starting at once on an empty database apply each migration once', async () => {
+      harness = await makeHarness();
+      const [a, b] = await Promise.all([open(), open()]);
+      store = a;
+      assert.deepEqual(await harness.appliedMigrations(a), range(1, harness.latestMigration));
+      await b.init(); // again: a no-op
+      const c = await open();
+      assert.deepEqual(await harness.appliedMigrations(c), range(1, harness.latestMigration));
+      await c.close();
+    });
+
+    it('keys: create, findByHash, list, count, revoke', async () => {
+      const before = await store.keys.count();
+      const rec: ApiKeyRecord = {
+        id: `key_${tag()}`,
+        hash: hashKey(`mk-${randomUUID()}`),
+        prefix: 'mk-abcde',
+        tenant: `acme-${tag()}`,
+        name: 'ci',
+        models: ['chat-default', 'embed'],
+        rpm: 60,
+        tpm: 100_000,
+        budget: { usd: 5, period: 'day', mode: 'hard' },
+        dataPolicy: 'local-only',
+        createdAt: new Date().toISOString(),
+        revokedAt: null,
+      };
+      await store.keys.create(rec);
+      assert.deepEqual(await store.keys.findByHash(rec.hash), rec);
+      assert.equal(await store.keys.findByHash(hashKey('mk-unknown')), undefined);
+      assert.deepEqual((await store.keys.list()).find((k) => k.id === rec.id), rec);
+      assert.equal(await store.keys.count(), before + 1);
+      await assert.rejects(store.keys.create({ ...rec, id: `key_${tag()}` }), 'a second key with the same hash is refused');
+
+      const minimal: ApiKeyRecord = { id: `key_${tag()}`, hash: hashKey(randomUUID()), prefix: 'mk-zzzzz', tenant: 't', models: [], createdAt: new Date().toISOString(), revokedAt: null };
+      await store.keys.create(minimal);
+      assert.deepEqual(await store.keys.findByHash(minimal.hash), minimal);
+
+      assert.equal(await store.keys.revoke(rec.id), true);
+      assert.equal(await store.keys.revoke(rec.id), false, 'already revoked');
+      assert.equal(await store.keys.revoke('key_nope'), false);
+      const revoked = await store.keys.findByHash(rec.hash);
+      assert.ok(revoked?.revokedAt && Date.parse(revoked.revokedAt) > 0, 'revokedAt is set');
+      assert.equal(await store.keys.count(), before + 2, 'revoked keys still count (auth stays on)');
+    });
+
+    it('keys: rotate keeps settings, revokes the old key, and every admin action is audited', async () => {
+      const tenant = `rot-${tag()}`;
+      const first = await createApiKey(store, { tenant, models: ['a'], rpm: 7, budget: { usd: 2, period: 'month' }, dataPolicy: 'local-only' }, 'test');
+      assert.match(first.key, /^mk-[A-Za-z0-9]{32}$/);
+      assert.equal(first.record.hash, hashKey(first.key));
+      const second = await rotateApiKey(store, first.record.id, 'test');
+      assert.notEqual(second.key, first.key);
+      const [oldRec, newRec] = await Promise.all([store.keys.findByHash(first.record.hash), store.keys.findByHash(second.record.hash)]);
+      assert.ok(oldRec?.revokedAt, 'old key revoked');
+      assert.equal(newRec?.revokedAt, null);
+      assert.deepEqual(
+        { tenant: newRec?.tenant, models: newRec?.models, rpm: newRec?.rpm, budget: newRec?.budget, dataPolicy: newRec?.dataPolicy },
+        { tenant, models: ['a'], rpm: 7, budget: { usd: 2, period: 'month' }, dataPolicy: 'local-only' },
+      );
+      assert.equal(await revokeApiKey(store, second.record.id, 'test'), true);
+      await assert.rejects(revokeApiKey(store, 'key_missing', 'test'), /No API key/);
+
+      const audit = (await store.audit.list(50)).filter((a) => a.target === first.record.id || a.target === second.record.id);
+      assert.deepEqual(
+        audit.map((a) => `${a.action}:${a.target === first.record.id ? 'first' : 'second'}`),
+        ['key.revoked:second', 'key.rotated:first', 'key.created:second', 'key.created:first'],
+        'newest first',
+      );
+      assert.equal(audit.find((a) => a.action === 'key.rotated')?.details?.replacedBy, second.record.id);
+      assert.ok(!JSON.stringify(audit).includes(first.key) && !JSON.stringify(audit).includes(first.record.hash), 'no secrets in the audit log');
+    });
+
+    it('request log: round-trips every field and filters by time, tenant, alias, location, status', async () => {
+      const tenant = `log-${tag()}`;
+      const t0 = Date.now() - 60_000;
+      const full = logEntry({
+        tenant,
+        time: new Date(t0).toISOString(),
+        keyId: 'key_1',
+        kind: 'chat',
+        alias: 'chat-default',
+        deployment: 'ollama@local/llama3',
+        location: 'local',
+        routeReason: 'pii:local-only',
+        attempts: [{ deployment: 'openai/gpt-4o', error: 'upstream_timeout', status: 504 }, { deployment: 'ollama@local/llama3' }],
+        status: 200,
+        stream: true,
+        latencyMs: 812.5,
+        ttftMs: 95,
+        promptTokens: 120,
+        completionTokens: 44,
+        reasoningTokens: 3,
+        cachedTokens: 10,
+        tokensEstimated: true,
+        costUsd: 0.000123,
+        pii: { EMAIL: 2, PHONE: 1 },
+        promptVersion: 'support@3',
+      });
+      const cloud429 = logEntry({ tenant, time: new Date(t0 + 1000).toISOString(), alias: 'fast', location: 'cloud', status: 429, errorCode: 'rate_limit_exceeded' });
+      const embed = logEntry({ tenant, time: new Date(t0 + 2000).toISOString(), kind: 'embeddings', alias: 'embed', location: 'cloud', status: 200 });
+      const other = logEntry({ tenant: `${tenant}-other`, time: new Date(t0 + 3000).toISOString() });
+      for (const e of [full, cloud429, embed, other]) store.requestLog.append(e);
+      await store.requestLog.flush();
+
+      const ids = (rows: RequestLogEntry[]): string[] => rows.map((r) => r.id);
+      assert.deepEqual(await store.requestLog.query({ tenant }), [embed, cloud429, full], 'newest first, exact round-trip');
+      assert.deepEqual(ids(await store.requestLog.query({ tenant, alias: 'fast' })), [cloud429.id]);
+      assert.deepEqual(ids(await store.requestLog.query({ tenant, location: 'cloud' })), [embed.id, cloud429.id]);
+      assert.deepEqual(ids(await store.requestLog.query({ tenant, status: 429 })), [cloud429.id]);
+      assert.deepEqual(ids(await store.requestLog.query({ tenant, limit: 2 })), [embed.id, cloud429.id]);
+      assert.deepEqual(ids(await store.requestLog.query({ tenant, since: new Date(t0 + 1000).toISOString() })), [embed.id, cloud429.id], 'since is inclusive');
+      assert.deepEqual(ids(await store.requestLog.query({ tenant, until: new Date(t0 + 1000).toISOString() })), [full.id], 'until is exclusive');
+      assert.deepEqual(
+        ids(await store.requestLog.query({ since: new Date(t0 + 500).toISOString(), until: new Date(t0 + 2500).toISOString() })).filter((id) =>
+          [full.id, cloud429.id, embed.id, other.id].includes(id),
+        ),
+        [embed.id, cloud429.id],
+      );
+    });
+
+    it('request log: query sees entries appended just before it (no explicit flush)', async () => {
+      const tenant = `rw-${tag()}`;
+      const e = logEntry({ tenant });
+      store.requestLog.append(e);
+      assert.deepEqual(await store.requestLog.query({ tenant }), [e]);
+    });
+
+    it('request log: 10,000 appends then close loses nothing', async () => {
+      const tenant = `bulk-${tag()}`;
+      const writer = await open({ options: { log: { flushIntervalMs: 60_000, batchSize: 500, highWaterMark: 2_000 } } });
+      const base = Date.now() - 10_000;
+      const t = Date.now();
+      for (let i = 0; i < 10_000; i++) writer.requestLog.append(logEntry({ tenant, time: new Date(base + i).toISOString(), latencyMs: i }));
+      assert.ok(Date.now() - t < 2_000, 'append stays cheap');
+      await writer.close();
+      const rows = await store.requestLog.query({ tenant, limit: 10_000 });
+      assert.equal(rows.length, 10_000);
+      assert.equal(new Set(rows.map((r) => r.id)).size, 10_000);
+      assert.equal(rows[0]?.latencyMs, 9_999, 'newest first');
+    });
+
+    it('request log: retention deletes entries older than retentionDays', async () => {
+      const tenant = `ret-${tag()}`;
+      const s = await open({ retentionDays: 2 });
+      const old = logEntry({ tenant, time: new Date(Date.now() - 3 * 86_400_000).toISOString() });
+      const fresh = logEntry({ tenant, time: new Date(Date.now() - 86_400_000).toISOString() });
+      s.requestLog.append(old);
+      s.requestLog.append(fresh);
+      await s.requestLog.flush();
+      assert.equal((await s.requestLog.query({ tenant })).length, 2);
+      const deleted = await s.requestLog.prune?.();
+      assert.ok(deleted !== undefined && deleted >= 1, 'prune reports what it deleted');
+      assert.deepEqual((await s.requestLog.query({ tenant })).map((r) => r.id), [fresh.id]);
+      await s.close();
+    });
+
+    it('counters: consume admits exactly the limit under 100 concurrent calls', async () => {
+      const key = `rpm:${tag()}`;
+      const results = await Promise.all(Array.from({ length: 100 }, () => store.counters.consume(key, 1, 50, 60)));
+      const allowed = results.filter((r) => r.allowed);
+      assert.equal(allowed.length, 50);
+      assert.deepEqual(allowed.map((r) => r.used).sort((a, b) => a - b), range(1, 50), 'each admitted call saw its own count');
+      for (const r of results.filter((x) => !x.allowed)) {
+        assert.equal(r.used, 50);
+        assert.ok(r.resetSeconds >= 1 && r.resetSeconds <= 60);
+      }
+      assert.equal(await store.counters.get(key), 50);
+    });
+
+    it('counters: consume is exact across two store instances when counters are shared', async () => {
+      const other = await open();
+      const key = `rpm2:${tag()}`;
+      const calls = Array.from({ length: 100 }, (_, i) => (i % 2 ? store : other).counters.consume(key, 1, 50, 60));
+      const admitted = (await Promise.all(calls)).filter((r) => r.allowed).length;
+      // Shared counters (Redis): 50 in all. In-process counters: each instance admits its own 50.
+      assert.equal(admitted, harness.sharedCounters ? 50 : 100);
+      await other.close();
+    });
+
+    it('counters: token-sized consume, window reset, add/get with TTL', async () => {
+      const k = tag();
+      assert.deepEqual(await store.counters.consume(`tpm:${k}`, 700, 1000, 60).then((r) => [r.allowed, r.used]), [true, 700]);
+      assert.deepEqual(await store.counters.consume(`tpm:${k}`, 400, 1000, 60).then((r) => [r.allowed, r.used]), [false, 700], 'would pass the limit');
+      assert.deepEqual(await store.counters.consume(`tpm:${k}`, 300, 1000, 60).then((r) => [r.allowed, r.used]), [true, 1000], 'up to the limit is fine');
+
+      assert.equal(await store.counters.get(`none:${k}`), 0);
+      assert.equal(await store.counters.add(`usd:${k}`, 0.1, 60), 0.1);
+      assert.ok(Math.abs((await store.counters.add(`usd:${k}`, 0.2, 60)) - 0.3) < 1e-9, 'fractional amounts (dollars)');
+      assert.equal(await store.counters.add(`n:${k}`, 5, 60), 5);
+      assert.equal(await store.counters.add(`n:${k}`, -2, 60), 3);
+      assert.equal(await store.counters.get(`n:${k}`), 3);
+
+      // Expiry: a 2 s window and 2 s TTLs, all waited on together (margins of 0.8 s for loaded machines).
+      assert.equal((await store.counters.consume(`win:${k}`, 1, 1, 2)).allowed, true);
+      const denied = await store.counters.consume(`win:${k}`, 1, 1, 2);
+      assert.equal(denied.allowed, false);
+      assert.ok(denied.resetSeconds >= 1 && denied.resetSeconds <= 2, `resetSeconds ${denied.resetSeconds}`);
+      await store.counters.add(`ttl:${k}`, 4, 2);
+      await store.counters.add(`refresh:${k}`, 1, 2);
+      await sleep(1_200);
+      await store.counters.add(`refresh:${k}`, 1, 2); // restarts its expiry
+      await sleep(1_200);
+      assert.equal(await store.counters.get(`ttl:${k}`), 0, 'expired after its TTL');
+      assert.equal(await store.counters.get(`refresh:${k}`), 2, 'each add restarts the TTL');
+      assert.equal((await store.counters.consume(`win:${k}`, 1, 1, 2)).allowed, true, 'a new window after the old one ends');
+    });
+  });
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

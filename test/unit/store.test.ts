@@ -1,0 +1,49 @@
+/** The store conformance suite against the embedded backend: a SQLite file in a temp dir + in-memory counters. */
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createStore } from '../../src/store/index.js';
+import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { maskUrl } from '../../src/store/postgres/postgres-store.js';
+import { storeConformance } from '../helpers/store-conformance.js';
+
+storeConformance('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-store-'));
+  // A nested path: createStore must create the parent directories.
+  const path = join(dir, 'nested', 'meridian.db');
+  return {
+    open: async ({ retentionDays = 30, options = {} } = {}) => createStore({ sqlite: path, retentionDays }, options),
+    appliedMigrations: async (store) => (store as SqliteStore).appliedMigrations(),
+    latestMigration: sqliteMigrations.at(-1)!.version,
+    sharedCounters: false,
+    destroy: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+test('sqlite store runs in WAL mode and creates its parent directory', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-store-'));
+  try {
+    const path = join(dir, 'a', 'b', 'm.db');
+    const store = (await createStore({ sqlite: path, retentionDays: 30 })) as SqliteStore;
+    assert.equal(store.kind, 'sqlite');
+    assert.ok(existsSync(path));
+    assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('createStore explains a scale-out config without Redis', async () => {
+  await assert.rejects(createStore({ sqlite: ':memory:', retentionDays: 30, postgres: 'postgres://x@127.0.0.1/db' }), /store\.redis/);
+  await assert.rejects(createStore({ sqlite: ':memory:', retentionDays: 30, redis: 'redis://127.0.0.1' }), /store\.postgres/);
+});
+
+test('store connection errors name the server but never its password', () => {
+  assert.equal(maskUrl('postgres://meridian:s3cret@db.internal:5432/meridian?sslmode=require'), 'postgres://meridian:***@db.internal:5432/meridian');
+  assert.equal(maskUrl('redis://:pw@cache:6379'), 'redis://:***@cache:6379');
+  assert.equal(maskUrl('redis://cache:6379'), 'redis://cache:6379');
+});
