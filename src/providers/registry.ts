@@ -8,6 +8,7 @@ import type { Location, ProviderAdapter, ProviderConfig, ProviderHandle } from '
 import { openaiAdapter, openaiCompatibleAdapter } from './openai-compatible/index.js';
 import { anthropicAdapter } from './anthropic/index.js';
 import { ollamaAdapter } from './ollama/index.js';
+import { mockAdapter } from './mock/index.js';
 import { geminiAdapter } from './gemini/index.js';
 
 export const adapters = {
@@ -15,6 +16,7 @@ export const adapters = {
   'openai-compatible': openaiCompatibleAdapter,
   anthropic: anthropicAdapter,
   ollama: ollamaAdapter,
+  mock: mockAdapter,
   gemini: geminiAdapter,
 } satisfies Record<string, ProviderAdapter>;
 

@@ -61,6 +61,15 @@ export interface RequestLogFilter {
   limit?: number;
 }
 
+export interface UsageTotalsRow {
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  /** Cost of the requests that ran on cloud deployments. */
+  cloudCostUsd: number;
+}
+
 export interface AuditEntry {
   time: string;
   actor: string;
@@ -104,6 +113,8 @@ export interface Store {
     append(entry: RequestLogEntry): void;
     flush(): Promise<void>;
     query(filter: RequestLogFilter): Promise<RequestLogEntry[]>;
+    /** Token and cost totals of successful requests since `since` (ISO time), for the break-even advisor. */
+    totals(since: string): Promise<UsageTotalsRow>;
     /** Deletes entries older than the configured retention now (it also runs periodically); returns how many. */
     prune?(): Promise<number>;
   };

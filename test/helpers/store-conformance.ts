@@ -182,6 +182,17 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       assert.deepEqual(await store.requestLog.query({ tenant }), [e]);
     });
 
+    it('request log: totals sum tokens of successful requests and the cost of cloud ones', async () => {
+      const tenant = `tot-${tag()}`;
+      const at = (ms: number) => new Date(Date.UTC(2100, 0, 1) + ms).toISOString();
+      store.requestLog.append(logEntry({ tenant, time: at(1), location: 'cloud', promptTokens: 100, completionTokens: 20, cachedTokens: 10, costUsd: 0.5 }));
+      store.requestLog.append(logEntry({ tenant, time: at(2), location: 'local', promptTokens: 50, completionTokens: 5, costUsd: 0.25 }));
+      store.requestLog.append(logEntry({ tenant, time: at(3), location: 'cloud', status: 500, promptTokens: 999, costUsd: 9 }));
+      const t = await store.requestLog.totals(at(0));
+      assert.deepEqual(t, { requests: 2, promptTokens: 150, completionTokens: 25, cachedTokens: 10, cloudCostUsd: 0.5 });
+      assert.equal((await store.requestLog.totals(at(2))).requests, 1);
+    });
+
     it('request log: 10,000 appends then close loses nothing', async () => {
       const tenant = `bulk-${tag()}`;
       const writer = await open({ options: { log: { flushIntervalMs: 60_000, batchSize: 500, highWaterMark: 2_000 } } });

@@ -13,7 +13,7 @@ import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
 import { RedisCounters } from '../redis-counters.js';
-import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, Store } from '../types.js';
+import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, Store, UsageTotalsRow } from '../types.js';
 import { postgresMigrations } from './migrations.js';
 
 type Row = Record<string, unknown>;
@@ -182,6 +182,13 @@ export class PostgresStore implements Store {
       const res = await this.pool.query(sql, params);
       return res.rows.map(decodeLogRow);
     },
+    totals: async (since: string): Promise<UsageTotalsRow> => {
+      await this.writer.flush();
+      const res = await this.pool.query(`SELECT count(*) AS requests, coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,
+  coalesce(sum(cached_tokens), 0) AS cached, coalesce(sum(CASE WHEN location = 'cloud' THEN cost_usd ELSE 0 END), 0) AS cloud_cost
+  FROM request_log WHERE time >= $1::timestamptz AND status = 200`, [since]);
+      return decodeTotals(res.rows[0] as Row);
+    },
     prune: (): Promise<number> => this.writer.prune(),
   };
 
@@ -211,4 +218,14 @@ export class PostgresStore implements Store {
       },
     };
   }
+}
+
+function decodeTotals(row: Row): UsageTotalsRow {
+  return {
+    requests: Number(row.requests),
+    promptTokens: Number(row.prompt),
+    completionTokens: Number(row.completion),
+    cachedTokens: Number(row.cached),
+    cloudCostUsd: Number(row.cloud_cost),
+  };
 }

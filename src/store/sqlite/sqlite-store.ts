@@ -12,7 +12,7 @@ import { MemoryCounters } from '../memory-counters.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
-import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, Store } from '../types.js';
+import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, Store, UsageTotalsRow } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
 
 type Row = Record<string, unknown>;
@@ -135,6 +135,12 @@ export class SqliteStore implements Store {
       const { sql, params } = buildLogQuery(filter, () => '?');
       return (this.stmt(sql).all(...params) as Row[]).map(decodeLogRow);
     },
+    totals: async (since: string): Promise<UsageTotalsRow> => {
+      await this.writer.flush();
+      return decodeTotals(this.stmt(`SELECT count(*) AS requests, coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,
+  coalesce(sum(cached_tokens), 0) AS cached, coalesce(sum(CASE WHEN location = 'cloud' THEN cost_usd ELSE 0 END), 0) AS cloud_cost
+  FROM request_log WHERE time >= ? AND status = 200`).get(since) as Row);
+    },
     prune: (): Promise<number> => this.writer.prune(),
   };
 
@@ -181,4 +187,14 @@ export class SqliteStore implements Store {
       },
     };
   }
+}
+
+function decodeTotals(row: Row): UsageTotalsRow {
+  return {
+    requests: Number(row.requests),
+    promptTokens: Number(row.prompt),
+    completionTokens: Number(row.completion),
+    cachedTokens: Number(row.cached),
+    cloudCostUsd: Number(row.cloud_cost),
+  };
 }

@@ -1,0 +1,274 @@
+/**
+ * Walks a plan: one in-flight slot per attempt (skipping saturated deployments = overflow, or
+ * waiting in a bounded queue when nothing else is allowed), a per-attempt timeout under the
+ * overall deadline, retries with backoff on retryable errors, then fallback to the next attempt.
+ * Never leaves `plan.allowedLocations` (fail closed).
+ */
+import { MeridianError, NoDeploymentError, UpstreamError, UpstreamTimeoutError, toMeridianError } from '../errors.js';
+import type { Deployment } from '../providers/spec.js';
+import type { CircuitBreakers } from './breaker.js';
+import type { RouterConfig } from './config.js';
+import type { LiveState } from './live-state.js';
+import type { AttemptRecord, ExecuteResult, PlannedAttempt, RoutePlan } from './types.js';
+
+export interface ExecutorState {
+  config: RouterConfig;
+  live: LiveState;
+  breakers: CircuitBreakers;
+  isCold(d: Deployment): boolean;
+  random(): number;
+}
+
+/** The error `execute` throws carries every attempt, for the request log. */
+export type ErrorWithAttempts = MeridianError & { attempts: AttemptRecord[] };
+
+export function attachAttempts(err: MeridianError, attempts: AttemptRecord[]): ErrorWithAttempts {
+  return Object.assign(err, { attempts: [...attempts] });
+}
+
+export async function executePlan<T>(
+  plan: RoutePlan,
+  run: (d: Deployment, signal: AbortSignal) => Promise<T>,
+  clientSignal: AbortSignal,
+  state: ExecutorState,
+): Promise<ExecuteResult<T>> {
+  const deadlineTimer = timeoutSignal(state.config.deadlineMs);
+  try {
+    return await walkPlan(plan, run, clientSignal, deadlineTimer.signal, state);
+  } finally {
+    deadlineTimer.clear();
+  }
+}
+
+async function walkPlan<T>(
+  plan: RoutePlan,
+  run: (d: Deployment, signal: AbortSignal) => Promise<T>,
+  clientSignal: AbortSignal,
+  deadline: AbortSignal,
+  state: ExecutorState,
+): Promise<ExecuteResult<T>> {
+  const { config, live, breakers } = state;
+  const deadlineAt = performance.now() + config.deadlineMs;
+  const overall = AbortSignal.any([clientSignal, deadline]);
+  const records: AttemptRecord[] = [];
+  // Fail closed twice over: the planner never puts a disallowed location in a plan, and the
+  // executor would not run one if a caller built such a plan by hand.
+  const remaining = plan.attempts.filter((a) => plan.allowedLocations.includes(a.deployment.location));
+  if (remaining.length === 0) throw attachAttempts(new NoDeploymentError(`No deployment may serve '${plan.alias}'.`), records);
+  let lastError: MeridianError | undefined;
+
+  while (remaining.length > 0) {
+    if (clientSignal.aborted) throw attachAttempts(cancelled(plan.alias), records);
+    if (deadline.aborted) throw attachAttempts(lastError ?? deadlineError(plan.alias, config.deadlineMs), records);
+    skipOpenBreakers(remaining, records, breakers);
+    let picked: { attempt: PlannedAttempt; overflow: boolean };
+    try {
+      picked = await takeSlot(remaining, live, { ...config, deadlineAt, signal: overall, alias: plan.alias });
+    } catch (err) {
+      const e = clientSignal.aborted ? cancelled(plan.alias) : deadline.aborted ? (lastError ?? deadlineError(plan.alias, config.deadlineMs)) : toMeridianError(err);
+      throw attachAttempts(e, records);
+    }
+    const { attempt } = picked;
+    remaining.splice(remaining.indexOf(attempt), 1);
+    const d = attempt.deployment;
+    const reason = picked.overflow ? 'overflow' : attempt.reason;
+    const timeoutMs = d.provider.config.timeoutMs ?? config.attemptTimeoutMs;
+
+    for (let retry = 0; ; retry++) {
+      breakers.onAttemptStart(d.id);
+      const attemptTimer = timeoutSignal(timeoutMs);
+      const attemptTimeout = attemptTimer.signal;
+      const signal = AbortSignal.any([clientSignal, deadline, attemptTimeout]);
+      const t0 = performance.now();
+      try {
+        const value = await untilAborted(run(d, signal), signal).finally(attemptTimer.clear);
+        const commitMs = performance.now() - t0;
+        breakers.onSuccess(d.id);
+        records.push({ deployment: d.id, location: d.location, ok: true, latencyMs: Math.round(commitMs), retries: retry, reason });
+        return { value, deployment: d, reason, attempts: records, strategy: plan.strategy, release: releaser(d, commitMs, state) };
+      } catch (err) {
+        const e = classify(err, d, { clientSignal, deadline, attemptTimeout, timeoutMs, deadlineMs: config.deadlineMs });
+        records.push({
+          deployment: d.id,
+          location: d.location,
+          ok: false,
+          error: { code: e.code, message: e.message, status: e.status },
+          latencyMs: Math.round(performance.now() - t0),
+          retries: retry,
+          reason,
+        });
+        if (clientSignal.aborted) {
+          breakers.onAbandon(d.id);
+          live.release(d);
+          throw attachAttempts(e, records);
+        }
+        recordFailure(d, e, state);
+        lastError = e;
+        // A client error (400-class from upstream) will fail the same way everywhere: stop now.
+        if (!e.isRetryable || deadline.aborted) {
+          live.release(d);
+          throw attachAttempts(e, records);
+        }
+        const wait = retry < config.retries && breakers.state(d.id) === 'closed' ? backoffMs(retry, e.retryAfter, state) : undefined;
+        if (wait !== undefined && performance.now() + wait < deadlineAt) {
+          try {
+            await sleep(wait, overall);
+          } catch {
+            live.release(d);
+            throw attachAttempts(clientSignal.aborted ? cancelled(plan.alias) : e, records);
+          }
+          continue;
+        }
+        live.release(d);
+        break;
+      }
+    }
+  }
+  throw attachAttempts(lastError ?? new NoDeploymentError(`No deployment may serve '${plan.alias}'.`), records);
+}
+
+/** Drops attempts whose breaker opened since planning, unless that would leave nothing to try. */
+function skipOpenBreakers(remaining: PlannedAttempt[], records: AttemptRecord[], breakers: CircuitBreakers): void {
+  for (let i = remaining.length - 1; i >= 0; i--) {
+    const a = remaining[i]!;
+    if (remaining.length > 1 && breakers.state(a.deployment.id) === 'open') {
+      remaining.splice(i, 1);
+      records.push({
+        deployment: a.deployment.id,
+        location: a.deployment.location,
+        ok: false,
+        error: { code: 'breaker_open', message: 'skipped: circuit breaker open', status: 503 },
+        latencyMs: 0,
+        reason: 'breaker-open',
+      });
+    }
+  }
+}
+
+/**
+ * Takes a slot on the first attempt that has one; skipping a saturated one is overflow. When
+ * every remaining attempt is saturated (e.g. a local-only request with its local engines busy),
+ * waits in the bounded queue for any of them.
+ */
+async function takeSlot(
+  remaining: PlannedAttempt[],
+  live: LiveState,
+  opts: RouterConfig & { deadlineAt: number; signal: AbortSignal; alias: string },
+): Promise<{ attempt: PlannedAttempt; overflow: boolean }> {
+  for (const [i, a] of remaining.entries()) {
+    if (live.tryAcquire(a.deployment)) return { attempt: a, overflow: i > 0 };
+  }
+  const timeoutMs = Math.max(1, Math.min(opts.queueTimeoutMs, opts.deadlineAt - performance.now()));
+  const d = await live.waitForSlot(
+    remaining.map((a) => a.deployment),
+    { maxQueue: opts.maxQueue, timeoutMs, signal: opts.signal, alias: opts.alias },
+  );
+  return { attempt: remaining.find((a) => a.deployment === d)!, overflow: false };
+}
+
+function releaser(d: Deployment, commitMs: number, state: ExecutorState): ExecuteResult<unknown>['release'] {
+  let done = false;
+  return (outcome) => {
+    if (done) return;
+    done = true;
+    state.live.release(d);
+    if (outcome && !outcome.ok) {
+      // Failed after commit (e.g. mid-stream): it counts against the deployment's health.
+      state.breakers.onFailure(d.id);
+      return;
+    }
+    const ttftMs = outcome?.ttftMs ?? commitMs;
+    const genMs = outcome?.durationMs !== undefined ? outcome.durationMs - ttftMs : undefined;
+    const tokensPerSec = outcome?.outputTokens && genMs && genMs > 0 ? outcome.outputTokens / (genMs / 1000) : undefined;
+    state.live.observe(d.id, { ttftMs, ...(tokensPerSec !== undefined ? { tokensPerSec } : {}) });
+  };
+}
+
+/**
+ * Which failures count against the breaker: not rate limits (busy is not broken), not client
+ * errors, and not timeouts from a cold local model that is still loading.
+ */
+function recordFailure(d: Deployment, e: MeridianError, state: ExecutorState): void {
+  const rateLimited = e.status === 429 || (e instanceof UpstreamError && e.upstreamStatus === 429);
+  const coldTimeout = e instanceof UpstreamTimeoutError && state.isCold(d);
+  if (rateLimited || coldTimeout || !e.isRetryable) state.breakers.onAbandon(d.id);
+  else state.breakers.onFailure(d.id);
+}
+
+/** Exponential backoff with equal jitter; Retry-After wins when longer; too long → undefined (fall back). */
+function backoffMs(retry: number, retryAfterSec: number | undefined, state: ExecutorState): number | undefined {
+  const { backoffBaseMs, backoffMaxMs, maxRetryAfterMs } = state.config;
+  const expo = Math.min(backoffMaxMs, backoffBaseMs * 2 ** retry);
+  const jittered = expo / 2 + (state.random() * expo) / 2;
+  if (retryAfterSec === undefined) return jittered;
+  const ra = retryAfterSec * 1000;
+  return ra > maxRetryAfterMs ? undefined : Math.max(ra, jittered);
+}
+
+function classify(
+  err: unknown,
+  d: Deployment,
+  s: { clientSignal: AbortSignal; deadline: AbortSignal; attemptTimeout: AbortSignal; timeoutMs: number; deadlineMs: number },
+): MeridianError {
+  if (s.clientSignal.aborted) return err instanceof MeridianError && err.code === 'request_cancelled' ? err : cancelled(d.id);
+  if (s.deadline.aborted) return err instanceof UpstreamTimeoutError ? err : deadlineError(d.id, s.deadlineMs);
+  if (s.attemptTimeout.aborted) {
+    return err instanceof UpstreamTimeoutError ? err : new UpstreamTimeoutError(`'${d.id}' did not answer within ${s.timeoutMs} ms.`, d.id);
+  }
+  return toMeridianError(err);
+}
+
+function cancelled(where: string): MeridianError {
+  return new UpstreamError(`Request to '${where}' was cancelled by the client.`, { code: 'request_cancelled', status: 499 });
+}
+
+function deadlineError(where: string, ms: number): MeridianError {
+  return new UpstreamTimeoutError(`No answer for '${where}' within the request deadline of ${ms} ms.`);
+}
+
+/** Rejects as soon as `signal` aborts, even if `p` ignores the signal. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    p.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * Like AbortSignal.timeout, but the timer is cleared when the attempt ends (no thousands of
+ * pending timers under load) and it keeps the process alive while a request waits on it.
+ */
+function timeoutSignal(ms: number): { signal: AbortSignal; clear: () => void } {
+  const ac = new AbortController();
+  const t = setTimeout(() => ac.abort(new DOMException(`Timed out after ${ms} ms`, 'TimeoutError')), ms);
+  return { signal: ac.signal, clear: () => clearTimeout(t) };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * `createRouter`: the policy router as one object. Policies are compiled once; live state
+ * (in-flight, EWMA, health, breakers) is in memory per replica.
+ */
+import { ConfigError, NoDeploymentError, PolicyDeniedError } from '../errors.js';
+import type { Deployment } from '../providers/spec.js';
+import type { Counters } from '../store/types.js';
+import { CircuitBreakers } from './breaker.js';
+import type { PolicyConfig, RouterConfig, StrategyName } from './config.js';
+import { executePlan } from './executor.js';
+import { LiveState, type DeploymentStats } from './live-state.js';
+import { decide, type Decision, type PlannerState } from './planner.js';
+import { compilePolicies } from './policies.js';
+import { isStrategyName, seededRandom } from './strategies.js';
+import type { Exclusion, HealthState, RequestFacts, RouteExplanation, RoutePlan, Router } from './types.js';
+
+export interface RouterDeps {
+  /** Reserved for sharing breaker/in-flight state across replicas; today all state is per replica. */
+  counters?: Counters;
+  /** Clock for breakers (ms). Tests pass a fake one. */
+  now?: () => number;
+  /** Randomness for jitter and `weighted`; defaults to a PRNG seeded by `router.seed`, else Math.random. */
+  random?: () => number;
+  /**
+   * True while a deployment's model is not loaded yet (e.g. Ollama loading weights): its
+   * timeouts do not count against the breaker. Deployments the health monitor marked `cold`
+   * count as cold too.
+   */
+  isCold?: (d: Deployment) => boolean;
+}
+
+/** No deployment may serve the request; `excluded` names the rule that excluded each candidate. */
+export class NoEligibleDeploymentError extends NoDeploymentError {
+  constructor(
+    readonly alias: string,
+    readonly excluded: Exclusion[],
+  ) {
+    const list = excluded.map((x) => `${x.deployment} (${x.rule}: ${x.reason})`).join('; ');
+    super(excluded.length ? `No deployment may serve '${alias}': ${list}.` : `No deployment is configured for '${alias}'.`);
+  }
+}
+
+/** A `deny` policy matched; the message is the policy's own. */
+export class PolicyRuleDeniedError extends PolicyDeniedError {
+  constructor(
+    readonly rule: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RouterInstance extends Router {
+  /** Breaker state for dashboards and tests. */
+  breakerState(deploymentId: string): 'closed' | 'open' | 'half-open';
+  inFlight(deploymentId: string): number;
+  stats(deploymentId: string): DeploymentStats;
+  health(deploymentId: string): HealthState;
+  /** Requests waiting for a slot right now. */
+  queueLength(): number;
+}
+
+export function createRouter(config: { router: RouterConfig; policies: readonly PolicyConfig[] }, deps: RouterDeps = {}): RouterInstance {
+  const routerConfig = config.router;
+  if (!isStrategyName(routerConfig.strategy)) throw new ConfigError(`router.strategy '${routerConfig.strategy}' is unknown.`);
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? (routerConfig.seed !== undefined ? seededRandom(routerConfig.seed) : Math.random);
+  const live = new LiveState();
+  const breakers = new CircuitBreakers(routerConfig.breaker, now);
+  const planner: PlannerState = { policies: compilePolicies(config.policies), live, breakers, random };
+  const isCold = (d: Deployment) => live.healthOf(d.id) === 'cold' || (deps.isCold?.(d) ?? false);
+
+  function strategyFor(aliasStrategy: string | undefined): StrategyName {
+    const s = aliasStrategy ?? routerConfig.strategy;
+    if (!isStrategyName(s)) throw new ConfigError(`Strategy '${s}' is unknown. Use one of: priority, cheapest, fastest, weighted, least-busy, local-first.`);
+    return s;
+  }
+
+  function failureOf(decision: Decision): PolicyDeniedError | NoDeploymentError | undefined {
+    if (decision.denied) return new PolicyRuleDeniedError(decision.denied.rule, decision.denied.message);
+    if (decision.plan.attempts.length === 0) return new NoEligibleDeploymentError(decision.plan.alias, decision.plan.excluded);
+    return undefined;
+  }
+
+  return {
+    plan(facts: RequestFacts, candidates: Deployment[], aliasStrategy?: string): RoutePlan {
+      const decision = decide(facts, candidates, strategyFor(aliasStrategy), planner);
+      const failure = failureOf(decision);
+      if (failure) throw failure;
+      return decision.plan;
+    },
+
+    explain(facts: RequestFacts, candidates: Deployment[], aliasStrategy?: string): RouteExplanation {
+      const decision = decide(facts, candidates, strategyFor(aliasStrategy), planner);
+      const { plan } = decision;
+      const failure = failureOf(decision);
+      return {
+        alias: plan.alias,
+        strategy: plan.strategy,
+        rules: plan.rules,
+        eligible: plan.attempts.map((a) => ({ deployment: a.deployment.id, location: a.deployment.location, reason: a.reason })),
+        excluded: plan.excluded,
+        allowedLocations: plan.allowedLocations,
+        ...(decision.denied ? { denied: decision.denied } : {}),
+        ...(failure ? { error: { status: failure.status, code: failure.code, message: failure.message } } : {}),
+      };
+    },
+
+    execute(plan, run, signal) {
+      return executePlan(plan, run, signal, { config: routerConfig, live, breakers, isCold, random });
+    },
+
+    setHealth(deploymentId: string, state: HealthState): void {
+      live.setHealth(deploymentId, state);
+    },
+
+    breakerState: (id) => breakers.state(id),
+    inFlight: (id) => live.inFlightOf(id),
+    stats: (id) => live.statsOf(id),
+    health: (id) => live.healthOf(id),
+    queueLength: () => live.queueLength(),
+  };
+}
+
+/** `x-meridian-route` header value: `<deployment>; reason=<rule or strategy>; strategy=<strategy>`. */
+export function formatRouteHeader(result: { deployment: Deployment | string; reason: string; strategy?: string }): string {
+  const id = typeof result.deployment === 'string' ? result.deployment : result.deployment.id;
+  // Header values must stay on one line and not break the `;` structure.
+  const clean = (s: string) => s.replace(/[;\r\n]/g, ' ').trim();
+  return `${clean(id)}; reason=${clean(result.reason)}${result.strategy ? `; strategy=${clean(result.strategy)}` : ''}`;
+}
