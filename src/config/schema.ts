@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { guardConfigSchema } from '../guard/config.js';
 import { budgetsConfigSchema, pricingConfigSchema } from '../meter/config.js';
-import { policiesConfigSchema, routerConfigSchema } from '../router/config.js';
+import { policiesConfigSchema, routerConfigSchema, strategyNames } from '../router/config.js';
 import { storeConfigSchema } from '../store/config.js';
 
 const location = z.enum(['local', 'private', 'cloud']);
@@ -56,7 +56,7 @@ const aliasSchema = z.union([
   z.array(deploymentRefSchema).min(1),
   z
     .object({
-      strategy: z.string().optional(),
+      strategy: z.enum(strategyNames).optional(),
       deployments: z.array(deploymentRefSchema).min(1),
     })
     .strict(),

@@ -20,6 +20,9 @@ export interface ResolvedModel {
 /** Looks up what is known about a model (context window, tools, price…) from the shipped catalog. */
 export type ModelInfoLookup = (providerType: string, model: string) => { capabilities?: Partial<Capabilities>; price?: Deployment['price'] } | undefined;
 
+/** Names of common embedding models; any other model needs `capabilities.embeddings: true` in config. */
+const EMBEDDING_MODEL = /embed|bge-|\be5-|minilm|mxbai|gte-|nomic/i;
+
 const DEFAULT_CAPABILITIES: Capabilities = { tools: true, vision: false, jsonSchema: true, embeddings: false };
 
 export class Catalog {
@@ -106,7 +109,12 @@ export class Catalog {
 
   private makeDeployment(provider: ProviderHandle, model: string, ref: Partial<DeploymentRef>): Deployment {
     const known = this.lookup(provider.type, model);
-    const capabilities: Capabilities = { ...DEFAULT_CAPABILITIES, ...known?.capabilities, ...stripUndefined(ref.capabilities ?? {}) };
+    const capabilities: Capabilities = {
+      ...DEFAULT_CAPABILITIES,
+      embeddings: EMBEDDING_MODEL.test(model),
+      ...known?.capabilities,
+      ...stripUndefined(ref.capabilities ?? {}),
+    };
     const price = ref.price ?? known?.price;
     return {
       id: `${provider.id}/${model}`,

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { MeridianConfig } from '../config/schema.js';
 import { createApp, type RouteTable } from '../server/app.js';
-import { createBasicRouter } from './basic-router.js';
+import { createHealthMonitor, createRouter } from '../router/index.js';
 import { createMeterService, catalogLookup } from './meter-service.js';
 import { Catalog } from './catalog.js';
 import { coreRoutes } from './routes.js';
@@ -48,7 +48,7 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
   const services: GatewayServices = {
     config,
     catalog,
-    router: createBasicRouter({ attemptTimeoutMs: config.router.attemptTimeoutMs }),
+    router: createRouter({ router: config.router, policies: config.policies }),
     logger,
     meter: createMeterService(config),
     ...opts.overrides,
@@ -58,6 +58,14 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
   const routes = coreRoutes({ ready: () => ready && !draining });
   if (opts.routes) for (const [k, v] of opts.routes(services)) routes.set(k, v);
   const server = createApp(services, { routes, isDraining: () => draining });
+  const health =
+    config.router.healthIntervalMs > 0
+      ? createHealthMonitor(catalog.allDeployments(), {
+          intervalMs: config.router.healthIntervalMs,
+          router: services.router,
+          loadedModels: async (p, signal) => (p.adapter.loadedModels ? p.adapter.loadedModels(p, signal) : undefined),
+        })
+      : undefined;
 
   return {
     services,
@@ -71,12 +79,14 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
         });
       });
       ready = true;
+      health?.start();
       const addr = server.address() as AddressInfo;
       const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       return `http://${h}:${addr.port}`;
     },
     async close(graceMs = 10_000) {
       draining = true;
+      health?.stop();
       await new Promise<void>((resolve) => {
         const deadline = setTimeout(() => {
           server.closeAllConnections();

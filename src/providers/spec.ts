@@ -140,4 +140,9 @@ export interface ProviderAdapter {
   embed?(call: EmbedCall): Promise<EmbeddingsResponse>;
   /** Models the provider serves, for `/v1/models` and discovery. */
   listModels?(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]>;
+  /**
+   * Models loaded in memory right now (local engines that say so, e.g. Ollama `/api/ps`), so the
+   * router can tell a cold model from a down one. Undefined = the engine does not say.
+   */
+  loadedModels?(provider: ProviderHandle, signal: AbortSignal): Promise<string[]>;
 }

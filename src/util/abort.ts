@@ -21,7 +21,6 @@ export function linkedSignal(parent: AbortSignal, timeoutMs: number | undefined,
     timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)
       ? setTimeout(() => controller.abort(new DOMException(timeoutMessage, 'TimeoutError')), timeoutMs)
       : undefined;
-  timer?.unref();
   return {
     signal: controller.signal,
     dispose() {

@@ -72,6 +72,9 @@ function gemini(req: RecordedRequest, res: ServerResponse): unknown {
 }
 
 function ollama(req: RecordedRequest, res: ServerResponse): unknown {
+  // the gateway's health monitor watches local engines through these two
+  if (req.url === '/api/tags') return sendJson(res, 200, { models: [{ name: 'qwen2.5:7b', model: 'qwen2.5:7b' }] });
+  if (req.url === '/api/ps') return sendJson(res, 200, { models: [{ name: 'qwen2.5:7b', model: 'qwen2.5:7b' }] });
   if (req.url === '/api/embed') {
     const n = Array.isArray(req.json.input) ? req.json.input.length : 1;
     return sendJson(res, 200, { model: req.json.model, embeddings: Array.from({ length: n }, () => [0.1, 0.2, 0.3]), prompt_eval_count: 8 });

@@ -12,7 +12,7 @@ import { convertOllamaRequest } from './convert-ollama-request.js';
 import { convertOllamaResponse } from './convert-ollama-response.js';
 import type { OllamaChatResponse, OllamaEmbedResponse } from './ollama-api.js';
 import { convertOllamaEmbedRequest, convertOllamaEmbedResponse } from './ollama-embed.js';
-import { ollamaTags } from './ollama-models.js';
+import { ollamaPs, ollamaTags } from './ollama-models.js';
 import { ollamaStream } from './ollama-stream.js';
 import { readOllamaSettings } from './settings.js';
 
@@ -54,6 +54,11 @@ export const ollamaAdapter: ProviderAdapter = {
 
   listModels(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]> {
     return ollamaTags(provider, signal);
+  },
+
+  async loadedModels(provider: ProviderHandle, signal: AbortSignal): Promise<string[]> {
+    // `/api/ps` lists both `name` and `model`; a deployment may use either spelling.
+    return (await ollamaPs(provider, signal)).flatMap((m) => [m.name, m.model]);
   },
 };
 
