@@ -62,5 +62,5 @@ export function registerServeCommand(program: Command): void {
     .option('-c, --config <file>', 'config file (default: ./meridian.yaml if present)')
     .option('-p, --port <port>', 'port to listen on (default 4000)')
     .option('-H, --host <host>', 'address to bind (default 127.0.0.1)')
-    .action(async (o: ServeOptions) => serve(o));
+    .action(async (o: ServeOptions, cmd: Command) => serve({ ...o, config: o.config ?? cmd.parent?.opts<{ config?: string }>().config }));
 }

@@ -1,0 +1,100 @@
+/**
+ * Phone numbers in international and national formats. A cheap pattern finds digit runs shaped
+ * like phone numbers; libphonenumber-js (full metadata) then checks that the number is valid for
+ * its own country code (`+…`/`00…`) or for one of the common regions below.
+ */
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import type { Finding, Recognizer } from '../types.js';
+import { luhnValid } from '../validators.js';
+import { before } from './context.js';
+
+// Optional +/00 prefix, optional (area), digit groups with space . - / separators, optional extension.
+const PHONE =
+  /(?<![\w+\-.\/])(?:\+|00)?(?:\(\d{1,5}\)[ .\-]?)?\d(?:[ .\-\/]?\(?\d+\)?){2,11}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?(?![\w:]|-\d|[.\/]\d)/g;
+
+/** Regions tried for numbers without a country code, most common first. */
+const REGIONS: CountryCode[] = ['US', 'GB', 'DE', 'FR', 'IN', 'AU', 'CA', 'IT', 'ES', 'NL', 'BR', 'MX', 'JP', 'CH', 'AT', 'SE', 'NO', 'DK', 'FI', 'PL', 'BE', 'IE', 'PT', 'NZ', 'ZA', 'SG', 'CN'];
+
+const PHONE_CONTEXT = /phone|tel\b|tel\.|telephone|call|mobile|cell|fax|contact|reach|text me|sms|whatsapp|number|dial|ring|hotline|landline|handy|téléphone|teléfono|telefono|telefon|numéro|número/;
+
+/** A bare digit run needs one of these words: "number" alone is too vague. */
+const STRONG_PHONE_CONTEXT = /phone|tel\b|tel\.|call|mobile|cell|fax|sms|whatsapp|dial|hotline|handy|téléphone|teléfono|telefono|telefon/;
+/** Numbers named as something else right before them. */
+const NOT_PHONE_CONTEXT = /(?:licen[cs]e|passport|account|acct|order|invoice|ticket|case|policy|serial|tracking|iban|ssn|social security|id)(?: (?:number|no\.?|#))?(?: is| was|:)?\s*$/;
+
+const DATE = /^(?:\d{4}[\-\/.]\d{1,2}[\-\/.]\d{1,2}|\d{1,2}[\-\/.]\d{1,2}[\-\/.]\d{2,4})$/;
+
+/**
+ * Parsing costs ~10 µs per region, and chat clients resend the whole conversation every turn, so
+ * the same numbers are checked again and again: remember recent verdicts (bounded, insertion-order
+ * eviction). Keys are candidate strings, kept in memory only.
+ */
+const verdicts = new Map<string, number>();
+const MAX_VERDICTS = 512;
+
+function remember(key: string, compute: () => number): number {
+  const hit = verdicts.get(key);
+  if (hit !== undefined) return hit;
+  const v = compute();
+  if (verdicts.size >= MAX_VERDICTS) verdicts.delete(verdicts.keys().next().value as string);
+  verdicts.set(key, v);
+  return v;
+}
+
+/** 2: valid for its own country code; 1: possible only; 0: neither. */
+function internationalVerdict(intl: string): number {
+  return remember(`+${intl}`, () => {
+    const parsed = parsePhoneNumberFromString(intl);
+    return parsed?.isValid() ? 2 : parsed?.isPossible() ? 1 : 0;
+  });
+}
+
+function validSomewhere(candidate: string): boolean {
+  return (
+    remember(candidate, () => {
+      for (const region of REGIONS) if (parsePhoneNumberFromString(candidate, region)?.isValid()) return 1;
+      return 0;
+    }) === 1
+  );
+}
+
+export const phoneRecognizer: Recognizer = {
+  type: 'phone',
+  scan(text: string, out: Finding[]): void {
+    PHONE.lastIndex = 0;
+    for (let m = PHONE.exec(text); m; m = PHONE.exec(text)) {
+      const raw = m[0];
+      const main = raw.replace(/\s*(?:x|ext\.?|#)\s*\d{1,6}$/, '');
+      const digits = main.replace(/\D/g, '');
+      if (digits.length < 6 || digits.length > 15) continue;
+      if (DATE.test(main) || /^\d{4}-\d{2}-\d{2}/.test(main)) continue;
+      const separated = /[ .\-\/()]/.test(main);
+      const international = main.startsWith('+') || (main.startsWith('00') && digits.length >= 10);
+      // Dotted quads are IPs / versions; "123-45-6789" is an SSN; "1,234.56" never reaches here.
+      if (/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(main)) continue;
+      if (/^\d{3}[\- ]\d{2}[\- ]\d{4}$/.test(main)) continue; // SSN shape
+      // A Luhn-valid 13–19 digit run is far more likely a card: let the card recognizer win.
+      const cardLike = digits.length >= 13 && luhnValid(digits);
+      const preceding = before(text, m.index, 40);
+      if (NOT_PHONE_CONTEXT.test(preceding)) continue;
+      const context = PHONE_CONTEXT.test(preceding);
+      let score = 0;
+      if (international) {
+        const intl = main.startsWith('00') ? `+${main.slice(2)}` : main;
+        const verdict = internationalVerdict(intl);
+        if (verdict === 2) score = 0.95;
+        else if (verdict === 1) score = 0.7;
+      } else if (!separated && !STRONG_PHONE_CONTEXT.test(preceding)) {
+        // A bare digit run (order number, id) is only a phone when the words around say so.
+        continue;
+      } else if (digits.length >= 7 && validSomewhere(main)) {
+        score = context ? 0.95 : 0.75;
+      } else if (context && digits.length >= 6) {
+        score = 0.6;
+      }
+      if (score === 0) continue;
+      if (cardLike) score = Math.min(score, 0.6);
+      out.push({ type: 'phone', start: m.index, end: m.index + raw.length, score, value: raw });
+    }
+  },
+};

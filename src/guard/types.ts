@@ -1,0 +1,101 @@
+/** Types of the privacy guard's public API. Values live only in memory: never log a Finding.value. */
+import type { ChatRequest, ChatResponse } from '../api/types.js';
+import type { StreamEvent } from '../providers/spec.js';
+import type { GuardAction } from './config.js';
+
+export type { GuardAction } from './config.js';
+
+/** Built-in entity types; custom recognizers and deny-list entries may add others. */
+export type BuiltinEntityType =
+  | 'email'
+  | 'phone'
+  | 'credit_card'
+  | 'iban'
+  | 'us_ssn'
+  | 'ip_address'
+  | 'secret'
+  | 'person'
+  | 'address';
+
+export const BUILTIN_TYPES: readonly BuiltinEntityType[] = [
+  'email',
+  'phone',
+  'credit_card',
+  'iban',
+  'us_ssn',
+  'ip_address',
+  'secret',
+  'person',
+  'address',
+];
+
+/** One detected span in one string. `start`/`end` are UTF-16 offsets, end exclusive. */
+export interface Finding {
+  type: string;
+  start: number;
+  end: number;
+  /** Confidence 0..1. */
+  score: number;
+  /** The matched text. In memory only: never logged, stored or sent in an error. */
+  value: string;
+}
+
+/** Where in a ChatRequest a finding sits. */
+export interface FindingLocation {
+  /** Index into `request.messages`. */
+  message: number;
+  /** `content`: string content or text part `part`; `tool_call`: arguments of `tool_calls[toolCall]`. */
+  field: 'content' | 'tool_call';
+  /** Index of the text part when content is an array. */
+  part?: number;
+  /** Index into `tool_calls` when field is `tool_call`. */
+  toolCall?: number;
+}
+
+export type LocatedFinding = Finding & FindingLocation;
+
+export interface Inspection {
+  findings: LocatedFinding[];
+  /** Entity type → count; `guard_error: 1` when scanning failed (then action is `local-only`). */
+  counts: Record<string, number>;
+  /** Strictest action among found types: block > local-only > pseudonymize > allow. */
+  action: GuardAction;
+}
+
+/** Puts real values back where placeholders were. Holds the values in memory for one request. */
+export interface Restorer {
+  /** Replaces every known placeholder in plain text. Unknown placeholders stay as they are. */
+  restoreText(text: string): string;
+  /** Same, with each value JSON-string-escaped (for tool-call `arguments`, which are JSON text). */
+  restoreJsonText(text: string): string;
+  /** A new response: content, reasoning_content and tool-call arguments restored. */
+  restoreResponse(response: ChatResponse): ChatResponse;
+  /**
+   * Restores a stream without buffering it: only a suffix that could be the start of a
+   * placeholder is held back, and flushed with the choice's finish chunk (or at the end).
+   * Events whose chunk changed have no `raw`.
+   */
+  restoreStream(events: AsyncIterable<StreamEvent>): AsyncIterable<StreamEvent>;
+  /** Number of placeholders this restorer knows (0: restoring is a pass-through). */
+  readonly size: number;
+}
+
+export interface Pseudonymized {
+  request: ChatRequest;
+  restorer: Restorer;
+}
+
+export interface Guard {
+  /** Scans every message's text, tool results and assistant tool-call arguments. Never throws. */
+  inspect(request: ChatRequest): Inspection;
+  /** Finds PII in one string (allow/deny lists and minScore applied). */
+  scanText(text: string): Finding[];
+  /** A copy of the request with each finding replaced by a placeholder; the input is not mutated. */
+  pseudonymize(request: ChatRequest, inspection: Inspection): Pseudonymized;
+}
+
+/** One recognizer: appends its findings for `text` to `out`. Must be cheap when nothing matches. */
+export interface Recognizer {
+  readonly type: string;
+  scan(text: string, out: Finding[]): void;
+}

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ChatRequest } from '../../src/api/types.js';
+import { createGuard, formatPiiHeader, guardConfigSchema } from '../../src/guard/index.js';
+
+const req = (text: string): ChatRequest => ({ model: 'm', messages: [{ role: 'user', content: text }] });
+
+describe('guard config, actions and header', () => {
+  it('an absent section is valid and has defaults', () => {
+    const c = guardConfigSchema.parse(undefined);
+    assert.equal(c.enabled, true);
+    assert.equal(c.defaultAction, 'pseudonymize');
+    assert.throws(() => guardConfigSchema.parse({ customRecognizers: [{ type: 'x', pattern: '(' }] }));
+    assert.throws(() => guardConfigSchema.parse({ actions: { email: 'drop' } }));
+  });
+
+  it('formats the header with counts only, sorted', () => {
+    assert.equal(formatPiiHeader({ phone: 2, email: 1, iban: 0 }), 'email=1,phone=2');
+    assert.equal(formatPiiHeader({}), '');
+  });
+
+  it('picks the strictest action among found types', () => {
+    const guard = createGuard(guardConfigSchema.parse({ actions: { email: 'allow', secret: 'block', phone: 'local-only' }, defaultAction: 'pseudonymize' }));
+    assert.equal(guard.inspect(req('mail a.b@example.com')).action, 'allow');
+    assert.equal(guard.inspect(req('mail a.b@example.com, call +44 20 7946 0958')).action, 'local-only');
+    assert.equal(guard.inspect(req('call +44 20 7946 0958, key AKIAIOSFODNN7EXAMPLE')).action, 'block');
+    assert.equal(guard.inspect(req('card 4111111111111111')).action, 'pseudonymize');
+    assert.equal(guard.inspect(req('nothing to see')).action, 'allow');
+  });
+
+  it('custom recognizers with validators', () => {
+    const guard = createGuard(
+      guardConfigSchema.parse({
+        customRecognizers: [
+          { type: 'employee_id', pattern: 'EMP-\\d{6}', score: 0.9 },
+          { type: 'loyalty_card', pattern: '\\bLC\\d{12}\\b', validator: 'luhn' },
+        ],
+      }),
+    );
+    const i = guard.inspect(req('EMP-123456 and EMP-12 and LC000000000018 and LC000000000019'));
+    assert.deepEqual(i.counts, { employee_id: 1 });
+    const j = guard.scanText('card LC4111111111111111 here');
+    assert.ok(!j.some((f) => f.type === 'loyalty_card'), 'pattern needs exactly 12 digits');
+    const k = createGuard(guardConfigSchema.parse({ customRecognizers: [{ type: 'acct', pattern: '\\d{16}', validator: 'luhn' }] }));
+    assert.deepEqual(k.scanText('x 1234567812345670 y 1234567812345678').map((f) => f.type), ['acct']);
+    const { request } = k.pseudonymize(req('acct 1234567812345670'), k.inspect(req('acct 1234567812345670')));
+    assert.equal(request.messages[0]?.content, 'acct ⟦ACCT_1⟧');
+  });
+
+  it('allow-list values are never reported; deny-list values always are', () => {
+    const guard = createGuard(
+      guardConfigSchema.parse({ allowList: ['support@example.com'], denyList: ['Project Falcon', { value: 'ACME-7', type: 'codename' }] }),
+    );
+    const i = guard.inspect(req('Write to SUPPORT@example.com or bob@example.com about project falcon and ACME-7.'));
+    assert.deepEqual(i.counts, { email: 1, denied: 1, codename: 1 });
+    assert.equal(i.findings.find((f) => f.type === 'email')?.value, 'bob@example.com');
+  });
+
+  it('disabled guard and disabled types', () => {
+    assert.equal(createGuard(guardConfigSchema.parse({ enabled: false })).inspect(req('a.b@example.com')).action, 'allow');
+    const g = createGuard(guardConfigSchema.parse({ disabledTypes: ['email'] }));
+    assert.deepEqual(g.inspect(req('a.b@example.com')).counts, {});
+  });
+
+  it('fails closed: a scanning error gives local-only with a guard_error count', () => {
+    const guard = createGuard(guardConfigSchema.parse({}));
+    const broken = { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: null }] }] } as unknown as ChatRequest;
+    const i = guard.inspect(broken);
+    assert.equal(i.action, 'local-only');
+    assert.deepEqual(i.counts, { guard_error: 1 });
+  });
+
+  it('pseudonymize fails closed on a stale inspection', () => {
+    const guard = createGuard(guardConfigSchema.parse({}));
+    const inspection = guard.inspect(req('mail a.b@example.com'));
+    assert.throws(() => guard.pseudonymize(req('mail x.y@example.com'), inspection), { code: 'guard_error' });
+  });
+});
