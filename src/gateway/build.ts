@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { MeridianConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
+import { createGuard } from '../guard/index.js';
 import { createBudgets } from '../meter/index.js';
 import { createMetrics } from '../observability/metrics.js';
 import type { RouteTable } from '../server/app.js';
@@ -45,8 +46,9 @@ export async function buildServices(config: MeridianConfig, logger: Logger, opts
     const metrics = createMetrics();
     const masterKey = readMasterKey(config, env);
     const budgets = createBudgets(config.budgets, store.counters);
+    const guard = createGuard(config.guard);
     return {
-      overrides: { store, auth, metrics, budgets },
+      overrides: { store, auth, metrics, budgets, guard },
       routes: () => adminRoutes({ store, auth, metrics, masterKey }),
     };
   } catch (err) {

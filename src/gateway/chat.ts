@@ -98,7 +98,7 @@ async function serveChat(
       if (inspection?.action === 'pseudonymize' && d.location === 'cloud') {
         const p = g.guard!.pseudonymize(upstreamRequest, inspection);
         upstreamRequest = p.request;
-        restorers.set(d.id, p.restorer);
+        if (p.restorer.size !== 0) restorers.set(d.id, p.restorer);
       }
       const t0 = performance.now();
       return commit(await d.provider.adapter.chat({ request: upstreamRequest, deployment: d, signal }), t0);

@@ -19,6 +19,8 @@ export interface Inspection {
 }
 
 export interface Restorer {
+  /** Number of placeholders; 0 means nothing to restore (the response passes through untouched). */
+  readonly size?: number;
   restoreResponse(res: ChatResponse): ChatResponse;
   restoreStream(events: AsyncIterable<StreamEvent>): AsyncIterable<StreamEvent>;
 }
