@@ -1,6 +1,6 @@
 /** `meridian serve`: load config (or discover), build the gateway, listen, drain on SIGTERM. */
 import type { Command } from 'commander';
-import { discoverProviders } from '../config/discover.js';
+import { discoverProviders, type DiscoveredProvider } from '../config/discover.js';
 import { loadConfig, parseConfig } from '../config/load.js';
 import type { MeridianConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
@@ -13,15 +13,29 @@ export interface ServeOptions {
   host?: string;
 }
 
-/** Adds discovered providers and default aliases to a config that names no providers. */
-export async function withDiscovery(config: MeridianConfig, file: string | undefined): Promise<{ config: MeridianConfig; discovered: string[] }> {
+/**
+ * Adds discovered providers to a config that names none, and a `chat-default` alias (local
+ * engines first, then cloud) when the config defines no aliases.
+ */
+export async function withDiscovery(
+  config: MeridianConfig,
+  file: string | undefined,
+  discover: () => Promise<DiscoveredProvider[]> = () => discoverProviders(),
+): Promise<{ config: MeridianConfig; discovered: string[] }> {
   const wanted = config.discover ?? (file === undefined || config.providers.length === 0);
   if (!wanted) return { config, discovered: [] };
-  const found = await discoverProviders();
+  const found = (await discover()).filter((f) => !config.providers.some((p) => p.id === f.provider.id));
   if (found.length === 0) return { config, discovered: [] };
   const raw = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
-  raw.providers = [...config.providers, ...found.filter((f) => !config.providers.some((p) => p.id === f.id))];
-  return { config: parseConfig(raw, {}), discovered: found.map((f) => `${f.id} (${f.type}, ${f.location}${f.baseUrl ? ` at ${f.baseUrl}` : ''})`) };
+  raw.providers = [...config.providers, ...found.map((f) => f.provider)];
+  if (Object.keys(config.models).length === 0) {
+    const chain = found.filter((f) => f.defaultModel).map((f) => ({ provider: f.provider.id, model: f.defaultModel! }));
+    if (chain.length) raw.models = { 'chat-default': chain };
+  }
+  return {
+    config: parseConfig(raw, {}),
+    discovered: found.map((f) => `${f.provider.id} (${f.provider.type}, ${f.provider.location}${f.provider.baseUrl ? ` at ${f.provider.baseUrl}` : ''})`),
+  };
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {

@@ -4,9 +4,9 @@
  */
 import type { ChatRequest, ChatResponse, Usage } from '../api/types.js';
 import { parseChatRequest } from '../api/schemas.js';
-import { PermissionDeniedError, PolicyDeniedError, toMeridianError } from '../errors.js';
+import { BudgetExceededError, PermissionDeniedError, PolicyDeniedError, toMeridianError } from '../errors.js';
 import type { ChatResult, Deployment, StreamEvent } from '../providers/spec.js';
-import type { AttemptRecord, RequestFacts } from '../router/types.js';
+import type { AttemptRecord, RequestFacts, RoutePlan } from '../router/types.js';
 import type { RequestLogEntry } from '../store/types.js';
 import { readJsonBody, sendBytes, sendError } from '../server/http-util.js';
 import { collectTags, type RequestContext } from './context.js';
@@ -42,8 +42,10 @@ export async function handleChat(g: GatewayServices, ctx: RequestContext): Promi
     entry.status = e.status;
     entry.errorCode = e.code;
     const attempts = (err as { attempts?: AttemptRecord[] }).attempts;
-    if (attempts) entry.attempts = attempts;
+    if (attempts) entry.attempts = [...entry.attempts, ...attempts];
     if (e.status >= 500) g.logger.warn({ requestId: ctx.requestId, code: e.code, err: e.message }, 'chat request failed');
+    // Errors after inspection (block, local-only with no local deployment, guard failure) still tell the client what was found.
+    if (entry.pii && !ctx.res.headersSent) ctx.res.setHeader('x-meridian-pii', formatPiiHeader(entry.pii));
     sendError(ctx.res, e);
   } finally {
     entry.latencyMs = round(performance.now() - ctx.start);
@@ -83,12 +85,20 @@ async function serveChat(
         alias: resolved.alias,
         ...(principal.budget ? { keyBudget: principal.budget } : {}),
       },
-      { usd: estimateUsd(g, resolved.deployments[0], estimatedPromptTokens, request), tokens: estimatedPromptTokens },
+      { usd: estimateUsd(g, resolved.deployments, estimatedPromptTokens, request), tokens: estimatedPromptTokens + expectedOutputTokens(request) },
     );
     state.budget = decision;
-    if (decision.downgrade) facts.budgetDowngrade = true;
+    if (decision.warnings.length) g.logger.warn({ requestId: ctx.requestId, tenant: principal.tenant, alias: resolved.alias, budgets: decision.warnings }, 'budget warning');
+    if (decision.downgrade) {
+      // Nothing local to downgrade to: say which budget is spent (429) rather than "no deployment" (503).
+      if (!resolved.deployments.some((d) => d.location === 'local')) {
+        throw new BudgetExceededError(`Budget exceeded: ${decision.warnings.join('; ')}. '${resolved.alias}' has no local deployment to downgrade to.`, decision.downgradeResetSeconds);
+      }
+      facts.budgetDowngrade = true;
+    }
   }
   const plan = g.router.plan(facts, resolved.deployments, resolved.strategy);
+  entry.attempts = skippedAttempts(plan, resolved.deployments);
 
   const restorers = new Map<string, Restorer>();
   const result = await g.router.execute(
@@ -110,7 +120,7 @@ async function serveChat(
   entry.deployment = d.id;
   entry.location = d.location;
   entry.routeReason = result.reason;
-  entry.attempts = result.attempts;
+  entry.attempts = [...entry.attempts, ...result.attempts];
   g.metrics?.routeDecision(resolved.alias, d.id, result.reason);
   const headers: Record<string, string> = {
     'x-request-id': ctx.requestId,
@@ -170,6 +180,23 @@ async function serveChat(
   } finally {
     result.release({ ok, ...(entry.ttftMs !== undefined ? { ttftMs: entry.ttftMs } : {}), outputTokens: entry.completionTokens ?? 0, durationMs: performance.now() - ctx.start });
   }
+}
+
+/**
+ * Candidates the planner left out because they are unhealthy (open breaker, failed health probe),
+ * logged as skipped attempts so the request log shows why they were not tried. Policy and
+ * capability exclusions are decisions, not skips: `/v1/route/explain` shows those.
+ */
+function skippedAttempts(plan: RoutePlan, candidates: readonly Deployment[]): AttemptRecord[] {
+  const out: AttemptRecord[] = [];
+  for (const x of plan.excluded) {
+    if (x.rule !== 'breaker-open' && x.rule !== 'health') continue;
+    const d = candidates.find((c) => c.id === x.deployment);
+    if (!d) continue;
+    const code = x.rule === 'health' ? 'deployment_down' : 'breaker_open';
+    out.push({ deployment: d.id, location: d.location, ok: false, error: { code, message: `skipped: ${x.reason}`, status: 503 }, latencyMs: 0, reason: x.rule });
+  }
+  return out;
 }
 
 /** Resolves once the attempt is committed: a response, or a stream whose first event arrived. */
@@ -236,10 +263,19 @@ function account(g: GatewayServices, entry: RequestLogEntry, d: Deployment, usag
   return cost.usd;
 }
 
-function estimateUsd(g: GatewayServices, d: Deployment | undefined, promptTokens: number, request: ChatRequest): number {
-  if (!d) return 0;
-  const out = request.max_completion_tokens ?? request.max_tokens ?? 256;
-  return g.meter.costOf(d, { prompt_tokens: promptTokens, completion_tokens: out, total_tokens: promptTokens + out }).usd;
+/** Output tokens a budget reserves before the request (docs/cost.md, "Budgets"): the client's cap, else 256. */
+function expectedOutputTokens(request: ChatRequest): number {
+  return request.max_completion_tokens ?? request.max_tokens ?? 256;
+}
+
+/**
+ * USD a budget reserves: at the price of the alias's most expensive deployment, because the
+ * router may fall back to any of them; settling gives back what the served one did not cost.
+ */
+function estimateUsd(g: GatewayServices, deployments: readonly Deployment[], promptTokens: number, request: ChatRequest): number {
+  const out = expectedOutputTokens(request);
+  const usage = { prompt_tokens: promptTokens, completion_tokens: out, total_tokens: promptTokens + out };
+  return deployments.reduce((max, d) => Math.max(max, g.meter.costOf(d, usage).usd), 0);
 }
 
 function formatCost(usd: number | undefined): string {

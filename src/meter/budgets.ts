@@ -52,6 +52,8 @@ interface Charge {
 export interface BudgetDecision {
   /** Route only to local deployments (a `downgrade` budget is spent). */
   downgrade: boolean;
+  /** Seconds until every spent `downgrade` budget has reset (Retry-After when there is no local deployment). */
+  downgradeResetSeconds?: number;
   /** Human-readable notes for soft/downgrade budgets that are spent; never secrets. */
   warnings: string[];
   /** Value for the `x-meridian-budget-warning` header, when there are warnings. */
@@ -145,6 +147,7 @@ export function createBudgets(rules: readonly BudgetRule[], counters: Counters, 
       const charges: Charge[] = [];
       const warnings: string[] = [];
       let downgrade = false;
+      let downgradeResetSeconds = 0;
       for (const a of activeRules(ctx)) {
         const { id, resetAt } = periodWindow(a.rule.period, at);
         const resetSeconds = Math.max(1, Math.ceil((resetAt.getTime() - at.getTime()) / 1000));
@@ -178,6 +181,7 @@ export function createBudgets(rules: readonly BudgetRule[], counters: Counters, 
               const what = `${a.label} ${metric === 'usd' ? 'USD' : 'token'} budget ${formatAmount(metric, limit)} at ${pct}%`;
               if (a.rule.mode === 'downgrade') {
                 downgrade = true;
+                downgradeResetSeconds = Math.max(downgradeResetSeconds, resetSeconds);
                 warnings.push(`${what}; routed to local deployments until ${resetAt.toISOString()}`);
               } else {
                 warnings.push(`${what}; resets ${resetAt.toISOString()}`);
@@ -187,6 +191,7 @@ export function createBudgets(rules: readonly BudgetRule[], counters: Counters, 
         }
       }
       const decision: BudgetDecision = { downgrade, warnings, charges };
+      if (downgrade) decision.downgradeResetSeconds = downgradeResetSeconds;
       if (warnings.length) decision.warningHeader = warnings.join('; ').replace(/[^\x20-\x7e]/g, '?');
       return decision;
     },

@@ -39,7 +39,9 @@ export async function executePlan<T>(
   try {
     return await walkPlan(plan, run, clientSignal, deadlineTimer.signal, state);
   } finally {
-    deadlineTimer.dispose();
+    // The deadline covers planning and attempts up to the first byte; a started stream is
+    // still cancelled when the client goes away, so the link to the client stays.
+    deadlineTimer.clearTimer();
   }
 }
 
@@ -84,7 +86,7 @@ async function walkPlan<T>(
       const signal = attemptTimeout;
       const t0 = performance.now();
       try {
-        const value = await untilAborted(run(d, signal), signal).finally(attemptTimer.dispose);
+        const value = await untilAborted(run(d, signal), signal).finally(attemptTimer.clearTimer);
         const commitMs = performance.now() - t0;
         breakers.onSuccess(d.id);
         records.push({ deployment: d.id, location: d.location, ok: true, latencyMs: Math.round(commitMs), retries: retry, reason });

@@ -5,7 +5,12 @@
  */
 export interface LinkedSignal {
   signal: AbortSignal;
-  /** Clears the timer and detaches from the parent; call when the attempt is finished. */
+  /**
+   * Stops the timeout but keeps following the parent: a committed attempt (a stream that has
+   * started) must still be cancelled when the client goes away.
+   */
+  clearTimer(): void;
+  /** Clears the timer and detaches from the parent. */
   dispose(): void;
 }
 
@@ -13,7 +18,7 @@ export function linkedSignal(parent: AbortSignal, timeoutMs: number | undefined,
   const controller = new AbortController();
   if (parent.aborted) {
     controller.abort(parent.reason);
-    return { signal: controller.signal, dispose: () => {} };
+    return { signal: controller.signal, clearTimer: () => {}, dispose: () => {} };
   }
   const onAbort = () => controller.abort(parent.reason);
   parent.addEventListener('abort', onAbort, { once: true });
@@ -23,6 +28,9 @@ export function linkedSignal(parent: AbortSignal, timeoutMs: number | undefined,
       : undefined;
   return {
     signal: controller.signal,
+    clearTimer() {
+      if (timer) clearTimeout(timer);
+    },
     dispose() {
       if (timer) clearTimeout(timer);
       parent.removeEventListener('abort', onAbort);

@@ -63,7 +63,7 @@ describe('guard recognizers', () => {
   });
 
   it('person: titles, introductions, known first names; capitalised non-names ignored', () => {
-    assert.deepEqual(valuesOf('Dr. Featherstone will call.', 'person'), ['Featherstone']);
+    assert.deepEqual(valuesOf('Dr. Featherstone will call.', 'person'), ['Dr. Featherstone']);
     assert.deepEqual(valuesOf('Hello, my name is Zanzibar Quell.', 'person'), ['Zanzibar Quell']);
     assert.deepEqual(valuesOf('I met Maria Lopez yesterday', 'person'), ['Maria Lopez']);
     assert.deepEqual(types('The Quarterly Report from the Finance Department is due on Monday.'), []);

@@ -4,6 +4,12 @@
  * word + name + number, PO boxes and US military addresses, unit designators, UK postcodes.
  */
 import type { Finding, Recognizer } from '../types.js';
+import { COMMON_WORDS } from '../data/common-words.js';
+import { extendAddressEnd, extendAddressStart } from './address-block.js';
+import { looksLowerCase } from './person-lower.js';
+
+const COMMON = new Set(COMMON_WORDS);
+const STREET_PARTICLE = new Set(['de', 'del', 'la', 'le', 'da', 'do', 'dos', 'das', 'di', 'du', 'van', 'von', 'der', 'den', 'el', 'al']);
 
 const CAP = "[\\p{Lu}\\d][\\p{L}\\d'’.\\-]*";
 // Street types safe to match in any case, and ones that must be capitalised (common words).
@@ -41,8 +47,24 @@ const ROMANCE = new RegExp(
 
 const PO_BOX = /(?<![\w])(?:P\.?\s?O\.?\s?Box|Post Office Box|Postfach|Apartado(?: de correos)?|Caixa Postal|Boîte postale|BP)\s+\d{1,6}/gi;
 const MILITARY =
-  /(?<![\w])(?:(?:Unit|PSC|CMR)\s+\d{3,5},?\s+Box\s+\d{1,5}|(?:USNS|USNV|USS|USCGC)\s+\p{Lu}[\p{L}]*(?:\s+\p{Lu}[\p{L}]*)?)\s*,?\s*\n?\s*(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}/gu;
+  /(?<![\w])(?:(?:Unit|PSC|CMR)\s+\d{3,5},?\s+Box\s+\d{1,5}|(?:USNS|USNV|USS|USCGC)\s+\p{Lu}[\p{L}]*(?:\s+\p{Lu}[\p{L}]*)?)\s*,?\s*\n?\s*(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}/giu;
 const UNIT_ALONE = /(?<![\w])(?:Apt|Apartment|Suite|Ste)\.?\s+#?\d{1,5}[A-Za-z]?(?![\w])/g;
+/**
+ * Street name + house number with no street-type word ("Trg revolucije 12", "Grote Baan 477"):
+ * taken only with a house number before it ("85 Trg revolucije 12") or when a unit/postcode/place
+ * block follows (checked in scan), since "Chapter 5" has the same shape.
+ */
+const NAME_NUMBER_SOURCE = "(?<![\\p{L}\\d.\\-])(\\d{1,5}[ \\t]+)?(FIRST[\\p{L}'’.\\-]+(?:[ \\t]+(?:\\p{L}[\\p{L}'’.\\-]*)){0,3})[ \\t]+(\\d{1,5}[a-zA-Z]?)(?![\\p{L}\\d:\\/\\-]|[.,]\\d)";
+const NAME_NUMBER = new RegExp(NAME_NUMBER_SOURCE.replace('FIRST', '\\p{Lu}'), 'gu');
+/** The same in lower-case chat text ("17 rijksweg 145"). */
+const NAME_NUMBER_LOWER = new RegExp(NAME_NUMBER_SOURCE.replace('FIRST', '\\p{L}'), 'gu');
+/** Cheap pre-test for NAME_NUMBER's two accepted shapes: a number then words then a number, or a number ending a line/clause. */
+const NAME_NUMBER_HINT = /(?:^|[\s>?])\d{1,5}[ \t]+[^\s\d,.;:]+(?:[ \t]+[^\s\d,.;:]+){0,3}[ \t]+\d|[^\d,\s]\s\d{1,5}[a-zA-Z]?\.?[ \t]*(?:,[ \t]*[^\s\d]|\n|$|[ \t]+(?:apt|suite|unit|flat)\b)/i;
+/** "My zip code is 70637", "postcode: SW1A 1AA". */
+const POSTCODE_CUE = /(?:zip|zip code|zipcode|postal code|postcode|post code|plz|code postal|código postal|cap)(?: is|:)?[ \t]*((?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}))(?![\w])/gi;
+/** Words that take a number but are not streets. */
+const NOT_STREET = /^(?:chapter|section|page|pages|level|version|v|room|figure|fig|table|step|part|season|episode|vol|volume|item|line|lines|row|rows|col|column|grade|class|year|day|days|week|weeks|month|months|hour|hours|minute|minutes|top|over|under|about|around|only|windows|iphone|android|python|java|node|ios|gpt|model|type|size|phase|stage|round|group|team|area|zone|gate|terminal|platform|flight|bus|train|route|highway|interstate|number|no|order|invoice|ticket|case|box|unit|apt|suite|floor|building|block|lot|plan|tier|rank|score|total|and|or|the|at|in|on|of|to|for|by|from|with|is|are|was|were|be|been|has|have|had|it|its|i|we|you|he|she|they|my|our|your|his|her|their)$/i;
+
 const UK_POSTCODE = /(?<![\w])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)\s\d[ABD-HJLNP-UW-Z]{2}(?![\w])/g;
 
 interface AddressPattern {
@@ -60,15 +82,22 @@ const PATTERNS: AddressPattern[] = [
   { re: SUFFIX_STREET, pre: new RegExp(`(?:${SUFFIX_TYPES}|Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Laan|Straat|Vej|Gade|Gatan|Vägen|Veien|Gate) \\d`), score: () => 0.8 },
   { re: ROMANCE, pre: new RegExp(`\\b(?:${ROMANCE_WORDS}) `), score: (m) => (m[1] !== undefined || m[2] !== undefined ? 0.8 : 0) },
   { re: PO_BOX, pre: /box|postfach|apartado|caixa|boîte|BP /i, score: () => 0.8 },
-  { re: MILITARY, pre: /[ADF]PO /, score: () => 0.9 },
+  { re: MILITARY, pre: /[adf]po /i, score: () => 0.9 },
   { re: UNIT_ALONE, pre: /Apt|Apartment|Suite|Ste/, score: () => 0.6 },
   { re: UK_POSTCODE, score: () => 0.6 },
 ];
+
+function push(text: string, out: Finding[], start: number, end: number, score: number): void {
+  const s = extendAddressStart(text, start);
+  const e = extendAddressEnd(text, end);
+  out.push({ type: 'address', start: s, end: e, score, value: text.slice(s, e) });
+}
 
 export const addressRecognizer: Recognizer = {
   type: 'address',
   scan(text: string, out: Finding[]): void {
     if (!/\d/.test(text)) return;
+    const first = out.length;
     for (const { re, pre, score } of PATTERNS) {
       if (pre && !pre.test(text)) continue;
       re.lastIndex = 0;
@@ -76,7 +105,39 @@ export const addressRecognizer: Recognizer = {
         const s = score(m);
         if (s === 0) continue;
         const value = m[0].replace(/[\s,]+$/, '');
-        out.push({ type: 'address', start: m.index, end: m.index + value.length, score: s, value });
+        push(text, out, m.index, m.index + value.length, s);
+      }
+    }
+    const covered = (a: number, b: number): boolean => {
+      for (let k = first; k < out.length; k++) if ((out[k] as Finding).start < b && a < (out[k] as Finding).end) return true;
+      return false;
+    };
+    const nameNumber = looksLowerCase(text) ? NAME_NUMBER_LOWER : NAME_NUMBER;
+    nameNumber.lastIndex = NAME_NUMBER_HINT.test(text) ? 0 : text.length;
+    for (let m = nameNumber.exec(text); m; m = nameNumber.exec(text)) {
+      const name = m[2] as string;
+      const words = name.split(/[ \t]+/);
+      const firstWord = words[0] as string;
+      // Street words are names, not prose: "lives at 18" is not a street called "lives at".
+      const prose = words.some((w, k) => (k > 0 || nameNumber === NAME_NUMBER_LOWER) && COMMON.has(w.toLowerCase()) && !STREET_PARTICLE.has(w.toLowerCase()));
+      if (NOT_STREET.test(firstWord) || prose || covered(m.index, m.index + m[0].length)) {
+        nameNumber.lastIndex = m.index + (m[1]?.length ?? 0) + firstWord.length;
+        continue;
+      }
+      const end = m.index + m[0].length;
+      const blockEnd = extendAddressEnd(text, end);
+      const block = text.slice(end, blockEnd);
+      // A house number before it, or a following unit / postcode / second place line.
+      const strong = m[1] !== undefined || /\d{4}|(?:apt|suite|unit|flat)\b/i.test(block) || (block.match(/[,\n]/g)?.length ?? 0) >= 2;
+      if (!strong) continue;
+      push(text, out, m.index, end, 0.7);
+    }
+    if (/zip|post|plz|code|cap/i.test(text)) {
+      POSTCODE_CUE.lastIndex = 0;
+      for (let m = POSTCODE_CUE.exec(text); m; m = POSTCODE_CUE.exec(text)) {
+        const code = m[1] as string;
+        const start = m.index + m[0].length - code.length;
+        if (!covered(start, start + code.length)) out.push({ type: 'address', start, end: start + code.length, score: 0.7, value: code });
       }
     }
   },

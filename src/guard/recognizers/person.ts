@@ -1,59 +1,38 @@
 /**
- * Person names from curated lists (src/guard/data/names.ts) plus context cues: titles
- * (Mr/Ms/Dr…), introductions ("my name is", "signed"), and capitalised bigrams that start with a
- * known given name or end with a known surname.
+ * Person names from curated lists (src/guard/data/names.ts) plus context cues: honorifics
+ * (Mr/Ms/Dr…, included in the span), introductions ("my name is", "signed", "calls me"), verbs of
+ * speech around a name ("says X", "X said"), capitalised sequences that start with a known given
+ * name or end with a known surname, names listed together with other names ("A, B and C"),
+ * dialogue speakers ("Kim: …"), and lower-case chat text ("mr. smith", "natasha higuchi").
  */
 import { COMMON_WORDS } from '../data/common-words.js';
 import { GIVEN_NAMES, SURNAMES } from '../data/names.js';
 import type { Finding, Recognizer } from '../types.js';
+import { looksLowerCase, lowerCaseNames } from './person-lower.js';
+import { HONORIFICS, INTRO_STRONG, INTRO_WEAK, NOT_ALONE, SPEECH_AFTER, TITLES, followedBy, preceded } from './person-cues.js';
 
 const GIVEN = new Set(GIVEN_NAMES.split(' '));
 const SURNAME = new Set(SURNAMES.split(' '));
 const COMMON = new Set(COMMON_WORDS);
 
-const TITLES = new Set([
-  'mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'professor', 'sir', 'madam', 'mister', 'mrs.', 'herr', 'frau',
-  'mme', 'mlle', 'monsieur', 'madame', 'señor', 'señora', 'senor', 'senora', 'sr', 'sra', 'signor', 'signora',
-  'dott', 'dottore', 'uncle', 'aunt', 'auntie', 'grandma', 'grandpa', 'dear', 'mrs', 'ms', 'doktor',
-]);
-
-const ORG_SUFFIX = new Set(['ltd', 'inc', 'llc', 'llp', 'plc', 'gmbh', 'ag', 'sa', 'sas', 'sarl', 'srl', 'spa', 'bv', 'nv', 'corp', 'corporation', 'company', 'co', 'group', 'holdings', 'partners', 'associates', 'foundation', 'university', 'institute', 'bank', 'street', 'avenue', 'road', 'hospital', 'school', 'college']);
+const ORG_SUFFIX = new Set(['ltd', 'inc', 'llc', 'llp', 'plc', 'gmbh', 'ag', 'sa', 'sas', 'sarl', 'srl', 'spa', 'bv', 'nv', 'corp', 'corporation', 'company', 'co', 'group', 'holdings', 'partners', 'associates', 'foundation', 'university', 'institute', 'bank', 'street', 'avenue', 'road', 'hospital', 'school', 'college', 'movers', 'labs', 'systems', 'solutions', 'technologies', 'consulting', 'insurance', 'capital', 'media', 'airlines', 'motors']);
 const PLACE_PREFIX = new Set(['san', 'santa', 'santo', 'são', 'sao', 'st', 'saint', 'sainte', 'ste', 'new', 'los', 'las', 'el', 'port', 'fort', 'mount', 'mt', 'lake', 'cape', 'bad', 'sankt']);
-
-/** Phrases right before a name; `strong` ones accept any capitalised word. */
-const INTRO_STRONG = [
-  'my name is', "my name's", 'name:', 'named', 'call me', 'i am called', 'signed', 'sincerely', 'sincerely,',
-  'regards', 'regards,', 'cheers,', 'thanks,', 'from:', 'to:', 'attn:', 'attn', 'attention:', 'contact person:',
-  'patient:', 'patient', 'customer:', 'employee:', 'applicant:', 'c/o', 'mi nombre es', "je m'appelle",
-  'ich heiße', 'ich heisse', 'mein name ist', 'me llamo', 'mi chiamo', 'je suis', 'soy', 'sono',
-];
-const INTRO_WEAK = [
-  'i am', "i'm", 'this is', "it's", 'meet', 'ask', 'with', 'by', 'and', 'for', 'from', 'to', 'hi', 'hello', 'hey',
-  'dear', 'thanks', 'contact', 'call', 'email', 'tell', 'told', 'met', 'married', 'mr', 'ms', 'mrs', 'dr',
-];
-
-/** Whether the text just before `start` ends with one of `phrases` (at a word boundary). */
-function preceded(text: string, start: number, phrases: readonly string[]): boolean {
-  const before = text.slice(Math.max(0, start - 24), start).replace(/[\s]+$/, '').toLowerCase();
-  for (const p of phrases) {
-    if (before.endsWith(p)) {
-      const c = before.charAt(before.length - p.length - 1);
-      if (c === '' || !/[\p{L}\d]/u.test(c)) return true;
-    }
-  }
-  return false;
-}
+const MONTHS_DAYS = new Set('january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday'.split(' '));
 
 // Capitalised words only: lower-case text is skipped by the regex engine, which keeps this cheap.
 const WORD = /\p{Lu}[\p{L}'’\-]*\.?/gu;
-const LOWER_PAIR = /(?<![\p{L}])(\p{Ll}[\p{Ll}'’\-]+) (\p{Ll}[\p{Ll}'’\-]+)(?![\p{L}])/gu;
 const PARTICLES = /^ (?:van|von|de|del|der|den|da|di|du|la|le|al|el|bin|ibn|dos|das|do)(?: (?:der|den|la|los|las))? $/;
+/** Separators of a list of names: "A, B and C", "A & B", "A or B". */
+const LIST_SEP = /^(?:, ?| and | & | or |, and |, & )$/;
+/** "Kim: \"…\"" at the start of a line: a dialogue speaker. */
+const SPEAKER = /(?:^|\n)[ \t>]*(\p{Lu}[\p{L}'’\-]+):[ \t]*\\?["“]/gu;
 
 interface Token {
   start: number;
   end: number;
   lower: string;
-  cap: boolean;
+  /** All capitals (and longer than one letter): headings, shouting, city lines of addresses. */
+  upper: boolean;
 }
 
 function tokenize(text: string): Token[] {
@@ -65,8 +44,11 @@ function tokenize(text: string): Token[] {
     // Possessive: "Liam's" is the name "Liam".
     if (w.endsWith("'s") || w.endsWith('’s')) w = w.slice(0, -2);
     if (w.length === 0) continue;
-    const first = w.charAt(0);
-    tokens.push({ start: m.index, end: m.index + w.length, lower: w.toLowerCase(), cap: first !== first.toLowerCase() });
+    // Inside an identifier or code ("API_KEY", "70ED41"): not a word of prose.
+    const prev = m.index > 0 ? text.charCodeAt(m.index - 1) : 32;
+    const next = text.charCodeAt(m.index + w.length);
+    if (prev === 95 || (prev >= 48 && prev <= 57) || next === 95 || (next >= 48 && next <= 57)) continue;
+    tokens.push({ start: m.index, end: m.index + w.length, lower: w.toLowerCase(), upper: w.length > 1 && w === w.toUpperCase() });
   }
   return tokens;
 }
@@ -80,59 +62,70 @@ function adjacent(text: string, a: Token, b: Token): boolean {
 }
 
 function isInitial(text: string, t: Token): boolean {
-  return t.cap && t.end - t.start === 1 && text.charAt(t.end) === '.';
+  return t.end - t.start === 1 && text.charAt(t.end) === '.';
 }
 
-/** Capitalised, and either a listed name or an unknown word (not a common word). */
+const listed = (t: Token): boolean => GIVEN.has(t.lower) || SURNAME.has(t.lower);
+
+/** Could be part of a name: listed, or an unknown (not common) word; all-caps words only when listed. */
 function nameLike(t: Token): boolean {
-  return t.cap && t.end - t.start > 1 && (GIVEN.has(t.lower) || SURNAME.has(t.lower) || !COMMON.has(t.lower));
+  if (t.end - t.start < 2) return false;
+  if (t.upper) return listed(t) && !COMMON.has(t.lower);
+  return listed(t) || !COMMON.has(t.lower);
 }
 
 export const personRecognizer: Recognizer = {
   type: 'person',
   scan(text: string, out: Finding[]): void {
     const tokens = tokenize(text);
+    const found: Finding[] = [];
+    /** Index of the first name token of each finding, for the list pass. */
+    const byToken = new Map<number, Finding>();
     let i = 0;
     while (i < tokens.length) {
       const t = tokens[i] as Token;
       let score = 0;
+      let first = i; // first token of the name proper (after an honorific)
       let j = i; // last token of the span
       let spanStart = t.start;
       const extend = (): void => {
-        while (j + 1 < tokens.length && j - i < 3) {
+        while (j + 1 < tokens.length && j - first < 3) {
           const a = tokens[j] as Token;
           const b = tokens[j + 1] as Token;
           if (!adjacent(text, a, b)) break;
-          if (isInitial(text, b) || ((SURNAME.has(b.lower) || GIVEN.has(b.lower) || !COMMON.has(b.lower)) && b.end - b.start > 1)) j++;
+          if (isInitial(text, b) || nameLike(b)) j++;
           else break;
         }
       };
 
-      if (TITLES.has(t.lower) && t.cap && i + 1 < tokens.length) {
+      if (TITLES.has(t.lower) && !t.upper && i + 1 < tokens.length) {
         const n = tokens[i + 1] as Token;
         if (adjacent(text, t, n) && (nameLike(n) || isInitial(text, n))) {
-          i++;
-          j = i;
-          spanStart = n.start;
+          first = j = i + 1;
+          // "Mr. Ford": the honorific is part of the mention; "Dear Anna": the greeting is not.
+          if (!HONORIFICS.has(t.lower)) spanStart = n.start;
           extend();
           score = 0.9;
         }
       } else if (i > 0 && PLACE_PREFIX.has((tokens[i - 1] as Token).lower) && adjacent(text, tokens[i - 1] as Token, t)) {
         // "San Francisco", "St Helena", "New Caledonia": a place, not a person.
-      } else if (t.cap && (GIVEN.has(t.lower) || SURNAME.has(t.lower) || !COMMON.has(t.lower))) {
+      } else if (nameLike(t) && !NOT_ALONE.has(t.lower)) {
         const given = GIVEN.has(t.lower);
         const surname = SURNAME.has(t.lower);
         const common = COMMON.has(t.lower);
         extend();
         const multi = j > i;
-        const lastSurname = multi && SURNAME.has((tokens[j] as Token).lower);
-        if (!given && !surname && !multi && t.end - t.start > 1 && preceded(text, t.start, INTRO_STRONG)) score = 0.85;
-        else if (!given && !surname && multi && !lastSurname && preceded(text, t.start, INTRO_STRONG)) score = 0.85;
+        const last = tokens[j] as Token;
+        const lastSurname = multi && SURNAME.has(last.lower);
+        const cued = (): boolean => preceded(text, t.start, INTRO_STRONG) || followedBy(text, last.end, SPEECH_AFTER);
+        if (!given && !surname && !multi && t.end - t.start > 1 && cued()) score = 0.8;
+        else if (!given && !surname && multi && !lastSurname && cued()) score = 0.85;
         else if (given && !common) score = multi ? 0.9 : 0.75;
         else if (given && multi && lastSurname) score = 0.8;
         else if (multi && lastSurname && !common) score = 0.8;
-        else if (surname && !common) score = multi ? 0.7 : preceded(text, t.start, INTRO_WEAK) ? 0.65 : 0.55;
+        else if (surname && !common) score = multi ? 0.7 : preceded(text, t.start, INTRO_WEAK) || cued() ? 0.65 : 0.55;
         else if (multi && given) score = 0.6;
+        else if ((given || surname) && cued()) score = 0.6;
       }
       // "Cantrell Ltd", "Fischer GmbH": a company named after a person.
       if (score > 0 && j + 1 < tokens.length && ORG_SUFFIX.has((tokens[j + 1] as Token).lower) && adjacent(text, tokens[j] as Token, tokens[j + 1] as Token)) {
@@ -140,22 +133,66 @@ export const personRecognizer: Recognizer = {
       }
       if (score > 0) {
         const end = (tokens[j] as Token).end;
-        out.push({ type: 'person', start: spanStart, end, score, value: text.slice(spanStart, end) });
+        const f: Finding = { type: 'person', start: spanStart, end, score, value: text.slice(spanStart, end) };
+        found.push(f);
+        byToken.set(first, f);
         i = j + 1;
       } else {
         i = score < 0 ? j + 2 : i + 1;
       }
     }
-    // Lower-case "given surname" pairs (chat text is often not capitalised): both must be listed.
-    LOWER_PAIR.lastIndex = 0;
-    for (let m = LOWER_PAIR.exec(text); m; m = LOWER_PAIR.exec(text)) {
-      const a = m[1] as string;
-      const b = m[2] as string;
-      if (GIVEN.has(a) && SURNAME.has(b) && !COMMON.has(a) && !COMMON.has(b)) {
-        out.push({ type: 'person', start: m.index, end: m.index + m[0].length, score: 0.6, value: m[0] });
-      } else {
-        LOWER_PAIR.lastIndex = m.index + a.length + 1; // the second word may start a pair
-      }
-    }
+    namesListedWithNames(text, tokens, byToken, found);
+    dialogueSpeakers(text, found);
+    for (const f of found) out.push(f);
+    if (looksLowerCase(text)) lowerCaseNames(text, GIVEN, SURNAME, COMMON, out);
   },
 };
+
+/**
+ * "Layla, Harry and Shelley", "Mazzi, Bowman and Hill": words listed with names are names too,
+ * when at least half of the list (or one of two) already is.
+ */
+function namesListedWithNames(text: string, tokens: Token[], byToken: Map<number, Finding>, found: Finding[]): void {
+  let k = 0;
+  while (k < tokens.length) {
+    // Items: a found name (possibly several tokens) or one capitalised token.
+    const items: Array<{ first: number; last: number; finding?: Finding }> = [];
+    let idx = k;
+    for (;;) {
+      const f = byToken.get(idx);
+      let last = idx;
+      if (f) while (last + 1 < tokens.length && (tokens[last + 1] as Token).end <= f.end) last++;
+      items.push({ first: idx, last, ...(f ? { finding: f } : {}) });
+      const next = last + 1;
+      if (next >= tokens.length) break;
+      const gap = text.slice((tokens[last] as Token).end, (tokens[next] as Token).start);
+      if (!LIST_SEP.test(gap)) break;
+      idx = next;
+    }
+    const named = items.filter((it) => it.finding).length;
+    if (items.length >= 2 && named >= 1 && named * 2 >= items.length) {
+      for (const it of items) {
+        if (it.finding || it.first !== it.last) continue;
+        const t = tokens[it.first] as Token;
+        // "Bryan and Meierigaten 206": a word before a number is a street, not a name.
+        if (/^[ \t]+\d/.test(text.slice(t.end, t.end + 3))) continue;
+        const ok = t.end - t.start > 1 && !t.upper && !MONTHS_DAYS.has(t.lower) && !NOT_ALONE.has(t.lower) && (!COMMON.has(t.lower) || (listed(t) && named >= 2));
+        if (ok) found.push({ type: 'person', start: t.start, end: t.end, score: 0.6, value: text.slice(t.start, t.end) });
+      }
+    }
+    k = (items[items.length - 1] as { last: number }).last + 1;
+  }
+}
+
+/** 'Kim: "Who are you?"' — a capitalised word opening a line of quoted dialogue. */
+function dialogueSpeakers(text: string, found: Finding[]): void {
+  if (!text.includes(':')) return;
+  SPEAKER.lastIndex = 0;
+  for (let m = SPEAKER.exec(text); m; m = SPEAKER.exec(text)) {
+    const name = m[1] as string;
+    const start = m.index + m[0].indexOf(name);
+    const end = start + name.length;
+    if (COMMON.has(name.toLowerCase()) || found.some((f) => f.start < end && start < f.end)) continue;
+    found.push({ type: 'person', start, end, score: 0.7, value: name });
+  }
+}

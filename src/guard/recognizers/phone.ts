@@ -6,7 +6,7 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import type { Finding, Recognizer } from '../types.js';
 import { luhnValid } from '../validators.js';
-import { before } from './context.js';
+import { after, before } from './context.js';
 
 // Optional +/00 prefix, optional (area), digit groups with space . - / separators, optional extension.
 const PHONE =
@@ -21,6 +21,8 @@ const PHONE_CONTEXT = /phone|tel\b|tel\.|telephone|call|mobile|cell|fax|contact|
 const STRONG_PHONE_CONTEXT = /phone|tel\b|tel\.|call|mobile|cell|fax|sms|whatsapp|dial|hotline|handy|téléphone|teléfono|telefono|telefon/;
 /** Numbers named as something else right before them. */
 const NOT_PHONE_CONTEXT = /(?:licen[cs]e|passport|account|acct|order|invoice|ticket|case|policy|serial|tracking|iban|ssn|social security|id)(?: (?:number|no\.?|#))?(?: is| was|:)?\s*$/;
+
+const PHONE_LABEL_AFTER = /^[ \t]*[(\-–,:]?[ \t]*(?:office|fax|mobile|cell|home|work|phone|tel|landline|direct|main)\b/;
 
 const DATE = /^(?:\d{4}[\-\/.]\d{1,2}[\-\/.]\d{1,2}|\d{1,2}[\-\/.]\d{1,2}[\-\/.]\d{2,4})$/;
 
@@ -77,14 +79,16 @@ export const phoneRecognizer: Recognizer = {
       const cardLike = digits.length >= 13 && luhnValid(digits);
       const preceding = before(text, m.index, 40);
       if (NOT_PHONE_CONTEXT.test(preceding)) continue;
-      const context = PHONE_CONTEXT.test(preceding);
+      // Labels after the number, as in contact blocks: "2546712361 fax", "555 0132 (mobile)".
+      const labelled = PHONE_LABEL_AFTER.test(after(text, m.index + raw.length, 14));
+      const context = labelled || PHONE_CONTEXT.test(preceding);
       let score = 0;
       if (international) {
         const intl = main.startsWith('00') ? `+${main.slice(2)}` : main;
         const verdict = internationalVerdict(intl);
         if (verdict === 2) score = 0.95;
         else if (verdict === 1) score = 0.7;
-      } else if (!separated && !STRONG_PHONE_CONTEXT.test(preceding)) {
+      } else if (!separated && !labelled && !STRONG_PHONE_CONTEXT.test(preceding)) {
         // A bare digit run (order number, id) is only a phone when the words around say so.
         continue;
       } else if (digits.length >= 7 && validSomewhere(main)) {

@@ -1,0 +1,73 @@
+/** Words around a person name: honorifics, introductions and verbs of speech (lower case). */
+
+/** Words before a name that make the next capitalised word(s) a name. */
+export const TITLES = new Set([
+  'mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'professor', 'sir', 'madam', 'mister', 'herr', 'frau',
+  'mme', 'mlle', 'monsieur', 'madame', 'señor', 'señora', 'senor', 'senora', 'sr', 'sra', 'srta', 'signor', 'signora',
+  'dott', 'dottore', 'uncle', 'aunt', 'auntie', 'grandma', 'grandpa', 'dear', 'doktor', 'dra',
+]);
+/** Titles that belong to the mention itself ("Mr. Ford"); the others are greetings or kin words. */
+export const HONORIFICS = new Set([
+  'mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'professor', 'sir', 'mister', 'herr', 'frau', 'mme', 'mlle',
+  'monsieur', 'madame', 'señor', 'señora', 'senor', 'senora', 'sr', 'sra', 'srta', 'signor', 'signora', 'dott', 'doktor', 'dra',
+]);
+
+/**
+ * Listed names that are also software, models, products or places people write about far more
+ * often than people ("Use Adam with lr 3e-4", "ask Alexa"): never a name on their own.
+ */
+export const NOT_ALONE = new Set(
+  'adam ada julia ruby crystal jenkins travis django flask rails jasmine mocha karma jest hugo jekyll gatsby ember angular alexa siri cortana claude gemini llama mistral falcon watson cassandra kafka hadoop apache ansible helm maven gradle debian ubuntu fedora alpine kali bert roberta ernie elmo pandas keras sage alpaca vicuna orca'.split(
+    ' ',
+  ),
+);
+
+/** Phrases right before a name that accept any capitalised word. */
+export const INTRO_STRONG = [
+  'my name is', "my name's", 'name:', 'name is', 'named', 'call me', 'calls me', 'called me', 'i am called', 'signed', 'sincerely', 'sincerely,',
+  'regards', 'regards,', 'cheers,', 'thanks,', 'from:', 'to:', 'attn:', 'attn', 'attention:', 'contact person:', 'cc:',
+  'patient:', 'patient', 'customer:', 'employee:', 'applicant:', 'c/o', 'mi nombre es', "je m'appelle",
+  'ich heiße', 'ich heisse', 'mein name ist', 'me llamo', 'mi chiamo', 'je suis', 'soy', 'sono',
+  'named him', 'named her', 'name him', 'name her', 'maiden name is', 'surname is', 'last name is', 'first name is',
+  'said', 'says', 'asked', 'told', 'shouted at', 'yelled at', 'replied to', 'according to', 'married', 'met with',
+  'hi', 'hello', 'hey', 'dear', 'thank you', 'thanks', 'starring', 'directed by', 'written by', 'featuring', 'produced by',
+  'commenter', 'producer', 'author', 'writer', 'singer', 'actor', 'actress', 'director', 'founder', 'co-founder',
+  'colleague', 'coworker', 'co-worker', 'boss', 'wife', 'husband', 'son', 'daughter', 'brother', 'sister', 'mother', 'father',
+  'friend', 'partner', 'nephew', 'niece', 'cousin', 'grandson', 'granddaughter', 'neighbour', 'neighbor', 'landlord', 'tenant',
+];
+/** Weaker cues: enough only for a known surname standing alone. */
+export const INTRO_WEAK = [
+  'i am', "i'm", 'this is', "it's", 'meet', 'ask', 'with', 'by', 'and', 'for', 'from', 'to', 'tell', 'met',
+  'contact', 'call', 'email', 'mr', 'ms', 'mrs', 'dr',
+];
+/** Verbs right after a name (a person speaks, acts, is born…). */
+export const SPEECH_AFTER = [
+  'said', 'says', 'asked', 'told', 'shouted', 'yelled', 'replied', 'wrote', 'explained', 'added', 'noted', 'smiled',
+  'laughed', 'whispered', 'spent', 'married', 'was born', 'points out', 'pointed out', 'thinks', 'believes', 'insists',
+  'is a very', 'is very', 'just has', 'has given', 'had given', 'and i', 'and me', 'is from',
+];
+
+/** Whether the text just before `start` ends with one of `phrases` (at a word boundary). */
+export function preceded(text: string, start: number, phrases: readonly string[]): boolean {
+  const before = text.slice(Math.max(0, start - 24), start).replace(/[\s]+$/, '').toLowerCase();
+  for (const p of phrases) {
+    if (before.endsWith(p)) {
+      const c = before.charAt(before.length - p.length - 1);
+      if (c === '' || !/[\p{L}\d]/u.test(c)) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether the text right after `end` starts with one of `phrases` (after a space, whole words). */
+export function followedBy(text: string, end: number, phrases: readonly string[]): boolean {
+  if (text.charCodeAt(end) !== 32) return false;
+  const next = text.slice(end + 1, end + 16).toLowerCase();
+  for (const p of phrases) {
+    if (next.startsWith(p)) {
+      const c = next.charAt(p.length);
+      if (c === '' || !/[\p{L}\d]/u.test(c)) return true;
+    }
+  }
+  return false;
+}
