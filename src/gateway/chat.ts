@@ -1,27 +1,32 @@
 /**
- * POST /v1/chat/completions: parse → authorize → inspect → plan → execute attempts → respond →
- * account. Each stage is a service call; this module only wires them in order.
+ * A chat request, whatever its wire format: parse → authorize → inspect → plan → execute
+ * attempts → respond → account. Each stage is a service call; this module only wires them in
+ * order. `wire` says how the client speaks (OpenAI at /v1/chat/completions, Anthropic at /v1/messages).
  */
 import type { ChatRequest, ChatResponse, Usage } from '../api/types.js';
-import { parseChatRequest } from '../api/schemas.js';
 import { BudgetExceededError, PermissionDeniedError, PolicyDeniedError, toMeridianError } from '../errors.js';
 import type { ChatResult, Deployment, StreamEvent } from '../providers/spec.js';
 import type { AttemptRecord, RequestFacts, RoutePlan } from '../router/types.js';
 import type { RequestLogEntry } from '../store/types.js';
-import { readJsonBody, sendBytes, sendError } from '../server/http-util.js';
+import { readJsonBody } from '../server/http-util.js';
 import { collectTags, type RequestContext } from './context.js';
 import { formatPiiHeader, routeHeader } from './headers.js';
 import type { BudgetDecision } from '../meter/budgets.js';
 import type { GatewayServices, Inspection, Restorer } from './services.js';
-import { writeStream } from './stream-response.js';
+import { openaiWire, type ChatWire } from './wire.js';
 
 type Committed =
   | { type: 'response'; response: ChatResponse; raw?: Buffer }
   | { type: 'stream'; first: IteratorResult<StreamEvent>; rest: AsyncIterator<StreamEvent>; ttftMs: number };
 
-export async function handleChat(g: GatewayServices, ctx: RequestContext): Promise<void> {
+/** POST /v1/chat/completions */
+export function handleChat(g: GatewayServices, ctx: RequestContext): Promise<void> {
+  return handleChatWire(g, ctx, openaiWire);
+}
+
+export async function handleChatWire(g: GatewayServices, ctx: RequestContext, wire: ChatWire): Promise<void> {
   const body = await readJsonBody(ctx.req, g.config.server.bodyLimitBytes);
-  const request = parseChatRequest(body);
+  const request = wire.parse(body);
   const entry: RequestLogEntry = {
     id: ctx.requestId,
     time: ctx.time,
@@ -36,7 +41,7 @@ export async function handleChat(g: GatewayServices, ctx: RequestContext): Promi
   };
   const state: { budget?: BudgetDecision } = {};
   try {
-    await serveChat(g, ctx, request, entry, state);
+    await serveChat(g, ctx, request, entry, state, wire);
   } catch (err) {
     const e = toMeridianError(err);
     entry.status = e.status;
@@ -46,7 +51,7 @@ export async function handleChat(g: GatewayServices, ctx: RequestContext): Promi
     if (e.status >= 500) g.logger.warn({ requestId: ctx.requestId, code: e.code, err: e.message }, 'chat request failed');
     // Errors after inspection (block, local-only with no local deployment, guard failure) still tell the client what was found.
     if (entry.pii && !ctx.res.headersSent) ctx.res.setHeader('x-meridian-pii', formatPiiHeader(entry.pii));
-    sendError(ctx.res, e);
+    wire.sendError(ctx.res, e);
   } finally {
     entry.latencyMs = round(performance.now() - ctx.start);
     if (state.budget) await g.budgets?.settle(state.budget, { usd: entry.costUsd ?? 0, tokens: (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0) }).catch(() => {});
@@ -61,6 +66,7 @@ async function serveChat(
   request: ChatRequest,
   entry: RequestLogEntry,
   state: { budget?: BudgetDecision },
+  wire: ChatWire,
 ): Promise<void> {
   const principal = ctx.principal;
   if (principal.models && principal.models.length && !principal.models.includes(request.model)) {
@@ -148,7 +154,7 @@ async function serveChat(
         raw = undefined;
       }
       entry.status = 200;
-      sendBytes(ctx.res, 200, raw ?? Buffer.from(JSON.stringify(response)), headers);
+      wire.sendResponse(ctx.res, response, raw, headers);
       ok = true;
     } else {
       entry.ttftMs = round(committed.ttftMs);
@@ -160,7 +166,7 @@ async function serveChat(
         rest = restored;
       }
       entry.status = 200;
-      const outcome = await writeStream(ctx.res, first, rest, {
+      const outcome = await wire.writeStream(ctx.res, first, rest, {
         headers,
         includeUsage: request.stream_options?.include_usage === true,
         countUsage: (text) => {

@@ -2,6 +2,7 @@
 import { parseChatRequest } from '../api/schemas.js';
 import type { RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
+import { handleMessages } from './anthropic-wire.js';
 import { handleChat } from './chat.js';
 import { collectTags } from './context.js';
 import { handleEmbeddings } from './embeddings.js';
@@ -10,6 +11,7 @@ import type { GatewayServices } from './services.js';
 export function coreRoutes(state: { ready: () => boolean }): RouteTable {
   const routes: RouteTable = new Map();
   routes.set('POST /v1/chat/completions', handleChat);
+  routes.set('POST /v1/messages', handleMessages);
   routes.set('POST /v1/embeddings', handleEmbeddings);
   routes.set('GET /v1/models', (g, ctx) => {
     sendJson(ctx.res, 200, { object: 'list', data: g.catalog.listModels(startedAt) });

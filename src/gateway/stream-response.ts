@@ -84,7 +84,7 @@ export async function writeStream(
   return outcome;
 }
 
-function deltaText(chunk: ChatChunk): string {
+export function deltaText(chunk: ChatChunk): string {
   let s = '';
   for (const c of chunk.choices) {
     if (c.delta.content) s += c.delta.content;
@@ -100,7 +100,7 @@ function stripUsage(chunk: ChatChunk, keep: boolean): ChatChunk {
   return rest;
 }
 
-function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+export function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);

@@ -261,7 +261,7 @@ export async function* canonicalStreamToAnthropicEvents(events: AsyncIterable<Ch
 }
 
 /** Error type names from https://docs.anthropic.com/en/api/errors ; never the cause's internals. */
-function errorToAnthropic(err: unknown): { type: string; message: string } {
+export function errorToAnthropic(err: unknown): { type: string; message: string } {
   if (!(err instanceof MeridianError)) return { type: 'api_error', message: 'Internal error in the gateway.' };
   // An overloaded upstream is rendered as 502 by Meridian; Anthropic clients retry on overloaded_error.
   const s = err instanceof UpstreamError && err.upstreamStatus === 529 ? 529 : err.status;

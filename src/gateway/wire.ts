@@ -1,0 +1,30 @@
+/**
+ * The client-facing wire format of a chat endpoint. The pipeline (chat.ts) is the same for every
+ * endpoint; only parsing the request and writing the answer differ: OpenAI Chat Completions at
+ * /v1/chat/completions, Anthropic Messages at /v1/messages (anthropic-wire.ts).
+ */
+import type { ServerResponse } from 'node:http';
+import { parseChatRequest } from '../api/schemas.js';
+import type { ChatRequest, ChatResponse } from '../api/types.js';
+import type { MeridianError } from '../errors.js';
+import type { StreamEvent } from '../providers/spec.js';
+import { sendBytes, sendError } from '../server/http-util.js';
+import { writeStream, type StreamOptions, type StreamOutcome } from './stream-response.js';
+
+export interface ChatWire {
+  /** Validates a parsed JSON body into the canonical request (throws InvalidRequestError). */
+  parse(body: unknown): ChatRequest;
+  /** Writes a complete answer; `raw` is the upstream's OpenAI bytes when they can pass through. */
+  sendResponse(res: ServerResponse, response: ChatResponse, raw: Buffer | undefined, headers: Record<string, string>): void;
+  writeStream(res: ServerResponse, first: IteratorResult<StreamEvent>, rest: AsyncIterator<StreamEvent>, opts: StreamOptions): Promise<StreamOutcome>;
+  sendError(res: ServerResponse, err: unknown): MeridianError;
+}
+
+export const openaiWire: ChatWire = {
+  parse: parseChatRequest,
+  sendResponse(res, response, raw, headers) {
+    sendBytes(res, 200, raw ?? Buffer.from(JSON.stringify(response)), headers);
+  },
+  writeStream,
+  sendError,
+};
