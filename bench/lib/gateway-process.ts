@@ -15,6 +15,8 @@ const url = await gateway.listen(0, '127.0.0.1');
 process.send?.({ url });
 process.on('message', (m: { type: string }) => {
   if (m.type === 'exit') process.exit(0);
+  // Drain and flush the request log first (what SIGTERM does in `meridian serve`).
+  if (m.type === 'close') void gateway.close().then(() => process.exit(0));
   if (m.type === 'stats') {
     const cpu = process.cpuUsage();
     process.send?.({ type: 'stats', cpuMicros: cpu.user + cpu.system, maxRssKb: process.resourceUsage().maxRSS });

@@ -34,8 +34,9 @@ export async function createAuth(store: Store, opts: AuthOptions): Promise<Auth>
   const enabled = () => {
     if (opts.mode === 'required') return true;
     if (opts.mode === 'none') return false;
-    // Other replicas may have created the first key: re-check now and then, off the hot path.
-    if (!keysExist && Date.now() - lastRefresh > cacheMs) {
+    // Other replicas may have created the first key: re-check every couple of seconds (one cheap
+    // count, off the hot path, only while this replica knows of no key).
+    if (!keysExist && Date.now() - lastRefresh > Math.min(cacheMs, 2_000)) {
       lastRefresh = Date.now();
       void store.keys.count().then((n) => (keysExist = n > 0), () => undefined);
     }
@@ -63,8 +64,15 @@ export async function createAuth(store: Store, opts: AuthOptions): Promise<Auth>
       else cache.clear();
     },
     async authenticate(req: IncomingMessage): Promise<Principal> {
-      if (!enabled()) return {};
       const key = bearer(req);
+      if (!enabled()) {
+        if (opts.mode === 'none' || !key) return {};
+        // `auto` with no key seen yet: another replica may have created one since. A presented key
+        // is looked up (cached per hash), so a key made on any replica is honored, and limited, at once.
+        const found = await lookup(hashKey(key));
+        if (!found) return {};
+        keysExist = true;
+      }
       if (!key) throw new AuthenticationError('This gateway requires an API key: send "Authorization: Bearer mk-…".', 'missing_api_key');
       const record = await lookup(hashKey(key));
       if (!record || record.revokedAt) throw new AuthenticationError('The API key is invalid or has been revoked.', 'invalid_api_key');

@@ -2,11 +2,10 @@
  * Builds a running gateway from a validated config: catalog, router, services, HTTP server.
  * Everything here happens once at start; the hot path only reads what it built.
  */
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { MeridianConfig } from '../config/schema.js';
-import { createApp, type RouteTable } from '../server/app.js';
+import { createApp, type AppServer, type RouteTable } from '../server/app.js';
 import { createHealthMonitor, createRouter } from '../router/index.js';
 import { createMeterService, catalogLookup } from './meter-service.js';
 import { Catalog } from './catalog.js';
@@ -23,7 +22,7 @@ export interface GatewayOptions {
 
 export interface Gateway {
   services: GatewayServices;
-  server: Server;
+  server: AppServer;
   /** Starts listening; resolves with the bound URL. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting, waits for in-flight requests (up to `graceMs`), flushes the log, closes the store. */
@@ -87,17 +86,19 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
     async close(graceMs = 10_000) {
       draining = true;
       health?.stop();
-      await new Promise<void>((resolve) => {
-        const deadline = setTimeout(() => {
-          server.closeAllConnections();
-        }, graceMs);
-        deadline.unref();
-        server.close(() => {
-          clearTimeout(deadline);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      // Stop listening (idle keep-alive sockets close now; requests arriving on busy ones get 503).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Wait for handlers, not sockets: a handler settles budgets and appends to the request log
+      // after its response (or stream) has ended. Past the grace period, cutting the connections
+      // aborts the upstream calls, and the aborted handlers still log their requests.
+      if (!(await within(server.idle(), graceMs))) {
+        server.closeAllConnections();
+        await within(server.idle(), 5_000);
+      }
+      // Keep-alive sockets stay open after their last response; no handler runs on them any more.
+      server.closeIdleConnections();
+      if (!(await within(closed, 1_000))) server.closeAllConnections();
+      await closed;
       await services.store?.close();
       for (const p of catalog.providers.values()) await p.http.close().catch(() => undefined);
     },
@@ -114,4 +115,15 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
       );
     },
   };
+}
+
+/** Resolves true when `p` settles within `ms`, false otherwise (never rejects). */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    p.then(
+      () => (clearTimeout(timer), resolve(true)),
+      () => (clearTimeout(timer), resolve(true)),
+    );
+  });
 }

@@ -20,15 +20,33 @@ export interface AppOptions {
   isDraining?: () => boolean;
 }
 
-export function createApp(g: GatewayServices, opts: AppOptions): Server {
+/** The server plus what a graceful shutdown needs to know. */
+export type AppServer = Server & {
+  /** Handlers running now. */
+  readonly inflight: number;
+  /** Resolves once no handler is running. */
+  idle(): Promise<void>;
+};
+
+export function createApp(g: GatewayServices, opts: AppOptions): AppServer {
   let inflight = 0;
+  let idleWaiters: Array<() => void> = [];
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    // Counted until the handler returns, not until the socket closes: after the response is sent
+    // a handler still settles budgets and appends to the request log.
     inflight++;
-    res.once('close', () => inflight--);
-    void handle(g, opts, req, res);
+    void handle(g, opts, req, res).finally(() => {
+      if (--inflight > 0) return;
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    });
   });
   Object.defineProperty(server, 'inflight', { get: () => inflight });
-  return server;
+  Object.defineProperty(server, 'idle', {
+    value: () => (inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+  });
+  return server as AppServer;
 }
 
 async function handle(g: GatewayServices, opts: AppOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -62,7 +80,9 @@ async function handle(g: GatewayServices, opts: AppOptions, req: IncomingMessage
     principal: {},
   };
   try {
-    if (g.auth && !path.startsWith('/admin/') && path !== '/healthz' && path !== '/readyz' && path !== '/metrics') {
+    // The dashboard's static files are public (no data in them); the admin API checks the master key itself.
+    const isPublic = path === '/healthz' || path === '/readyz' || path === '/metrics' || path === '/ui' || path.startsWith('/ui/');
+    if (g.auth && !path.startsWith('/admin/') && !isPublic) {
       ctx.principal = await g.auth.authenticate(req);
     }
     await handler(g, ctx);

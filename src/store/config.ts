@@ -6,6 +6,8 @@ export const storeConfigSchema = z
     sqlite: z.string().default('.meridian/meridian.db'),
     postgres: z.string().optional(),
     redis: z.string().optional(),
+    /** Namespace for this deployment's Redis keys (default `meridian:`), e.g. when several share one Redis. */
+    redisPrefix: z.string().min(1).optional(),
     /** Days of request log to keep. */
     retentionDays: z.number().int().positive().default(30),
   })

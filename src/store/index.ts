@@ -34,7 +34,8 @@ async function openBackend(config: StoreConfig, options: StoreOptions): Promise<
       );
     }
     const { PostgresStore } = await import('./postgres/postgres-store.js');
-    return PostgresStore.create({ postgres: config.postgres, redis: config.redis, retentionDays: config.retentionDays }, options);
+    const withPrefix = config.redisPrefix && options.redisPrefix === undefined ? { ...options, redisPrefix: config.redisPrefix } : options;
+    return PostgresStore.create({ postgres: config.postgres, redis: config.redis, retentionDays: config.retentionDays }, withPrefix);
   }
   if (config.redis) {
     throw new ConfigError('store.redis is set without store.postgres: Redis is only used together with PostgreSQL. Set both, or neither for the embedded store.');
