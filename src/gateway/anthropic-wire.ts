@@ -15,7 +15,7 @@ import {
   errorToAnthropic,
 } from '../providers/anthropic/inbound.js';
 import type { AnthropicRequest } from '../providers/anthropic/anthropic-api.js';
-import { sendJson } from '../server/http-util.js';
+import { sendErrorAs, sendJson } from '../server/http-util.js';
 import type { RequestContext } from './context.js';
 import { handleChatWire } from './chat.js';
 import type { GatewayServices } from './services.js';
@@ -79,15 +79,7 @@ export const anthropicWire: ChatWire = {
   },
 
   sendError(res, err) {
-    const e = toMeridianError(err);
-    if (res.headersSent) {
-      res.destroy();
-      return e;
-    }
-    const headers: Record<string, string> = { ...e.headers };
-    if (e.retryAfter !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfter));
-    sendJson(res, e.status, { type: 'error', error: errorToAnthropic(e) }, headers);
-    return e;
+    return sendErrorAs(res, err, (e) => ({ type: 'error', error: errorToAnthropic(e) }));
   },
 };
 

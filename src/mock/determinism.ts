@@ -24,17 +24,7 @@ export function hashHex(text: string, length = 8): string {
   return out.slice(0, length);
 }
 
-/** mulberry32: a tiny PRNG that is good enough for test data and fully reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../util/random.js';
 
 /** JSON with object keys sorted, so equal values always serialize to equal text. */
 export function stableStringify(value: unknown): string {

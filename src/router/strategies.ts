@@ -99,14 +99,4 @@ export function applyPreference(prefer: string, order: Deployment[], ctx: Strate
   }
 }
 
-/** Small seedable PRNG (mulberry32) so `weighted` picks are reproducible in tests. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../util/random.js';

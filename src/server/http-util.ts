@@ -52,6 +52,11 @@ export function sendBytes(res: ServerResponse, status: number, body: Buffer, hea
 
 /** The one error renderer: status, `Retry-After`, extra headers and the OpenAI error envelope. */
 export function sendError(res: ServerResponse, err: unknown): MeridianError {
+  return sendErrorAs(res, err, (e) => e.toJSON());
+}
+
+/** The same, with another wire format's error body (Anthropic's at /v1/messages). */
+export function sendErrorAs(res: ServerResponse, err: unknown, body: (e: MeridianError) => unknown): MeridianError {
   const e = toMeridianError(err);
   if (res.headersSent) {
     res.destroy();
@@ -59,6 +64,6 @@ export function sendError(res: ServerResponse, err: unknown): MeridianError {
   }
   const headers: Record<string, string> = { ...e.headers };
   if (e.retryAfter !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfter));
-  sendJson(res, e.status, e.toJSON(), headers);
+  sendJson(res, e.status, body(e), headers);
   return e;
 }
