@@ -74,7 +74,7 @@ async function steady(store: Store): Promise<void> {
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-'));
 try {
-  console.log(`SQLite (${join(dir, 'bench.db')}, WAL, synchronous=FULL)`);
+  console.log(`SQLite (${join(dir, 'bench.db')}, WAL, synchronous=NORMAL)`);
   const sqlite = await createStore({ sqlite: join(dir, 'bench.db'), retentionDays: 30 });
   await burst(sqlite);
   await steady(sqlite);

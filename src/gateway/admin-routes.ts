@@ -8,10 +8,12 @@ import { AuthenticationError, InvalidRequestError, PermissionDeniedError } from 
 import type { Metrics } from '../observability/metrics.js';
 import type { RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
+import { parseTimeArg } from '../store/cli-parse.js';
 import { createApiKey, revokeApiKey, rotateApiKey, findKeyById } from '../store/keys.js';
 import type { ApiKeyRecord, Store } from '../store/types.js';
 import type { Auth } from './auth.js';
 import type { RequestContext } from './context.js';
+import { explain } from './routes.js';
 import type { GatewayServices } from './services.js';
 
 const newKeySchema = z
@@ -103,6 +105,15 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
     }),
   );
   routes.set(
+    'GET /admin/summary',
+    guard(async (_g, ctx) => {
+      const since = new URL(ctx.req.url ?? '/', 'http://x').searchParams.get('since');
+      sendJson(ctx.res, 200, { object: 'summary', ...(await deps.store.requestLog.summary(sinceParam(since))) });
+    }),
+  );
+  // The dashboard's explain box: the master key is not a virtual key, so the plan is for a request without a tenant.
+  routes.set('POST /admin/route/explain', guard(explain));
+  routes.set(
     'GET /admin/audit',
     guard(async (_g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: await deps.store.audit.list(200) })),
   );
@@ -123,6 +134,16 @@ function intParam(v: string, name: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidRequestError(`Query parameter '${name}' must be a non-negative integer.`, name);
   return n;
+}
+
+/** `since`: a duration ago (`15m`, `24h`, `7d`) or an ISO time; the last 24 hours when absent. */
+function sinceParam(v: string | null): string {
+  if (!v) return new Date(Date.now() - 86_400_000).toISOString();
+  try {
+    return parseTimeArg(v);
+  } catch {
+    throw new InvalidRequestError(`Query parameter 'since' must be a duration like '1h' or '7d', or an ISO time; got '${v.slice(0, 40)}'.`, 'since');
+  }
 }
 
 function requireMaster(ctx: RequestContext, masterKey: string | undefined): void {

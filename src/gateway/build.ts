@@ -14,6 +14,7 @@ import { createStore } from '../store/index.js';
 import type { StoreOptions } from '../store/options.js';
 import { adminRoutes } from './admin-routes.js';
 import { createAuth } from './auth.js';
+import { uiRoutes } from './ui-routes.js';
 import type { GatewayServices } from './services.js';
 
 export interface BuiltServices {
@@ -47,9 +48,10 @@ export async function buildServices(config: MeridianConfig, logger: Logger, opts
     const masterKey = readMasterKey(config, env);
     const budgets = createBudgets(config.budgets, store.counters);
     const guard = createGuard(config.guard);
+    const dashboard = uiRoutes(); // reads web/ once, now
     return {
       overrides: { store, auth, metrics, budgets, guard },
-      routes: () => adminRoutes({ store, auth, metrics, masterKey }),
+      routes: () => new Map([...adminRoutes({ store, auth, metrics, masterKey }), ...dashboard]),
     };
   } catch (err) {
     await store.close().catch(() => undefined);

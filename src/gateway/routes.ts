@@ -27,8 +27,8 @@ export function coreRoutes(state: { ready: () => boolean }): RouteTable {
 
 const startedAt = Math.floor(Date.now() / 1000);
 
-/** Answers "where would this run and why" without running it. */
-async function explain(g: GatewayServices, ctx: Parameters<typeof handleChat>[1]): Promise<void> {
+/** Answers "where would this run and why" without running it (also `POST /admin/route/explain`, with no tenant). */
+export async function explain(g: GatewayServices, ctx: Parameters<typeof handleChat>[1]): Promise<void> {
   const request = parseChatRequest(await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
   const resolved = g.catalog.resolve(request.model);
   const inspection = g.guard?.inspect(request);

@@ -49,7 +49,8 @@ async function walkPlan<T>(
 ): Promise<ExecuteResult<T>> {
   const { config, live, breakers } = state;
   const deadlineAt = performance.now() + config.deadlineMs;
-  const pastDeadline = () => performance.now() >= deadlineAt;
+  // 1 ms of slack: a timer set for the deadline may fire a hair before performance.now() reaches it.
+  const pastDeadline = () => performance.now() >= deadlineAt - 1;
   const overall = clientSignal;
   const records: AttemptRecord[] = [];
   // Fail closed twice over: the planner never puts a disallowed location in a plan, and the
@@ -109,7 +110,8 @@ async function walkPlan<T>(
         recordFailure(d, e, state);
         lastError = e;
         // A client error (400-class from upstream) will fail the same way everywhere: stop now.
-        if (!e.isRetryable || pastDeadline()) {
+        const cutByDeadline = byDeadline && attemptTimeout.aborted;
+        if (!e.isRetryable || cutByDeadline || pastDeadline()) {
           live.release(d);
           throw attachAttempts(e, records);
         }

@@ -70,6 +70,42 @@ export interface UsageTotalsRow {
   cloudCostUsd: number;
 }
 
+/** One group of a request-log summary (by location, alias, deployment, tenant, route reason or status). */
+export interface RequestLogSummaryGroup {
+  /** The group's value; '' when the column is empty (e.g. requests rejected before routing). */
+  key: string;
+  requests: number;
+  /** Requests with status >= 400. */
+  errors: number;
+  costUsd: number;
+  promptTokens: number;
+  completionTokens: number;
+  avgLatencyMs: number;
+}
+
+/** Aggregates of the request log since a time, computed in the database (for the dashboard). */
+export interface RequestLogSummary {
+  since: string;
+  totals: Omit<RequestLogSummaryGroup, 'key'> & {
+    /** Requests whose token counts were estimated (upstream omitted usage). */
+    estimatedTokenRequests: number;
+    /** Average time to first token over streamed requests that have one; null when none. */
+    avgTtftMs: number | null;
+    /** Requests in which the guard found any PII. */
+    piiRequests: number;
+  };
+  /** Groups sorted by request count, largest first. */
+  byLocation: RequestLogSummaryGroup[];
+  byAlias: RequestLogSummaryGroup[];
+  byDeployment: RequestLogSummaryGroup[];
+  byTenant: RequestLogSummaryGroup[];
+  byReason: RequestLogSummaryGroup[];
+  /** Keyed by HTTP status as text (`'200'`, `'429'`). */
+  byStatus: RequestLogSummaryGroup[];
+  /** PII entity type → total count found (never values). */
+  pii: Record<string, number>;
+}
+
 export interface AuditEntry {
   time: string;
   actor: string;
@@ -115,6 +151,8 @@ export interface Store {
     query(filter: RequestLogFilter): Promise<RequestLogEntry[]>;
     /** Token and cost totals of successful requests since `since` (ISO time), for the break-even advisor. */
     totals(since: string): Promise<UsageTotalsRow>;
+    /** Aggregates (totals, per location/alias/deployment/tenant/route reason/status, PII counts) since `since` (ISO time). */
+    summary(since: string): Promise<RequestLogSummary>;
     /** Deletes entries older than the configured retention now (it also runs periodically); returns how many. */
     prune?(): Promise<number>;
   };

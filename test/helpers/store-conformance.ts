@@ -193,6 +193,40 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       assert.equal((await store.requestLog.totals(at(2))).requests, 1);
     });
 
+    it('request log: summary aggregates totals, groups and PII counts since a time', async () => {
+      const tenant = `sum-${tag()}`;
+      // Far in the future, so no other test's entries fall in the window.
+      const at = (ms: number) => new Date(Date.UTC(2200, 0, 1) + ms).toISOString();
+      store.requestLog.append(logEntry({ tenant, time: at(-1), location: 'cloud', costUsd: 100, promptTokens: 999 }));
+      store.requestLog.append(
+        logEntry({ tenant, time: at(1), alias: 'chat', deployment: 'openai/gpt-4o', location: 'cloud', routeReason: 'priority', latencyMs: 100,
+          promptTokens: 100, completionTokens: 20, costUsd: 0.5, pii: { EMAIL: 2 } }),
+      );
+      store.requestLog.append(
+        logEntry({ tenant, time: at(2), alias: 'chat', deployment: 'ollama/llama3', location: 'local', routeReason: 'pii:local-only', latencyMs: 300,
+          stream: true, ttftMs: 40, promptTokens: 50, completionTokens: 5, tokensEstimated: true, costUsd: 0.25, pii: { EMAIL: 1, PHONE: 3 } }),
+      );
+      store.requestLog.append(logEntry({ tenant: `${tenant}-b`, time: at(3), alias: 'embed', kind: 'embeddings', status: 429, latencyMs: 2, pii: {} }));
+      const s = await store.requestLog.summary(at(0));
+      assert.equal(s.since, at(0));
+      assert.deepEqual(s.totals, {
+        requests: 3, errors: 1, costUsd: 0.75, promptTokens: 150, completionTokens: 25, avgLatencyMs: 134, estimatedTokenRequests: 1, avgTtftMs: 40, piiRequests: 2,
+      });
+      const group = (key: string, requests: number, errors: number, costUsd: number, promptTokens: number, completionTokens: number, avgLatencyMs: number) =>
+        ({ key, requests, errors, costUsd, promptTokens, completionTokens, avgLatencyMs });
+      assert.deepEqual(s.byAlias, [group('chat', 2, 0, 0.75, 150, 25, 200), group('embed', 1, 1, 0, 0, 0, 2)]);
+      assert.deepEqual(s.byLocation, [group('', 1, 1, 0, 0, 0, 2), group('cloud', 1, 0, 0.5, 100, 20, 100), group('local', 1, 0, 0.25, 50, 5, 300)]);
+      assert.deepEqual(s.byDeployment.map((g) => g.key), ['', 'ollama/llama3', 'openai/gpt-4o']);
+      assert.deepEqual(s.byReason.map((g) => [g.key, g.requests]), [['', 1], ['pii:local-only', 1], ['priority', 1]]);
+      assert.deepEqual(s.byTenant.map((g) => [g.key, g.requests]), [[tenant, 2], [`${tenant}-b`, 1]]);
+      assert.deepEqual(s.byStatus.map((g) => [g.key, g.requests, g.errors]), [['200', 2, 0], ['429', 1, 1]]);
+      assert.deepEqual(s.pii, { PHONE: 3, EMAIL: 3 }, 'counts summed per type');
+      const later = await store.requestLog.summary(at(2));
+      assert.deepEqual([later.totals.requests, later.totals.avgTtftMs, later.pii], [2, 40, { PHONE: 3, EMAIL: 1 }]);
+      const empty = await store.requestLog.summary(at(10));
+      assert.deepEqual([empty.totals.requests, empty.totals.avgTtftMs, empty.byAlias, empty.pii], [0, null, [], {}]);
+    });
+
     it('request log: 10,000 appends then close loses nothing', async () => {
       const tenant = `bulk-${tag()}`;
       const writer = await open({ options: { log: { flushIntervalMs: 60_000, batchSize: 500, highWaterMark: 2_000 } } });

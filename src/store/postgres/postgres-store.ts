@@ -7,13 +7,14 @@
 import type { Pool, PoolClient } from 'pg';
 import { MeridianError } from '../../errors.js';
 import type { Redis } from 'ioredis';
-import { buildLogQuery, decodeLogRow, LOG_COLUMNS, type LogRow } from '../log-rows.js';
+import { buildLogQuery, decodeLogRow, LOG_COLUMNS, toIsoTime, type LogRow } from '../log-rows.js';
+import { decodeSummary, postgresSummaryDialect, summarySql } from '../log-summary.js';
 import { RequestLogWriter, type RequestLogSink } from '../log-writer.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
 import { RedisCounters } from '../redis-counters.js';
-import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, Store, UsageTotalsRow } from '../types.js';
+import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, RequestLogSummary, Store, UsageTotalsRow } from '../types.js';
 import { postgresMigrations } from './migrations.js';
 
 type Row = Record<string, unknown>;
@@ -188,6 +189,13 @@ export class PostgresStore implements Store {
   coalesce(sum(cached_tokens), 0) AS cached, coalesce(sum(CASE WHEN location = 'cloud' THEN cost_usd ELSE 0 END), 0) AS cloud_cost
   FROM request_log WHERE time >= $1::timestamptz AND status = 200`, [since]);
       return decodeTotals(res.rows[0] as Row);
+    },
+    summary: async (since: string): Promise<RequestLogSummary> => {
+      await this.writer.flush();
+      const iso = toIsoTime(since);
+      const sql = summarySql(postgresSummaryDialect);
+      const [groups, pii] = await Promise.all([this.pool.query(sql.groups, [iso]), this.pool.query(sql.pii, [iso])]);
+      return decodeSummary(iso, groups.rows as Row[], pii.rows as Row[]);
     },
     prune: (): Promise<number> => this.writer.prune(),
   };

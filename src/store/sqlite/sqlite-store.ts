@@ -6,13 +6,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { buildLogQuery, decodeLogRow, LOG_COLUMNS, type LogRow } from '../log-rows.js';
+import { buildLogQuery, decodeLogRow, LOG_COLUMNS, toIsoTime, type LogRow } from '../log-rows.js';
+import { decodeSummary, sqliteSummaryDialect, summarySql } from '../log-summary.js';
 import { RequestLogWriter, type RequestLogSink } from '../log-writer.js';
 import { MemoryCounters } from '../memory-counters.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
-import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, Store, UsageTotalsRow } from '../types.js';
+import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, RequestLogSummary, Store, UsageTotalsRow } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
 
 type Row = Record<string, unknown>;
@@ -42,8 +43,9 @@ export class SqliteStore implements Store {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
     this.db = new Database(config.path);
     this.db.pragma('journal_mode = WAL');
-    // FULL: a committed batch survives power loss; batching keeps the fsync count low.
-    this.db.pragma('synchronous = FULL');
+    // WAL + NORMAL: a commit survives a crash of the process; only an OS crash or power loss can
+    // lose the last commits. fsync per batch (FULL) cost ~20% of gateway throughput.
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.counters = new MemoryCounters();
     this.writer = new RequestLogWriter(this.logSink(), {
@@ -140,6 +142,12 @@ export class SqliteStore implements Store {
       return decodeTotals(this.stmt(`SELECT count(*) AS requests, coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,
   coalesce(sum(cached_tokens), 0) AS cached, coalesce(sum(CASE WHEN location = 'cloud' THEN cost_usd ELSE 0 END), 0) AS cloud_cost
   FROM request_log WHERE time >= ? AND status = 200`).get(since) as Row);
+    },
+    summary: async (since: string): Promise<RequestLogSummary> => {
+      await this.writer.flush();
+      const iso = toIsoTime(since);
+      const sql = summarySql(sqliteSummaryDialect);
+      return decodeSummary(iso, this.stmt(sql.groups).all({ since: iso }) as Row[], this.stmt(sql.pii).all({ since: iso }) as Row[]);
     },
     prune: (): Promise<number> => this.writer.prune(),
   };
