@@ -223,7 +223,8 @@ async function* prepend(first: IteratorResult<StreamEvent>, rest: AsyncIterator<
   }
 }
 
-function requestFacts(ctx: RequestContext, request: ChatRequest, alias: string, tokens: number, inspection: Inspection | undefined): RequestFacts {
+/** The facts policies look at, collected once per request (also by `POST /v1/route/explain`). */
+export function requestFacts(ctx: RequestContext, request: ChatRequest, alias: string, tokens: number, inspection: Inspection | undefined): RequestFacts {
   let hasImages = false;
   for (const m of request.messages) {
     if (Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url')) {

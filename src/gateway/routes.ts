@@ -3,8 +3,7 @@ import { parseChatRequest } from '../api/schemas.js';
 import type { RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
 import { handleMessages } from './anthropic-wire.js';
-import { handleChat } from './chat.js';
-import { collectTags } from './context.js';
+import { handleChat, requestFacts } from './chat.js';
 import { handleEmbeddings } from './embeddings.js';
 import type { GatewayServices } from './services.js';
 
@@ -32,20 +31,6 @@ export async function explain(g: GatewayServices, ctx: Parameters<typeof handleC
   const request = parseChatRequest(await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
   const resolved = g.catalog.resolve(request.model);
   const inspection = g.guard?.inspect(request);
-  const facts = {
-    kind: 'chat' as const,
-    alias: resolved.alias,
-    ...(ctx.principal.tenant ? { tenant: ctx.principal.tenant } : {}),
-    ...(ctx.principal.keyId ? { keyId: ctx.principal.keyId } : {}),
-    tags: collectTags(ctx.req.headers['x-meridian-tags'], request.metadata),
-    pii: inspection?.counts ?? {},
-    ...(inspection ? { guardAction: inspection.action } : {}),
-    ...(ctx.principal.dataPolicy ? { dataPolicy: ctx.principal.dataPolicy } : {}),
-    hasTools: (request.tools?.length ?? 0) > 0,
-    hasImages: request.messages.some((m) => Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url')),
-    estimatedPromptTokens: g.meter.estimatePromptTokens(request),
-    responseFormat: request.response_format?.type ?? 'text',
-    stream: request.stream === true,
-  };
+  const facts = requestFacts(ctx, request, resolved.alias, g.meter.estimatePromptTokens(request), inspection);
   sendJson(ctx.res, 200, { facts, ...g.router.explain(facts, resolved.deployments, resolved.strategy) });
 }

@@ -25,7 +25,6 @@ import type {
   AnthropicRequest,
   AnthropicRequestBlock,
   AnthropicResponseBlock,
-  AnthropicTextBlock,
   AnthropicToolChoice,
   AnthropicToolResultBlock,
 } from './anthropic-api.js';
