@@ -9,6 +9,7 @@
  *   BENCH_LOG=1 npm run bench         # with the request log (SQLite) on
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import autocannon from 'autocannon';
@@ -16,8 +17,12 @@ import autocannon from 'autocannon';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+/** The gateway runs from dist/ when it is built (as `npm start` does); BENCH_SRC=1 uses src/ via tsx. */
+const fromDist = !process.env.BENCH_SRC && existsSync(here('../dist/gateway/gateway.js'));
+
 function start<T>(script: string, args: string[] = []): Promise<{ child: ChildProcess; msg: T }> {
-  const child = fork(here(script), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = fork(here(script), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (msg) => resolve({ child, msg: msg as T }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -81,7 +86,7 @@ const config = {
   models: { bench: [{ provider: 'fake', model: 'bench-model' }] },
   store: { sqlite: `/tmp/meridian-bench-${process.pid}.db` },
 };
-const gw = await start<{ url: string }>('./lib/gateway-process.ts', [JSON.stringify(config)]);
+const gw = await start<{ url: string }>(fromDist ? './lib/gateway-process-dist.mjs' : './lib/gateway-process.ts', [JSON.stringify(config)]);
 const gatewayUrl = `${gw.msg.url}/v1/chat/completions`;
 
 try {
@@ -113,10 +118,12 @@ try {
     ['gateway CPU per request (ms)', cpuPerReqMs.toFixed(4)],
     ['gateway peak RSS (MB)', (after.maxRssKb / 1024).toFixed(1)],
     ['request log', process.env.BENCH_LOG ? 'on (sqlite)' : 'off'],
+    ['gateway code', fromDist ? 'dist/ (compiled)' : 'src/ via tsx'],
   ];
   const w = Math.max(...rows.map((r) => r[0]!.length));
   for (const [k, v] of rows) console.log(`${k!.padEnd(w)}  ${v}`);
 } finally {
   gw.child.kill();
   upstream.child.kill();
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`/tmp/meridian-bench-${process.pid}.db${suffix}`, { force: true });
 }
