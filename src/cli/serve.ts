@@ -65,6 +65,13 @@ export async function serve(opts: ServeOptions): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
+  if (loaded.file) {
+    const file = loaded.file;
+    gateway.services.reloadConfig = (actor) => gateway.reload(loadConfig(file).config, actor);
+    process.on('SIGHUP', () => {
+      gateway.services.reloadConfig!('signal:SIGHUP').catch((err: Error) => logger.error({ err: err.message }, 'config reload failed; the previous config stays in effect'));
+    });
+  }
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }

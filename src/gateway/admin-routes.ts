@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { AuthenticationError, InvalidRequestError, PermissionDeniedError } from '../errors.js';
+import { AuthenticationError, ConfigError, InvalidRequestError, MeridianError, PermissionDeniedError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
@@ -113,6 +113,18 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
   );
   // The dashboard's explain box: the master key is not a virtual key, so the plan is for a request without a tenant.
   routes.set('POST /admin/route/explain', guard(explain));
+  routes.set(
+    'POST /admin/reload',
+    guard(async (g, ctx) => {
+      if (!g.reloadConfig) throw new MeridianError(409, 'invalid_request_error', 'reload_unavailable', 'This gateway was started without a config file: there is nothing to reload.');
+      try {
+        sendJson(ctx.res, 200, { reloaded: true, ...(await g.reloadConfig('admin-api')) });
+      } catch (err) {
+        if (err instanceof ConfigError) throw new InvalidRequestError(`The config was not reloaded: ${err.message}`, null, 'invalid_config');
+        throw err;
+      }
+    }),
+  );
   routes.set(
     'GET /admin/audit',
     guard(async (_g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: await deps.store.audit.list(200) })),

@@ -6,9 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { MeridianConfig } from '../config/schema.js';
 import { createApp, type AppServer, type RouteTable } from '../server/app.js';
-import { createHealthMonitor, createRouter } from '../router/index.js';
+import { createHealthMonitor, createRouter, type HealthState } from '../router/index.js';
 import { createMeterService, catalogLookup } from './meter-service.js';
 import { Catalog } from './catalog.js';
+import { swapConfig, type ReloadReport } from './reload.js';
 import { coreRoutes } from './routes.js';
 import type { GatewayServices } from './services.js';
 
@@ -29,6 +30,13 @@ export interface Gateway {
   close(graceMs?: number): Promise<void>;
   /** Fetches the model lists of all providers (for /v1/models); failures are logged, not fatal. */
   refreshModels(): Promise<void>;
+  /** Probes the local engines now (health, loaded models, queue depth) and feeds the router; {} when health checks are off. */
+  checkHealth(): Promise<Record<string, HealthState>>;
+  /**
+   * Swaps in a new config (providers, models, policies, guard, pricing, budgets); writes an
+   * audit entry for `actor`. Throws, changing nothing, when the new config cannot be built.
+   */
+  reload(next: MeridianConfig, actor: string): Promise<ReloadReport>;
 }
 
 export function createLogger(level: string): Logger {
@@ -57,14 +65,22 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
   const routes = coreRoutes({ ready: () => ready && !draining });
   if (opts.routes) for (const [k, v] of opts.routes(services)) routes.set(k, v);
   const server = createApp(services, { routes, isDraining: () => draining });
-  const health =
-    config.router.healthIntervalMs > 0
-      ? createHealthMonitor(catalog.allDeployments(), {
-          intervalMs: config.router.healthIntervalMs,
-          router: services.router,
-          loadedModels: async (p, signal) => (p.adapter.loadedModels ? p.adapter.loadedModels(p, signal) : undefined),
+  const engineErrorsLogged = new Set<string>();
+  const watchHealth = (g: GatewayServices) =>
+    g.config.router.healthIntervalMs > 0
+      ? createHealthMonitor(g.catalog.allDeployments(), {
+          intervalMs: g.config.router.healthIntervalMs,
+          router: g.router,
+          engineState: async (p, signal) => (p.adapter.engineState ? p.adapter.engineState(p, signal) : undefined),
+          onEngineError: (p, err) => {
+            // Once per provider: an engine that does not expose its load is not worth a warning every interval.
+            if (engineErrorsLogged.has(p.id)) return;
+            engineErrorsLogged.add(p.id);
+            logger.warn({ provider: p.id, err: (err as Error).message }, 'could not read engine state (queue depth, loaded models)');
+          },
         })
       : undefined;
+  let health = watchHealth(services);
 
   return {
     services,
@@ -100,9 +116,25 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
       if (!(await within(closed, 1_000))) server.closeAllConnections();
       await closed;
       await services.store?.close();
-      for (const p of catalog.providers.values()) await p.http.close().catch(() => undefined);
+      for (const p of services.catalog.providers.values()) await p.http.close().catch(() => undefined);
+    },
+    async reload(next, actor) {
+      const { report, retired } = swapConfig(services, next);
+      health?.stop();
+      health = watchHealth(services);
+      if (ready) health?.start();
+      // undici's close() lets the requests still running on the old pools finish first.
+      for (const p of retired) void p.http.close().catch(() => undefined);
+      await services.store?.audit.append({ time: new Date().toISOString(), actor, action: 'config.reloaded', details: { ...report } });
+      logger.info({ actor, ...report }, 'config reloaded');
+      void this.refreshModels();
+      return report;
+    },
+    checkHealth() {
+      return health ? health.checkNow() : Promise.resolve({});
     },
     async refreshModels() {
+      const catalog = services.catalog;
       await Promise.all(
         [...catalog.providers.values()].map(async (p) => {
           if (!p.adapter.listModels) return;

@@ -10,6 +10,7 @@ import type { Router } from '../router/types.js';
 import type { RequestLogEntry, Store } from '../store/types.js';
 import type { Catalog } from './catalog.js';
 import type { Principal } from './context.js';
+import type { ReloadReport } from './reload.js';
 import type { Budgets } from '../meter/budgets.js';
 import type { IncomingMessage } from 'node:http';
 
@@ -71,4 +72,6 @@ export interface GatewayServices {
   budgets?: BudgetService;
   auth?: AuthService;
   metrics?: MetricsService;
+  /** Re-reads the config file and swaps it in (set by `meridian serve` when it has a file). */
+  reloadConfig?: (actor: string) => Promise<ReloadReport>;
 }
