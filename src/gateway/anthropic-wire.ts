@@ -20,6 +20,7 @@ import type { RequestContext } from './context.js';
 import { handleChatWire } from './chat.js';
 import type { GatewayServices } from './services.js';
 import { deltaText, drained, type StreamOutcome } from './stream-response.js';
+import { formatUsd } from './headers.js';
 import type { ChatWire } from './wire.js';
 
 export const anthropicWire: ChatWire = {
@@ -71,7 +72,7 @@ export const anthropicWire: ChatWire = {
     outcome.usage = usage ?? outcome.usage ?? opts.countUsage(text);
     const cost = opts.costOf(outcome.usage, estimated);
     if (!res.destroyed) {
-      if (!outcome.error) res.addTrailers({ 'x-meridian-cost-usd': cost.toFixed(8) });
+      if (!outcome.error) res.addTrailers({ 'x-meridian-cost-usd': formatUsd(cost) });
       res.end();
     }
     await rest.return?.().catch(() => undefined);

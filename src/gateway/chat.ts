@@ -10,7 +10,7 @@ import type { AttemptRecord, RequestFacts, RoutePlan } from '../router/types.js'
 import type { RequestLogEntry } from '../store/types.js';
 import { readJsonBody } from '../server/http-util.js';
 import { collectTags, type RequestContext } from './context.js';
-import { formatPiiHeader, routeHeader } from './headers.js';
+import { formatPiiHeader, formatUsd, routeHeader } from './headers.js';
 import type { BudgetDecision } from '../meter/budgets.js';
 import type { GatewayServices, Inspection, Restorer } from './services.js';
 import { openaiWire, type ChatWire } from './wire.js';
@@ -148,7 +148,7 @@ async function serveChat(
       }
       const usage = response.usage ?? countUsage(g, request, response, d);
       account(g, entry, d, usage, response.usage === undefined);
-      headers['x-meridian-cost-usd'] = formatCost(entry.costUsd);
+      headers['x-meridian-cost-usd'] = formatUsd(entry.costUsd);
       if (!response.usage) {
         response = { ...response, usage };
         raw = undefined;
@@ -283,10 +283,6 @@ function estimateUsd(g: GatewayServices, deployments: readonly Deployment[], pro
   const out = expectedOutputTokens(request);
   const usage = { prompt_tokens: promptTokens, completion_tokens: out, total_tokens: promptTokens + out };
   return deployments.reduce((max, d) => Math.max(max, g.meter.costOf(d, usage).usd), 0);
-}
-
-function formatCost(usd: number | undefined): string {
-  return (usd ?? 0).toFixed(8).replace(/0+$/, '').replace(/\.$/, '.0');
 }
 
 function round(ms: number): number {

@@ -6,7 +6,7 @@ import type { AttemptRecord } from '../router/types.js';
 import type { RequestLogEntry } from '../store/types.js';
 import { readJsonBody, sendJson, sendError } from '../server/http-util.js';
 import { collectTags, type RequestContext } from './context.js';
-import { routeHeader } from './headers.js';
+import { routeHeader, formatUsd } from './headers.js';
 import type { GatewayServices } from './services.js';
 
 export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext): Promise<void> {
@@ -71,7 +71,7 @@ export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext):
     sendJson(ctx.res, 200, request.encoding_format === 'base64' ? toBase64Embeddings(result.value) : result.value, {
       'x-request-id': ctx.requestId,
       'x-meridian-route': routeHeader(d.id, result.reason, plan.strategy),
-      'x-meridian-cost-usd': cost.usd.toFixed(8),
+      'x-meridian-cost-usd': formatUsd(cost.usd),
     });
   } catch (err) {
     const e = toMeridianError(err);

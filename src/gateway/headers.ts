@@ -11,3 +11,8 @@ export function formatPiiHeader(counts: Record<string, number>): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 }
+
+/** `x-meridian-cost-usd`: plain decimal USD, up to 10 places (sub-micro-dollar local costs), no exponent. */
+export function formatUsd(usd: number | undefined): string {
+  return (usd ?? 0).toFixed(10).replace(/0+$/, '').replace(/\.$/, '.0');
+}

@@ -9,6 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { ChatChunk, Usage } from '../api/types.js';
 import { toMeridianError, type MeridianError } from '../errors.js';
 import type { StreamEvent } from '../providers/spec.js';
+import { formatUsd } from './headers.js';
 
 export interface StreamOptions {
   headers: Record<string, string>;
@@ -70,7 +71,7 @@ export async function writeStream(
     }
     outcome.usage = usage;
     const cost = opts.costOf(usage, estimated);
-    res.addTrailers({ 'x-meridian-cost-usd': cost.toFixed(8) });
+    res.addTrailers({ 'x-meridian-cost-usd': formatUsd(cost) });
     res.end(DONE);
   } catch (err) {
     const e = toMeridianError(err);
