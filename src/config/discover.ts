@@ -13,9 +13,9 @@ export interface DiscoveryCandidate {
 /** Local engines on their documented default ports. */
 export const LOCAL_ENGINES: DiscoveryCandidate[] = [
   { provider: { id: 'ollama', type: 'ollama', baseUrl: 'http://127.0.0.1:11434', location: 'local' }, probePath: '/api/tags' },
-  { provider: { id: 'llamacpp', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:8080/v1', location: 'local' }, probePath: '/models' },
-  { provider: { id: 'vllm', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:8000/v1', location: 'local' }, probePath: '/models' },
-  { provider: { id: 'lmstudio', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', location: 'local' }, probePath: '/models' },
+  { provider: { id: 'llamacpp', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:8080/v1', location: 'local', options: { engine: 'llama-server' } }, probePath: '/models' },
+  { provider: { id: 'vllm', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:8000/v1', location: 'local', options: { engine: 'vllm' } }, probePath: '/models' },
+  { provider: { id: 'lmstudio', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', location: 'local', options: { engine: 'lmstudio' } }, probePath: '/models' },
 ];
 
 /** Cloud providers enabled by a key in the environment, with the model `chat-default` falls back to. */

@@ -141,8 +141,22 @@ export interface ProviderAdapter {
   /** Models the provider serves, for `/v1/models` and discovery. */
   listModels?(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]>;
   /**
-   * Models loaded in memory right now (local engines that say so, e.g. Ollama `/api/ps`), so the
-   * router can tell a cold model from a down one. Undefined = the engine does not say.
+   * What a local engine says about itself right now (Ollama `/api/ps`, vLLM and llama-server
+   * `/metrics`, llama-server `/slots`, LM Studio's model list), so the router can tell a cold
+   * model from a down one and a busy engine from a free one. Called by the health monitor, never
+   * on the request path. A field left out = the engine does not say.
    */
-  loadedModels?(provider: ProviderHandle, signal: AbortSignal): Promise<string[]>;
+  engineState?(provider: ProviderHandle, signal: AbortSignal): Promise<EngineState>;
+}
+
+/** A local engine's own view of its load. Every field is optional: engines expose different things. */
+export interface EngineState {
+  /** Model names loaded in memory; a deployment whose model is not listed is *cold*. */
+  loadedModels?: string[];
+  /** Requests queued inside the engine, not yet started. */
+  waiting?: number;
+  /** Requests being processed now. */
+  running?: number;
+  /** KV-cache in use, 0..1. */
+  kvCacheUsage?: number;
 }

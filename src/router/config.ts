@@ -39,8 +39,13 @@ export const routerConfigSchema = z
     maxQueue: z.number().int().min(0).default(100),
     /** Longest wait in that queue before 429 with Retry-After (ms). */
     queueTimeoutMs: z.number().int().positive().default(10_000),
-    /** How often local engines are probed for liveness and loaded models (ms); 0 turns it off. */
+    /** How often local engines are probed for liveness, loaded models and queue depth (ms); 0 turns it off. */
     healthIntervalMs: z.number().int().min(0).default(15_000),
+    /**
+     * A watched engine reporting at least this many requests waiting in its own queue counts as
+     * saturated for overflow (local-first sends new requests elsewhere). 0 turns it off.
+     */
+    queueThreshold: z.number().int().min(0).default(4),
     /** Seed for the `weighted` strategy (reproducible picks); random when absent. */
     seed: z.number().int().optional(),
   })

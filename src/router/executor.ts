@@ -152,17 +152,27 @@ function skipOpenBreakers(remaining: PlannedAttempt[], records: AttemptRecord[],
 }
 
 /**
- * Takes a slot on the first attempt that has one; skipping a saturated one is overflow. When
- * every remaining attempt is saturated (e.g. a local-only request with its local engines busy),
- * waits in the bounded queue for any of them.
+ * Takes a slot on the first attempt that has one; skipping a saturated one is overflow. An
+ * engine whose own queue is at `queueThreshold` is saturated for overflow only: when nothing
+ * later in the plan is free (e.g. a local-only request), the first such engine with a free slot
+ * still takes the request and queues it itself, exactly as before engines were watched. When
+ * every remaining attempt is at its maxConcurrency, waits in the bounded queue for any of them.
  */
 async function takeSlot(
   remaining: PlannedAttempt[],
   live: LiveState,
   opts: RouterConfig & { deadlineAt: number; signal: AbortSignal; alias: string },
 ): Promise<{ attempt: PlannedAttempt; overflow: boolean }> {
+  let engineBusy = -1;
   for (const [i, a] of remaining.entries()) {
+    if (live.isEngineBusy(a.deployment, opts.queueThreshold)) {
+      if (engineBusy < 0 && !live.isSaturated(a.deployment)) engineBusy = i;
+      continue;
+    }
     if (live.tryAcquire(a.deployment)) return { attempt: a, overflow: i > 0 };
+  }
+  if (engineBusy >= 0 && live.tryAcquire(remaining[engineBusy]!.deployment)) {
+    return { attempt: remaining[engineBusy]!, overflow: engineBusy > 0 };
   }
   const timeoutMs = Math.max(1, Math.min(opts.queueTimeoutMs, opts.deadlineAt - performance.now()));
   const d = await live.waitForSlot(

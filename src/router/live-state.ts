@@ -4,7 +4,7 @@
  * tokens/s, and health as reported by the health monitor.
  */
 import { RateLimitError } from '../errors.js';
-import type { Deployment } from '../providers/spec.js';
+import type { Deployment, EngineState } from '../providers/spec.js';
 import type { HealthState } from './types.js';
 
 /** Weight of the newest sample in the moving averages. */
@@ -26,6 +26,7 @@ export class LiveState {
   private readonly inFlight = new Map<string, number>();
   private readonly stats = new Map<string, DeploymentStats>();
   private readonly health = new Map<string, HealthState>();
+  private readonly engine = new Map<string, EngineState>();
   private readonly waiters: Waiter[] = [];
 
   inFlightOf(id: string): number {
@@ -133,5 +134,22 @@ export class LiveState {
 
   setHealth(id: string, state: HealthState): void {
     this.health.set(id, state);
+  }
+
+  engineOf(id: string): EngineState | undefined {
+    return this.engine.get(id);
+  }
+
+  /** Undefined forgets what the engine said (it stopped answering): unknown is not busy. */
+  setEngineState(id: string, state: EngineState | undefined): void {
+    if (state) this.engine.set(id, state);
+    else this.engine.delete(id);
+  }
+
+  /** The engine itself reports a queue of at least `threshold` (0 = never busy). */
+  isEngineBusy(d: Deployment, threshold: number): boolean {
+    if (threshold <= 0) return false;
+    const waiting = this.engine.get(d.id)?.waiting;
+    return waiting !== undefined && waiting >= threshold;
   }
 }

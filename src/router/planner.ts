@@ -8,7 +8,7 @@ import type { CircuitBreakers } from './breaker.js';
 import type { RequirableCapability, StrategyName } from './config.js';
 import type { LiveState } from './live-state.js';
 import { evaluatePolicies, type CompiledPolicy } from './policies.js';
-import { applyPreference, orderByStrategy, satisfiesPreference, type StrategyContext } from './strategies.js';
+import { applyPreference, orderByStrategy, satisfiesPreference, warmFirst, type StrategyContext } from './strategies.js';
 import type { Exclusion, PlannedAttempt, RequestFacts, RoutePlan } from './types.js';
 
 const ALL_LOCATIONS: readonly Location[] = ['local', 'private', 'cloud'];
@@ -18,6 +18,8 @@ export interface PlannerState {
   live: LiveState;
   breakers: CircuitBreakers;
   random: () => number;
+  /** Model not loaded yet (health monitor `cold`, or the gateway's hook). */
+  isCold: (d: Deployment) => boolean;
 }
 
 export interface Decision {
@@ -103,6 +105,8 @@ export function decide(facts: RequestFacts, candidates: readonly Deployment[], s
 
   const ctx: StrategyContext = { facts, live: state.live, random: state.random };
   let order = orderByStrategy(strategy, eligible, ctx);
+  // Orderings that do not already weigh speed: prefer a warm deployment over a cold sibling.
+  if (strategy === 'priority' || strategy === 'local-first') order = warmFirst(order, state.isCold);
   // The first matching prefer rule is the most significant: apply the last one first.
   for (let i = outcome.prefers.length - 1; i >= 0; i--) order = applyPreference(outcome.prefers[i]!.prefer, order, ctx);
 

@@ -3,7 +3,7 @@
  * (in-flight, EWMA, health, breakers) is in memory per replica.
  */
 import { ConfigError, NoDeploymentError, PolicyDeniedError } from '../errors.js';
-import type { Deployment } from '../providers/spec.js';
+import type { Deployment, EngineState } from '../providers/spec.js';
 import type { Counters } from '../store/types.js';
 import { CircuitBreakers } from './breaker.js';
 import type { PolicyConfig, RouterConfig, StrategyName } from './config.js';
@@ -56,6 +56,9 @@ export interface RouterInstance extends Router {
   inFlight(deploymentId: string): number;
   stats(deploymentId: string): DeploymentStats;
   health(deploymentId: string): HealthState;
+  setEngineState(deploymentId: string, state: EngineState | undefined): void;
+  /** What the deployment's engine last reported (health monitor), if anything. */
+  engineState(deploymentId: string): EngineState | undefined;
   /** Requests waiting for a slot right now. */
   queueLength(): number;
 }
@@ -67,8 +70,8 @@ export function createRouter(config: { router: RouterConfig; policies: readonly 
   const random = deps.random ?? (routerConfig.seed !== undefined ? seededRandom(routerConfig.seed) : Math.random);
   const live = new LiveState();
   const breakers = new CircuitBreakers(routerConfig.breaker, now);
-  const planner: PlannerState = { policies: compilePolicies(config.policies), live, breakers, random };
   const isCold = (d: Deployment) => live.healthOf(d.id) === 'cold' || (deps.isCold?.(d) ?? false);
+  const planner: PlannerState = { policies: compilePolicies(config.policies), live, breakers, random, isCold };
 
   function strategyFor(aliasStrategy: string | undefined): StrategyName {
     const s = aliasStrategy ?? routerConfig.strategy;
@@ -113,6 +116,11 @@ export function createRouter(config: { router: RouterConfig; policies: readonly 
     setHealth(deploymentId: string, state: HealthState): void {
       live.setHealth(deploymentId, state);
     },
+
+    setEngineState(deploymentId: string, state: EngineState | undefined): void {
+      live.setEngineState(deploymentId, state);
+    },
+    engineState: (id) => live.engineOf(id),
 
     breakerState: (id) => breakers.state(id),
     inFlight: (id) => live.inFlightOf(id),

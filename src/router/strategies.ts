@@ -68,6 +68,26 @@ export function orderByStrategy(strategy: StrategyName, eligible: Deployment[], 
   }
 }
 
+/**
+ * Warm before cold within each location: a cold deployment (model not loaded yet) moves behind
+ * the warm ones of its location, and each location keeps the positions it had in `order` (so
+ * `priority` still interleaves locations as the alias lists them). A location whose deployments
+ * are all cold is unchanged: a cold model is still better than none.
+ */
+export function warmFirst(order: Deployment[], isCold: (d: Deployment) => boolean): Deployment[] {
+  let cold: Set<Deployment> | undefined;
+  for (const d of order) if (isCold(d)) (cold ??= new Set()).add(d);
+  if (!cold) return order; // the usual case: nothing to move, no allocation
+  const queues = new Map<Location, Deployment[]>();
+  for (const d of order) {
+    const q = queues.get(d.location) ?? [];
+    q.push(d);
+    queues.set(d.location, q);
+  }
+  for (const [loc, q] of queues) queues.set(loc, [...q.filter((d) => !cold.has(d)), ...q.filter((d) => cold.has(d))]);
+  return order.map((d) => queues.get(d.location)!.shift()!);
+}
+
 /** Whether `d` is what a `prefer` value asks for (for the route reason). */
 export function satisfiesPreference(prefer: string, d: Deployment, first: Deployment | undefined): boolean {
   switch (prefer) {

@@ -2,7 +2,7 @@
  * The router contract: facts about a request in, an ordered plan of attempts out, and the
  * executor that walks the plan (retries, fallback, breakers). The gateway only calls these.
  */
-import type { Deployment, Location } from '../providers/spec.js';
+import type { Deployment, EngineState, Location } from '../providers/spec.js';
 
 export type RequestKind = 'chat' | 'embeddings';
 
@@ -104,6 +104,11 @@ export interface Router {
   explain(facts: RequestFacts, candidates: Deployment[], aliasStrategy?: string): RouteExplanation;
   /** Fed by the health monitor (additive). `down` deployments are excluded; `cold` ones do not trip breakers on timeouts. */
   setHealth(deploymentId: string, state: HealthState): void;
+  /**
+   * Fed by the health monitor (additive): the engine's own queue and loaded models. A queue at
+   * `router.queueThreshold` makes the deployment saturated for overflow; undefined forgets.
+   */
+  setEngineState?(deploymentId: string, state: EngineState | undefined): void;
   /**
    * Runs `run` on the plan's attempts until one succeeds. `run` must resolve only once the
    * attempt is committed (for a stream: its first event has arrived), so fallback never happens

@@ -7,7 +7,7 @@
 import type { EmbeddingsResponse } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { readJson, upstreamRequest } from '../shared/http.js';
-import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, ProviderAdapter, ProviderHandle } from '../spec.js';
+import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, EngineState, ProviderAdapter, ProviderHandle } from '../spec.js';
 import { convertOllamaRequest } from './convert-ollama-request.js';
 import { convertOllamaResponse } from './convert-ollama-response.js';
 import type { OllamaChatResponse, OllamaEmbedResponse } from './ollama-api.js';
@@ -56,9 +56,10 @@ export const ollamaAdapter: ProviderAdapter = {
     return ollamaTags(provider, signal);
   },
 
-  async loadedModels(provider: ProviderHandle, signal: AbortSignal): Promise<string[]> {
+  /** Ollama reports loaded models (`/api/ps`), not queue depth. */
+  async engineState(provider: ProviderHandle, signal: AbortSignal): Promise<EngineState> {
     // `/api/ps` lists both `name` and `model`; a deployment may use either spelling.
-    return (await ollamaPs(provider, signal)).flatMap((m) => [m.name, m.model]);
+    return { loadedModels: (await ollamaPs(provider, signal)).flatMap((m) => [m.name, m.model]) };
   },
 };
 

@@ -7,11 +7,12 @@
  */
 import type { ChatResponse, EmbeddingsResponse } from '../../api/types.js';
 import { readJson, upstreamRequest } from '../shared/http.js';
-import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, ProviderAdapter, ProviderHandle } from '../spec.js';
+import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, EngineState, ProviderAdapter, ProviderHandle } from '../spec.js';
 import { convertOpenAIRequest } from './convert-openai-request.js';
+import { readEngineState } from './engine-state.js';
 import { normalizeReasoning } from './normalize-openai-response.js';
 import { openaiStream } from './openai-stream.js';
-import { openaiCompatibleSettings, openaiSettings, type OpenAICompatibleSettings } from './settings.js';
+import { openaiCompatibleSettings, openaiSettings, readEngine, type OpenAICompatibleSettings } from './settings.js';
 
 function authHeaders(provider: ProviderHandle): Record<string, string> {
   const key = provider.config.apiKey;
@@ -55,6 +56,12 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
       const res = await upstreamRequest(provider, { method: 'GET', path: '/models', headers: authHeaders(provider), signal });
       const { json } = await readJson<{ data?: Array<{ id: string }> }>(res, provider);
       return (json.data ?? []).map((m) => ({ id: m.id }));
+    },
+
+    /** Load as the engine named by `options.engine` reports it; a plain API says nothing (`{}`). */
+    async engineState(provider: ProviderHandle, signal: AbortSignal): Promise<EngineState> {
+      const engine = readEngine(provider.config.options);
+      return engine ? readEngineState(provider, engine, signal) : {};
     },
   };
 }
