@@ -87,8 +87,8 @@ describe('client disconnect', () => {
       assert.match(String((await it.next()).value), /tick/);
       controller.abort();
       const t0 = Date.now();
-      await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('upstream was not cancelled within 2 s')), 2000))]);
-      assert.ok(Date.now() - t0 < 2000);
+      await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('upstream was not cancelled within 5 s')), 5000))]);
+      assert.ok(Date.now() - t0 < 5000);
     } finally {
       await gw.close();
       await upstream.close();
