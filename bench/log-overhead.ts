@@ -2,8 +2,10 @@
  * Does the request log keep up? Two gateway processes over the same fast fake upstream, one with
  * `log.requests: false`, one with `log.requests: true`, loaded in alternating rounds (so a busy
  * neighbour on a shared machine hurts both alike) with autocannon. Prints req/s per round, the
- * median of each, the ratio on/off (the goal: ≥ 0.90), and how many of the requests the logging
- * gateway answered are in its store after it drained (all of them, or the log did not keep up).
+ * median of each, the ratio on/off (the goal: ≥ 0.90), the gateway process's CPU time per request
+ * (all threads, so the SQLite log worker counts too; less sensitive to a busy machine than req/s),
+ * and how many of the requests the logging gateway answered are in its store after it drained
+ * (all of them, or the log did not keep up).
  *
  *   npx tsx bench/log-overhead.ts                                   # embedded SQLite
  *   BENCH_SECONDS=10 BENCH_ROUNDS=5 npx tsx bench/log-overhead.ts
@@ -41,6 +43,19 @@ function closeGateway(child: ChildProcess): Promise<void> {
 }
 
 const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }], max_tokens: 32 });
+
+/** CPU time (user + system, all threads) the gateway process has used so far, in µs. */
+function cpuMicros(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { type?: string; cpuMicros?: number }) => {
+      if (m.type !== 'stats') return;
+      child.off('message', onMessage);
+      resolve(m.cpuMicros ?? 0);
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'stats' });
+  });
+}
 
 async function load(url: string, duration: number): Promise<{ rps: number; total: number }> {
   const r = await autocannon({ url, method: 'POST', connections, duration, headers: { 'content-type': 'application/json' }, body });
@@ -84,11 +99,17 @@ try {
   let answeredByLogging = (await load(onUrl, 1)).total;
   const offRps: number[] = [];
   const onRps: number[] = [];
+  const cpuPerRequest = { off: [] as number[], on: [] as number[] };
   for (let i = 0; i < rounds; i++) {
     // Alternate which goes first, so drift in machine load does not favour one side.
     const order = i % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
     for (const which of order) {
+      const child = which === 'off' ? off.child : on.child;
+      const cpu0 = await cpuMicros(child);
       const r = await load(which === 'off' ? offUrl : onUrl, seconds);
+      // The last log batch is written after the round (flush timer): wait so its CPU is counted (both sides alike).
+      await new Promise((res) => setTimeout(res, 500));
+      cpuPerRequest[which].push(((await cpuMicros(child)) - cpu0) / r.total);
       if (which === 'off') offRps.push(r.rps);
       else {
         onRps.push(r.rps);
@@ -118,6 +139,8 @@ try {
     ['log off req/s (median)', median(offRps).toFixed(0)],
     ['log on  req/s (median)', median(onRps).toFixed(0)],
     ['ratio on/off (goal ≥ 0.90)', ratio.toFixed(3)],
+    ['gateway CPU µs/request off (median)', median(cpuPerRequest.off).toFixed(1)],
+    ['gateway CPU µs/request on  (median)', median(cpuPerRequest.on).toFixed(1)],
     ['requests answered with log on', String(answeredByLogging)],
     ['of them in the log after drain', String(logged)],
   ];

@@ -39,8 +39,18 @@ export type LogRow = LogValue[];
 export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_LIMIT = 10_000;
 
+/**
+ * Strings `Date#toISOString()` would give back unchanged (days 29–31 excluded: `new Date()` rolls
+ * an impossible date such as Feb 30 over into the next month, so those take the parsing path).
+ */
+const CANONICAL_ISO_UTC = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 /** ISO-8601 UTC with milliseconds, so that text comparison in SQLite orders like time does. */
-export function toIsoTime(value: string | Date | undefined | null, fallback = new Date()): string {
+export function toIsoTime(value: string | Date | undefined | null, fallback?: Date): string {
+  // Fast path for the common case (the gateway's request time is already canonical): a regex
+  // test costs ~30 ns, a Date parse + toISOString ~600 ns, and this runs on every append().
+  if (typeof value === 'string' && CANONICAL_ISO_UTC.test(value)) return value;
+  fallback ??= new Date();
   if (value === undefined || value === null) return fallback.toISOString();
   const d = value instanceof Date ? value : new Date(value);
   return Number.isNaN(d.getTime()) ? fallback.toISOString() : d.toISOString();
@@ -54,6 +64,7 @@ function clean(s: string | undefined | null): string | null {
 
 function jsonText(v: unknown): string | null {
   if (v === undefined || v === null) return null;
+  if (Array.isArray(v) && v.length === 0) return '[]'; // most requests: no failed attempts
   const text = JSON.stringify(v);
   return text.includes('\\u0000') ? text.replaceAll('\\u0000', '') : text;
 }

@@ -7,14 +7,17 @@
 import type { Pool, PoolClient } from 'pg';
 import { MeridianError } from '../../errors.js';
 import type { Redis } from 'ioredis';
-import { buildLogQuery, decodeLogRow, LOG_COLUMNS, toIsoTime, type LogRow } from '../log-rows.js';
+import { buildLogQuery, decodeLogRow, toIsoTime } from '../log-rows.js';
 import { decodeSummary, postgresSummaryDialect, summarySql } from '../log-summary.js';
-import { RequestLogWriter, type RequestLogSink } from '../log-writer.js';
+import { defaultLogWriterOptions, RequestLogWriter } from '../log-writer.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
 import { RedisCounters } from '../redis-counters.js';
 import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, RequestLogSummary, Store, UsageTotalsRow } from '../types.js';
+import { WorkerLogSink, workerFileUrl } from '../log-worker-sink.js';
+import { postgresLogSink } from './log-insert.js';
+import type { PostgresLogWorkerData } from './log-worker.js';
 import { postgresMigrations } from './migrations.js';
 
 type Row = Record<string, unknown>;
@@ -26,6 +29,11 @@ export interface PostgresStoreConfig {
   retentionDays: number;
   /** Pool size per replica. */
   poolSize?: number;
+  /**
+   * Send request-log batches from a worker thread with one connection of its own (default), so
+   * building and sending them costs the event loop almost nothing; `false` uses the pool.
+   */
+  logWorker?: boolean;
 }
 
 /** Startup failure naming the server without its password. */
@@ -51,6 +59,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly counters: RedisCounters;
   private readonly writer: RequestLogWriter;
+  private readonly workerSink: WorkerLogSink | undefined;
   private initialized = false;
 
   private constructor(
@@ -61,10 +70,18 @@ export class PostgresStore implements Store {
     private readonly migrations: readonly Migration[],
   ) {
     this.counters = new RedisCounters(redis, options.redisPrefix);
-    this.writer = new RequestLogWriter(this.logSink(), {
+    const inProcess = postgresLogSink(pool);
+    const onError = options.onError ?? defaultLogWriterOptions.onError;
+    this.workerSink =
+      config.logWorker === false
+        ? undefined
+        : new WorkerLogSink(workerFileUrl(import.meta.url, './log-worker'), { connectionString: config.postgres } satisfies PostgresLogWorkerData, inProcess, onError);
+    this.writer = new RequestLogWriter(this.workerSink ?? inProcess, {
       ...options.log,
-      // PostgreSQL allows 65,535 parameters per statement: 2,000 rows × 23 columns stays under it.
-      batchSize: Math.min(options.log?.batchSize ?? 500, 2_000),
+      // One statement per batch (23 array parameters, see log-insert.ts); the cap keeps each
+      // statement, and a retried batch, bounded. Sent from the worker, larger batches cost the
+      // event loop nothing and PostgreSQL less per row.
+      batchSize: Math.min(options.log?.batchSize ?? (this.workerSink ? 2_000 : 500), 2_000),
       retentionDays: config.retentionDays,
       ...(options.onError ? { onError: options.onError } : {}),
     });
@@ -105,6 +122,7 @@ export class PostgresStore implements Store {
     try {
       await this.writer.close();
     } finally {
+      await this.workerSink?.close();
       // quit() waits for replies to commands already sent; a client that never connected just drops.
       const redisDone = this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect());
       await Promise.allSettled([this.pool.end(), redisDone]);
@@ -211,21 +229,6 @@ export class PostgresStore implements Store {
       return res.rows.map(decodeAudit);
     },
   };
-
-  private logSink(): RequestLogSink {
-    const width = LOG_COLUMNS.length;
-    return {
-      // One multi-row INSERT per batch: a single statement is atomic, no explicit transaction needed.
-      insertRows: async (rows: LogRow[]) => {
-        const values = rows.map((_, i) => `(${placeholders(width, i * width)})`).join(', ');
-        await this.pool.query(`INSERT INTO request_log (${LOG_COLUMNS.join(', ')}) VALUES ${values} ON CONFLICT (id) DO NOTHING`, rows.flat());
-      },
-      deleteOlderThan: async (cutoffIso: string) => {
-        const res = await this.pool.query('DELETE FROM request_log WHERE time < $1::timestamptz', [cutoffIso]);
-        return res.rowCount ?? 0;
-      },
-    };
-  }
 }
 
 function decodeTotals(row: Row): UsageTotalsRow {

@@ -1,30 +1,37 @@
 /**
  * The embedded store: one SQLite file (WAL mode) for keys, request log and audit log, counters
- * in memory. better-sqlite3 is synchronous, so every write here is short: single-row key/audit
- * statements, and request-log batches of a few hundred rows in one transaction.
+ * in memory. better-sqlite3 is synchronous, so the main thread only runs short statements
+ * (single-row key/audit writes, queries); request-log batches are inserted by a worker thread on
+ * its own connection to the same file (../log-worker-sink.ts, ./log-worker.ts). A ':memory:' database cannot be
+ * shared with another connection, so there the batches are inserted on the main thread.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { buildLogQuery, decodeLogRow, LOG_COLUMNS, toIsoTime, type LogRow } from '../log-rows.js';
+import { buildLogQuery, decodeLogRow, toIsoTime, type LogRow } from '../log-rows.js';
 import { decodeSummary, sqliteSummaryDialect, summarySql } from '../log-summary.js';
-import { RequestLogWriter, type RequestLogSink } from '../log-writer.js';
+import { defaultLogWriterOptions, RequestLogWriter, type RequestLogSink } from '../log-writer.js';
 import { MemoryCounters } from '../memory-counters.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
 import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, RequestLogSummary, Store, UsageTotalsRow } from '../types.js';
+import { WorkerLogSink, workerFileUrl } from '../log-worker-sink.js';
+import { configureLogConnection, prepareLogInsert, pruneLog, WORKER_WAL_AUTOCHECKPOINT_PAGES } from './log-statements.js';
+import type { SqliteLogWorkerData } from './log-worker.js';
 import { sqliteMigrations } from './migrations.js';
 
 type Row = Record<string, unknown>;
-
-/** Rows deleted per retention statement, so a large backlog never blocks the event loop for long. */
-const PRUNE_CHUNK = 5_000;
 
 export interface SqliteStoreConfig {
   /** File path (parent directories are created) or `:memory:`. */
   path: string;
   retentionDays: number;
+  /**
+   * Insert request-log batches on a worker thread (default for files). `false` inserts them on
+   * the main thread, as ':memory:' always does.
+   */
+  logWorker?: boolean;
 }
 
 export class SqliteStore implements Store {
@@ -32,6 +39,7 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly counters: MemoryCounters;
   private readonly writer: RequestLogWriter;
+  private readonly workerSink: WorkerLogSink | undefined;
   private initialized = false;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -43,13 +51,20 @@ export class SqliteStore implements Store {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
     this.db = new Database(config.path);
     this.db.pragma('journal_mode = WAL');
-    // WAL + NORMAL: a commit survives a crash of the process; only an OS crash or power loss can
-    // lose the last commits. fsync per batch (FULL) cost ~20% of gateway throughput.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    const useWorker = config.path !== ':memory:' && config.logWorker !== false;
+    // synchronous = NORMAL, busy_timeout; with the worker, its checkpoint threshold (see there).
+    configureLogConnection(this.db, useWorker ? WORKER_WAL_AUTOCHECKPOINT_PAGES : undefined);
     this.counters = new MemoryCounters();
-    this.writer = new RequestLogWriter(this.logSink(), {
+    const onError = options.onError ?? defaultLogWriterOptions.onError;
+    const inProcess = this.logSink();
+    this.workerSink = useWorker
+      ? new WorkerLogSink(workerFileUrl(import.meta.url, './log-worker'), { path: config.path } satisfies SqliteLogWorkerData, inProcess, onError)
+      : undefined;
+    this.writer = new RequestLogWriter(this.workerSink ?? inProcess, {
       ...options.log,
+      // Off the event loop, larger transactions are cheaper per row (fewer commits and page writes);
+      // on the main thread, 500 rows keep each synchronous batch short.
+      batchSize: options.log?.batchSize ?? (useWorker ? 2_000 : 500),
       retentionDays: config.retentionDays,
       ...(options.onError ? { onError: options.onError } : {}),
     });
@@ -67,6 +82,7 @@ export class SqliteStore implements Store {
     try {
       await this.writer.close();
     } finally {
+      await this.workerSink?.close();
       this.counters.close();
       if (this.db.open) this.db.close();
     }
@@ -163,36 +179,16 @@ export class SqliteStore implements Store {
     },
   };
 
+  /** Inserts on this (the main thread's) connection: for ':memory:', and as the worker's fallback. */
   private logSink(): RequestLogSink {
-    let insert: Database.Statement | undefined;
-    let insertMany: ((rows: LogRow[]) => void) | undefined;
+    let insert: ((rows: LogRow[]) => void) | undefined;
     return {
       insertRows: async (rows) => {
-        if (!insertMany) {
-          // A prepared single-row statement run N times in one transaction is SQLite's fastest
-          // bulk path (one fsync per batch); OR IGNORE makes a retried batch harmless.
-          insert = this.db.prepare(
-            `INSERT OR IGNORE INTO request_log (${LOG_COLUMNS.join(', ')}) VALUES (${LOG_COLUMNS.map(() => '?').join(', ')})`,
-          );
-          const stmt = insert;
-          insertMany = this.db.transaction((batch: LogRow[]) => {
-            for (const row of batch) stmt.run(row);
-          });
-        }
-        insertMany(rows);
+        insert ??= prepareLogInsert(this.db);
+        insert(rows);
       },
-      deleteOlderThan: async (cutoffIso) => {
-        const stmt = this.db.prepare(
-          'DELETE FROM request_log WHERE rowid IN (SELECT rowid FROM request_log WHERE time < ? LIMIT ?)',
-        );
-        let total = 0;
-        for (;;) {
-          const { changes } = stmt.run(cutoffIso, PRUNE_CHUNK);
-          total += changes;
-          if (changes < PRUNE_CHUNK) return total;
-          await new Promise((r) => setImmediate(r)); // let requests through between chunks
-        }
-      },
+      // Let requests through between chunks.
+      deleteOlderThan: (cutoffIso) => pruneLog(this.db, cutoffIso, () => new Promise((r) => setImmediate(r))),
     };
   }
 }
