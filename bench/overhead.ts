@@ -88,18 +88,25 @@ const config = {
 };
 const gw = await start<{ url: string }>(fromDist ? './lib/gateway-process-dist.mjs' : './lib/gateway-process.ts', [JSON.stringify(config)]);
 const gatewayUrl = `${gw.msg.url}/v1/chat/completions`;
+const bare = await start<{ url: string }>('./lib/bare-proxy.mjs', [`http://127.0.0.1:${upstream.msg.port}`]);
+const bareUrl = `${bare.msg.url}/v1/chat/completions`;
 
 try {
   // warm up both paths (JIT, connection pools)
   await load(upstreamUrl, 10, 1);
   await load(gatewayUrl, 10, 1);
+  await load(bareUrl, 10, 1);
 
   const directC1 = await sequential(upstreamUrl, 2000, body, false);
   const gatewayC1 = await sequential(gatewayUrl, 2000, body, false);
+  const bareC1 = await sequential(bareUrl, 2000, body, false);
   const directTtfb = await sequential(upstreamUrl, 1000, streamBody, true);
   const gatewayTtfb = await sequential(gatewayUrl, 1000, streamBody, true);
 
   const direct = await load(upstreamUrl, 50, seconds);
+  const bareBefore = await stats(bare.child);
+  const bareLoad = await load(bareUrl, 50, seconds);
+  const bareAfter = await stats(bare.child);
   const before = await stats(gw.child);
   const through = await load(gatewayUrl, 50, seconds);
   const after = await stats(gw.child);
@@ -108,14 +115,18 @@ try {
   const rows = [
     ['throughput c=50 direct (req/s)', direct.requests.average.toFixed(0)],
     ['throughput c=50 gateway (req/s)', through.requests.average.toFixed(0)],
+    ['throughput c=50 bare node proxy (req/s)', bareLoad.requests.average.toFixed(0)],
     ['throughput ratio gateway/direct', (through.requests.average / direct.requests.average).toFixed(3)],
+    ['throughput ratio gateway/bare proxy', (through.requests.average / bareLoad.requests.average).toFixed(3)],
     ['latency c=1 direct p50 / p99 (ms)', `${directC1.p50.toFixed(3)} / ${directC1.p99.toFixed(3)}`],
     ['latency c=1 gateway p50 / p99 (ms)', `${gatewayC1.p50.toFixed(3)} / ${gatewayC1.p99.toFixed(3)}`],
     ['added latency c=1 p50 / p99 (ms)', `${(gatewayC1.p50 - directC1.p50).toFixed(3)} / ${(gatewayC1.p99 - directC1.p99).toFixed(3)}`],
+    ['bare proxy added c=1 p50 (ms)', (bareC1.p50 - directC1.p50).toFixed(3)],
     ['stream first byte direct p50 (ms)', directTtfb.p50.toFixed(3)],
     ['stream first byte gateway p50 (ms)', gatewayTtfb.p50.toFixed(3)],
     ['added to stream first byte p50 (ms)', (gatewayTtfb.p50 - directTtfb.p50).toFixed(3)],
     ['gateway CPU per request (ms)', cpuPerReqMs.toFixed(4)],
+    ['bare proxy CPU per request (ms)', ((bareAfter.cpuMicros - bareBefore.cpuMicros) / 1000 / bareLoad.requests.total).toFixed(4)],
     ['gateway peak RSS (MB)', (after.maxRssKb / 1024).toFixed(1)],
     ['request log', process.env.BENCH_LOG ? 'on (sqlite)' : 'off'],
     ['gateway code', fromDist ? 'dist/ (compiled)' : 'src/ via tsx'],
@@ -124,6 +135,7 @@ try {
   for (const [k, v] of rows) console.log(`${k!.padEnd(w)}  ${v}`);
 } finally {
   gw.child.kill();
+  bare.child.kill();
   upstream.child.kill();
   for (const suffix of ['', '-wal', '-shm']) rmSync(`/tmp/meridian-bench-${process.pid}.db${suffix}`, { force: true });
 }

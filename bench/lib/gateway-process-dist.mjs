@@ -15,8 +15,9 @@ process.on('message', (m) => {
   if (m.type === 'exit') process.exit(0);
   if (m.type === 'close') void gateway.close().then(() => process.exit(0));
   if (m.type === 'stats') {
+    if (m.gc && globalThis.gc) globalThis.gc();
     const cpu = process.cpuUsage();
-    process.send?.({ type: 'stats', cpuMicros: cpu.user + cpu.system, maxRssKb: process.resourceUsage().maxRSS });
+    process.send?.({ type: 'stats', cpuMicros: cpu.user + cpu.system, maxRssKb: process.resourceUsage().maxRSS, mem: process.memoryUsage() });
   }
 });
 process.on('disconnect', () => process.exit(0));

@@ -83,7 +83,8 @@ async function serveChat(
   }
 
   const facts = requestFacts(ctx, request, resolved.alias, estimatedPromptTokens, inspection);
-  if (g.budgets) {
+  // No budget rule and no key budget: nothing to reserve (skips pricing every candidate per request).
+  if (g.budgets && (g.config.budgets.length > 0 || principal.budget)) {
     const decision = await g.budgets.check(
       {
         ...(principal.tenant ? { tenant: principal.tenant } : {}),
