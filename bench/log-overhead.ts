@@ -42,7 +42,11 @@ function closeGateway(child: ChildProcess): Promise<void> {
   });
 }
 
-const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }], max_tokens: 32 });
+const body = JSON.stringify({
+  model: 'bench',
+  messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }],
+  max_tokens: 32,
+});
 
 /** CPU time (user + system, all threads) the gateway process has used so far, in µs. */
 function cpuMicros(child: ChildProcess): Promise<number> {
@@ -83,7 +87,9 @@ const storeFor = (name: string) => {
 const upstream = await start<{ port: number }>('./lib/fake-upstream.ts');
 const configFor = (logRequests: boolean, name: string) => ({
   log: { level: 'silent', requests: logRequests },
-  providers: [{ id: 'fake', type: 'openai-compatible', baseUrl: `http://127.0.0.1:${upstream.msg.port}/v1`, location: 'local', connections: 64 }],
+  providers: [
+    { id: 'fake', type: 'openai-compatible', baseUrl: `http://127.0.0.1:${upstream.msg.port}/v1`, location: 'local', connections: 64 },
+  ],
   models: { bench: [{ provider: 'fake', model: 'bench-model' }] },
   router: { healthIntervalMs: 0 },
   store: storeFor(name),

@@ -29,7 +29,11 @@ function start<T>(script: string, args: string[] = []): Promise<{ child: ChildPr
   });
 }
 
-const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }], max_tokens: 32 });
+const body = JSON.stringify({
+  model: 'bench',
+  messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }],
+  max_tokens: 32,
+});
 const streamBody = JSON.stringify({ model: 'bench', stream: true, messages: [{ role: 'user', content: 'Say hello.' }] });
 
 async function load(url: string, connections: number, duration: number) {
@@ -82,7 +86,9 @@ const upstream = await start<{ port: number }>('./lib/fake-upstream.ts');
 const upstreamUrl = `http://127.0.0.1:${upstream.msg.port}/v1/chat/completions`;
 const config = {
   log: { level: 'silent', requests: Boolean(process.env.BENCH_LOG) },
-  providers: [{ id: 'fake', type: 'openai-compatible', baseUrl: `http://127.0.0.1:${upstream.msg.port}/v1`, location: 'local', connections: 64 }],
+  providers: [
+    { id: 'fake', type: 'openai-compatible', baseUrl: `http://127.0.0.1:${upstream.msg.port}/v1`, location: 'local', connections: 64 },
+  ],
   models: { bench: [{ provider: 'fake', model: 'bench-model' }] },
   store: { sqlite: `/tmp/meridian-bench-${process.pid}.db` },
 };

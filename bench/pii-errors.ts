@@ -20,15 +20,25 @@ for (let i = 0; i < examples.length && shown < Number(limit); i += 2) {
   if (kind === 'fn') {
     for (const g of gold) {
       if (pred.some((p) => overlaps(p, g))) continue;
-      const other = found.filter((f) => overlaps(f, g)).map((f) => f.type).join(',');
-      console.log(`#${i} [${ex.text.slice(g.start, g.end)}]${other ? ` (as ${other})` : ''} :: ${ex.text.slice(Math.max(0, g.start - 50), g.end + 40).replace(/\n/g, '⏎')}`);
+      const other = found
+        .filter((f) => overlaps(f, g))
+        .map((f) => f.type)
+        .join(',');
+      console.log(
+        `#${i} [${ex.text.slice(g.start, g.end)}]${other ? ` (as ${other})` : ''} :: ${ex.text.slice(Math.max(0, g.start - 50), g.end + 40).replace(/\n/g, '⏎')}`,
+      );
       shown++;
     }
   } else {
     for (const p of pred) {
       if (gold.some((g) => overlaps(p, g))) continue;
-      const otherGold = raw[i].spans.filter((s: any) => overlaps({ start: s.start_position, end: s.end_position }, p)).map((s: any) => s.entity_type).join(',');
-      console.log(`#${i} [${p.value}] ${p.score} gold=${otherGold || '-'} :: ${ex.text.slice(Math.max(0, p.start - 50), p.end + 40).replace(/\n/g, '⏎')}`);
+      const otherGold = raw[i].spans
+        .filter((s: any) => overlaps({ start: s.start_position, end: s.end_position }, p))
+        .map((s: any) => s.entity_type)
+        .join(',');
+      console.log(
+        `#${i} [${p.value}] ${p.score} gold=${otherGold || '-'} :: ${ex.text.slice(Math.max(0, p.start - 50), p.end + 40).replace(/\n/g, '⏎')}`,
+      );
       shown++;
     }
   }

@@ -35,9 +35,25 @@ if (existsSync(presidioFile)) {
   const { examples, unmapped } = fromPresidio(JSON.parse(readFileSync(presidioFile, 'utf8')));
   table(`(b) presidio-generated-large: ${examples.length} sentences`, evaluate(examples, scan));
   // Tuning used the even-indexed half only (bench/pii-errors.ts); the odd half is the held-out check.
-  table('(b1) presidio, even indices (tuning half)', evaluate(examples.filter((_, i) => i % 2 === 0), scan));
-  table('(b2) presidio, odd indices (held out)', evaluate(examples.filter((_, i) => i % 2 === 1), scan));
-  console.log(`not evaluated (no matching guard type): ${Object.entries(unmapped).map(([t, n]) => `${t}=${n}`).join(', ')}`);
+  table(
+    '(b1) presidio, even indices (tuning half)',
+    evaluate(
+      examples.filter((_, i) => i % 2 === 0),
+      scan,
+    ),
+  );
+  table(
+    '(b2) presidio, odd indices (held out)',
+    evaluate(
+      examples.filter((_, i) => i % 2 === 1),
+      scan,
+    ),
+  );
+  console.log(
+    `not evaluated (no matching guard type): ${Object.entries(unmapped)
+      .map(([t, n]) => `${t}=${n}`)
+      .join(', ')}`,
+  );
 } else console.log('\n(b) presidio set not found; skipped');
 
 // ---- speed ----

@@ -55,7 +55,9 @@ async function burst(store: Store): Promise<void> {
   const t2 = process.hrtime.bigint();
   const appendNs = Number(t1 - t0) / entries;
   const totalS = Number(t2 - t0) / 1e9;
-  console.log(`  burst:  ${entries} entries, append ${appendNs.toFixed(0)} ns each, durable after ${totalS.toFixed(2)} s → ${Math.round(entries / totalS).toLocaleString('en')} entries/s`);
+  console.log(
+    `  burst:  ${entries} entries, append ${appendNs.toFixed(0)} ns each, durable after ${totalS.toFixed(2)} s → ${Math.round(entries / totalS).toLocaleString('en')} entries/s`,
+  );
 }
 
 /**

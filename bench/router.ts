@@ -12,7 +12,13 @@ const locations: Location[] = ['local', 'private', 'cloud'];
 
 const deployments: Deployment[] = Array.from({ length: 20 }, (_, i) => {
   const location = locations[i % 3]!;
-  const provider = { id: `p${i}`, type: 'mock', config: { id: `p${i}`, type: 'mock', location }, baseUrl: '', location } as unknown as Deployment['provider'];
+  const provider = {
+    id: `p${i}`,
+    type: 'mock',
+    config: { id: `p${i}`, type: 'mock', location },
+    baseUrl: '',
+    location,
+  } as unknown as Deployment['provider'];
   return {
     id: `p${i}/model-${i}`,
     provider,
@@ -32,7 +38,11 @@ const policies = policiesConfigSchema.parse([
   { name: 'tools-cloud', when: { hasTools: true }, prefer: 'cloud' },
   { name: 'long', when: { estimatedPromptTokens: { gt: 30_000 } }, require: { capability: ['contextWindow'] } },
   { name: 'secrets', when: { pii: ['secret'] }, deny: { message: 'no secrets' } },
-  ...Array.from({ length: 12 }, (_, i) => ({ name: `tenant-${i}`, when: { tenant: `t${i}`, alias: ['smart', 'fast'] }, prefer: i % 2 ? 'cheapest' : 'fastest' })),
+  ...Array.from({ length: 12 }, (_, i) => ({
+    name: `tenant-${i}`,
+    when: { tenant: `t${i}`, alias: ['smart', 'fast'] },
+    prefer: i % 2 ? 'cheapest' : 'fastest',
+  })),
   { name: 'pii-private', when: { pii: true, tags: { all: ['eu', 'legal'] } }, require: { location: ['private'] } },
   { name: 'json', when: { responseFormat: 'json_schema' }, prefer: 'p3/model-3' },
   { name: 'stream-local', when: { stream: true, hasImages: false }, prefer: 'local' },
@@ -65,5 +75,9 @@ const totalUs = Number(process.hrtime.bigint() - t0) / 1000;
 samples.sort();
 const plan = router.plan(facts, deployments);
 console.log(`router.plan(): 20 deployments, 20 rules, ${iterations} decisions`);
-console.log(`  mean ${(totalUs / iterations).toFixed(2)} µs/decision, p50 ${samples[Math.floor(iterations * 0.5)]!.toFixed(2)} µs, p99 ${samples[Math.floor(iterations * 0.99)]!.toFixed(2)} µs`);
-console.log(`  matched rules: ${plan.rules.join(', ')}; eligible ${plan.attempts.length}, excluded ${plan.excluded.length} (sink ${sink > 0})`);
+console.log(
+  `  mean ${(totalUs / iterations).toFixed(2)} µs/decision, p50 ${samples[Math.floor(iterations * 0.5)]!.toFixed(2)} µs, p99 ${samples[Math.floor(iterations * 0.99)]!.toFixed(2)} µs`,
+);
+console.log(
+  `  matched rules: ${plan.rules.join(', ')}; eligible ${plan.attempts.length}, excluded ${plan.excluded.length} (sink ${sink > 0})`,
+);

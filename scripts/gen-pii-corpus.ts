@@ -43,33 +43,197 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 // ---- names (independent pool; many are outside the guard's lists) ----
 const FIRST = [
-  'James', 'Olivia', 'Mohammed', 'Priya', 'Chen', 'Sofia', 'Lukas', 'Amelie', 'Mateo', 'Ingrid', 'Kwame', 'Yuki',
-  'Aleksander', 'Fatima', 'Liam', 'Chloe', 'Diego', 'Hannah', 'Noah', 'Emma', 'Ravi', 'Ana', 'Pierre', 'Giulia',
-  'Sven', 'Anastasia', 'Tomasz', 'Elif', 'Oluwaseun', 'Aoife', 'Rhys', 'Carmen', 'Jonas', 'Leila', 'Hiroshi',
-  'Margaret', 'Robert', 'Patricia', 'Daniel', 'Isabella', 'William', 'Charlotte', 'Michael', 'Rebecca', 'Thomas',
-  'Thandiwe', 'Xochitl', 'Oisin', 'Bartholomew', 'Ngozi', 'Tariq', 'Svetlana', 'Mireille', 'Eero', 'Björn',
-  'Dagny', 'Ximena', 'Kenji', 'Anneliese', 'Radoslav', 'Ifeoma', 'Lorenzo', 'Maximilian', 'Saoirse', 'Jorge',
-  'Zofia', 'Yusuf', 'Camille', 'Siddharth', 'Astrid', 'Benedikt', 'Valentina', 'Gaspard', 'Emeric', 'Wilhelmina',
-  'Arvid', 'Soraya', 'Dmitri', 'Ayesha', 'Finnegan', 'Marisol', 'Cosimo', 'Leopold', 'Henrike', 'Aurelio',
+  'James',
+  'Olivia',
+  'Mohammed',
+  'Priya',
+  'Chen',
+  'Sofia',
+  'Lukas',
+  'Amelie',
+  'Mateo',
+  'Ingrid',
+  'Kwame',
+  'Yuki',
+  'Aleksander',
+  'Fatima',
+  'Liam',
+  'Chloe',
+  'Diego',
+  'Hannah',
+  'Noah',
+  'Emma',
+  'Ravi',
+  'Ana',
+  'Pierre',
+  'Giulia',
+  'Sven',
+  'Anastasia',
+  'Tomasz',
+  'Elif',
+  'Oluwaseun',
+  'Aoife',
+  'Rhys',
+  'Carmen',
+  'Jonas',
+  'Leila',
+  'Hiroshi',
+  'Margaret',
+  'Robert',
+  'Patricia',
+  'Daniel',
+  'Isabella',
+  'William',
+  'Charlotte',
+  'Michael',
+  'Rebecca',
+  'Thomas',
+  'Thandiwe',
+  'Xochitl',
+  'Oisin',
+  'Bartholomew',
+  'Ngozi',
+  'Tariq',
+  'Svetlana',
+  'Mireille',
+  'Eero',
+  'Björn',
+  'Dagny',
+  'Ximena',
+  'Kenji',
+  'Anneliese',
+  'Radoslav',
+  'Ifeoma',
+  'Lorenzo',
+  'Maximilian',
+  'Saoirse',
+  'Jorge',
+  'Zofia',
+  'Yusuf',
+  'Camille',
+  'Siddharth',
+  'Astrid',
+  'Benedikt',
+  'Valentina',
+  'Gaspard',
+  'Emeric',
+  'Wilhelmina',
+  'Arvid',
+  'Soraya',
+  'Dmitri',
+  'Ayesha',
+  'Finnegan',
+  'Marisol',
+  'Cosimo',
+  'Leopold',
+  'Henrike',
+  'Aurelio',
 ];
 const LAST = [
-  'Smith', 'Johnson', 'Garcia', 'Müller', 'Rossi', 'Nguyen', 'Kowalski', 'Andersson', 'Dubois', 'Yamamoto', 'Patel',
-  'Okafor', 'Silva', 'Ivanova', 'Hansen', 'Fernández', 'Murphy', 'Schneider', 'Kim', 'Bianchi', 'Novak',
-  'Papadopoulos', 'Yılmaz', 'Haddad', 'Jensen', 'Virtanen', 'Ferreira', 'de Vries', 'Wójcik', 'Popescu',
-  'Thompson', 'Robinson', 'Walker', 'Martin', 'Bernard', 'Schmidt', 'Lindqvist', 'Kovačević', 'Mensah', 'Takahashi',
-  'Featherstonehaugh', 'Abernathy', 'Okonjo-Iweala', 'Vasquez-Ortega', 'Drummond', 'Quaresma', 'Zielonka', 'Ballantyne',
-  'Ekwueme', 'Holmqvist', 'Achterberg', 'Castellanos', 'Raghunathan', 'Szabó', 'Oyelowo', 'Kristoffersen', 'Leclair',
-  'Marchetti', 'Sandoval', 'Wilkinson', 'Delacroix', 'Brennan', 'Halvorsen', 'Nakashima', 'Ostrowski', 'Albescu',
+  'Smith',
+  'Johnson',
+  'Garcia',
+  'Müller',
+  'Rossi',
+  'Nguyen',
+  'Kowalski',
+  'Andersson',
+  'Dubois',
+  'Yamamoto',
+  'Patel',
+  'Okafor',
+  'Silva',
+  'Ivanova',
+  'Hansen',
+  'Fernández',
+  'Murphy',
+  'Schneider',
+  'Kim',
+  'Bianchi',
+  'Novak',
+  'Papadopoulos',
+  'Yılmaz',
+  'Haddad',
+  'Jensen',
+  'Virtanen',
+  'Ferreira',
+  'de Vries',
+  'Wójcik',
+  'Popescu',
+  'Thompson',
+  'Robinson',
+  'Walker',
+  'Martin',
+  'Bernard',
+  'Schmidt',
+  'Lindqvist',
+  'Kovačević',
+  'Mensah',
+  'Takahashi',
+  'Featherstonehaugh',
+  'Abernathy',
+  'Okonjo-Iweala',
+  'Vasquez-Ortega',
+  'Drummond',
+  'Quaresma',
+  'Zielonka',
+  'Ballantyne',
+  'Ekwueme',
+  'Holmqvist',
+  'Achterberg',
+  'Castellanos',
+  'Raghunathan',
+  'Szabó',
+  'Oyelowo',
+  'Kristoffersen',
+  'Leclair',
+  'Marchetti',
+  'Sandoval',
+  'Wilkinson',
+  'Delacroix',
+  'Brennan',
+  'Halvorsen',
+  'Nakashima',
+  'Ostrowski',
+  'Albescu',
 ];
-const DOMAINS = ['gmail.com', 'outlook.com', 'example.org', 'acme-corp.co.uk', 'mail.example.de', 'uni-heidelberg.de', 'company.io', 'yahoo.fr', 'web.de', 'proton.me', 'hospital.nhs.uk', 'firma.com.br', 'posteo.net', 'startup.ai'];
+const DOMAINS = [
+  'gmail.com',
+  'outlook.com',
+  'example.org',
+  'acme-corp.co.uk',
+  'mail.example.de',
+  'uni-heidelberg.de',
+  'company.io',
+  'yahoo.fr',
+  'web.de',
+  'proton.me',
+  'hospital.nhs.uk',
+  'firma.com.br',
+  'posteo.net',
+  'startup.ai',
+];
 
 function ascii(s: string): string {
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/ı/g, 'i').replace(/[^A-Za-z\-]/g, '');
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/ı/g, 'i')
+    .replace(/[^A-Za-z\-]/g, '');
 }
 function email(first: string, last: string): string {
   const f = ascii(first).toLowerCase();
   const l = ascii(last).toLowerCase().replace(/-/g, '');
-  const local = pick([`${f}.${l}`, `${f[0]}${l}`, `${f}_${l}${int(1, 99)}`, `${f}${l}`, `${f}+news`, `${l}.${f}`, `${f}.${l}${int(70, 99)}`, `${f[0]}.${l}`]);
+  const local = pick([
+    `${f}.${l}`,
+    `${f[0]}${l}`,
+    `${f}_${l}${int(1, 99)}`,
+    `${f}${l}`,
+    `${f}+news`,
+    `${l}.${f}`,
+    `${f}.${l}${int(70, 99)}`,
+    `${f[0]}.${l}`,
+  ]);
   const d = pick(DOMAINS);
   return pick([local, local, local.toUpperCase().charAt(0) + local.slice(1)]) + '@' + d;
 }
@@ -102,12 +266,17 @@ function luhnComplete(prefix: string, length: number): string {
 function card(): string {
   const kind = pick(['visa', 'visa', 'mc', 'mc2', 'amex', 'discover', 'jcb']);
   const n =
-    kind === 'visa' ? luhnComplete('4', 16)
-    : kind === 'mc' ? luhnComplete(String(int(51, 55)), 16)
-    : kind === 'mc2' ? luhnComplete(String(int(2221, 2720)), 16)
-    : kind === 'amex' ? luhnComplete(pick(['34', '37']), 15)
-    : kind === 'discover' ? luhnComplete('6011', 16)
-    : luhnComplete('35' + String(int(28, 89)), 16);
+    kind === 'visa'
+      ? luhnComplete('4', 16)
+      : kind === 'mc'
+        ? luhnComplete(String(int(51, 55)), 16)
+        : kind === 'mc2'
+          ? luhnComplete(String(int(2221, 2720)), 16)
+          : kind === 'amex'
+            ? luhnComplete(pick(['34', '37']), 15)
+            : kind === 'discover'
+              ? luhnComplete('6011', 16)
+              : luhnComplete('35' + String(int(28, 89)), 16);
   const style = int(0, 2);
   if (n.length === 15) return style === 0 ? n : `${n.slice(0, 4)} ${n.slice(4, 10)} ${n.slice(10)}`;
   const groups = n.match(/.{4}/g) as string[];
@@ -164,32 +333,68 @@ function ipv6(): string {
 // ---- secrets ----
 function secret(): string {
   switch (int(0, 9)) {
-    case 0: return `sk-proj-${chars(48, ALNUM + '_-')}`;
-    case 1: return `sk-ant-api03-${chars(80, ALNUM + '_-')}`;
-    case 2: return `AKIA${chars(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`;
-    case 3: return `ghp_${chars(36, ALNUM)}`;
-    case 4: return `github_pat_${chars(22, ALNUM)}_${chars(59, ALNUM)}`;
-    case 5: return `xoxb-${digits(12)}-${digits(12)}-${chars(24, ALNUM)}`;
-    case 6: return `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ${chars(40, ALNUM + '_-')}.${chars(43, ALNUM + '_-')}`;
-    case 7: return `-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA${chars(60, ALNUM + '+/')}\n${chars(64, ALNUM + '+/')}\n-----END RSA PRIVATE KEY-----`;
-    case 8: return `sk-${chars(48, ALNUM)}`;
-    default: return chars(32, '0123456789abcdef');
+    case 0:
+      return `sk-proj-${chars(48, ALNUM + '_-')}`;
+    case 1:
+      return `sk-ant-api03-${chars(80, ALNUM + '_-')}`;
+    case 2:
+      return `AKIA${chars(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`;
+    case 3:
+      return `ghp_${chars(36, ALNUM)}`;
+    case 4:
+      return `github_pat_${chars(22, ALNUM)}_${chars(59, ALNUM)}`;
+    case 5:
+      return `xoxb-${digits(12)}-${digits(12)}-${chars(24, ALNUM)}`;
+    case 6:
+      return `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ${chars(40, ALNUM + '_-')}.${chars(43, ALNUM + '_-')}`;
+    case 7:
+      return `-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA${chars(60, ALNUM + '+/')}\n${chars(64, ALNUM + '+/')}\n-----END RSA PRIVATE KEY-----`;
+    case 8:
+      return `sk-${chars(48, ALNUM)}`;
+    default:
+      return chars(32, '0123456789abcdef');
   }
 }
 
 // ---- addresses ----
-const STREET_NAMES = ['Maple', 'Oak', 'Washington', 'Lincoln', 'Sunset', 'Highland', 'Elm', 'Cedar', 'Park', 'Lakeview', 'Church', 'Mill', 'King', 'Victoria', 'Pine', 'Willow'];
+const STREET_NAMES = [
+  'Maple',
+  'Oak',
+  'Washington',
+  'Lincoln',
+  'Sunset',
+  'Highland',
+  'Elm',
+  'Cedar',
+  'Park',
+  'Lakeview',
+  'Church',
+  'Mill',
+  'King',
+  'Victoria',
+  'Pine',
+  'Willow',
+];
 function address(): string {
   switch (int(0, 8)) {
-    case 0: return `${int(1, 9999)} ${pick(STREET_NAMES)} ${pick(['Street', 'St.', 'Avenue', 'Ave', 'Road', 'Rd.', 'Boulevard', 'Lane', 'Drive', 'Court', 'Way', 'Place'])}`;
-    case 1: return `${int(1, 999)} ${pick(STREET_NAMES)} ${pick(['Street', 'Avenue', 'Drive'])}, ${pick(['Apt', 'Suite', 'Unit'])} ${int(1, 40)}${pick(['', 'B'])}, ${pick(['Springfield', 'Portland', 'Austin', 'Columbus'])}, ${pick(['IL', 'OR', 'TX', 'OH'])} ${digits(5)}`;
-    case 2: return `${pick(['Haupt', 'Bahnhof', 'Goethe', 'Schiller', 'Linden', 'Berg', 'Garten'])}${pick(['straße', 'strasse', 'weg', 'gasse', 'allee', 'platz'])} ${int(1, 180)}${pick(['', 'a'])}`;
-    case 3: return `${int(1, 120)} ${pick(['rue', 'avenue', 'boulevard'])} ${pick(['de la Paix', 'Victor Hugo', 'du Général Leclerc', 'des Lilas', 'Jean Jaurès'])}`;
-    case 4: return `${pick(['Calle', 'Avenida', 'Paseo'])} ${pick(['Mayor', 'de la Castellana', 'del Prado', 'Gran Vía', 'San Vicente'])} ${int(1, 250)}`;
-    case 5: return `${pick(['Via', 'Corso', 'Piazza', 'Viale'])} ${pick(['Roma', 'Garibaldi', 'Vittorio Emanuele', 'Dante', 'Mazzini'])} ${int(1, 200)}`;
-    case 6: return `${pick(['Rua', 'Avenida', 'Travessa'])} ${pick(['das Flores', 'Augusta', 'do Comércio', 'Paulista', 'dos Andradas'])}, ${int(1, 2000)}`;
-    case 7: return `${pick(['Keizers', 'Prinsen', 'Heren', 'Nørrebro', 'Drottning', 'Mannerheimin', 'Karl Johans'])}${pick(['gracht', 'straat', 'gade', 'gatan', 'tie', 'vej'])} ${int(1, 300)}`;
-    default: return `Flat ${int(1, 20)}, ${int(1, 300)} ${pick(STREET_NAMES)} ${pick(['Road', 'Street', 'Lane', 'Close', 'Gardens'])}, London ${pick(['SW1A 1AA', 'EC1A 1BB', 'W1A 0AX', 'N1 9GU'])}`;
+    case 0:
+      return `${int(1, 9999)} ${pick(STREET_NAMES)} ${pick(['Street', 'St.', 'Avenue', 'Ave', 'Road', 'Rd.', 'Boulevard', 'Lane', 'Drive', 'Court', 'Way', 'Place'])}`;
+    case 1:
+      return `${int(1, 999)} ${pick(STREET_NAMES)} ${pick(['Street', 'Avenue', 'Drive'])}, ${pick(['Apt', 'Suite', 'Unit'])} ${int(1, 40)}${pick(['', 'B'])}, ${pick(['Springfield', 'Portland', 'Austin', 'Columbus'])}, ${pick(['IL', 'OR', 'TX', 'OH'])} ${digits(5)}`;
+    case 2:
+      return `${pick(['Haupt', 'Bahnhof', 'Goethe', 'Schiller', 'Linden', 'Berg', 'Garten'])}${pick(['straße', 'strasse', 'weg', 'gasse', 'allee', 'platz'])} ${int(1, 180)}${pick(['', 'a'])}`;
+    case 3:
+      return `${int(1, 120)} ${pick(['rue', 'avenue', 'boulevard'])} ${pick(['de la Paix', 'Victor Hugo', 'du Général Leclerc', 'des Lilas', 'Jean Jaurès'])}`;
+    case 4:
+      return `${pick(['Calle', 'Avenida', 'Paseo'])} ${pick(['Mayor', 'de la Castellana', 'del Prado', 'Gran Vía', 'San Vicente'])} ${int(1, 250)}`;
+    case 5:
+      return `${pick(['Via', 'Corso', 'Piazza', 'Viale'])} ${pick(['Roma', 'Garibaldi', 'Vittorio Emanuele', 'Dante', 'Mazzini'])} ${int(1, 200)}`;
+    case 6:
+      return `${pick(['Rua', 'Avenida', 'Travessa'])} ${pick(['das Flores', 'Augusta', 'do Comércio', 'Paulista', 'dos Andradas'])}, ${int(1, 2000)}`;
+    case 7:
+      return `${pick(['Keizers', 'Prinsen', 'Heren', 'Nørrebro', 'Drottning', 'Mannerheimin', 'Karl Johans'])}${pick(['gracht', 'straat', 'gade', 'gatan', 'tie', 'vej'])} ${int(1, 300)}`;
+    default:
+      return `Flat ${int(1, 20)}, ${int(1, 300)} ${pick(STREET_NAMES)} ${pick(['Road', 'Street', 'Lane', 'Close', 'Gardens'])}, London ${pick(['SW1A 1AA', 'EC1A 1BB', 'W1A 0AX', 'N1 9GU'])}`;
   }
 }
 
@@ -197,11 +402,16 @@ function person(): string {
   const f = pick(FIRST);
   const l = pick(LAST);
   switch (int(0, 5)) {
-    case 0: return `${f} ${l}`;
-    case 1: return `${f} ${l}`;
-    case 2: return f;
-    case 3: return `${f} ${String.fromCharCode(int(65, 90))}. ${l}`;
-    default: return `${f} ${l}`;
+    case 0:
+      return `${f} ${l}`;
+    case 1:
+      return `${f} ${l}`;
+    case 2:
+      return f;
+    case 3:
+      return `${f} ${String.fromCharCode(int(65, 90))}. ${l}`;
+    default:
+      return `${f} ${l}`;
   }
 }
 
@@ -263,7 +473,8 @@ const NEGATIVES: Array<() => string> = [
   () => `Python ${int(2, 3)}.${int(6, 12)}.${int(0, 9)} and Node ${int(16, 22)}.${int(0, 9)}.${int(0, 9)} are supported.`,
   () => `Total: $${int(1, 999)},${digits(3)},${digits(3)}.${digits(2)} across ${int(2, 90)} invoices.`,
   () => `Commit ${chars(40, '0123456789abcdef')} reverted the change.`,
-  () => `Request id ${chars(8, 'abcdef0123456789')}-${chars(4, 'abcdef0123456789')}-4${chars(3, 'abcdef0123456789')}-a${chars(3, 'abcdef0123456789')}-${chars(12, 'abcdef0123456789')} failed.`,
+  () =>
+    `Request id ${chars(8, 'abcdef0123456789')}-${chars(4, 'abcdef0123456789')}-4${chars(3, 'abcdef0123456789')}-a${chars(3, 'abcdef0123456789')}-${chars(12, 'abcdef0123456789')} failed.`,
   () => `The Quarterly Report from the Finance Department is due on ${pick(['Monday', 'Tuesday', 'Friday'])}.`,
   () => `New York and San Francisco offices will close early for Thanksgiving.`,
   () => `Use the Strategy Pattern and the Observer Pattern in the Payment Module.`,

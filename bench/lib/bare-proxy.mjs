@@ -12,7 +12,13 @@ const server = createServer((req, res) => {
     const body = JSON.parse(Buffer.concat(chunks).toString());
     body.model = 'bench-model';
     try {
-      const up = await agent.request({ origin: upstream, path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const up = await agent.request({
+        origin: upstream,
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       res.writeHead(up.statusCode, { 'content-type': up.headers['content-type'] ?? 'application/json' });
       for await (const chunk of up.body) res.write(chunk);
       res.end();

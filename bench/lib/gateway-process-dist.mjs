@@ -17,7 +17,12 @@ process.on('message', (m) => {
   if (m.type === 'stats') {
     if (m.gc && globalThis.gc) globalThis.gc();
     const cpu = process.cpuUsage();
-    process.send?.({ type: 'stats', cpuMicros: cpu.user + cpu.system, maxRssKb: process.resourceUsage().maxRSS, mem: process.memoryUsage() });
+    process.send?.({
+      type: 'stats',
+      cpuMicros: cpu.user + cpu.system,
+      maxRssKb: process.resourceUsage().maxRSS,
+      mem: process.memoryUsage(),
+    });
   }
 });
 process.on('disconnect', () => process.exit(0));

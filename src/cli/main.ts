@@ -32,7 +32,13 @@ registerMeterCommands(program, {
     const store = await createStore(loadConfig(program.opts<{ config?: string }>().config).config.store);
     try {
       const t = await store.requestLog.totals(new Date(Date.now() - days * 86_400_000).toISOString());
-      return { days, promptTokens: t.promptTokens, completionTokens: t.completionTokens, cachedTokens: t.cachedTokens, costUsd: t.cloudCostUsd };
+      return {
+        days,
+        promptTokens: t.promptTokens,
+        completionTokens: t.completionTokens,
+        cachedTokens: t.cachedTokens,
+        costUsd: t.cloudCostUsd,
+      };
     } finally {
       await store.close();
     }

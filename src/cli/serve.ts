@@ -34,7 +34,9 @@ export async function withDiscovery(
   }
   return {
     config: parseConfig(raw, {}),
-    discovered: found.map((f) => `${f.provider.id} (${f.provider.type}, ${f.provider.location}${f.provider.baseUrl ? ` at ${f.provider.baseUrl}` : ''})`),
+    discovered: found.map(
+      (f) => `${f.provider.id} (${f.provider.type}, ${f.provider.location}${f.provider.baseUrl ? ` at ${f.provider.baseUrl}` : ''})`,
+    ),
   };
 }
 
@@ -51,7 +53,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
   await gateway.refreshModels();
   const url = await gateway.listen(port, host);
   const providers = [...gateway.services.catalog.providers.values()].map((p) => `${p.id} (${p.type}, ${p.location})`);
-  logger.info({ url, config: loaded.file ?? '(defaults)', providers, discovered, aliases: gateway.services.catalog.aliasNames() }, 'meridian listening');
+  logger.info(
+    { url, config: loaded.file ?? '(defaults)', providers, discovered, aliases: gateway.services.catalog.aliasNames() },
+    'meridian listening',
+  );
   if (providers.length === 0) {
     logger.warn('no provider found: requests will get 503 until you configure one (see docs/config.md)');
   }
@@ -69,7 +74,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
     const file = loaded.file;
     gateway.services.reloadConfig = (actor) => gateway.reload(loadConfig(file).config, actor);
     process.on('SIGHUP', () => {
-      gateway.services.reloadConfig!('signal:SIGHUP').catch((err: Error) => logger.error({ err: err.message }, 'config reload failed; the previous config stays in effect'));
+      gateway.services.reloadConfig!('signal:SIGHUP').catch((err: Error) =>
+        logger.error({ err: err.message }, 'config reload failed; the previous config stays in effect'),
+      );
     });
   }
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -13,9 +13,36 @@ export interface DiscoveryCandidate {
 /** Local engines on their documented default ports. */
 export const LOCAL_ENGINES: DiscoveryCandidate[] = [
   { provider: { id: 'ollama', type: 'ollama', baseUrl: 'http://127.0.0.1:11434', location: 'local' }, probePath: '/api/tags' },
-  { provider: { id: 'llamacpp', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:8080/v1', location: 'local', options: { engine: 'llama-server' } }, probePath: '/models' },
-  { provider: { id: 'vllm', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:8000/v1', location: 'local', options: { engine: 'vllm' } }, probePath: '/models' },
-  { provider: { id: 'lmstudio', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', location: 'local', options: { engine: 'lmstudio' } }, probePath: '/models' },
+  {
+    provider: {
+      id: 'llamacpp',
+      type: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:8080/v1',
+      location: 'local',
+      options: { engine: 'llama-server' },
+    },
+    probePath: '/models',
+  },
+  {
+    provider: {
+      id: 'vllm',
+      type: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:8000/v1',
+      location: 'local',
+      options: { engine: 'vllm' },
+    },
+    probePath: '/models',
+  },
+  {
+    provider: {
+      id: 'lmstudio',
+      type: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:1234/v1',
+      location: 'local',
+      options: { engine: 'lmstudio' },
+    },
+    probePath: '/models',
+  },
 ];
 
 /** Cloud providers enabled by a key in the environment, with the model `chat-default` falls back to. */
@@ -53,13 +80,18 @@ export async function discoverProviders(
     }),
   );
   const local = found.filter((p): p is DiscoveredProvider => p !== undefined);
-  const cloud = CLOUD_KEYS.filter((c) => env[c.env]).map((c) => ({ provider: { ...c.provider, apiKey: env[c.env] }, defaultModel: c.defaultModel }));
+  const cloud = CLOUD_KEYS.filter((c) => env[c.env]).map((c) => ({
+    provider: { ...c.provider, apiKey: env[c.env] },
+    defaultModel: c.defaultModel,
+  }));
   return [...local, ...cloud];
 }
 
 /** `/api/tags` (`models[].name`) or `/v1/models` (`data[].id`), skipping embedding models. */
 function firstChatModel(body: unknown): string | undefined {
   const b = body as { models?: Array<{ name?: string; model?: string }>; data?: Array<{ id?: string }> } | undefined;
-  const names = [...(b?.models ?? []).map((m) => m.name ?? m.model), ...(b?.data ?? []).map((m) => m.id)].filter((n): n is string => Boolean(n));
-  return names.find((n) => !/embed|bge-|minilm|nomic/i.test(n)) ;
+  const names = [...(b?.models ?? []).map((m) => m.name ?? m.model), ...(b?.data ?? []).map((m) => m.id)].filter((n): n is string =>
+    Boolean(n),
+  );
+  return names.find((n) => !/embed|bge-|minilm|nomic/i.test(n));
 }

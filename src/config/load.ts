@@ -54,7 +54,9 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string): unkn
       const v = env[name];
       if (v !== undefined && v !== '') return v;
       if (def !== undefined) return def;
-      throw new ConfigError(`${path || 'config'}: environment variable ${name} is not set (write \${${name}:-default} to make it optional).`);
+      throw new ConfigError(
+        `${path || 'config'}: environment variable ${name} is not set (write \${${name}:-default} to make it optional).`,
+      );
     });
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`));
@@ -68,7 +70,11 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string): unkn
 
 function formatIssues(error: z.ZodError, source: string): string {
   const lines = error.issues.slice(0, 10).map((issue) => {
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)';
+    const path =
+      issue.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '') || '(root)';
     return `  - ${path}: ${issue.message}`;
   });
   return `Invalid ${source}:\n${lines.join('\n')}`;

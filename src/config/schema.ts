@@ -69,7 +69,11 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(4000),
         host: z.string().default('127.0.0.1'),
         /** Largest accepted request body in bytes. */
-        bodyLimitBytes: z.number().int().positive().default(8 * 1024 * 1024),
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(8 * 1024 * 1024),
       })
       .strict()
       .default({ port: 4000, host: '127.0.0.1', bodyLimitBytes: 8 * 1024 * 1024 }),

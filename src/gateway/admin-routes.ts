@@ -116,11 +116,18 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
   routes.set(
     'POST /admin/reload',
     guard(async (g, ctx) => {
-      if (!g.reloadConfig) throw new MeridianError(409, 'invalid_request_error', 'reload_unavailable', 'This gateway was started without a config file: there is nothing to reload.');
+      if (!g.reloadConfig)
+        throw new MeridianError(
+          409,
+          'invalid_request_error',
+          'reload_unavailable',
+          'This gateway was started without a config file: there is nothing to reload.',
+        );
       try {
         sendJson(ctx.res, 200, { reloaded: true, ...(await g.reloadConfig('admin-api')) });
       } catch (err) {
-        if (err instanceof ConfigError) throw new InvalidRequestError(`The config was not reloaded: ${err.message}`, null, 'invalid_config');
+        if (err instanceof ConfigError)
+          throw new InvalidRequestError(`The config was not reloaded: ${err.message}`, null, 'invalid_config');
         throw err;
       }
     }),
@@ -154,18 +161,27 @@ function sinceParam(v: string | null): string {
   try {
     return parseTimeArg(v);
   } catch {
-    throw new InvalidRequestError(`Query parameter 'since' must be a duration like '1h' or '7d', or an ISO time; got '${v.slice(0, 40)}'.`, 'since');
+    throw new InvalidRequestError(
+      `Query parameter 'since' must be a duration like '1h' or '7d', or an ISO time; got '${v.slice(0, 40)}'.`,
+      'since',
+    );
   }
 }
 
 function requireMaster(ctx: RequestContext, masterKey: string | undefined): void {
   if (!masterKey) {
-    throw new PermissionDeniedError('The admin API is disabled: set MERIDIAN_MASTER_KEY (or auth.masterKeyFile) and restart.', 'admin_disabled');
+    throw new PermissionDeniedError(
+      'The admin API is disabled: set MERIDIAN_MASTER_KEY (or auth.masterKeyFile) and restart.',
+      'admin_disabled',
+    );
   }
   const h = ctx.req.headers.authorization ?? '';
   const given = Buffer.from(h.toLowerCase().startsWith('bearer ') ? h.slice(7).trim() : '');
   const want = Buffer.from(masterKey);
   if (given.length !== want.length || !timingSafeEqual(given, want)) {
-    throw new AuthenticationError('The admin API needs the master key: "Authorization: Bearer <MERIDIAN_MASTER_KEY>".', 'invalid_master_key');
+    throw new AuthenticationError(
+      'The admin API needs the master key: "Authorization: Bearer <MERIDIAN_MASTER_KEY>".',
+      'invalid_master_key',
+    );
   }
 }

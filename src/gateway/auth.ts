@@ -38,7 +38,10 @@ export async function createAuth(store: Store, opts: AuthOptions): Promise<Auth>
     // count, off the hot path, only while this replica knows of no key).
     if (!keysExist && Date.now() - lastRefresh > Math.min(cacheMs, 2_000)) {
       lastRefresh = Date.now();
-      void store.keys.count().then((n) => (keysExist = n > 0), () => undefined);
+      void store.keys.count().then(
+        (n) => (keysExist = n > 0),
+        () => undefined,
+      );
     }
     return keysExist;
   };
@@ -89,18 +92,28 @@ export async function createAuth(store: Store, opts: AuthOptions): Promise<Auth>
       if (p.rpm) {
         const r = await store.counters.consume(`rpm:${p.keyId}`, 1, p.rpm, 60);
         if (!r.allowed) {
-          throw new RateLimitError(`Rate limit reached: ${p.rpm} requests per minute for this key. Retry in ${r.resetSeconds}s.`, r.resetSeconds, 'rate_limit_exceeded', {
-            'x-ratelimit-limit-requests': String(p.rpm),
-            'x-ratelimit-remaining-requests': '0',
-          });
+          throw new RateLimitError(
+            `Rate limit reached: ${p.rpm} requests per minute for this key. Retry in ${r.resetSeconds}s.`,
+            r.resetSeconds,
+            'rate_limit_exceeded',
+            {
+              'x-ratelimit-limit-requests': String(p.rpm),
+              'x-ratelimit-remaining-requests': '0',
+            },
+          );
         }
       }
       if (p.tpm) {
         const r = await store.counters.consume(`tpm:${p.keyId}`, Math.max(1, estimatedTokens), p.tpm, 60);
         if (!r.allowed) {
-          throw new RateLimitError(`Token rate limit reached: ${p.tpm} tokens per minute for this key. Retry in ${r.resetSeconds}s.`, r.resetSeconds, 'tokens_rate_limit_exceeded', {
-            'x-ratelimit-limit-tokens': String(p.tpm),
-          });
+          throw new RateLimitError(
+            `Token rate limit reached: ${p.tpm} tokens per minute for this key. Retry in ${r.resetSeconds}s.`,
+            r.resetSeconds,
+            'tokens_rate_limit_exceeded',
+            {
+              'x-ratelimit-limit-tokens': String(p.tpm),
+            },
+          );
         }
       }
     },

@@ -18,7 +18,10 @@ export interface ResolvedModel {
 }
 
 /** Looks up what is known about a model (context window, tools, price…) from the shipped catalog. */
-export type ModelInfoLookup = (providerType: string, model: string) => { capabilities?: Partial<Capabilities>; price?: Deployment['price'] } | undefined;
+export type ModelInfoLookup = (
+  providerType: string,
+  model: string,
+) => { capabilities?: Partial<Capabilities>; price?: Deployment['price'] } | undefined;
 
 /** Names of common embedding models; any other model needs `capabilities.embeddings: true` in config. */
 const EMBEDDING_MODEL = /embed|bge-|\be5-|minilm|mxbai|gte-|nomic/i;
@@ -102,7 +105,9 @@ export class Catalog {
   private deploymentFor(ref: DeploymentRef, path: string): Deployment {
     const provider = this.providers.get(ref.provider);
     if (!provider) {
-      throw new ConfigError(`${path}.provider: no provider with id '${ref.provider}'. Known: ${[...this.providers.keys()].join(', ') || 'none'}.`);
+      throw new ConfigError(
+        `${path}.provider: no provider with id '${ref.provider}'. Known: ${[...this.providers.keys()].join(', ') || 'none'}.`,
+      );
     }
     return this.makeDeployment(provider, ref.model, ref);
   }

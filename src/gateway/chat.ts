@@ -54,7 +54,10 @@ export async function handleChatWire(g: GatewayServices, ctx: RequestContext, wi
     wire.sendError(ctx.res, e);
   } finally {
     entry.latencyMs = round(performance.now() - ctx.start);
-    if (state.budget) await g.budgets?.settle(state.budget, { usd: entry.costUsd ?? 0, tokens: (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0) }).catch(() => {});
+    if (state.budget)
+      await g.budgets
+        ?.settle(state.budget, { usd: entry.costUsd ?? 0, tokens: (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0) })
+        .catch(() => {});
     if (g.config.log.requests) g.store?.requestLog.append(entry);
     g.metrics?.observe(entry);
   }
@@ -70,7 +73,11 @@ async function serveChat(
 ): Promise<void> {
   const principal = ctx.principal;
   if (principal.models && principal.models.length && !principal.models.includes(request.model)) {
-    throw new PermissionDeniedError(`This key may not use '${request.model}'. Allowed: ${principal.models.join(', ')}.`, 'model_not_allowed', 'model');
+    throw new PermissionDeniedError(
+      `This key may not use '${request.model}'. Allowed: ${principal.models.join(', ')}.`,
+      'model_not_allowed',
+      'model',
+    );
   }
   const resolved = g.catalog.resolve(request.model);
   const estimatedPromptTokens = g.meter.estimatePromptTokens(request);
@@ -79,7 +86,10 @@ async function serveChat(
   const inspection = g.guard?.inspect(request);
   if (inspection && Object.keys(inspection.counts).length) entry.pii = inspection.counts;
   if (inspection?.action === 'block') {
-    throw new PolicyDeniedError(`Request blocked by the privacy policy: it contains ${Object.keys(inspection.counts).join(', ')}.`, 'pii_blocked');
+    throw new PolicyDeniedError(
+      `Request blocked by the privacy policy: it contains ${Object.keys(inspection.counts).join(', ')}.`,
+      'pii_blocked',
+    );
   }
 
   const facts = requestFacts(ctx, request, resolved.alias, estimatedPromptTokens, inspection);
@@ -92,14 +102,24 @@ async function serveChat(
         alias: resolved.alias,
         ...(principal.budget ? { keyBudget: principal.budget } : {}),
       },
-      { usd: estimateUsd(g, resolved.deployments, estimatedPromptTokens, request), tokens: estimatedPromptTokens + expectedOutputTokens(request) },
+      {
+        usd: estimateUsd(g, resolved.deployments, estimatedPromptTokens, request),
+        tokens: estimatedPromptTokens + expectedOutputTokens(request),
+      },
     );
     state.budget = decision;
-    if (decision.warnings.length) g.logger.warn({ requestId: ctx.requestId, tenant: principal.tenant, alias: resolved.alias, budgets: decision.warnings }, 'budget warning');
+    if (decision.warnings.length)
+      g.logger.warn(
+        { requestId: ctx.requestId, tenant: principal.tenant, alias: resolved.alias, budgets: decision.warnings },
+        'budget warning',
+      );
     if (decision.downgrade) {
       // Nothing local to downgrade to: say which budget is spent (429) rather than "no deployment" (503).
       if (!resolved.deployments.some((d) => d.location === 'local')) {
-        throw new BudgetExceededError(`Budget exceeded: ${decision.warnings.join('; ')}. '${resolved.alias}' has no local deployment to downgrade to.`, decision.downgradeResetSeconds);
+        throw new BudgetExceededError(
+          `Budget exceeded: ${decision.warnings.join('; ')}. '${resolved.alias}' has no local deployment to downgrade to.`,
+          decision.downgradeResetSeconds,
+        );
       }
       facts.budgetDowngrade = true;
     }
@@ -185,7 +205,12 @@ async function serveChat(
       ok = !outcome.error;
     }
   } finally {
-    result.release({ ok, ...(entry.ttftMs !== undefined ? { ttftMs: entry.ttftMs } : {}), outputTokens: entry.completionTokens ?? 0, durationMs: performance.now() - ctx.start });
+    result.release({
+      ok,
+      ...(entry.ttftMs !== undefined ? { ttftMs: entry.ttftMs } : {}),
+      outputTokens: entry.completionTokens ?? 0,
+      durationMs: performance.now() - ctx.start,
+    });
   }
 }
 
@@ -201,7 +226,14 @@ function skippedAttempts(plan: RoutePlan, candidates: readonly Deployment[]): At
     const d = candidates.find((c) => c.id === x.deployment);
     if (!d) continue;
     const code = x.rule === 'health' ? 'deployment_down' : 'breaker_open';
-    out.push({ deployment: d.id, location: d.location, ok: false, error: { code, message: `skipped: ${x.reason}`, status: 503 }, latencyMs: 0, reason: x.rule });
+    out.push({
+      deployment: d.id,
+      location: d.location,
+      ok: false,
+      error: { code, message: `skipped: ${x.reason}`, status: 503 },
+      latencyMs: 0,
+      reason: x.rule,
+    });
   }
   return out;
 }
@@ -225,7 +257,13 @@ async function* prepend(first: IteratorResult<StreamEvent>, rest: AsyncIterator<
 }
 
 /** The facts policies look at, collected once per request (also by `POST /v1/route/explain`). */
-export function requestFacts(ctx: RequestContext, request: ChatRequest, alias: string, tokens: number, inspection: Inspection | undefined): RequestFacts {
+export function requestFacts(
+  ctx: RequestContext,
+  request: ChatRequest,
+  alias: string,
+  tokens: number,
+  inspection: Inspection | undefined,
+): RequestFacts {
   let hasImages = false;
   for (const m of request.messages) {
     if (Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url')) {
@@ -253,7 +291,9 @@ export function requestFacts(ctx: RequestContext, request: ChatRequest, alias: s
 function countUsage(g: GatewayServices, request: ChatRequest, response: ChatResponse, d: Deployment): Usage {
   const promptTokens = g.meter.countPromptTokens(request);
   const msg = response.choices[0]?.message;
-  const text = (typeof msg?.content === 'string' ? msg.content : '') + (msg?.tool_calls?.map((t) => t.function.name + t.function.arguments).join('') ?? '');
+  const text =
+    (typeof msg?.content === 'string' ? msg.content : '') +
+    (msg?.tool_calls?.map((t) => t.function.name + t.function.arguments).join('') ?? '');
   const completion = g.meter.countCompletionTokens(text, d.model);
   return { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
 }

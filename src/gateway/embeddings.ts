@@ -26,7 +26,10 @@ export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext):
   try {
     const resolved = g.catalog.resolve(request.model);
     const texts = typeof request.input === 'string' ? [request.input] : request.input;
-    const tokens = texts.reduce<number>((n, t) => n + (typeof t === 'string' ? Math.ceil(t.length / 4) : Array.isArray(t) ? t.length : 1), 0);
+    const tokens = texts.reduce<number>(
+      (n, t) => n + (typeof t === 'string' ? Math.ceil(t.length / 4) : Array.isArray(t) ? t.length : 1),
+      0,
+    );
     await g.auth?.admit(ctx.principal, tokens);
     const plan = g.router.plan(
       {

@@ -19,7 +19,8 @@ export function quickPromptEstimate(req: ChatRequest): number {
     if (m.tool_calls) for (const t of m.tool_calls) chars += t.function.name.length + t.function.arguments.length;
     chars += 16;
   }
-  if (req.tools) for (const t of req.tools) chars += 40 + (t.function.description?.length ?? 0) + JSON.stringify(t.function.parameters ?? {}).length;
+  if (req.tools)
+    for (const t of req.tools) chars += 40 + (t.function.description?.length ?? 0) + JSON.stringify(t.function.parameters ?? {}).length;
   return Math.ceil(chars / 4) + 3;
 }
 

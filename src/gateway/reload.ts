@@ -38,7 +38,9 @@ export function swapConfig(services: GatewayServices, next: MeridianConfig): { r
   Object.assign(services, fresh);
   services.logger.level = next.log.level;
 
-  const changed = Object.keys({ ...prev, ...next }).filter((k) => json(prev[k as keyof MeridianConfig]) !== json(next[k as keyof MeridianConfig]));
+  const changed = Object.keys({ ...prev, ...next }).filter(
+    (k) => json(prev[k as keyof MeridianConfig]) !== json(next[k as keyof MeridianConfig]),
+  );
   const needsRestart = RESTART_ONLY.filter((path) => json(pick(prev, path)) !== json(pick(next, path)));
   return { report: { changed, needsRestart }, retired };
 }

@@ -65,7 +65,14 @@ export async function writeStream(
     if (!usage) {
       usage = opts.countUsage(text);
       if (opts.includeUsage && lastChunk) {
-        const synthetic: ChatChunk = { id: lastChunk.id, object: 'chat.completion.chunk', created: lastChunk.created, model: lastChunk.model, choices: [], usage };
+        const synthetic: ChatChunk = {
+          id: lastChunk.id,
+          object: 'chat.completion.chunk',
+          created: lastChunk.created,
+          model: lastChunk.model,
+          choices: [],
+          usage,
+        };
         res.write(`data: ${JSON.stringify(synthetic)}\n\n`);
       }
     }

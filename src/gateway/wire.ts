@@ -16,7 +16,12 @@ export interface ChatWire {
   parse(body: unknown): ChatRequest;
   /** Writes a complete answer; `raw` is the upstream's OpenAI bytes when they can pass through. */
   sendResponse(res: ServerResponse, response: ChatResponse, raw: Buffer | undefined, headers: Record<string, string>): void;
-  writeStream(res: ServerResponse, first: IteratorResult<StreamEvent>, rest: AsyncIterator<StreamEvent>, opts: StreamOptions): Promise<StreamOutcome>;
+  writeStream(
+    res: ServerResponse,
+    first: IteratorResult<StreamEvent>,
+    rest: AsyncIterator<StreamEvent>,
+    opts: StreamOptions,
+  ): Promise<StreamOutcome>;
   sendError(res: ServerResponse, err: unknown): MeridianError;
 }
 

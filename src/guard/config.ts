@@ -31,17 +31,17 @@ export const customRecognizerSchema = z
       { message: 'not a valid JavaScript regular expression' },
     ),
     /** Extra regex flags (`i`, `u`, `m`, `s`); `g` is always added. */
-    flags: z.string().regex(/^[imsu]*$/, 'allowed flags: i, m, s, u').default(''),
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, 'allowed flags: i, m, s, u')
+      .default(''),
     validator: validatorNameSchema.optional(),
     score: z.number().min(0).max(1).default(0.8),
   })
   .strict();
 export type CustomRecognizerConfig = z.infer<typeof customRecognizerSchema>;
 
-const denyEntrySchema = z.union([
-  z.string().min(1),
-  z.object({ value: z.string().min(1), type: typeName.default('denied') }).strict(),
-]);
+const denyEntrySchema = z.union([z.string().min(1), z.object({ value: z.string().min(1), type: typeName.default('denied') }).strict()]);
 
 export const guardConfigSchema = z
   .object({

@@ -28,10 +28,13 @@ export function createRestorer(valueByPlaceholder: ReadonlyMap<string, string>):
 
   const restoreJsonText = (text: string): string => {
     if (size === 0) return text;
-    let out = text.indexOf(OPEN) < 0 ? text : text.replace(PLACEHOLDER_RE, (p) => {
-      const v = valueByPlaceholder.get(p);
-      return v === undefined ? p : jsonEscape(v);
-    });
+    let out =
+      text.indexOf(OPEN) < 0
+        ? text
+        : text.replace(PLACEHOLDER_RE, (p) => {
+            const v = valueByPlaceholder.get(p);
+            return v === undefined ? p : jsonEscape(v);
+          });
     if (out.indexOf('\\u') >= 0) {
       out = out.replace(ESCAPED_PLACEHOLDER_RE, (whole, body: string) => {
         const v = valueByPlaceholder.get(`${OPEN}${body}\u27E7`);
@@ -56,7 +59,10 @@ export function createRestorer(valueByPlaceholder: ReadonlyMap<string, string>):
         const message = { ...msg, content };
         if (msg.reasoning_content !== undefined) message.reasoning_content = restoreText(msg.reasoning_content);
         if (msg.tool_calls) {
-          message.tool_calls = msg.tool_calls.map((c) => ({ ...c, function: { ...c.function, arguments: restoreJsonText(c.function.arguments) } }));
+          message.tool_calls = msg.tool_calls.map((c) => ({
+            ...c,
+            function: { ...c.function, arguments: restoreJsonText(c.function.arguments) },
+          }));
         }
         return { ...choice, message };
       }),

@@ -6,16 +6,7 @@ import type { GuardAction } from './config.js';
 export type { GuardAction } from './config.js';
 
 /** Built-in entity types; custom recognizers and deny-list entries may add others. */
-export type BuiltinEntityType =
-  | 'email'
-  | 'phone'
-  | 'credit_card'
-  | 'iban'
-  | 'us_ssn'
-  | 'ip_address'
-  | 'secret'
-  | 'person'
-  | 'address';
+export type BuiltinEntityType = 'email' | 'phone' | 'credit_card' | 'iban' | 'us_ssn' | 'ip_address' | 'secret' | 'person' | 'address';
 
 export const BUILTIN_TYPES: readonly BuiltinEntityType[] = [
   'email',

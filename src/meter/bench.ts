@@ -24,7 +24,7 @@ export const BENCH_PROMPTS: readonly string[] = [
   'Extract the people, places and dates from this text as JSON: "On 3 March 2024, Maria Lopez flew from Lisbon to Berlin to meet Tom Becker at the Tegel office."',
   'What are three practical ways to reduce the latency of a REST API that reads from a relational database? Keep each under 80 words.',
   'Translate into French and then German: "The meeting has been moved to Thursday at 10 am; please bring the quarterly figures."',
-  'Review this SQL and suggest an index: SELECT * FROM orders WHERE customer_id = $1 AND created_at > now() - interval \'30 days\' ORDER BY created_at DESC;',
+  "Review this SQL and suggest an index: SELECT * FROM orders WHERE customer_id = $1 AND created_at > now() - interval '30 days' ORDER BY created_at DESC;",
 ];
 
 export interface BenchOptions {
@@ -93,7 +93,8 @@ async function runOne(deployment: Deployment, prompt: string, maxTokens: number,
       if (ev.chunk.usage?.completion_tokens !== undefined) reportedTokens = ev.chunk.usage.completion_tokens;
       const delta = ev.chunk.choices[0]?.delta;
       if (!delta) continue;
-      const piece = (delta.content ?? '') + (delta.reasoning_content ?? '') + (delta.tool_calls ?? []).map((t) => t.function?.arguments ?? '').join('');
+      const piece =
+        (delta.content ?? '') + (delta.reasoning_content ?? '') + (delta.tool_calls ?? []).map((t) => t.function?.arguments ?? '').join('');
       if (!piece) continue;
       const now = performance.now();
       if (first === undefined) {
@@ -219,7 +220,11 @@ export function formatBenchTable(run: BenchRun): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
-  const out = [`${run.target} (${run.providerType} at ${run.baseUrl}), ${run.durationSeconds}s per level, max_tokens ${run.maxTokens}`, line(header), ...rows.map(line)];
+  const out = [
+    `${run.target} (${run.providerType} at ${run.baseUrl}), ${run.durationSeconds}s per level, max_tokens ${run.maxTokens}`,
+    line(header),
+    ...rows.map(line),
+  ];
   for (const l of run.levels) for (const e of l.errorSamples) out.push(`  errors at concurrency ${l.concurrency}: ${e}`);
   if (run.levels.some((l) => l.tokensEstimated)) out.push('  (some streams reported no usage: their tokens were counted with a tokenizer)');
   return out.join('\n');

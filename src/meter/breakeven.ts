@@ -66,14 +66,16 @@ export function breakeven(inp: BreakevenInputs): BreakevenResult {
   const outPrice = inp.cloudPriceOut / 1e6;
   const cloud = inp.tokensInPerDay * inPrice + inp.tokensOutPerDay * outPrice;
 
-  const busySeconds = inp.tokensOutPerDay / inp.tokensPerSecond + (inp.promptTokensPerSecond ? inp.tokensInPerDay / inp.promptTokensPerSecond : 0);
+  const busySeconds =
+    inp.tokensOutPerDay / inp.tokensPerSecond + (inp.promptTokensPerSecond ? inp.tokensInPerDay / inp.promptTokensPerSecond : 0);
   const busyHours = busySeconds / 3600;
   const gpus = Math.max(1, Math.ceil(busyHours / hours - 1e-9));
   const oneGpuPerDay = inp.gpuUsdPerHour * hours;
   const selfHost = gpus * oneGpuPerDay;
   const capacity = inp.tokensPerSecond * 3600 * hours;
   if (gpus > 1) notes.push(`Your traffic needs ${gpus} GPUs at ${inp.tokensPerSecond} tokens/s for ${hours} h/day.`);
-  if (!inp.promptTokensPerSecond && inp.tokensInPerDay > 0) notes.push('Prompt processing is not charged GPU time (pass --prompt-tokens-per-second to include it).');
+  if (!inp.promptTokensPerSecond && inp.tokensInPerDay > 0)
+    notes.push('Prompt processing is not charged GPU time (pass --prompt-tokens-per-second to include it).');
 
   // Cloud price of one output token plus the input that comes with it at this traffic's ratio.
   const ratio = inp.tokensOutPerDay > 0 ? inp.tokensInPerDay / inp.tokensOutPerDay : 0;
@@ -83,7 +85,8 @@ export function breakeven(inp: BreakevenInputs): BreakevenResult {
   const oneGpuCapacityAtRatio = (hours * 3600) / secondsPerOut;
   const breakevenOut = cloudPerOutToken > 0 ? oneGpuPerDay / cloudPerOutToken : Number.POSITIVE_INFINITY;
   const required = breakevenOut / oneGpuCapacityAtRatio;
-  if (required > 1) notes.push('One GPU cannot produce enough tokens in a day to beat this cloud price: the cloud stays cheaper at any volume.');
+  if (required > 1)
+    notes.push('One GPU cannot produce enough tokens in a day to beat this cloud price: the cloud stays cheaper at any volume.');
 
   const diff = cloud - selfHost;
   const cheapest = Math.abs(diff) < 1e-9 ? 'equal' : diff > 0 ? 'self-host' : 'cloud';

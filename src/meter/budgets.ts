@@ -132,7 +132,12 @@ export function createBudgets(rules: readonly BudgetRule[], counters: Counters, 
       const rule: BudgetRule = { scope: 'key', match: ctx.keyId, period: kb.period, mode: kb.mode ?? 'hard' };
       if (kb.usd !== undefined) rule.usd = kb.usd;
       if (kb.tokens !== undefined) rule.tokens = kb.tokens;
-      out.push({ rule, subject: ctx.keyId, source: 'apikey', label: `API key '${ctx.keyId}' ${kb.period === 'day' ? 'daily' : 'monthly'}` });
+      out.push({
+        rule,
+        subject: ctx.keyId,
+        source: 'apikey',
+        label: `API key '${ctx.keyId}' ${kb.period === 'day' ? 'daily' : 'monthly'}`,
+      });
     }
     return out;
   }

@@ -18,11 +18,13 @@ export interface MeterCliDeps {
   loadUsage?: (days: number) => Promise<UsageTotals>;
 }
 
-const num = (name: string) => (v: string): number => {
-  const n = Number(v.replace(/_/g, ''));
-  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number (got '${v}').`);
-  return n;
-};
+const num =
+  (name: string) =>
+  (v: string): number => {
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number (got '${v}').`);
+    return n;
+  };
 
 /** "4.8M", "70K", "1e6" or plain numbers (token volumes). */
 export function parseVolume(v: string): number {
@@ -63,7 +65,8 @@ export function registerMeterCommands(program: Command, deps: MeterCliDeps = {})
       let provider: ProviderHandle | undefined;
       if (!o.baseUrl) {
         provider = await deps.resolveProvider?.(providerId);
-        if (!provider) throw new Error(`No provider '${providerId}' is configured: pass --base-url (and --type) to bench an endpoint directly.`);
+        if (!provider)
+          throw new Error(`No provider '${providerId}' is configured: pass --base-url (and --type) to bench an endpoint directly.`);
       }
       const apiKey = typeof o.apiKeyEnv === 'string' ? process.env[o.apiKeyEnv] : undefined;
       const run = await runBench({
@@ -123,7 +126,8 @@ async function breakevenInputsFromFlags(o: Record<string, unknown>, deps: MeterC
     cachedFraction = daily.cachedInputFraction;
     if (totals.costUsd !== undefined) loggedCloudUsdPerDay = totals.costUsd / (totals.days || (o.days as number));
   }
-  if (tokensIn === undefined && tokensOut === undefined) throw new Error('Give --tokens-out-per-day (and --tokens-in-per-day), or --days N to use logged traffic.');
+  if (tokensIn === undefined && tokensOut === undefined)
+    throw new Error('Give --tokens-out-per-day (and --tokens-in-per-day), or --days N to use logged traffic.');
 
   let priceIn = o.cloudPriceIn as number | undefined;
   let priceOut = o.cloudPriceOut as number | undefined;

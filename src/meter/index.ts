@@ -2,7 +2,16 @@
 export { createBudgets, periodWindow, type BudgetAmount, type BudgetContext, type BudgetDecision, type Budgets } from './budgets.js';
 export { breakeven, dailyFromTotals, type BreakevenInputs, type BreakevenResult, type UsageTotals } from './breakeven.js';
 export { getDefaultCatalog, PriceCatalog, type CatalogEntry, type CatalogMatch } from './catalog.js';
-export { costOf, createPricer, estimateUsd, localPricePerMillion, priceUsage, type Cost, type PricedTarget, type Pricer } from './pricing.js';
+export {
+  costOf,
+  createPricer,
+  estimateUsd,
+  localPricePerMillion,
+  priceUsage,
+  type Cost,
+  type PricedTarget,
+  type Pricer,
+} from './pricing.js';
 export { countCompletionTokens, countTokens, estimatePromptTokens, warmTokenizers, type TokenCount } from './tokens.js';
 export { registerMeterCommands, type MeterCliDeps } from './cli.js';
 export type { BudgetRule, LocalCostModel, PricingConfig } from './config.js';

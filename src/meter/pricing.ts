@@ -51,7 +51,12 @@ export interface CostOptions {
 const FREE: Price = { input: 0, cachedInput: 0, output: 0 };
 
 /** USD per 1M tokens for a local engine: what one paid hour costs over the tokens it produces. */
-export function localPricePerMillion(model: { gpuUsdPerHour: number; tokensPerSecond: number; promptTokensPerSecond?: number; utilization?: number }): Price {
+export function localPricePerMillion(model: {
+  gpuUsdPerHour: number;
+  tokensPerSecond: number;
+  promptTokensPerSecond?: number;
+  utilization?: number;
+}): Price {
   const util = model.utilization ?? 1;
   const perMillion = (tps: number): number => (model.gpuUsdPerHour / (tps * 3600 * util)) * 1e6;
   const input = model.promptTokensPerSecond ? perMillion(model.promptTokensPerSecond) : 0;

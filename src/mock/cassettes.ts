@@ -45,7 +45,11 @@ export function cassetteKey(method: string, path: string, body: unknown): string
 }
 
 export function cassetteFileName(method: string, path: string, body: unknown): string {
-  const slug = path.replace(/\?.*$/, '').replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '') || 'root';
+  const slug =
+    path
+      .replace(/\?.*$/, '')
+      .replace(/[^a-zA-Z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'root';
   return `${method.toUpperCase()}-${slug}-${hashHex(cassetteKey(method, path, body), 10)}.json`;
 }
 
@@ -62,7 +66,14 @@ export async function recordExchange(upstream: string, dir: string, req: Incomin
   try {
     up = await undiciRequest(target, { method: method as 'GET', headers, body: raw.length ? raw : null });
   } catch (err) {
-    sendJson(res, 502, { error: { message: `Record mode: upstream ${target.origin} unreachable (${(err as { code?: string }).code ?? 'error'}).`, type: 'upstream_error', code: 'record_upstream_unreachable', param: null } });
+    sendJson(res, 502, {
+      error: {
+        message: `Record mode: upstream ${target.origin} unreachable (${(err as { code?: string }).code ?? 'error'}).`,
+        type: 'upstream_error',
+        code: 'record_upstream_unreachable',
+        param: null,
+      },
+    });
     return;
   }
   const kept: Record<string, string> = {};
@@ -113,7 +124,9 @@ export class CassetteLibrary {
   constructor(readonly dir: string) {
     let names: string[];
     try {
-      names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+      names = readdirSync(dir)
+        .filter((n) => n.endsWith('.json'))
+        .sort();
     } catch {
       throw new ConfigError(`Replay: cannot read cassette folder '${dir}'.`);
     }
@@ -162,7 +175,10 @@ export function sendNoCassette(library: CassetteLibrary, method: string, path: s
   let message = `Replay: no cassette in '${library.dir}' matches ${method} ${path}.`;
   if (near) {
     const req = near.entry.cassette.request;
-    const diff = req.method.toUpperCase() !== method.toUpperCase() || req.path !== path ? `${req.method} ${req.path}` : firstDifference(req.body, body, 'body');
+    const diff =
+      req.method.toUpperCase() !== method.toUpperCase() || req.path !== path
+        ? `${req.method} ${req.path}`
+        : firstDifference(req.body, body, 'body');
     message += ` Closest cassette: '${near.entry.file}' (similarity ${near.score.toFixed(2)}); first difference at ${diff}.`;
   } else {
     message += ' The folder has no cassettes; record some with --record.';

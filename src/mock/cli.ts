@@ -27,7 +27,13 @@ export function registerMockCommands(program: Command): void {
       if (o.record && o.cassettes) opts.record = { upstream: o.record, cassettes: o.cassettes };
       if (o.replay) opts.replay = o.replay;
       const server = await startMockServer(opts);
-      const mode = o.record ? `recording ${o.record} → ${o.cassettes}` : o.replay ? `replaying ${o.replay}` : o.rules ? `rules ${o.rules}` : 'default rules';
+      const mode = o.record
+        ? `recording ${o.record} → ${o.cassettes}`
+        : o.replay
+          ? `replaying ${o.replay}`
+          : o.rules
+            ? `rules ${o.rules}`
+            : 'default rules';
       process.stdout.write(`meridian mock listening on ${server.url} (${mode})\n`);
       const stop = () => void server.close().then(() => process.exit(0));
       process.once('SIGINT', stop);

@@ -34,7 +34,9 @@ export function extractSayRequest(text: string): string | null {
 
 export function makeToolCall(tool: FunctionTool, seedText: string, args?: Record<string, unknown> | string): ToolCall {
   const argumentsText =
-    typeof args === 'string' ? args : JSON.stringify(args ?? sampleFromSchema(tool.function.parameters ?? { type: 'object' }, hash32(seedText)));
+    typeof args === 'string'
+      ? args
+      : JSON.stringify(args ?? sampleFromSchema(tool.function.parameters ?? { type: 'object' }, hash32(seedText)));
   return {
     id: `call_${hashHex(`${seedText}|${tool.function.name}`, 24)}`,
     type: 'function',

@@ -30,7 +30,8 @@ export type MockPlan =
   | { kind: 'hang'; hangMs: number; delivery: Delivery; rule?: string }
   | { kind: 'chat'; response: ChatResponse; delivery: Delivery; rule?: string };
 
-export type EmbedPlan = Exclude<MockPlan, { kind: 'chat' }> | { kind: 'embeddings'; response: EmbeddingsResponse; delivery: Delivery; rule?: string };
+export type EmbedPlan =
+  Exclude<MockPlan, { kind: 'chat' }> | { kind: 'embeddings'; response: EmbeddingsResponse; delivery: Delivery; rule?: string };
 
 export interface MockEngineOptions {
   rules?: MockRulesFile;
@@ -71,7 +72,12 @@ export class MockEngine {
     const fault = rule && faultPlan(rule, delivery);
     if (fault) return fault;
     const draft = rule ? this.ruleAnswer(rule, request, facts) : defaultAnswer(request);
-    return { kind: 'chat', response: this.buildResponse(request, draft, rule?.finish_reason), delivery, ...(rule?.name ? { rule: rule.name } : {}) };
+    return {
+      kind: 'chat',
+      response: this.buildResponse(request, draft, rule?.finish_reason),
+      delivery,
+      ...(rule?.name ? { rule: rule.name } : {}),
+    };
   }
 
   embed(request: EmbeddingsRequest): EmbedPlan {
@@ -119,14 +125,20 @@ export class MockEngine {
     const vars: Record<string, string> = {
       last_user: facts.lastUser,
       model: request.model,
-      system: request.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => contentText(m.content)).join('\n'),
+      system: request.messages
+        .filter((m) => m.role === 'system' || m.role === 'developer')
+        .map((m) => contentText(m.content))
+        .join('\n'),
       tool_names: (request.tools ?? []).map((t) => t.function.name).join(', '),
       request_count: String(this.requestCount),
     };
     if (rule.tool_calls?.length) {
       const seedText = stableStringify(request.messages);
       const calls: ToolCall[] = rule.tool_calls.map((c) => {
-        const declared = request.tools?.find((t) => t.function.name === c.name) ?? { type: 'function' as const, function: { name: c.name } };
+        const declared = request.tools?.find((t) => t.function.name === c.name) ?? {
+          type: 'function' as const,
+          function: { name: c.name },
+        };
         const args = typeof c.arguments === 'string' ? renderTemplate(c.arguments, vars) : c.arguments;
         return makeToolCall(declared, seedText, args);
       });
@@ -147,7 +159,8 @@ export class MockEngine {
     }
     const promptTokens = countPromptTokens(request.messages);
     const completionTokens =
-      countTokens(content ?? '') + draft.toolCalls.reduce((n, c) => n + countTokens(c.function.name) + countTokens(c.function.arguments), 0);
+      countTokens(content ?? '') +
+      draft.toolCalls.reduce((n, c) => n + countTokens(c.function.name) + countTokens(c.function.arguments), 0);
     return {
       id: `chatcmpl-mock-${hashHex(stableStringify(request), 16)}`,
       object: 'chat.completion',

@@ -34,7 +34,11 @@ export async function ollamaChat(engine: MockEngine, body: unknown, req: Incomin
 
 export async function ollamaEmbed(engine: MockEngine, body: any, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (!body || typeof body.model !== 'string' || body.input === undefined) throw new HttpError(400, "Body must have 'model' and 'input'.");
-  const plan = engine.embed({ model: body.model, input: body.input, ...(typeof body.dimensions === 'number' ? { dimensions: body.dimensions } : {}) });
+  const plan = engine.embed({
+    model: body.model,
+    input: body.input,
+    ...(typeof body.dimensions === 'number' ? { dimensions: body.dimensions } : {}),
+  });
   if (await deliverFault(plan, req, res, ollamaSurface)) return;
   if (plan.kind !== 'embeddings') return;
   sendJson(res, 200, {

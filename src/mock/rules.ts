@@ -105,7 +105,8 @@ export function normalizeRules(data: unknown, source = 'rules'): MockRulesFile {
   }
   file.rules.forEach((r, i) => {
     if (!r || typeof r !== 'object') throw new ConfigError(`Mock rule #${i + 1} in ${source} must be an object.`);
-    if (r.error && typeof r.error.status !== 'number') throw new ConfigError(`Mock rule #${i + 1} in ${source}: error.status must be a number.`);
+    if (r.error && typeof r.error.status !== 'number')
+      throw new ConfigError(`Mock rule #${i + 1} in ${source}: error.status must be a number.`);
     for (const key of ['model', 'message'] as const) {
       const pattern = r.match?.[key];
       if (pattern !== undefined) compilePattern(pattern, key === 'message' ? 'i' : '', `${source} rule #${i + 1} match.${key}`);

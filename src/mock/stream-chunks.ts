@@ -18,7 +18,8 @@ export function responseToChunks(response: ChatResponse, includeUsage: boolean):
   for (const piece of splitForStreaming(content)) out.push(chunk({ content: piece }));
   (choice?.message.tool_calls ?? []).forEach((call, index) => {
     out.push(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }));
-    for (const piece of splitArguments(call.function.arguments)) out.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+    for (const piece of splitArguments(call.function.arguments))
+      out.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
   });
   out.push(chunk({}, choice?.finish_reason ?? 'stop'));
   if (includeUsage && response.usage) out.push({ ...base, choices: [], usage: response.usage });

@@ -20,7 +20,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'meridian_process_' });
   const labels = ['kind', 'alias', 'deployment', 'location', 'status'] as const;
   const requests = new Counter({ name: 'meridian_requests_total', help: 'Requests by outcome', labelNames: labels, registers: [registry] });
-  const errors = new Counter({ name: 'meridian_errors_total', help: 'Failed requests by error code', labelNames: ['alias', 'code'], registers: [registry] });
+  const errors = new Counter({
+    name: 'meridian_errors_total',
+    help: 'Failed requests by error code',
+    labelNames: ['alias', 'code'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'meridian_request_duration_seconds',
     help: 'Request latency',
@@ -35,21 +40,49 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const tokens = new Counter({ name: 'meridian_tokens_total', help: 'Tokens by direction', labelNames: ['alias', 'deployment', 'location', 'direction'], registers: [registry] });
-  const cost = new Counter({ name: 'meridian_cost_usd_total', help: 'Cost in USD', labelNames: ['alias', 'deployment', 'location'], registers: [registry] });
-  const routes = new Counter({ name: 'meridian_route_decisions_total', help: 'Routing decisions by reason', labelNames: ['alias', 'deployment', 'reason'], registers: [registry] });
-  const breakers = new Gauge({ name: 'meridian_breaker_state', help: 'Circuit breaker state (0 closed, 1 half-open, 2 open)', labelNames: ['deployment'], registers: [registry] });
+  const tokens = new Counter({
+    name: 'meridian_tokens_total',
+    help: 'Tokens by direction',
+    labelNames: ['alias', 'deployment', 'location', 'direction'],
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: 'meridian_cost_usd_total',
+    help: 'Cost in USD',
+    labelNames: ['alias', 'deployment', 'location'],
+    registers: [registry],
+  });
+  const routes = new Counter({
+    name: 'meridian_route_decisions_total',
+    help: 'Routing decisions by reason',
+    labelNames: ['alias', 'deployment', 'reason'],
+    registers: [registry],
+  });
+  const breakers = new Gauge({
+    name: 'meridian_breaker_state',
+    help: 'Circuit breaker state (0 closed, 1 half-open, 2 open)',
+    labelNames: ['deployment'],
+    registers: [registry],
+  });
   const inflight = new Gauge({ name: 'meridian_inflight_requests', help: 'Requests in flight', registers: [registry] });
-  const piiFound = new Counter({ name: 'meridian_pii_findings_total', help: 'PII findings by type (counts only)', labelNames: ['type'], registers: [registry] });
+  const piiFound = new Counter({
+    name: 'meridian_pii_findings_total',
+    help: 'PII findings by type (counts only)',
+    labelNames: ['type'],
+    registers: [registry],
+  });
 
-  const children = new Map<string, {
-    requests: Counter.Internal;
-    latency: Histogram.Internal<string>;
-    ttft: Histogram.Internal<string>;
-    tokensIn: Counter.Internal;
-    tokensOut: Counter.Internal;
-    cost: Counter.Internal;
-  }>();
+  const children = new Map<
+    string,
+    {
+      requests: Counter.Internal;
+      latency: Histogram.Internal<string>;
+      ttft: Histogram.Internal<string>;
+      tokensIn: Counter.Internal;
+      tokensOut: Counter.Internal;
+      cost: Counter.Internal;
+    }
+  >();
 
   const routeChildren = new Map<string, Counter.Internal>();
 

@@ -62,7 +62,9 @@ export const policyWhenSchema = z
     keyId: oneOrMany(z.string()).optional(),
     alias: oneOrMany(z.string()).optional(),
     /** A list means "any of these tags"; `{ any, all }` for both forms. Case-insensitive. */
-    tags: z.union([z.array(z.string()).min(1), z.object({ any: z.array(z.string()).optional(), all: z.array(z.string()).optional() }).strict()]).optional(),
+    tags: z
+      .union([z.array(z.string()).min(1), z.object({ any: z.array(z.string()).optional(), all: z.array(z.string()).optional() }).strict()])
+      .optional(),
     /** `true`: any PII/secret found; `false`: none found; a list: any of these entity types found. */
     pii: z.union([z.boolean(), z.array(z.string()).min(1)]).optional(),
     guardAction: oneOrMany(z.enum(['allow', 'pseudonymize', 'local-only', 'block'])).optional(),
@@ -96,7 +98,10 @@ export const policyRuleSchema = z
       .refine((r) => r.location !== undefined || r.capability !== undefined, 'require needs "location" and/or "capability"')
       .optional(),
     /** Refuse the request with this message (HTTP 403, shown to the client). */
-    deny: z.object({ message: z.string().min(1) }).strict().optional(),
+    deny: z
+      .object({ message: z.string().min(1) })
+      .strict()
+      .optional(),
     /** Rank: `local`, `cloud`, `cheapest`, `fastest`, or a deployment id (`provider/model`) first. */
     prefer: z.string().min(1).optional(),
   })
@@ -114,7 +119,8 @@ export const policiesConfigSchema = z
   .superRefine((rules, ctx) => {
     const seen = new Set<string>();
     for (const [i, r] of rules.entries()) {
-      if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `policy name '${r.name}' is used twice; names must be unique` });
+      if (seen.has(r.name))
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `policy name '${r.name}' is used twice; names must be unique` });
       seen.add(r.name);
     }
   });

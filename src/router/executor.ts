@@ -67,7 +67,11 @@ async function walkPlan<T>(
     try {
       picked = await takeSlot(remaining, live, { ...config, deadlineAt, signal: overall, alias: plan.alias });
     } catch (err) {
-      const e = clientSignal.aborted ? cancelled(plan.alias) : pastDeadline() ? (lastError ?? deadlineError(plan.alias, config.deadlineMs)) : toMeridianError(err);
+      const e = clientSignal.aborted
+        ? cancelled(plan.alias)
+        : pastDeadline()
+          ? (lastError ?? deadlineError(plan.alias, config.deadlineMs))
+          : toMeridianError(err);
       throw attachAttempts(e, records);
     }
     const { attempt } = picked;

@@ -64,7 +64,8 @@ export function createHealthMonitor(deployments: readonly Deployment[], opts: He
   }
 
   async function checkProvider(provider: ProviderHandle, list: Deployment[], out: Record<string, HealthState>): Promise<void> {
-    const probe = opts.probe ?? (provider.adapter.listModels ? (p: ProviderHandle, s: AbortSignal) => p.adapter.listModels!(p, s) : undefined);
+    const probe =
+      opts.probe ?? (provider.adapter.listModels ? (p: ProviderHandle, s: AbortSignal) => p.adapter.listModels!(p, s) : undefined);
     if (!probe) return; // nothing to ask: leave it to the breaker
     let up = true;
     try {

@@ -65,11 +65,18 @@ export class LiveState {
    * Retry-After when the queue is full or the wait times out; rejects with the signal's reason
    * when the client leaves or the deadline passes.
    */
-  waitForSlot(deployments: Deployment[], opts: { maxQueue: number; timeoutMs: number; signal: AbortSignal; alias: string }): Promise<Deployment> {
+  waitForSlot(
+    deployments: Deployment[],
+    opts: { maxQueue: number; timeoutMs: number; signal: AbortSignal; alias: string },
+  ): Promise<Deployment> {
     const retryAfter = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
     if (this.waiters.length >= opts.maxQueue) {
       return Promise.reject(
-        new RateLimitError(`All deployments allowed for '${opts.alias}' are busy and the wait queue is full. Retry later.`, retryAfter, 'deployments_saturated'),
+        new RateLimitError(
+          `All deployments allowed for '${opts.alias}' are busy and the wait queue is full. Retry later.`,
+          retryAfter,
+          'deployments_saturated',
+        ),
       );
     }
     if (opts.signal.aborted) return Promise.reject(opts.signal.reason);
@@ -122,7 +129,8 @@ export class LiveState {
       s.ttftMs = s.ttftMs === undefined ? sample.ttftMs : s.ttftMs + EWMA_ALPHA * (sample.ttftMs - s.ttftMs);
     }
     if (sample.tokensPerSec !== undefined && Number.isFinite(sample.tokensPerSec) && sample.tokensPerSec > 0) {
-      s.tokensPerSec = s.tokensPerSec === undefined ? sample.tokensPerSec : s.tokensPerSec + EWMA_ALPHA * (sample.tokensPerSec - s.tokensPerSec);
+      s.tokensPerSec =
+        s.tokensPerSec === undefined ? sample.tokensPerSec : s.tokensPerSec + EWMA_ALPHA * (sample.tokensPerSec - s.tokensPerSec);
     }
     s.samples += 1;
     this.stats.set(id, s);

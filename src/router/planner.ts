@@ -140,6 +140,7 @@ function exclusionFor(
     if (why) return { deployment: d.id, rule: c.rule, reason: why };
   }
   if (state.live.healthOf(d.id) === 'down') return { deployment: d.id, rule: 'health', reason: 'down: the health probe failed' };
-  if (state.breakers.state(d.id) === 'open') return { deployment: d.id, rule: 'breaker-open', reason: 'circuit breaker open after repeated failures' };
+  if (state.breakers.state(d.id) === 'open')
+    return { deployment: d.id, rule: 'breaker-open', reason: 'circuit breaker open after repeated failures' };
   return undefined;
 }

@@ -102,7 +102,9 @@ function compileWhen(when: PolicyWhen | undefined): Predicate {
     const { gt, gte, lt, lte } = when.estimatedPromptTokens;
     checks.push((f) => {
       const n = f.estimatedPromptTokens;
-      return (gt === undefined || n > gt) && (gte === undefined || n >= gte) && (lt === undefined || n < lt) && (lte === undefined || n <= lte);
+      return (
+        (gt === undefined || n > gt) && (gte === undefined || n >= gte) && (lt === undefined || n < lt) && (lte === undefined || n <= lte)
+      );
     });
   }
   return (f) => {

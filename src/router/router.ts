@@ -75,7 +75,8 @@ export function createRouter(config: { router: RouterConfig; policies: readonly 
 
   function strategyFor(aliasStrategy: string | undefined): StrategyName {
     const s = aliasStrategy ?? routerConfig.strategy;
-    if (!isStrategyName(s)) throw new ConfigError(`Strategy '${s}' is unknown. Use one of: priority, cheapest, fastest, weighted, least-busy, local-first.`);
+    if (!isStrategyName(s))
+      throw new ConfigError(`Strategy '${s}' is unknown. Use one of: priority, cheapest, fastest, weighted, least-busy, local-first.`);
     return s;
   }
 

@@ -13,7 +13,10 @@ const REPORTERS = ['pretty', 'json', 'junit'] as const;
 type ReporterName = (typeof REPORTERS)[number];
 
 function list(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
@@ -28,7 +31,13 @@ export interface CliOutput {
 }
 
 /** Writes each chosen report; files go to `outDir` when given, else to stdout. */
-export function writeReports(report: Report, reporters: ReporterName[], outDir: string | undefined, color: boolean, stdout: CliOutput['stdout'] = process.stdout): string[] {
+export function writeReports(
+  report: Report,
+  reporters: ReporterName[],
+  outDir: string | undefined,
+  color: boolean,
+  stdout: CliOutput['stdout'] = process.stdout,
+): string[] {
   const written: string[] = [];
   if (outDir) mkdirSync(outDir, { recursive: true });
   for (const r of reporters) {
@@ -58,15 +67,17 @@ export function registerScenarioCommands(program: Command, io: CliOutput = { std
     .option('--out <dir>', 'folder for report files (report.json, junit.xml, report.txt)')
     .option('--var <key=value>', 'set a variable (repeatable); overrides environment entries', collectVar, {})
     .option('--timeout <ms>', 'per-step timeout when a step sets none', (v) => Number(v), 60_000)
-    .action(async (paths: string[], o: { env?: string[]; reporter: string[]; out?: string; var: Record<string, string>; timeout: number }) => {
-      const unknown = o.reporter.filter((r) => !(REPORTERS as readonly string[]).includes(r));
-      if (unknown.length) throw new InvalidArgumentError(`Unknown reporter(s): ${unknown.join(', ')}. Known: ${REPORTERS.join(', ')}.`);
-      const report = await runScenarios(paths, { ...(o.env ? { environments: o.env } : {}), vars: o.var, timeoutMs: o.timeout });
-      const written = writeReports(report, o.reporter as ReporterName[], o.out, io.stdout.isTTY === true, io.stdout);
-      for (const f of written) io.stderr.write(`wrote ${f}\n`);
-      if (report.totals.runs === 0 || report.totals.passed + report.totals.failed === 0) {
-        io.stderr.write('No scenario ran: check the paths and --env names.\n');
-      }
-      if (!report.ok) process.exitCode = 1;
-    });
+    .action(
+      async (paths: string[], o: { env?: string[]; reporter: string[]; out?: string; var: Record<string, string>; timeout: number }) => {
+        const unknown = o.reporter.filter((r) => !(REPORTERS as readonly string[]).includes(r));
+        if (unknown.length) throw new InvalidArgumentError(`Unknown reporter(s): ${unknown.join(', ')}. Known: ${REPORTERS.join(', ')}.`);
+        const report = await runScenarios(paths, { ...(o.env ? { environments: o.env } : {}), vars: o.var, timeoutMs: o.timeout });
+        const written = writeReports(report, o.reporter as ReporterName[], o.out, io.stdout.isTTY === true, io.stdout);
+        for (const f of written) io.stderr.write(`wrote ${f}\n`);
+        if (report.totals.runs === 0 || report.totals.passed + report.totals.failed === 0) {
+          io.stderr.write('No scenario ran: check the paths and --env names.\n');
+        }
+        if (!report.ok) process.exitCode = 1;
+      },
+    );
 }

@@ -63,7 +63,8 @@ export async function runHttpStep(req: StepRequest): Promise<StepContext> {
   });
   const type = ctx.headers['content-type'] ?? '';
   const wantsStream = (req.body as { stream?: unknown } | undefined)?.stream === true;
-  const isStream = res.ok && (type.includes('text/event-stream') || type.includes('ndjson') || (wantsStream && !type.includes('application/json')));
+  const isStream =
+    res.ok && (type.includes('text/event-stream') || type.includes('ndjson') || (wantsStream && !type.includes('application/json')));
   try {
     if (isStream && res.body) await readStream(res.body, type.includes('ndjson'), ctx, since);
     else {

@@ -6,8 +6,19 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { Operator } from './types.js';
 
 export const OPERATORS: readonly Operator[] = [
-  'equals', 'not_equals', 'contains', 'not_contains', 'matches', 'less_than', 'greater_than',
-  'exists', 'not_exists', 'type_is', 'length', 'one_of', 'json_schema',
+  'equals',
+  'not_equals',
+  'contains',
+  'not_contains',
+  'matches',
+  'less_than',
+  'greater_than',
+  'exists',
+  'not_exists',
+  'type_is',
+  'length',
+  'one_of',
+  'json_schema',
 ];
 
 export interface Verdict {
@@ -66,7 +77,8 @@ export function toRegExp(pattern: unknown): RegExp {
 
 function contains(actual: unknown, expected: unknown): boolean {
   if (typeof actual === 'string') return actual.includes(String(expected));
-  if (Array.isArray(actual)) return actual.some((a) => looseEqual(a, expected) || (typeof a === 'string' && typeof expected === 'string' && a.includes(expected)));
+  if (Array.isArray(actual))
+    return actual.some((a) => looseEqual(a, expected) || (typeof a === 'string' && typeof expected === 'string' && a.includes(expected)));
   if (actual && typeof actual === 'object') {
     if (typeof expected === 'string') return expected in actual;
     if (expected && typeof expected === 'object') {

@@ -93,7 +93,12 @@ function resolve(value: unknown, vars: Record<string, unknown>, env: NodeJS.Proc
   return current;
 }
 
-async function runStep(step: Step, vars: Record<string, unknown>, envHeaders: Record<string, string>, opts: RunOptions): Promise<StepResult> {
+async function runStep(
+  step: Step,
+  vars: Record<string, unknown>,
+  envHeaders: Record<string, string>,
+  opts: RunOptions,
+): Promise<StepResult> {
   const env = opts.env ?? process.env;
   let request;
   try {
@@ -114,16 +119,40 @@ async function runStep(step: Step, vars: Record<string, unknown>, envHeaders: Re
     try {
       expected = resolve(a.value, vars, env);
     } catch (err) {
-      return { description, field: a.field, operator: a.operator, passed: false, expected: a.value, actual: undefined, message: (err as Error).message };
+      return {
+        description,
+        field: a.field,
+        operator: a.operator,
+        passed: false,
+        expected: a.value,
+        actual: undefined,
+        message: (err as Error).message,
+      };
     }
     let actual: unknown;
     try {
       actual = getPath(ctx, a.field);
     } catch (err) {
-      return { description, field: a.field, operator: a.operator, passed: false, expected, actual: undefined, message: (err as Error).message };
+      return {
+        description,
+        field: a.field,
+        operator: a.operator,
+        passed: false,
+        expected,
+        actual: undefined,
+        message: (err as Error).message,
+      };
     }
     const verdict = evaluate(a.operator, actual, expected);
-    return { description, field: a.field, operator: a.operator, passed: verdict.passed, expected, actual, ...(verdict.message ? { message: verdict.message } : {}) };
+    return {
+      description,
+      field: a.field,
+      operator: a.operator,
+      passed: verdict.passed,
+      expected,
+      actual,
+      ...(verdict.message ? { message: verdict.message } : {}),
+    };
   });
   const problems: string[] = [];
   for (const [name, path] of Object.entries(step.extract ?? {})) {

@@ -26,7 +26,15 @@ export interface StreamAssembly {
 }
 
 export class StreamAssembler {
-  private readonly out: StreamAssembly = { text: '', tool_calls: [], chunks: [], finish_reason: null, usage: undefined, done: false, errors: [] };
+  private readonly out: StreamAssembly = {
+    text: '',
+    tool_calls: [],
+    chunks: [],
+    finish_reason: null,
+    usage: undefined,
+    done: false,
+    errors: [],
+  };
   private readonly byIndex = new Map<number, AssembledToolCall>();
   /** Time the first token (text or tool call) arrived, relative to the caller's clock. */
   firstTokenAt: number | undefined;

@@ -63,7 +63,12 @@ async function handle(g: GatewayServices, opts: AppOptions, req: IncomingMessage
   }
   if (opts.isDraining?.()) {
     res.setHeader('connection', 'close');
-    sendError(res, new MeridianError(503, 'service_unavailable', 'shutting_down', 'The gateway is shutting down; retry on another replica.', { retryAfter: 1 }));
+    sendError(
+      res,
+      new MeridianError(503, 'service_unavailable', 'shutting_down', 'The gateway is shutting down; retry on another replica.', {
+        retryAfter: 1,
+      }),
+    );
     return;
   }
   const controller = new AbortController();

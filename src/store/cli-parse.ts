@@ -53,6 +53,7 @@ export function parseTimeArg(value: string, now = Date.now()): string {
   const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(value.trim());
   if (m) return new Date(now - Number(m[1]) * (UNIT_MS[m[2]!.toLowerCase()] ?? 0)).toISOString();
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new InvalidArgumentError(`expected a duration like '1h' or '7d', or a time like '2025-01-31T12:00:00Z', got '${value}'`);
+  if (Number.isNaN(t))
+    throw new InvalidArgumentError(`expected a duration like '1h' or '7d', or a time like '2025-01-31T12:00:00Z', got '${value}'`);
   return new Date(t).toISOString();
 }

@@ -181,7 +181,10 @@ function publicRecord(k: ApiKeyRecord): Omit<ApiKeyRecord, 'hash'> {
 }
 
 function logRow(e: RequestLogEntry): string[] {
-  const tokens = e.promptTokens !== undefined || e.completionTokens !== undefined ? `${e.promptTokens ?? 0}+${e.completionTokens ?? 0}${e.tokensEstimated ? '~' : ''}` : '-';
+  const tokens =
+    e.promptTokens !== undefined || e.completionTokens !== undefined
+      ? `${e.promptTokens ?? 0}+${e.completionTokens ?? 0}${e.tokensEstimated ? '~' : ''}`
+      : '-';
   return [
     e.time.slice(0, 19).replace('T', ' '),
     String(e.status),
@@ -198,6 +201,10 @@ function logRow(e: RequestLogEntry): string[] {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }

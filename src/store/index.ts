@@ -38,7 +38,9 @@ async function openBackend(config: StoreConfig, options: StoreOptions): Promise<
     return PostgresStore.create({ postgres: config.postgres, redis: config.redis, retentionDays: config.retentionDays }, withPrefix);
   }
   if (config.redis) {
-    throw new ConfigError('store.redis is set without store.postgres: Redis is only used together with PostgreSQL. Set both, or neither for the embedded store.');
+    throw new ConfigError(
+      'store.redis is set without store.postgres: Redis is only used together with PostgreSQL. Set both, or neither for the embedded store.',
+    );
   }
   const { SqliteStore } = await import('./sqlite/sqlite-store.js');
   return new SqliteStore({ path: config.sqlite, retentionDays: config.retentionDays }, options);

@@ -12,9 +12,7 @@ import type { LogRow } from './log-rows.js';
 import type { RequestLogSink } from './log-writer.js';
 
 export type LogWorkerRequest =
-  | { id: number; type: 'insert'; rows: LogRow[] }
-  | { id: number; type: 'prune'; cutoffIso: string }
-  | { type: 'close' };
+  { id: number; type: 'insert'; rows: LogRow[] } | { id: number; type: 'prune'; cutoffIso: string } | { type: 'close' };
 
 export type LogWorkerReply =
   | { type: 'ready' }
@@ -34,7 +32,8 @@ export function serveLogWorker(port: MessagePort, sink: RequestLogSink, close: (
         return;
       }
       try {
-        const value = msg.type === 'insert' ? (await sink.insertRows(msg.rows), msg.rows.length) : await sink.deleteOlderThan(msg.cutoffIso);
+        const value =
+          msg.type === 'insert' ? (await sink.insertRows(msg.rows), msg.rows.length) : await sink.deleteOlderThan(msg.cutoffIso);
         send({ type: 'reply', id: msg.id, ok: true, value });
       } catch (err) {
         const e = err as { message?: unknown; code?: unknown } | null;

@@ -112,7 +112,10 @@ export class WorkerLogSink implements RequestLogSink {
       w.postMessage({ ...msg, id } satisfies LogWorkerRequest);
     }).catch((err: unknown) => {
       // Failed before it ever ran: write this batch (and all later ones) on the main thread.
-      if (this.unavailable) return msg.type === 'insert' ? this.fallback.insertRows(msg.rows).then(() => msg.rows.length) : this.fallback.deleteOlderThan(msg.cutoffIso);
+      if (this.unavailable)
+        return msg.type === 'insert'
+          ? this.fallback.insertRows(msg.rows).then(() => msg.rows.length)
+          : this.fallback.deleteOlderThan(msg.cutoffIso);
       throw err;
     });
   }

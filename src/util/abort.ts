@@ -14,7 +14,11 @@ export interface LinkedSignal {
   dispose(): void;
 }
 
-export function linkedSignal(parent: AbortSignal, timeoutMs: number | undefined, timeoutMessage = 'The operation timed out.'): LinkedSignal {
+export function linkedSignal(
+  parent: AbortSignal,
+  timeoutMs: number | undefined,
+  timeoutMessage = 'The operation timed out.',
+): LinkedSignal {
   const controller = new AbortController();
   if (parent.aborted) {
     controller.abort(parent.reason);

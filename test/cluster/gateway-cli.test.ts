@@ -21,8 +21,11 @@ const cli = join(repoRoot, 'src/cli/main.ts');
 
 function meridian(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: repoRoot, env: { ...process.env, USER: 'cli-tester' } }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', cli, ...args],
+      { cwd: repoRoot, env: { ...process.env, USER: 'cli-tester' } },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -45,7 +48,9 @@ interface KeyJson {
 
 async function exerciseCli(configFile: string): Promise<void> {
   const c = ['--config', configFile];
-  const created = JSON.parse(await ok(['keys', 'create', '--tenant', 'acme', '--models', 'chat', '--rpm', '60', '--budget-usd', '5/day', '--json', ...c])) as KeyJson;
+  const created = JSON.parse(
+    await ok(['keys', 'create', '--tenant', 'acme', '--models', 'chat', '--rpm', '60', '--budget-usd', '5/day', '--json', ...c]),
+  ) as KeyJson;
   assert.match(created.key!, /^mk-[0-9A-Za-z]{32}$/);
   assert.equal(created.tenant, 'acme');
   assert.equal(created.rpm, 60);
@@ -54,8 +59,14 @@ async function exerciseCli(configFile: string): Promise<void> {
 
   // The global --config form (before the verb) works the same.
   const listed = JSON.parse(await ok([...c, 'keys', 'list', '--json'])) as KeyJson[];
-  assert.deepEqual(listed.map((k) => k.id), [created.id]);
-  assert.ok(listed.every((k) => k.hash === undefined && k.key === undefined), 'list never shows a key or its hash');
+  assert.deepEqual(
+    listed.map((k) => k.id),
+    [created.id],
+  );
+  assert.ok(
+    listed.every((k) => k.hash === undefined && k.key === undefined),
+    'list never shows a key or its hash',
+  );
   assert.match(await ok(['keys', 'list', ...c]), new RegExp(`${created.id}.*acme.*active`));
 
   const rotated = JSON.parse(await ok(['keys', 'rotate', created.id, '--json', ...c])) as KeyJson & { replaces: string };
@@ -72,9 +83,42 @@ async function exerciseCli(configFile: string): Promise<void> {
   try {
     assert.equal((await store.keys.findByHash(hashKey(rotated.key!)))?.id, rotated.id);
     assert.ok((await store.keys.findByHash(hashKey(created.key!)))?.revokedAt);
-    store.requestLog.append({ id: `cli-${Date.now()}-1`, time: new Date().toISOString(), tenant: 'acme', keyId: rotated.id, kind: 'chat', alias: 'chat', attempts: [], status: 200, stream: false, latencyMs: 12 });
-    store.requestLog.append({ id: `cli-${Date.now()}-2`, time: new Date().toISOString(), tenant: 'acme', keyId: rotated.id, kind: 'chat', alias: 'chat', attempts: [], status: 429, stream: false, latencyMs: 1, errorCode: 'rate_limit_exceeded' });
-    store.requestLog.append({ id: `cli-${Date.now()}-3`, time: new Date().toISOString(), tenant: 'other', kind: 'chat', alias: 'chat', attempts: [], status: 200, stream: false, latencyMs: 3 });
+    store.requestLog.append({
+      id: `cli-${Date.now()}-1`,
+      time: new Date().toISOString(),
+      tenant: 'acme',
+      keyId: rotated.id,
+      kind: 'chat',
+      alias: 'chat',
+      attempts: [],
+      status: 200,
+      stream: false,
+      latencyMs: 12,
+    });
+    store.requestLog.append({
+      id: `cli-${Date.now()}-2`,
+      time: new Date().toISOString(),
+      tenant: 'acme',
+      keyId: rotated.id,
+      kind: 'chat',
+      alias: 'chat',
+      attempts: [],
+      status: 429,
+      stream: false,
+      latencyMs: 1,
+      errorCode: 'rate_limit_exceeded',
+    });
+    store.requestLog.append({
+      id: `cli-${Date.now()}-3`,
+      time: new Date().toISOString(),
+      tenant: 'other',
+      kind: 'chat',
+      alias: 'chat',
+      attempts: [],
+      status: 200,
+      stream: false,
+      latencyMs: 3,
+    });
   } finally {
     await store.close();
   }
@@ -86,10 +130,16 @@ async function exerciseCli(configFile: string): Promise<void> {
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /No API key with id 'key_nope'/);
 
-  const acme = JSON.parse(await ok(['logs', '--since', '1h', '--tenant', 'acme', '--json', ...c])) as Array<{ status: number; tenant: string }>;
+  const acme = JSON.parse(await ok(['logs', '--since', '1h', '--tenant', 'acme', '--json', ...c])) as Array<{
+    status: number;
+    tenant: string;
+  }>;
   assert.deepEqual(acme.map((e) => e.status).sort(), [200, 429]);
   const limited = JSON.parse(await ok(['logs', '--status', '429', '--json', ...c])) as Array<{ errorCode: string }>;
-  assert.deepEqual(limited.map((e) => e.errorCode), ['rate_limit_exceeded']);
+  assert.deepEqual(
+    limited.map((e) => e.errorCode),
+    ['rate_limit_exceeded'],
+  );
   const table = await ok(['logs', '--tenant', 'other', ...c]);
   assert.match(table, /^TIME\s+STATUS\s+TENANT/);
   assert.match(table, /200\s+other\s+chat/);
@@ -123,7 +173,10 @@ describe('meridian keys / logs CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meridian-cli-'));
     try {
       const configFile = join(dir, 'meridian.yaml');
-      writeFileSync(configFile, `store:\n  postgres: "${harness.postgresUrl}"\n  redis: ${REDIS_URL}\n  redisPrefix: "${harness.redisPrefix}"\n`);
+      writeFileSync(
+        configFile,
+        `store:\n  postgres: "${harness.postgresUrl}"\n  redis: ${REDIS_URL}\n  redisPrefix: "${harness.redisPrefix}"\n`,
+      );
       await exerciseCli(configFile);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -27,7 +27,13 @@ function completion(content: string) {
 }
 
 function chunk(delta: Record<string, unknown>, finish: string | null = null) {
-  return { id: 'chatcmpl-s', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] };
+  return {
+    id: 'chatcmpl-s',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  };
 }
 
 /** Sends `first` on a fresh socket, waits for `beforeSecond`, then sends `second` on the same socket; returns all bytes read until the server closes it. */
@@ -48,7 +54,14 @@ function chatOwnConnection(port: number, requestId: string, content: string): Pr
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content }] });
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', agent: false, headers: { 'content-type': 'application/json', 'x-request-id': requestId } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/chat/completions',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      },
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
@@ -71,12 +84,17 @@ describe('SIGTERM of one replica under load', () => {
 
   before(async () => {
     upstream = await startUpstream(async (req, res) => {
-      if (req.method === 'GET') return sendJson(res, 200, { object: 'list', data: [{ id: 'm', object: 'model', created: 0, owned_by: 'test' }] });
+      if (req.method === 'GET')
+        return sendJson(res, 200, { object: 'list', data: [{ id: 'm', object: 'model', created: 0, owned_by: 'test' }] });
       const content = String(req.json?.messages?.[0]?.content ?? '');
       if (!content.startsWith('slow')) return sendJson(res, 200, completion('fast'));
       if (req.json?.stream) {
         const words = ['one ', 'two ', 'three ', 'four ', 'five'];
-        return sendSse(res, [chunk({ role: 'assistant', content: '' }), ...words.map((w) => chunk({ content: w })), chunk({}, 'stop'), '[DONE]'], SLOW_MS / words.length);
+        return sendSse(
+          res,
+          [chunk({ role: 'assistant', content: '' }), ...words.map((w) => chunk({ content: w })), chunk({}, 'stop'), '[DONE]'],
+          SLOW_MS / words.length,
+        );
       }
       await new Promise((r) => setTimeout(r, SLOW_MS));
       sendJson(res, 200, completion('slow answer'));
@@ -113,7 +131,12 @@ describe('SIGTERM of one replica under load', () => {
     const slowB = Array.from({ length: 10 }, (_, i) => chat(b.url, { requestId: id('b', i), content: 'slow on b' }));
     let sigterm!: () => void;
     const sigtermSent = new Promise<void>((r) => (sigterm = r));
-    const raw = twoOnOneConnection(a.port, rawChat(id('raw', 0), 'slow raw'), sigtermSent.then(() => new Promise((r) => setTimeout(r, 200))), 'GET /readyz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
+    const raw = twoOnOneConnection(
+      a.port,
+      rawChat(id('raw', 0), 'slow raw'),
+      sigtermSent.then(() => new Promise((r) => setTimeout(r, 200))),
+      'GET /readyz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n',
+    );
 
     const inFlight = 20 + 10 + 10 + 10 + 1;
     const deadline = Date.now() + 10_000;
@@ -129,9 +152,21 @@ describe('SIGTERM of one replica under load', () => {
     // A new connection while draining is refused (the listener is closed).
     await assert.rejects(fetch(`${a.url}/healthz`), 'new connections are refused while draining');
 
-    const [slowRes, streamRes, closeRes, bRes, rawText] = await Promise.all([Promise.all(slowA), Promise.all(streamA), Promise.all(closeA), Promise.all(slowB), raw]);
-    assert.ok(closeRes.every((r) => r.status === 200), `own-connection: ${closeRes.map((r) => r.status)}`);
-    assert.ok(slowRes.every((r) => r.status === 200 && r.body.includes('slow answer')), `slow: ${slowRes.map((r) => r.status)}`);
+    const [slowRes, streamRes, closeRes, bRes, rawText] = await Promise.all([
+      Promise.all(slowA),
+      Promise.all(streamA),
+      Promise.all(closeA),
+      Promise.all(slowB),
+      raw,
+    ]);
+    assert.ok(
+      closeRes.every((r) => r.status === 200),
+      `own-connection: ${closeRes.map((r) => r.status)}`,
+    );
+    assert.ok(
+      slowRes.every((r) => r.status === 200 && r.body.includes('slow answer')),
+      `slow: ${slowRes.map((r) => r.status)}`,
+    );
     for (const r of streamRes) {
       assert.equal(r.status, 200);
       assert.ok(r.body.includes('five') && r.body.trimEnd().endsWith('data: [DONE]'), `stream finished cleanly: ${r.body.slice(-200)}`);
@@ -190,7 +225,10 @@ describe('SIGTERM of one replica under load', () => {
     }
     b.child.kill('SIGTERM');
     const results = await Promise.all(pending);
-    assert.ok(results.every((r) => r.status === 200), `statuses: ${results.map((r) => r.status)}`);
+    assert.ok(
+      results.every((r) => r.status === 200),
+      `statuses: ${results.map((r) => r.status)}`,
+    );
     assert.equal(await b.exited, 0, `replica B exit code; output:\n${b.output().slice(-2000)}`);
 
     const db = new pg.Client({ connectionString: cluster.postgresUrl });
@@ -198,7 +236,11 @@ describe('SIGTERM of one replica under load', () => {
     try {
       const res = await db.query('SELECT id FROM request_log WHERE id = ANY($1)', [ids]);
       const found = new Set(res.rows.map((r: { id: string }) => r.id));
-      assert.deepEqual(ids.filter((x) => !found.has(x)), [], 'no request is missing from the log');
+      assert.deepEqual(
+        ids.filter((x) => !found.has(x)),
+        [],
+        'no request is missing from the log',
+      );
     } finally {
       await db.end();
     }

@@ -127,7 +127,10 @@ export async function admin<T = unknown>(baseUrl: string, path: string, body?: u
 }
 
 /** A chat completion request; resolves with the status and the body text (never throws on HTTP errors). */
-export async function chat(baseUrl: string, opts: { key?: string; content?: string; requestId?: string; stream?: boolean; maxTokens?: number; model?: string } = {}): Promise<{ status: number; body: string; code?: string }> {
+export async function chat(
+  baseUrl: string,
+  opts: { key?: string; content?: string; requestId?: string; stream?: boolean; maxTokens?: number; model?: string } = {},
+): Promise<{ status: number; body: string; code?: string }> {
   const res = await fetch(`${baseUrl}/v1/chat/completions`, {
     method: 'POST',
     headers: {

@@ -28,7 +28,8 @@ describe('two gateway replicas over PostgreSQL + Redis: limits', () => {
     // Reports the gateway's own prompt estimate and the full output cap as usage: a request settles
     // at exactly what its budget check reserved, so the budget arithmetic below is exact.
     upstream = await startUpstream((req, res) => {
-      if (req.method === 'GET') return sendJson(res, 200, { object: 'list', data: [{ id: 'm', object: 'model', created: 0, owned_by: 'test' }] });
+      if (req.method === 'GET')
+        return sendJson(res, 200, { object: 'list', data: [{ id: 'm', object: 'model', created: 0, owned_by: 'test' }] });
       const body = req.json as ChatRequest;
       const prompt = quickPromptEstimate(body);
       const completion = body.max_completion_tokens ?? body.max_tokens ?? 0;
@@ -93,7 +94,10 @@ describe('two gateway replicas over PostgreSQL + Redis: limits', () => {
     const perRequest = quickPromptEstimate({ model: 'm', messages: [{ role: 'user', content }] }) + maxTokens;
     const allowed = 10;
     const tenant = `budget-${randomBytes(3).toString('hex')}`;
-    const created = await admin<CreatedKey>(b.url, '/admin/keys', { tenant, budget: { tokens: perRequest * allowed, period: 'day', mode: 'hard' } });
+    const created = await admin<CreatedKey>(b.url, '/admin/keys', {
+      tenant,
+      budget: { tokens: perRequest * allowed, period: 'day', mode: 'hard' },
+    });
     assert.equal(created.status, 201);
     const { key } = created.json;
 

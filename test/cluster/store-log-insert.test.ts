@@ -80,7 +80,10 @@ test('duplicate ids in one batch and in a retried batch are skipped; 2,000 rows 
 
 test('without the log worker (logWorker: false) the pool writes the same rows', async () => {
   const harness = await makePostgresHarness();
-  const store = await PostgresStore.create({ postgres: harness.postgresUrl, redis: REDIS_URL, retentionDays: 30, logWorker: false }, { redisPrefix: harness.redisPrefix });
+  const store = await PostgresStore.create(
+    { postgres: harness.postgresUrl, redis: REDIS_URL, retentionDays: 30, logWorker: false },
+    { redisPrefix: harness.redisPrefix },
+  );
   try {
     await store.init();
     for (const e of awkward) store.requestLog.append(e);

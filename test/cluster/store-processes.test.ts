@@ -20,7 +20,9 @@ function runWorker(args: string[]): Promise<{ allowed: number }> {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as { allowed: number }) : reject(new Error(`worker exited ${code}: ${err}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim()) as { allowed: number }) : reject(new Error(`worker exited ${code}: ${err}`)),
+    );
   });
 }
 

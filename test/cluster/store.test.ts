@@ -15,7 +15,9 @@ test('postgres store keeps its tables in the schema named by search_path', async
     assert.equal(store.kind, 'postgres');
     const c = new pg.Client({ connectionString: POSTGRES_URL });
     await c.connect();
-    const res = await c.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [harness.schema]);
+    const res = await c.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [
+      harness.schema,
+    ]);
     await c.end();
     assert.deepEqual(
       res.rows.map((r: { table_name: string }) => r.table_name),
@@ -31,7 +33,10 @@ test('an unreachable Redis fails startup with a message naming it', async () => 
   const harness = await makePostgresHarness();
   try {
     await assert.rejects(
-      createStore({ sqlite: ':memory:', postgres: harness.postgresUrl, redis: 'redis://:pw@127.0.0.1:1', retentionDays: 30 }, { onError: () => undefined }),
+      createStore(
+        { sqlite: ':memory:', postgres: harness.postgresUrl, redis: 'redis://:pw@127.0.0.1:1', retentionDays: 30 },
+        { onError: () => undefined },
+      ),
       (err: Error) => /Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 is not usable/.test(err.message) && !err.message.includes('pw'),
     );
   } finally {

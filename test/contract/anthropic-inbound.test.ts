@@ -96,12 +96,27 @@ describe('anthropic inbound: requests', () => {
         {
           role: 'assistant',
           content: null,
-          tool_calls: [{ id: 'toolu_01A09q90qw90lq917835lq9', type: 'function', function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA"}' } }],
+          tool_calls: [
+            {
+              id: 'toolu_01A09q90qw90lq917835lq9',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA"}' },
+            },
+          ],
         },
         { role: 'tool', tool_call_id: 'toolu_01A09q90qw90lq917835lq9', content: '15 degrees' },
         { role: 'user', content: 'And tomorrow?' },
       ],
-      tools: [{ type: 'function', function: { name: 'get_weather', description: 'Get the weather', parameters: { type: 'object', properties: { location: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            description: 'Get the weather',
+            parameters: { type: 'object', properties: { location: { type: 'string' } } },
+          },
+        },
+      ],
       tool_choice: 'auto',
       parallel_tool_calls: false,
       stop: ['END'],
@@ -127,7 +142,10 @@ describe('anthropic inbound: requests', () => {
   });
 
   it('rejects malformed bodies with a 400', () => {
-    assert.throws(() => anthropicRequestToCanonical({ model: 'x' } as any), (e: any) => e.status === 400 && e.param === 'messages');
+    assert.throws(
+      () => anthropicRequestToCanonical({ model: 'x' } as any),
+      (e: any) => e.status === 400 && e.param === 'messages',
+    );
     assert.throws(
       () => anthropicRequestToCanonical({ model: 'x', max_tokens: 5, messages: [{ role: 'system' as any, content: 'hi' }] }),
       (e: any) => e.status === 400,
@@ -147,7 +165,13 @@ describe('anthropic inbound: responses', () => {
       object: 'chat.completion',
       created: 1,
       model: 'claude-sonnet-4-20250514',
-      choices: [{ index: 0, message: { role: 'assistant', content: '27 * 453 = 12,231', reasoning_content: 'Break it down.' }, finish_reason: 'length' }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: '27 * 453 = 12,231', reasoning_content: 'Break it down.' },
+          finish_reason: 'length',
+        },
+      ],
       usage: { prompt_tokens: 1010, completion_tokens: 7, total_tokens: 1017, prompt_tokens_details: { cached_tokens: 1000 } },
     };
     const anthropic = canonicalResponseToAnthropic(res);
@@ -177,7 +201,13 @@ describe('anthropic inbound: streams', () => {
 
   it('ends with an Anthropic error event when the canonical stream fails', async () => {
     async function* failing(): AsyncGenerator<ChatChunk> {
-      yield { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'Once' }, finish_reason: null }] };
+      yield {
+        id: 'c1',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, delta: { role: 'assistant', content: 'Once' }, finish_reason: null }],
+      };
       throw new UpstreamError('Upstream overloaded', { upstreamStatus: 529 });
     }
     const events = await collect(canonicalStreamToAnthropicEvents(failing()));

@@ -98,7 +98,10 @@ describe('anthropic adapter: what we send', () => {
           content: [
             { type: 'text', text: 'What is the weather like in San Francisco? This is the view from my window.' },
             { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP8=' } },
-            { type: 'image_url', image_url: { url: 'https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg' } },
+            {
+              type: 'image_url',
+              image_url: { url: 'https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg' },
+            },
           ],
         },
         {
@@ -106,8 +109,16 @@ describe('anthropic adapter: what we send', () => {
           content: "I'll check the current weather in San Francisco for you.",
           reasoning_content: 'never sent upstream',
           tool_calls: [
-            { id: 'toolu_01A09q90qw90lq917835lq9', type: 'function', function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"celsius"}' } },
-            { id: 'toolu_01B09q90qw90lq917835lq9', type: 'function', function: { name: 'get_time', arguments: '{"timezone":"America/Los_Angeles"}' } },
+            {
+              id: 'toolu_01A09q90qw90lq917835lq9',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"celsius"}' },
+            },
+            {
+              id: 'toolu_01B09q90qw90lq917835lq9',
+              type: 'function',
+              function: { name: 'get_time', arguments: '{"timezone":"America/Los_Angeles"}' },
+            },
           ],
         },
         { role: 'tool', tool_call_id: 'toolu_01A09q90qw90lq917835lq9', content: '15 degrees' },
@@ -255,7 +266,12 @@ describe('anthropic adapter: responses', () => {
         role: 'assistant',
         content: [
           { type: 'text', text: "I'll check the current weather in San Francisco for you." },
-          { type: 'tool_use', id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', input: { location: 'San Francisco, CA', unit: 'celsius' } },
+          {
+            type: 'tool_use',
+            id: 'toolu_01A09q90qw90lq917835lq9',
+            name: 'get_weather',
+            input: { location: 'San Francisco, CA', unit: 'celsius' },
+          },
         ],
       },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01A09q90qw90lq917835lq9', content: '15 degrees' }] },
@@ -274,7 +290,12 @@ describe('anthropic adapter: responses', () => {
     serve((_req, res) => sendJson(res, 200, msg));
     const r2 = await chatResponse({});
     assert.equal(r2.choices[0]!.finish_reason, 'content_filter');
-    assert.deepEqual(r2.usage, { prompt_tokens: 1003, completion_tokens: 5, total_tokens: 1008, prompt_tokens_details: { cached_tokens: 1000 } });
+    assert.deepEqual(r2.usage, {
+      prompt_tokens: 1003,
+      completion_tokens: 5,
+      total_tokens: 1008,
+      prompt_tokens_details: { cached_tokens: 1000 },
+    });
   });
 
   it('maps json_schema to a forced tool and returns its input as the content', async () => {
@@ -328,7 +349,12 @@ describe('anthropic adapter: streaming', () => {
     const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
     assert.equal(text, "Okay, let's check the weather for San Francisco, CA:");
     const toolDeltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
-    assert.deepEqual(toolDeltas[0], { index: 0, id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6', type: 'function', function: { name: 'get_weather', arguments: '' } });
+    assert.deepEqual(toolDeltas[0], {
+      index: 0,
+      id: 'toolu_01T1x1fJ34qAmk2tNTrN7Up6',
+      type: 'function',
+      function: { name: 'get_weather', arguments: '' },
+    });
     assert.ok(toolDeltas.slice(1).every((d) => d.index === 0 && d.id === undefined && d.function?.name === undefined));
     assert.ok(toolDeltas.length > 3, 'arguments arrive in fragments');
     const args = toolDeltas.map((d) => d.function?.arguments ?? '').join('');
@@ -379,7 +405,18 @@ describe('anthropic adapter: streaming', () => {
       const ev = (event: string, data: object) => `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`;
       sendRawSse(
         res,
-        ev('message_start', { message: { id: 'msg_01S', type: 'message', role: 'assistant', content: [], model: MODEL, stop_reason: null, stop_sequence: null, usage: { input_tokens: 9, output_tokens: 1 } } }) +
+        ev('message_start', {
+          message: {
+            id: 'msg_01S',
+            type: 'message',
+            role: 'assistant',
+            content: [],
+            model: MODEL,
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { input_tokens: 9, output_tokens: 1 },
+          },
+        }) +
           ev('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_01S', name, input: {} } }) +
           ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '{"ok":' } }) +
           ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: ' true}' } }) +
@@ -415,13 +452,18 @@ describe('anthropic adapter: errors and models', () => {
   });
 
   it('400 invalid_request_error passes through, not retryable', async () => {
-    serve((_req, res) => sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'messages: roles must alternate' } }));
+    serve((_req, res) =>
+      sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'messages: roles must alternate' } }),
+    );
     await assert.rejects(chat({}), (e: any) => e.status === 400 && !e.isRetryable && /roles must alternate/.test(e.message));
   });
 
   it('never puts the API key in an error message', async () => {
     serve((req, res) =>
-      sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key: ${req.headers['x-api-key']}` } }),
+      sendJson(res, 401, {
+        type: 'error',
+        error: { type: 'authentication_error', message: `invalid x-api-key: ${req.headers['x-api-key']}` },
+      }),
     );
     await assert.rejects(chat({}), (e: any) => {
       assert.ok(e instanceof UpstreamError);
@@ -437,7 +479,12 @@ describe('anthropic adapter: errors and models', () => {
     page1.has_more = true;
     serve((req, res) => {
       if (req.url.includes('after_id=claude-3-7-sonnet-20250219')) {
-        sendJson(res, 200, { data: [{ type: 'model', id: 'claude-3-5-haiku-20241022', display_name: 'Claude Haiku 3.5', created_at: '2024-10-22T00:00:00Z' }], has_more: false, first_id: 'claude-3-5-haiku-20241022', last_id: 'claude-3-5-haiku-20241022' });
+        sendJson(res, 200, {
+          data: [{ type: 'model', id: 'claude-3-5-haiku-20241022', display_name: 'Claude Haiku 3.5', created_at: '2024-10-22T00:00:00Z' }],
+          has_more: false,
+          first_id: 'claude-3-5-haiku-20241022',
+          last_id: 'claude-3-5-haiku-20241022',
+        });
       } else sendJson(res, 200, page1);
     });
     const models = await handle.adapter.listModels!(handle, AbortSignal.timeout(5000));

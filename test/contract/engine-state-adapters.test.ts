@@ -42,7 +42,15 @@ describe('engineState over HTTP', () => {
 
   it('vLLM: GET <root>/metrics with the provider key and headers', async () => {
     const up = await engine({ '/metrics': text(fixture('vllm-metrics.txt')) });
-    const h = handle({ id: 'vllm', type: 'openai-compatible', baseUrl: `${up.url}/v1`, location: 'local', apiKey: 'vllm-key-123', headers: { 'x-team': 'a' }, options: { engine: 'vllm' } });
+    const h = handle({
+      id: 'vllm',
+      type: 'openai-compatible',
+      baseUrl: `${up.url}/v1`,
+      location: 'local',
+      apiKey: 'vllm-key-123',
+      headers: { 'x-team': 'a' },
+      options: { engine: 'vllm' },
+    });
     assert.deepEqual(await h.adapter.engineState!(h, signal()), { waiting: 5, running: 5, kvCacheUsage: 0.61 });
     assert.equal(up.requests[0]!.url, '/metrics');
     assert.equal(up.requests[0]!.headers.authorization, 'Bearer vllm-key-123');
@@ -51,15 +59,34 @@ describe('engineState over HTTP', () => {
 
   it('llama-server: /metrics when enabled; without --metrics falls back to /slots and stops asking /metrics', async () => {
     const withMetrics = await engine({ '/metrics': text(fixture('llama-server-metrics.txt')) });
-    const a = handle({ id: 'llamacpp', type: 'openai-compatible', baseUrl: `${withMetrics.url}/v1`, location: 'local', options: { engine: 'llama-server' } });
+    const a = handle({
+      id: 'llamacpp',
+      type: 'openai-compatible',
+      baseUrl: `${withMetrics.url}/v1`,
+      location: 'local',
+      options: { engine: 'llama-server' },
+    });
     assert.deepEqual(await a.adapter.engineState!(a, signal()), { waiting: 6, running: 4 });
 
     const noMetrics = await engine({
       // What llama-server answers when started without --metrics.
-      '/metrics': (_req, res) => sendJson(res, 501, { error: { code: 501, message: 'This server does not support metrics endpoint. Start it with `--metrics`', type: 'not_supported_error' } }),
+      '/metrics': (_req, res) =>
+        sendJson(res, 501, {
+          error: {
+            code: 501,
+            message: 'This server does not support metrics endpoint. Start it with `--metrics`',
+            type: 'not_supported_error',
+          },
+        }),
       '/slots': (_req, res) => sendJson(res, 200, JSON.parse(fixture('llama-server-slots.json'))),
     });
-    const b = handle({ id: 'llamacpp2', type: 'openai-compatible', baseUrl: `${noMetrics.url}/v1`, location: 'local', options: { engine: 'llama-server' } });
+    const b = handle({
+      id: 'llamacpp2',
+      type: 'openai-compatible',
+      baseUrl: `${noMetrics.url}/v1`,
+      location: 'local',
+      options: { engine: 'llama-server' },
+    });
     assert.deepEqual(await b.adapter.engineState!(b, signal()), { running: 1, waiting: 0 });
     assert.deepEqual(await b.adapter.engineState!(b, signal()), { running: 1, waiting: 0 });
     assert.deepEqual(
@@ -70,11 +97,23 @@ describe('engineState over HTTP', () => {
 
   it('LM Studio: /api/v1/models, or /api/v0/models on older servers', async () => {
     const v1 = await engine({ '/api/v1/models': (_req, res) => sendJson(res, 200, JSON.parse(fixture('lmstudio-models-v1.json'))) });
-    const a = handle({ id: 'lmstudio', type: 'openai-compatible', baseUrl: `${v1.url}/v1`, location: 'local', options: { engine: 'lmstudio' } });
+    const a = handle({
+      id: 'lmstudio',
+      type: 'openai-compatible',
+      baseUrl: `${v1.url}/v1`,
+      location: 'local',
+      options: { engine: 'lmstudio' },
+    });
     assert.ok((await a.adapter.engineState!(a, signal())).loadedModels!.includes('qwen/qwen3-4b-2507'));
 
     const v0 = await engine({ '/api/v0/models': (_req, res) => sendJson(res, 200, JSON.parse(fixture('lmstudio-models-v0.json'))) });
-    const b = handle({ id: 'lmstudio0', type: 'openai-compatible', baseUrl: `${v0.url}/v1`, location: 'local', options: { engine: 'lmstudio' } });
+    const b = handle({
+      id: 'lmstudio0',
+      type: 'openai-compatible',
+      baseUrl: `${v0.url}/v1`,
+      location: 'local',
+      options: { engine: 'lmstudio' },
+    });
     assert.deepEqual(await b.adapter.engineState!(b, signal()), { loadedModels: ['meta-llama-3.1-8b-instruct'] });
   });
 
@@ -100,7 +139,18 @@ describe('engineState over HTTP', () => {
     const up = await engine({
       '/api/ps': (_req, res) =>
         sendJson(res, 200, {
-          models: [{ name: 'gemma3:latest', model: 'gemma3:latest', size: 6591830464, digest: 'a2af6cc3', details: { family: 'gemma3' }, expires_at: '2025-10-17T16:47:07.93355-07:00', size_vram: 5333539264, context_length: 4096 }],
+          models: [
+            {
+              name: 'gemma3:latest',
+              model: 'gemma3:latest',
+              size: 6591830464,
+              digest: 'a2af6cc3',
+              details: { family: 'gemma3' },
+              expires_at: '2025-10-17T16:47:07.93355-07:00',
+              size_vram: 5333539264,
+              context_length: 4096,
+            },
+          ],
         }),
     });
     const h = handle({ id: 'ollama', type: 'ollama', baseUrl: up.url, location: 'local' });

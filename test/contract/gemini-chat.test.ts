@@ -54,7 +54,9 @@ describe('gemini adapter: chat', () => {
       {
         role: 'assistant',
         content: 'Setting the lights.',
-        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'set_light_values', arguments: '{"brightness":25,"color_temp":"warm"}' } }],
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'set_light_values', arguments: '{"brightness":25,"color_temp":"warm"}' } },
+        ],
       },
       { role: 'tool', tool_call_id: 'call_1', content: '{"brightness":25,"colorTemperature":"warm"}' },
       { role: 'user', content: 'Thanks!' },
@@ -74,7 +76,12 @@ describe('gemini adapter: chat', () => {
         json_schema: {
           name: 'answer',
           strict: true,
-          schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { ok: { type: 'boolean' } }, additionalProperties: false },
+          schema: {
+            $schema: 'https://json-schema.org/draft/2020-12/schema',
+            type: 'object',
+            properties: { ok: { type: 'boolean' } },
+            additionalProperties: false,
+          },
         },
       },
       metadata: { team: 'lights' },
@@ -100,7 +107,10 @@ describe('gemini adapter: chat', () => {
     assert.equal(r.id, 'chatcmpl-mW1aaPTxK7ix1dkP7ZmrwQs');
     assert.equal(r.model, 'gemini-2.5-flash');
     assert.equal(r.choices.length, 1);
-    assert.deepEqual(r.choices[0]!.message, { role: 'assistant', content: 'AI learns patterns from data to make predictions or decisions.' });
+    assert.deepEqual(r.choices[0]!.message, {
+      role: 'assistant',
+      content: 'AI learns patterns from data to make predictions or decisions.',
+    });
     assert.equal(r.choices[0]!.finish_reason, 'stop');
     assert.deepEqual(r.usage, { prompt_tokens: 8, completion_tokens: 12, total_tokens: 20 });
     const body = h.upstream.requests.at(-1)!.json;
@@ -109,7 +119,10 @@ describe('gemini adapter: chat', () => {
 
   it('round-trips tools: functionCall out as tool_calls, tool result back as functionResponse', async () => {
     h.upstream.setHandler((_req, res) => sendJson(res, 200, fixture('generate-content-function-call.json')));
-    const first = await chat(h, { messages: [{ role: 'user', content: 'Dim the lights so the room feels cozy and warm.' }], tools: [lightTool] });
+    const first = await chat(h, {
+      messages: [{ role: 'user', content: 'Dim the lights so the room feels cozy and warm.' }],
+      tools: [lightTool],
+    });
     assert.equal(first.type, 'response');
     if (first.type !== 'response') return;
     const choice = first.response.choices[0]!;
@@ -178,7 +191,12 @@ describe('gemini adapter: chat', () => {
   it('rejects a tool message whose call id is unknown, without calling upstream', async () => {
     const before = h.upstream.requests.length;
     await assert.rejects(
-      chat(h, { messages: [{ role: 'user', content: 'hi' }, { role: 'tool', tool_call_id: 'nope', content: 'x' }] }),
+      chat(h, {
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'tool', tool_call_id: 'nope', content: 'x' },
+        ],
+      }),
       (err: unknown) => err instanceof InvalidRequestError && /tool_call_id 'nope'/.test(err.message),
     );
     assert.equal(h.upstream.requests.length, before);
@@ -213,7 +231,11 @@ describe('gemini adapter: chat', () => {
           type: 'json_schema',
           json_schema: {
             name: 'r',
-            schema: { type: 'object', additionalProperties: false, properties: { kind: { const: 'a' }, note: { type: ['string', 'null'] } } },
+            schema: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { kind: { const: 'a' }, note: { type: ['string', 'null'] } },
+            },
           },
         },
       });
@@ -268,7 +290,9 @@ describe('gemini adapter: chat', () => {
     const result = await chat(h, { messages: [{ role: 'user', content: 'x' }] });
     assert.equal(result.type, 'response');
     if (result.type !== 'response') return;
-    assert.deepEqual(result.response.choices, [{ index: 0, message: { role: 'assistant', content: null }, finish_reason: 'content_filter' }]);
+    assert.deepEqual(result.response.choices, [
+      { index: 0, message: { role: 'assistant', content: null }, finish_reason: 'content_filter' },
+    ]);
     assert.equal(result.response.usage?.prompt_tokens, 9);
   });
 
@@ -277,7 +301,10 @@ describe('gemini adapter: chat', () => {
     h.upstream.setHandler((_req, res) =>
       sendJson(res, 200, {
         ...base,
-        candidates: [base.candidates[0], { content: { role: 'model', parts: [{ text: 'Second.' }] }, finishReason: 'MAX_TOKENS', index: 1 }],
+        candidates: [
+          base.candidates[0],
+          { content: { role: 'model', parts: [{ text: 'Second.' }] }, finishReason: 'MAX_TOKENS', index: 1 },
+        ],
       }),
     );
     const result = await chat(h, { messages: [{ role: 'user', content: 'x' }], n: 2 });

@@ -20,7 +20,11 @@ describe('gemini adapter: embeddings, models, errors', () => {
   after(() => h.close());
 
   const embed = (request: Omit<EmbeddingsRequest, 'model'>) =>
-    h.provider.adapter.embed!({ request: { model: h.deployment.model, ...request }, deployment: h.deployment, signal: AbortSignal.timeout(5000) });
+    h.provider.adapter.embed!({
+      request: { model: h.deployment.model, ...request },
+      deployment: h.deployment,
+      signal: AbortSignal.timeout(5000),
+    });
 
   it('embeds through batchEmbedContents and returns an OpenAI embeddings list', async () => {
     h.upstream.setHandler((_req, res) => sendJson(res, 200, fixture('batch-embed-contents.json')));
@@ -31,7 +35,11 @@ describe('gemini adapter: embeddings, models, errors', () => {
     assert.deepEqual(sent.json, {
       requests: [
         { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'What is the meaning of life?' }] }, outputDimensionality: 4 },
-        { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'How much wood would a woodchuck chuck?' }] }, outputDimensionality: 4 },
+        {
+          model: 'models/gemini-embedding-001',
+          content: { parts: [{ text: 'How much wood would a woodchuck chuck?' }] },
+          outputDimensionality: 4,
+        },
       ],
     });
     assert.equal(out.object, 'list');
@@ -59,7 +67,8 @@ describe('gemini adapter: embeddings, models, errors', () => {
 
   it('lists models without the models/ prefix, following pages', async () => {
     h.upstream.setHandler((req, res) => {
-      if (req.url.includes('pageToken=p2')) return sendJson(res, 200, { models: [{ name: 'models/gemini-2.5-pro', inputTokenLimit: 1048576 }] });
+      if (req.url.includes('pageToken=p2'))
+        return sendJson(res, 200, { models: [{ name: 'models/gemini-2.5-pro', inputTokenLimit: 1048576 }] });
       sendJson(res, 200, { ...fixture<Record<string, unknown>>('list-models.json'), nextPageToken: 'p2' });
     });
     const models = await h.provider.adapter.listModels!(h.provider, AbortSignal.timeout(5000));
@@ -101,7 +110,9 @@ describe('gemini adapter: embeddings, models, errors', () => {
 
   it('never puts the API key in an error message (echoed by upstream, or on connect failure)', async () => {
     h.upstream.setHandler((req, res) =>
-      sendJson(res, 400, { error: { code: 400, message: `API key not valid: ${String(req.headers['x-goog-api-key'])}`, status: 'INVALID_ARGUMENT' } }),
+      sendJson(res, 400, {
+        error: { code: 400, message: `API key not valid: ${String(req.headers['x-goog-api-key'])}`, status: 'INVALID_ARGUMENT' },
+      }),
     );
     await assert.rejects(chat(h, { messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
       assert.ok(err instanceof UpstreamError);
@@ -124,7 +135,13 @@ describe('gemini adapter: embeddings, models, errors', () => {
       );
     }
 
-    const dead = createProviderHandle({ id: 'gemini-dead', type: 'gemini', baseUrl: 'http://127.0.0.1:1/v1beta', apiKey: API_KEY, location: 'cloud' });
+    const dead = createProviderHandle({
+      id: 'gemini-dead',
+      type: 'gemini',
+      baseUrl: 'http://127.0.0.1:1/v1beta',
+      apiKey: API_KEY,
+      location: 'cloud',
+    });
     try {
       await assert.rejects(
         dead.adapter.chat({

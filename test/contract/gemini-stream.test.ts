@@ -11,12 +11,23 @@ import { API_KEY, chat, collectChunks, fixture, startGemini, type GeminiHarness 
 describe('gemini adapter: streaming', () => {
   let h: GeminiHarness;
   before(async () => {
-    h = await startGemini((_req, res) => sendSse(res, fixture<unknown[]>('stream-text.sse.json').map((data) => ({ data }))));
+    h = await startGemini((_req, res) =>
+      sendSse(
+        res,
+        fixture<unknown[]>('stream-text.sse.json').map((data) => ({ data })),
+      ),
+    );
   });
   after(() => h.close());
 
   it('streams text: role first, text deltas, one finish chunk, then one usage chunk', async () => {
-    h.upstream.setHandler((_req, res) => sendSse(res, fixture<unknown[]>('stream-text.sse.json').map((data) => ({ data })), 5));
+    h.upstream.setHandler((_req, res) =>
+      sendSse(
+        res,
+        fixture<unknown[]>('stream-text.sse.json').map((data) => ({ data })),
+        5,
+      ),
+    );
     const chunks = await collectChunks(await chat(h, { messages: [{ role: 'user', content: 'Explain AI' }], stream: true }));
     const sent = h.upstream.requests.at(-1)!;
     assert.equal(sent.url, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
@@ -42,12 +53,22 @@ describe('gemini adapter: streaming', () => {
   });
 
   it('streams a function call as one tool-call delta with id, name and arguments', async () => {
-    h.upstream.setHandler((_req, res) => sendSse(res, fixture<unknown[]>('stream-function-call.sse.json').map((data) => ({ data }))));
+    h.upstream.setHandler((_req, res) =>
+      sendSse(
+        res,
+        fixture<unknown[]>('stream-function-call.sse.json').map((data) => ({ data })),
+      ),
+    );
     const chunks = await collectChunks(
       await chat(h, {
         messages: [{ role: 'user', content: 'Dim the lights' }],
         stream: true,
-        tools: [{ type: 'function', function: { name: 'set_light_values', parameters: { type: 'object', properties: { brightness: { type: 'integer' } } } } }],
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'set_light_values', parameters: { type: 'object', properties: { brightness: { type: 'integer' } } } },
+          },
+        ],
       }),
     );
     const toolDeltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
@@ -59,7 +80,10 @@ describe('gemini adapter: streaming', () => {
     assert.equal(d.function?.name, 'set_light_values');
     assert.deepEqual(JSON.parse(d.function?.arguments ?? ''), { brightness: 25, color_temp: 'warm' });
     const finishes = chunks.filter((c) => c.choices[0]?.finish_reason);
-    assert.deepEqual(finishes.map((c) => c.choices[0]!.finish_reason), ['tool_calls']);
+    assert.deepEqual(
+      finishes.map((c) => c.choices[0]!.finish_reason),
+      ['tool_calls'],
+    );
     assert.equal(chunks.at(-1)!.usage?.total_tokens, 132);
   });
 
@@ -73,7 +97,10 @@ describe('gemini adapter: streaming', () => {
     const chunks = await collectChunks(await chat(h, { messages: [{ role: 'user', content: 'primes < 20?' }], stream: true }));
     assert.equal(chunks.map((c) => c.choices[0]?.delta.reasoning_content ?? '').join(''), 'Thinking about primes.');
     assert.equal(chunks.map((c) => c.choices[0]?.delta.content ?? '').join(''), 'Eight.');
-    assert.ok(chunks.every((c) => c.choices.length === 1), 'no usage chunk when upstream sent no usageMetadata');
+    assert.ok(
+      chunks.every((c) => c.choices.length === 1),
+      'no usage chunk when upstream sent no usageMetadata',
+    );
   });
 
   it('maps a MAX_TOKENS stream end to length', async () => {
@@ -81,15 +108,23 @@ describe('gemini adapter: streaming', () => {
       sendSse(res, [{ data: { candidates: [{ content: { role: 'model', parts: [{ text: 'Cut' }] }, finishReason: 'MAX_TOKENS' }] } }]),
     );
     const chunks = await collectChunks(await chat(h, { messages: [{ role: 'user', content: 'x' }], stream: true, max_tokens: 1 }));
-    assert.deepEqual(chunks.filter((c) => c.choices[0]?.finish_reason).map((c) => c.choices[0]!.finish_reason), ['length']);
+    assert.deepEqual(
+      chunks.filter((c) => c.choices[0]?.finish_reason).map((c) => c.choices[0]!.finish_reason),
+      ['length'],
+    );
   });
 
   it('ends a blocked prompt stream with content_filter', async () => {
     h.upstream.setHandler((_req, res) =>
-      sendSse(res, [{ data: { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 5, totalTokenCount: 5 } } }]),
+      sendSse(res, [
+        { data: { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 5, totalTokenCount: 5 } } },
+      ]),
     );
     const chunks = await collectChunks(await chat(h, { messages: [{ role: 'user', content: 'x' }], stream: true }));
-    assert.deepEqual(chunks.filter((c) => c.choices[0]?.finish_reason).map((c) => c.choices[0]!.finish_reason), ['content_filter']);
+    assert.deepEqual(
+      chunks.filter((c) => c.choices[0]?.finish_reason).map((c) => c.choices[0]!.finish_reason),
+      ['content_filter'],
+    );
     assert.equal(chunks.at(-1)!.usage?.prompt_tokens, 5);
   });
 
@@ -111,7 +146,9 @@ describe('gemini adapter: streaming', () => {
   });
 
   it('throws when the stream ends before a finishReason (truncated upstream)', async () => {
-    h.upstream.setHandler((_req, res) => sendSse(res, [{ data: { candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] } }] } }]));
+    h.upstream.setHandler((_req, res) =>
+      sendSse(res, [{ data: { candidates: [{ content: { role: 'model', parts: [{ text: 'Hel' }] } }] } }]),
+    );
     const result = await chat(h, { messages: [{ role: 'user', content: 'x' }], stream: true });
     await assert.rejects(collectChunks(result), (err: unknown) => err instanceof UpstreamError && /before it finished/.test(err.message));
   });

@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../src/api/types.js';
 import { InvalidRequestError, UpstreamError } from '../../src/errors.js';
-import { canonicalResponseToOllama, canonicalStreamToOllamaLines, ollamaChatRequestToCanonical } from '../../src/providers/ollama/inbound.js';
+import {
+  canonicalResponseToOllama,
+  canonicalStreamToOllamaLines,
+  ollamaChatRequestToCanonical,
+} from '../../src/providers/ollama/inbound.js';
 import { ollamaAdapter } from '../../src/providers/ollama/index.js';
 import type { ProviderHandle } from '../../src/providers/spec.js';
 import { sendJson, sendNdjson, startUpstream, type FakeUpstream } from '../helpers/upstream.js';
@@ -24,7 +28,12 @@ describe('ollamaChatRequestToCanonical', () => {
       stream: false,
       tools: [weatherTool],
     });
-    assert.deepEqual(req, { model: 'llama3.2', messages: [{ role: 'user', content: 'What is the weather today in Paris?' }], stream: false, tools: [weatherTool] });
+    assert.deepEqual(req, {
+      model: 'llama3.2',
+      messages: [{ role: 'user', content: 'What is the weather today in Paris?' }],
+      stream: false,
+      tools: [weatherTool],
+    });
   });
 
   test('defaults to streaming; options, format, think and images map to canonical fields', () => {
@@ -78,7 +87,10 @@ describe('ollamaChatRequestToCanonical', () => {
 
   test('malformed bodies are InvalidRequestError', () => {
     assert.throws(() => ollamaChatRequestToCanonical(null), InvalidRequestError);
-    assert.throws(() => ollamaChatRequestToCanonical({ messages: [] }), (e: unknown) => e instanceof InvalidRequestError && e.param === 'model');
+    assert.throws(
+      () => ollamaChatRequestToCanonical({ messages: [] }),
+      (e: unknown) => e instanceof InvalidRequestError && e.param === 'model',
+    );
     assert.throws(() => ollamaChatRequestToCanonical({ model: 'm', messages: [{ role: 'robot', content: 'x' }] }), InvalidRequestError);
   });
 });
@@ -114,7 +126,11 @@ describe('round trip through a fake Ollama made from inbound.ts', () => {
     messages: [
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'What is the weather today in Paris?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'get_current_weather', arguments: '{"location":"Paris, FR"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'get_current_weather', arguments: '{"location":"Paris, FR"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_a', content: '22 degrees' },
     ],
     tools: [weatherTool],
@@ -139,7 +155,13 @@ describe('round trip through a fake Ollama made from inbound.ts', () => {
             role: 'assistant',
             content: null,
             reasoning_content: 'Need the forecast too.',
-            tool_calls: [{ id: 'call_b', type: 'function', function: { name: 'get_current_weather', arguments: '{"location":"Paris, FR","format":"celsius"}' } }],
+            tool_calls: [
+              {
+                id: 'call_b',
+                type: 'function',
+                function: { name: 'get_current_weather', arguments: '{"location":"Paris, FR","format":"celsius"}' },
+              },
+            ],
           },
           finish_reason: 'tool_calls',
         },
@@ -186,8 +208,22 @@ describe('round trip through a fake Ollama made from inbound.ts', () => {
       { ...base, choices: [{ index: 0, delta: { reasoning_content: 'first.' }, finish_reason: null }] },
       { ...base, choices: [{ index: 0, delta: { content: 'Hello' }, finish_reason: null }] },
       { ...base, choices: [{ index: 0, delta: { content: ' there' }, finish_reason: null }] },
-      { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_z', type: 'function', function: { name: 'get_current_weather', arguments: '{"loca' } }] }, finish_reason: null }] },
-      { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'tion":"Oslo"}' } }] }, finish_reason: null }] },
+      {
+        ...base,
+        choices: [
+          {
+            index: 0,
+            delta: {
+              tool_calls: [{ index: 0, id: 'call_z', type: 'function', function: { name: 'get_current_weather', arguments: '{"loca' } }],
+            },
+            finish_reason: null,
+          },
+        ],
+      },
+      {
+        ...base,
+        choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'tion":"Oslo"}' } }] }, finish_reason: null }],
+      },
       { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] },
       { ...base, choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } },
     ];
@@ -195,7 +231,11 @@ describe('round trip through a fake Ollama made from inbound.ts', () => {
       (async function* () {
         yield* chunks;
       })();
-    const result = await ollamaAdapter.chat({ request: { ...request, model: 'qwen3', stream: true }, deployment: ollamaDeployment(handle, 'qwen3'), signal: signal() });
+    const result = await ollamaAdapter.chat({
+      request: { ...request, model: 'qwen3', stream: true },
+      deployment: ollamaDeployment(handle, 'qwen3'),
+      signal: signal(),
+    });
     assert.equal(received[0]!.stream, true);
     assert.equal(result.type, 'stream');
     if (result.type !== 'stream') return;
@@ -207,7 +247,13 @@ describe('round trip through a fake Ollama made from inbound.ts', () => {
     assert.equal(calls.length, 1);
     assert.equal(calls[0]!.function?.name, 'get_current_weather');
     assert.deepEqual(JSON.parse(calls[0]!.function!.arguments!), { location: 'Oslo' });
-    assert.deepEqual(out.flatMap((c) => c.choices).filter((c) => c.finish_reason).map((c) => c.finish_reason), ['tool_calls']);
+    assert.deepEqual(
+      out
+        .flatMap((c) => c.choices)
+        .filter((c) => c.finish_reason)
+        .map((c) => c.finish_reason),
+      ['tool_calls'],
+    );
     assert.deepEqual(out.at(-1)!.usage, { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 });
     assert.equal(out[0]!.created, base.created);
   });
@@ -215,7 +261,13 @@ describe('round trip through a fake Ollama made from inbound.ts', () => {
   test('a failure in the source stream becomes an {"error"} line, which the adapter throws', async () => {
     const lines: unknown[] = [];
     const failing = (async function* (): AsyncGenerator<ChatChunk> {
-      yield { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'partial' }, finish_reason: null }] };
+      yield {
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, delta: { content: 'partial' }, finish_reason: null }],
+      };
       throw new UpstreamError('engine crashed');
     })();
     for await (const l of canonicalStreamToOllamaLines(failing)) lines.push(l);
@@ -224,12 +276,25 @@ describe('round trip through a fake Ollama made from inbound.ts', () => {
 
     respond = () =>
       (async function* (): AsyncGenerator<ChatChunk> {
-        yield { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'partial' }, finish_reason: null }] };
+        yield {
+          id: 'c',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, delta: { content: 'partial' }, finish_reason: null }],
+        };
         throw new UpstreamError('engine crashed');
       })();
-    const result = await ollamaAdapter.chat({ request: { ...request, stream: true }, deployment: ollamaDeployment(handle), signal: signal() });
+    const result = await ollamaAdapter.chat({
+      request: { ...request, stream: true },
+      deployment: ollamaDeployment(handle),
+      signal: signal(),
+    });
     assert.equal(result.type, 'stream');
     if (result.type !== 'stream') return;
-    await assert.rejects(collectChunks(result.events), (err: unknown) => err instanceof UpstreamError && /engine crashed/.test(err.message));
+    await assert.rejects(
+      collectChunks(result.events),
+      (err: unknown) => err instanceof UpstreamError && /engine crashed/.test(err.message),
+    );
   });
 });

@@ -25,7 +25,11 @@ after(async () => {
 });
 
 async function stream(request: ChatRequest): Promise<AsyncIterable<{ chunk: ChatChunk }>> {
-  const result = await ollamaAdapter.chat({ request: { ...request, stream: true }, deployment: ollamaDeployment(handle, request.model), signal: signal() });
+  const result = await ollamaAdapter.chat({
+    request: { ...request, stream: true },
+    deployment: ollamaDeployment(handle, request.model),
+    signal: signal(),
+  });
   assert.equal(result.type, 'stream');
   if (result.type !== 'stream') throw new Error('unreachable');
   return result.events;
@@ -69,7 +73,10 @@ test('thinking deltas, whole tool calls (one delta each), finish_reason tool_cal
 
   const toolDeltas = deltas.flatMap((d) => d.tool_calls ?? []);
   assert.equal(toolDeltas.length, 2);
-  assert.deepEqual(toolDeltas.map((t) => t.index), [0, 1]);
+  assert.deepEqual(
+    toolDeltas.map((t) => t.index),
+    [0, 1],
+  );
   for (const t of toolDeltas) {
     assert.match(t.id ?? '', /^call-/);
     assert.equal(t.type, 'function');
@@ -80,7 +87,10 @@ test('thinking deltas, whole tool calls (one delta each), finish_reason tool_cal
   assert.deepEqual(JSON.parse(toolDeltas[1]!.function!.arguments!), { format: 'celsius', location: 'Tokyo, JP' });
 
   const finish = chunks.flatMap((c) => c.choices).filter((ch) => ch.finish_reason !== null);
-  assert.deepEqual(finish.map((f) => f.finish_reason), ['tool_calls']);
+  assert.deepEqual(
+    finish.map((f) => f.finish_reason),
+    ['tool_calls'],
+  );
   assert.deepEqual(chunks.at(-1)!.usage, { prompt_tokens: 122, completion_tokens: 57, total_tokens: 179 });
 });
 
@@ -116,10 +126,19 @@ test('a final line without counts yields no usage chunk', async () => {
   upstream.setHandler((_req, res) =>
     sendNdjson(res, [
       { model: 'llama3.2', created_at: '2024-01-01T00:00:00Z', message: { role: 'assistant', content: 'ok' }, done: false },
-      { model: 'llama3.2', created_at: '2024-01-01T00:00:01Z', message: { role: 'assistant', content: '' }, done_reason: 'length', done: true },
+      {
+        model: 'llama3.2',
+        created_at: '2024-01-01T00:00:01Z',
+        message: { role: 'assistant', content: '' },
+        done_reason: 'length',
+        done: true,
+      },
     ]),
   );
   const chunks = await collectChunks(await stream({ model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }] }));
-  assert.ok(chunks.every((c) => c.choices.length === 1), 'no usage chunk');
+  assert.ok(
+    chunks.every((c) => c.choices.length === 1),
+    'no usage chunk',
+  );
   assert.equal(chunks.at(-1)!.choices[0]!.finish_reason, 'length');
 });

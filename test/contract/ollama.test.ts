@@ -65,7 +65,13 @@ describe('request conversion', () => {
           role: 'assistant',
           content: null,
           reasoning_content: 'I should call the weather tool.',
-          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_current_weather', arguments: '{"format":"celsius","location":"Paris, FR"}' } }],
+          tool_calls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'get_current_weather', arguments: '{"format":"celsius","location":"Paris, FR"}' },
+            },
+          ],
         },
         { role: 'tool', tool_call_id: 'call_1', content: '22 degrees and sunny' },
       ],
@@ -98,7 +104,10 @@ describe('request conversion', () => {
     upstream.setHandler((_req, res) => sendJson(res, 200, fixtureJson('chat-response.json')));
     const h = ollamaHandle(upstream.url);
     try {
-      await chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_object' }, max_tokens: 7 }, h);
+      await chat(
+        { model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_object' }, max_tokens: 7 },
+        h,
+      );
     } finally {
       await h.http.close();
     }
@@ -141,7 +150,10 @@ describe('request conversion', () => {
   test('an https image URL is refused before anything is sent', async () => {
     const before = upstream.requests.length;
     await assert.rejects(
-      chat({ model: 'llava', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] }),
+      chat({
+        model: 'llava',
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }],
+      }),
       (err: unknown) => {
         assert.ok(err instanceof InvalidRequestError);
         assert.equal(err.status, 400);
@@ -182,13 +194,19 @@ describe('non-streamed responses', () => {
     assert.match(r.id, /^chatcmpl-/);
     assert.equal(r.model, 'llama3.2');
     assert.equal(r.created, Math.floor(Date.parse('2023-12-12T14:13:43.416799Z') / 1000));
-    assert.deepEqual(r.choices, [{ index: 0, message: { role: 'assistant', content: 'Hello! How are you today?' }, finish_reason: 'stop' }]);
+    assert.deepEqual(r.choices, [
+      { index: 0, message: { role: 'assistant', content: 'Hello! How are you today?' }, finish_reason: 'stop' },
+    ]);
     assert.deepEqual(r.usage, { prompt_tokens: 26, completion_tokens: 298, total_tokens: 324 });
   });
 
   test('tool calls: ids generated, arguments as JSON text, finish_reason tool_calls', async () => {
     upstream.setHandler((_req, res) => sendJson(res, 200, fixtureJson('chat-tools-response.json')));
-    const result = await chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'What is the weather today in Paris?' }], tools: [weatherTool] });
+    const result = await chat({
+      model: 'llama3.2',
+      messages: [{ role: 'user', content: 'What is the weather today in Paris?' }],
+      tools: [weatherTool],
+    });
     assert.equal(lastRequest().json.tools[0].function.name, 'get_current_weather');
     assert.equal(result.type, 'response');
     if (result.type !== 'response') return;
@@ -215,13 +233,21 @@ describe('non-streamed responses', () => {
       tools: [weatherTool],
     });
     const sent = lastRequest().json.messages;
-    assert.deepEqual(sent[1], { role: 'assistant', content: '', tool_calls: [{ function: { name: 'get_current_weather', arguments: { format: 'celsius', location: 'Paris, FR' } } }] });
+    assert.deepEqual(sent[1], {
+      role: 'assistant',
+      content: '',
+      tool_calls: [{ function: { name: 'get_current_weather', arguments: { format: 'celsius', location: 'Paris, FR' } } }],
+    });
     assert.deepEqual(sent[2], { role: 'tool', content: '22', tool_name: 'get_current_weather' });
   });
 
   test('structured output: json_schema becomes the format schema; content is the JSON text', async () => {
     upstream.setHandler((_req, res) => sendJson(res, 200, fixtureJson('chat-structured-response.json')));
-    const schema = { type: 'object', properties: { age: { type: 'integer' }, available: { type: 'boolean' } }, required: ['age', 'available'] };
+    const schema = {
+      type: 'object',
+      properties: { age: { type: 'integer' }, available: { type: 'boolean' } },
+      required: ['age', 'available'],
+    };
     const result = await chat({
       model: 'llama3.1',
       messages: [{ role: 'user', content: 'Ollama is 22 years old and busy saving the world.' }],
@@ -245,7 +271,11 @@ describe('non-streamed responses', () => {
         eval_count: 40,
       }),
     );
-    const result = await chat({ model: 'qwen3', messages: [{ role: 'user', content: 'How many r in strawberry?' }], reasoning_effort: 'medium' });
+    const result = await chat({
+      model: 'qwen3',
+      messages: [{ role: 'user', content: 'How many r in strawberry?' }],
+      reasoning_effort: 'medium',
+    });
     assert.equal(lastRequest().json.think, 'medium');
     assert.equal(result.type, 'response');
     if (result.type !== 'response') return;
@@ -299,7 +329,11 @@ describe('embeddings', () => {
   test('single input → OpenAI embeddings list with usage from prompt_eval_count', async () => {
     upstream.setHandler((_req, res) => sendJson(res, 200, fixtureJson('embed-response.json')));
     const d = ollamaDeployment(handle, 'all-minilm');
-    const res = await ollamaAdapter.embed!({ request: { model: 'all-minilm', input: 'Why is the sky blue?' }, deployment: d, signal: signal() });
+    const res = await ollamaAdapter.embed!({
+      request: { model: 'all-minilm', input: 'Why is the sky blue?' },
+      deployment: d,
+      signal: signal(),
+    });
     const sent = lastRequest();
     assert.equal(sent.url, '/api/embed');
     assert.deepEqual(sent.json, { model: 'all-minilm', input: 'Why is the sky blue?', keep_alive: '10m' });
@@ -316,9 +350,16 @@ describe('embeddings', () => {
     upstream.setHandler((_req, res) => sendJson(res, 200, fixtureJson('embed-multi-response.json')));
     const d = ollamaDeployment(handle, 'all-minilm');
     const input = ['Why is the sky blue?', 'Why is the grass green?'];
-    const res = await ollamaAdapter.embed!({ request: { model: 'all-minilm', input, encoding_format: 'base64' }, deployment: d, signal: signal() });
+    const res = await ollamaAdapter.embed!({
+      request: { model: 'all-minilm', input, encoding_format: 'base64' },
+      deployment: d,
+      signal: signal(),
+    });
     assert.deepEqual(lastRequest().json.input, input);
-    assert.deepEqual(res.data.map((e) => e.index), [0, 1]);
+    assert.deepEqual(
+      res.data.map((e) => e.index),
+      [0, 1],
+    );
     const vectors = fixtureJson('embed-multi-response.json').embeddings as number[][];
     res.data.forEach((e, i) => {
       const buf = Buffer.from(e.embedding as string, 'base64');
@@ -331,24 +372,47 @@ describe('embeddings', () => {
 
   test('token-id input is refused', async () => {
     const d = ollamaDeployment(handle, 'all-minilm');
-    await assert.rejects(ollamaAdapter.embed!({ request: { model: 'all-minilm', input: [1, 2, 3] }, deployment: d, signal: signal() }), InvalidRequestError);
+    await assert.rejects(
+      ollamaAdapter.embed!({ request: { model: 'all-minilm', input: [1, 2, 3] }, deployment: d, signal: signal() }),
+      InvalidRequestError,
+    );
   });
 });
 
 describe('models: tags, show, ps', () => {
   test('listModels reads /api/tags names', async () => {
-    upstream.setHandler((req, res) => (req.url === '/api/tags' && req.method === 'GET' ? sendJson(res, 200, fixtureJson('tags-response.json')) : sendJson(res, 404, { error: 'wrong' })));
+    upstream.setHandler((req, res) =>
+      req.url === '/api/tags' && req.method === 'GET'
+        ? sendJson(res, 200, fixtureJson('tags-response.json'))
+        : sendJson(res, 404, { error: 'wrong' }),
+    );
     const models = await ollamaAdapter.listModels!(handle, signal());
     assert.deepEqual(models, [{ id: 'codellama:13b' }, { id: 'llama3:latest' }]);
   });
 
   test('ollamaShow reads context length and capabilities', async () => {
-    upstream.setHandler((req, res) => (req.url === '/api/show' ? sendJson(res, 200, fixtureJson('show-response.json')) : sendJson(res, 404, { error: 'wrong' })));
+    upstream.setHandler((req, res) =>
+      req.url === '/api/show' ? sendJson(res, 200, fixtureJson('show-response.json')) : sendJson(res, 404, { error: 'wrong' }),
+    );
     const info = await ollamaShow(handle, 'llama3.2', signal());
     assert.deepEqual(lastRequest().json, { model: 'llama3.2' });
     assert.equal(lastRequest().method, 'POST');
-    assert.deepEqual(info, { model: 'llama3.2', contextLength: 8192, capabilities: ['completion', 'tools'], family: 'llama', parameterSize: '8.0B', quantization: 'Q4_0' });
-    assert.deepEqual(ollamaCapabilities(info), { contextWindow: 8192, tools: true, vision: false, embeddings: false, jsonSchema: true, reasoning: false });
+    assert.deepEqual(info, {
+      model: 'llama3.2',
+      contextLength: 8192,
+      capabilities: ['completion', 'tools'],
+      family: 'llama',
+      parameterSize: '8.0B',
+      quantization: 'Q4_0',
+    });
+    assert.deepEqual(ollamaCapabilities(info), {
+      contextWindow: 8192,
+      tools: true,
+      vision: false,
+      embeddings: false,
+      jsonSchema: true,
+      reasoning: false,
+    });
   });
 
   test('ollamaShow on an old server without capabilities reports only the context window', async () => {
@@ -361,14 +425,27 @@ describe('models: tags, show, ps', () => {
 
   test('ollamaShow for a missing model throws 404', async () => {
     upstream.setHandler((_req, res) => sendJson(res, 404, { error: "model 'nope' not found" }));
-    await assert.rejects(ollamaShow(handle, 'nope', signal()), (err: unknown) => err instanceof UpstreamError && err.status === 404 && /not found/.test(err.message));
+    await assert.rejects(
+      ollamaShow(handle, 'nope', signal()),
+      (err: unknown) => err instanceof UpstreamError && err.status === 404 && /not found/.test(err.message),
+    );
   });
 
   test('ollamaPs lists loaded models', async () => {
-    upstream.setHandler((req, res) => (req.url === '/api/ps' && req.method === 'GET' ? sendJson(res, 200, fixtureJson('ps-response.json')) : sendJson(res, 404, { error: 'wrong' })));
+    upstream.setHandler((req, res) =>
+      req.url === '/api/ps' && req.method === 'GET'
+        ? sendJson(res, 200, fixtureJson('ps-response.json'))
+        : sendJson(res, 404, { error: 'wrong' }),
+    );
     const loaded = await ollamaPs(handle, signal());
     assert.deepEqual(loaded, [
-      { name: 'mistral:latest', model: 'mistral:latest', size: 5137025024, sizeVram: 5137025024, expiresAt: '2024-06-04T14:38:31.83753-07:00' },
+      {
+        name: 'mistral:latest',
+        model: 'mistral:latest',
+        size: 5137025024,
+        sizeVram: 5137025024,
+        expiresAt: '2024-06-04T14:38:31.83753-07:00',
+      },
     ]);
   });
 });

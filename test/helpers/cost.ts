@@ -33,7 +33,12 @@ export async function chat(baseUrl: string, body: Record<string, unknown>, key?:
   if (headers['content-type']?.startsWith('text/event-stream')) {
     reply.events = text
       .split('\n\n')
-      .map((b) => b.split('\n').find((l) => l.startsWith('data: '))?.slice(6))
+      .map((b) =>
+        b
+          .split('\n')
+          .find((l) => l.startsWith('data: '))
+          ?.slice(6),
+      )
       .filter((d): d is string => d !== undefined && d !== '[DONE]')
       .map((d) => JSON.parse(d));
   } else if (text) {

@@ -10,7 +10,10 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(rawConfig: Record<string, unknown>, opts: GatewayOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  rawConfig: Record<string, unknown>,
+  opts: GatewayOptions & { env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningGateway> {
   const config = parseConfig({ store: { sqlite: ':memory:' }, ...rawConfig }, process.env);
   const logger = pino({ level: process.env.DEBUG ? 'debug' : 'silent' });
   const built = await buildServices(config, logger, { env: opts.env ?? {} });

@@ -38,7 +38,13 @@ export function completion(model: string, content: string): object {
 }
 
 function chunk(model: string, delta: object, finish: string | null = null): string {
-  return JSON.stringify({ id: `chatcmpl-${model}`, object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [{ index: 0, delta, finish_reason: finish }] });
+  return JSON.stringify({
+    id: `chatcmpl-${model}`,
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model,
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,7 +119,8 @@ export async function startFakeEngine(name: string, behaviour: Behaviour = ok())
     close: () => engine.upstream.close(),
   };
   engine.upstream = await startUpstream(async (req, res) => {
-    if (req.method === 'GET' && req.url.endsWith('/models')) return sendJson(res, 200, { object: 'list', data: [{ id: 'm', object: 'model' }] });
+    if (req.method === 'GET' && req.url.endsWith('/models'))
+      return sendJson(res, 200, { object: 'list', data: [{ id: 'm', object: 'model' }] });
     engine.chats.push(req);
     engine.inFlight++;
     engine.maxInFlight = Math.max(engine.maxInFlight, engine.inFlight);
@@ -142,7 +149,12 @@ export interface ChatReply {
 }
 
 /** POSTs a chat request to the gateway and reads the whole answer. */
-export async function postChat(url: string, body: Record<string, unknown>, headers: Record<string, string> = {}, path = '/v1/chat/completions'): Promise<ChatReply> {
+export async function postChat(
+  url: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+  path = '/v1/chat/completions',
+): Promise<ChatReply> {
   const t0 = performance.now();
   const res = await fetch(`${url}${path}`, {
     method: 'POST',

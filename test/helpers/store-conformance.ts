@@ -84,11 +84,22 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       await store.keys.create(rec);
       assert.deepEqual(await store.keys.findByHash(rec.hash), rec);
       assert.equal(await store.keys.findByHash(hashKey('mk-unknown')), undefined);
-      assert.deepEqual((await store.keys.list()).find((k) => k.id === rec.id), rec);
+      assert.deepEqual(
+        (await store.keys.list()).find((k) => k.id === rec.id),
+        rec,
+      );
       assert.equal(await store.keys.count(), before + 1);
       await assert.rejects(store.keys.create({ ...rec, id: `key_${tag()}` }), 'a second key with the same hash is refused');
 
-      const minimal: ApiKeyRecord = { id: `key_${tag()}`, hash: hashKey(randomUUID()), prefix: 'mk-zzzzz', tenant: 't', models: [], createdAt: new Date().toISOString(), revokedAt: null };
+      const minimal: ApiKeyRecord = {
+        id: `key_${tag()}`,
+        hash: hashKey(randomUUID()),
+        prefix: 'mk-zzzzz',
+        tenant: 't',
+        models: [],
+        createdAt: new Date().toISOString(),
+        revokedAt: null,
+      };
       await store.keys.create(minimal);
       assert.deepEqual(await store.keys.findByHash(minimal.hash), minimal);
 
@@ -102,7 +113,11 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
 
     it('keys: rotate keeps settings, revokes the old key, and every admin action is audited', async () => {
       const tenant = `rot-${tag()}`;
-      const first = await createApiKey(store, { tenant, models: ['a'], rpm: 7, budget: { usd: 2, period: 'month' }, dataPolicy: 'local-only' }, 'test');
+      const first = await createApiKey(
+        store,
+        { tenant, models: ['a'], rpm: 7, budget: { usd: 2, period: 'month' }, dataPolicy: 'local-only' },
+        'test',
+      );
       assert.match(first.key, /^mk-[A-Za-z0-9]{32}$/);
       assert.equal(first.record.hash, hashKey(first.key));
       const second = await rotateApiKey(store, first.record.id, 'test');
@@ -124,7 +139,10 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
         'newest first',
       );
       assert.equal(audit.find((a) => a.action === 'key.rotated')?.details?.replacedBy, second.record.id);
-      assert.ok(!JSON.stringify(audit).includes(first.key) && !JSON.stringify(audit).includes(first.record.hash), 'no secrets in the audit log');
+      assert.ok(
+        !JSON.stringify(audit).includes(first.key) && !JSON.stringify(audit).includes(first.record.hash),
+        'no secrets in the audit log',
+      );
     });
 
     it('request log: round-trips every field and filters by time, tenant, alias, location, status', async () => {
@@ -153,8 +171,22 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
         pii: { EMAIL: 2, PHONE: 1 },
         promptVersion: 'support@3',
       });
-      const cloud429 = logEntry({ tenant, time: new Date(t0 + 1000).toISOString(), alias: 'fast', location: 'cloud', status: 429, errorCode: 'rate_limit_exceeded' });
-      const embed = logEntry({ tenant, time: new Date(t0 + 2000).toISOString(), kind: 'embeddings', alias: 'embed', location: 'cloud', status: 200 });
+      const cloud429 = logEntry({
+        tenant,
+        time: new Date(t0 + 1000).toISOString(),
+        alias: 'fast',
+        location: 'cloud',
+        status: 429,
+        errorCode: 'rate_limit_exceeded',
+      });
+      const embed = logEntry({
+        tenant,
+        time: new Date(t0 + 2000).toISOString(),
+        kind: 'embeddings',
+        alias: 'embed',
+        location: 'cloud',
+        status: 200,
+      });
       const other = logEntry({ tenant: `${tenant}-other`, time: new Date(t0 + 3000).toISOString() });
       for (const e of [full, cloud429, embed, other]) store.requestLog.append(e);
       await store.requestLog.flush();
@@ -165,11 +197,19 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       assert.deepEqual(ids(await store.requestLog.query({ tenant, location: 'cloud' })), [embed.id, cloud429.id]);
       assert.deepEqual(ids(await store.requestLog.query({ tenant, status: 429 })), [cloud429.id]);
       assert.deepEqual(ids(await store.requestLog.query({ tenant, limit: 2 })), [embed.id, cloud429.id]);
-      assert.deepEqual(ids(await store.requestLog.query({ tenant, since: new Date(t0 + 1000).toISOString() })), [embed.id, cloud429.id], 'since is inclusive');
-      assert.deepEqual(ids(await store.requestLog.query({ tenant, until: new Date(t0 + 1000).toISOString() })), [full.id], 'until is exclusive');
       assert.deepEqual(
-        ids(await store.requestLog.query({ since: new Date(t0 + 500).toISOString(), until: new Date(t0 + 2500).toISOString() })).filter((id) =>
-          [full.id, cloud429.id, embed.id, other.id].includes(id),
+        ids(await store.requestLog.query({ tenant, since: new Date(t0 + 1000).toISOString() })),
+        [embed.id, cloud429.id],
+        'since is inclusive',
+      );
+      assert.deepEqual(
+        ids(await store.requestLog.query({ tenant, until: new Date(t0 + 1000).toISOString() })),
+        [full.id],
+        'until is exclusive',
+      );
+      assert.deepEqual(
+        ids(await store.requestLog.query({ since: new Date(t0 + 500).toISOString(), until: new Date(t0 + 2500).toISOString() })).filter(
+          (id) => [full.id, cloud429.id, embed.id, other.id].includes(id),
         ),
         [embed.id, cloud429.id],
       );
@@ -185,7 +225,9 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
     it('request log: totals sum tokens of successful requests and the cost of cloud ones', async () => {
       const tenant = `tot-${tag()}`;
       const at = (ms: number) => new Date(Date.UTC(2100, 0, 1) + ms).toISOString();
-      store.requestLog.append(logEntry({ tenant, time: at(1), location: 'cloud', promptTokens: 100, completionTokens: 20, cachedTokens: 10, costUsd: 0.5 }));
+      store.requestLog.append(
+        logEntry({ tenant, time: at(1), location: 'cloud', promptTokens: 100, completionTokens: 20, cachedTokens: 10, costUsd: 0.5 }),
+      );
       store.requestLog.append(logEntry({ tenant, time: at(2), location: 'local', promptTokens: 50, completionTokens: 5, costUsd: 0.25 }));
       store.requestLog.append(logEntry({ tenant, time: at(3), location: 'cloud', status: 500, promptTokens: 999, costUsd: 9 }));
       const t = await store.requestLog.totals(at(0));
@@ -199,27 +241,95 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       const at = (ms: number) => new Date(Date.UTC(2200, 0, 1) + ms).toISOString();
       store.requestLog.append(logEntry({ tenant, time: at(-1), location: 'cloud', costUsd: 100, promptTokens: 999 }));
       store.requestLog.append(
-        logEntry({ tenant, time: at(1), alias: 'chat', deployment: 'openai/gpt-4o', location: 'cloud', routeReason: 'priority', latencyMs: 100,
-          promptTokens: 100, completionTokens: 20, costUsd: 0.5, pii: { EMAIL: 2 } }),
+        logEntry({
+          tenant,
+          time: at(1),
+          alias: 'chat',
+          deployment: 'openai/gpt-4o',
+          location: 'cloud',
+          routeReason: 'priority',
+          latencyMs: 100,
+          promptTokens: 100,
+          completionTokens: 20,
+          costUsd: 0.5,
+          pii: { EMAIL: 2 },
+        }),
       );
       store.requestLog.append(
-        logEntry({ tenant, time: at(2), alias: 'chat', deployment: 'ollama/llama3', location: 'local', routeReason: 'pii:local-only', latencyMs: 300,
-          stream: true, ttftMs: 40, promptTokens: 50, completionTokens: 5, tokensEstimated: true, costUsd: 0.25, pii: { EMAIL: 1, PHONE: 3 } }),
+        logEntry({
+          tenant,
+          time: at(2),
+          alias: 'chat',
+          deployment: 'ollama/llama3',
+          location: 'local',
+          routeReason: 'pii:local-only',
+          latencyMs: 300,
+          stream: true,
+          ttftMs: 40,
+          promptTokens: 50,
+          completionTokens: 5,
+          tokensEstimated: true,
+          costUsd: 0.25,
+          pii: { EMAIL: 1, PHONE: 3 },
+        }),
       );
-      store.requestLog.append(logEntry({ tenant: `${tenant}-b`, time: at(3), alias: 'embed', kind: 'embeddings', status: 429, latencyMs: 2, pii: {} }));
+      store.requestLog.append(
+        logEntry({ tenant: `${tenant}-b`, time: at(3), alias: 'embed', kind: 'embeddings', status: 429, latencyMs: 2, pii: {} }),
+      );
       const s = await store.requestLog.summary(at(0));
       assert.equal(s.since, at(0));
       assert.deepEqual(s.totals, {
-        requests: 3, errors: 1, costUsd: 0.75, promptTokens: 150, completionTokens: 25, avgLatencyMs: 134, estimatedTokenRequests: 1, avgTtftMs: 40, piiRequests: 2,
+        requests: 3,
+        errors: 1,
+        costUsd: 0.75,
+        promptTokens: 150,
+        completionTokens: 25,
+        avgLatencyMs: 134,
+        estimatedTokenRequests: 1,
+        avgTtftMs: 40,
+        piiRequests: 2,
       });
-      const group = (key: string, requests: number, errors: number, costUsd: number, promptTokens: number, completionTokens: number, avgLatencyMs: number) =>
-        ({ key, requests, errors, costUsd, promptTokens, completionTokens, avgLatencyMs });
+      const group = (
+        key: string,
+        requests: number,
+        errors: number,
+        costUsd: number,
+        promptTokens: number,
+        completionTokens: number,
+        avgLatencyMs: number,
+      ) => ({ key, requests, errors, costUsd, promptTokens, completionTokens, avgLatencyMs });
       assert.deepEqual(s.byAlias, [group('chat', 2, 0, 0.75, 150, 25, 200), group('embed', 1, 1, 0, 0, 0, 2)]);
-      assert.deepEqual(s.byLocation, [group('', 1, 1, 0, 0, 0, 2), group('cloud', 1, 0, 0.5, 100, 20, 100), group('local', 1, 0, 0.25, 50, 5, 300)]);
-      assert.deepEqual(s.byDeployment.map((g) => g.key), ['', 'ollama/llama3', 'openai/gpt-4o']);
-      assert.deepEqual(s.byReason.map((g) => [g.key, g.requests]), [['', 1], ['pii:local-only', 1], ['priority', 1]]);
-      assert.deepEqual(s.byTenant.map((g) => [g.key, g.requests]), [[tenant, 2], [`${tenant}-b`, 1]]);
-      assert.deepEqual(s.byStatus.map((g) => [g.key, g.requests, g.errors]), [['200', 2, 0], ['429', 1, 1]]);
+      assert.deepEqual(s.byLocation, [
+        group('', 1, 1, 0, 0, 0, 2),
+        group('cloud', 1, 0, 0.5, 100, 20, 100),
+        group('local', 1, 0, 0.25, 50, 5, 300),
+      ]);
+      assert.deepEqual(
+        s.byDeployment.map((g) => g.key),
+        ['', 'ollama/llama3', 'openai/gpt-4o'],
+      );
+      assert.deepEqual(
+        s.byReason.map((g) => [g.key, g.requests]),
+        [
+          ['', 1],
+          ['pii:local-only', 1],
+          ['priority', 1],
+        ],
+      );
+      assert.deepEqual(
+        s.byTenant.map((g) => [g.key, g.requests]),
+        [
+          [tenant, 2],
+          [`${tenant}-b`, 1],
+        ],
+      );
+      assert.deepEqual(
+        s.byStatus.map((g) => [g.key, g.requests, g.errors]),
+        [
+          ['200', 2, 0],
+          ['429', 1, 1],
+        ],
+      );
       assert.deepEqual(s.pii, { PHONE: 3, EMAIL: 3 }, 'counts summed per type');
       const later = await store.requestLog.summary(at(2));
       assert.deepEqual([later.totals.requests, later.totals.avgTtftMs, later.pii], [2, 40, { PHONE: 3, EMAIL: 1 }]);
@@ -252,7 +362,10 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       assert.equal((await s.requestLog.query({ tenant })).length, 2);
       const deleted = await s.requestLog.prune?.();
       assert.ok(deleted !== undefined && deleted >= 1, 'prune reports what it deleted');
-      assert.deepEqual((await s.requestLog.query({ tenant })).map((r) => r.id), [fresh.id]);
+      assert.deepEqual(
+        (await s.requestLog.query({ tenant })).map((r) => r.id),
+        [fresh.id],
+      );
       await s.close();
     });
 
@@ -261,7 +374,11 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       const results = await Promise.all(Array.from({ length: 100 }, () => store.counters.consume(key, 1, 50, 60)));
       const allowed = results.filter((r) => r.allowed);
       assert.equal(allowed.length, 50);
-      assert.deepEqual(allowed.map((r) => r.used).sort((a, b) => a - b), range(1, 50), 'each admitted call saw its own count');
+      assert.deepEqual(
+        allowed.map((r) => r.used).sort((a, b) => a - b),
+        range(1, 50),
+        'each admitted call saw its own count',
+      );
       for (const r of results.filter((x) => !x.allowed)) {
         assert.equal(r.used, 50);
         assert.ok(r.resetSeconds >= 1 && r.resetSeconds <= 60);
@@ -282,8 +399,16 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
     it('counters: token-sized consume, window reset, add/get with TTL', async () => {
       const k = tag();
       assert.deepEqual(await store.counters.consume(`tpm:${k}`, 700, 1000, 60).then((r) => [r.allowed, r.used]), [true, 700]);
-      assert.deepEqual(await store.counters.consume(`tpm:${k}`, 400, 1000, 60).then((r) => [r.allowed, r.used]), [false, 700], 'would pass the limit');
-      assert.deepEqual(await store.counters.consume(`tpm:${k}`, 300, 1000, 60).then((r) => [r.allowed, r.used]), [true, 1000], 'up to the limit is fine');
+      assert.deepEqual(
+        await store.counters.consume(`tpm:${k}`, 400, 1000, 60).then((r) => [r.allowed, r.used]),
+        [false, 700],
+        'would pass the limit',
+      );
+      assert.deepEqual(
+        await store.counters.consume(`tpm:${k}`, 300, 1000, 60).then((r) => [r.allowed, r.used]),
+        [true, 1000],
+        'up to the limit is fine',
+      );
 
       assert.equal(await store.counters.get(`none:${k}`), 0);
       assert.equal(await store.counters.add(`usd:${k}`, 0.1, 60), 0.1);

@@ -84,7 +84,8 @@ export async function sendSse(res: ServerResponse, events: Array<string | SseEve
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   for (const e of events) {
     if (typeof e === 'string') res.write(`data: ${e}\n\n`);
-    else if (isSseEvent(e)) res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`);
+    else if (isSseEvent(e))
+      res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`);
     else res.write(`data: ${JSON.stringify(e)}\n\n`);
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
   }

@@ -26,7 +26,9 @@ before(async () => {
     assert.equal(req.json.stream, true);
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const chunk = (delta: object, extra: object = {}) =>
-      res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: req.json.model, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: req.json.model, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`,
+      );
     await sleep(TTFT_MS);
     const start = performance.now();
     for (let i = 0; i < TOKENS_PER_STREAM; i++) {
@@ -35,8 +37,12 @@ before(async () => {
       if (wait > 0) await sleep(wait);
       chunk(i === 0 ? { role: 'assistant', content: ' hello' } : { content: ' hello' });
     }
-    res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: req.json.model, choices: [{ index: 0, delta: {}, finish_reason: 'length' }] })}\n\n`);
-    res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: req.json.model, choices: [], usage: { prompt_tokens: 20, completion_tokens: TOKENS_PER_STREAM, total_tokens: 20 + TOKENS_PER_STREAM } })}\n\n`);
+    res.write(
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: req.json.model, choices: [{ index: 0, delta: {}, finish_reason: 'length' }] })}\n\n`,
+    );
+    res.write(
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: req.json.model, choices: [], usage: { prompt_tokens: 20, completion_tokens: TOKENS_PER_STREAM, total_tokens: 20 + TOKENS_PER_STREAM } })}\n\n`,
+    );
     res.end('data: [DONE]\n\n');
   });
 });
@@ -50,7 +56,20 @@ test('bench reports the fake engine speed within 10%, shows progress and saves J
   const program = new Command().exitOverride();
   registerMeterCommands(program, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
   await program.parseAsync(
-    ['bench', 'fake/llama-test', '--base-url', `${engine.url}/v1`, '--concurrency', '1,4', '--duration', '1.2s', '--max-tokens', '64', '--bench-dir', dir],
+    [
+      'bench',
+      'fake/llama-test',
+      '--base-url',
+      `${engine.url}/v1`,
+      '--concurrency',
+      '1,4',
+      '--duration',
+      '1.2s',
+      '--max-tokens',
+      '64',
+      '--bench-dir',
+      dir,
+    ],
     { from: 'user' },
   );
 
@@ -58,7 +77,10 @@ test('bench reports the fake engine speed within 10%, shows progress and saves J
   assert.equal(files.length, 1);
   const run = JSON.parse(readFileSync(join(dir, files[0] ?? ''), 'utf8')) as BenchRun;
   assert.equal(run.target, 'fake/llama-test');
-  assert.deepEqual(run.levels.map((l) => l.concurrency), [1, 4]);
+  assert.deepEqual(
+    run.levels.map((l) => l.concurrency),
+    [1, 4],
+  );
   for (const level of run.levels) {
     assert.equal(level.errors, 0);
     assert.ok(level.requests >= level.concurrency);
@@ -67,7 +89,10 @@ test('bench reports the fake engine speed within 10%, shows progress and saves J
     assert.ok(level.ttftMs.p50 >= TTFT_MS && level.ttftMs.p50 < TTFT_MS + 60, `ttft ${level.ttftMs.p50}`);
     // Each stream takes ~TTFT + 300 ms for 60 tokens; total throughput scales with concurrency.
     const ideal = (level.concurrency * TOKENS_PER_STREAM) / ((TTFT_MS + (TOKENS_PER_STREAM * 1000) / TOKENS_PER_SECOND) / 1000);
-    assert.ok(level.totalTokensPerSecond > ideal * 0.6 && level.totalTokensPerSecond <= ideal * 1.1, `total ${level.totalTokensPerSecond} vs ideal ${ideal}`);
+    assert.ok(
+      level.totalTokensPerSecond > ideal * 0.6 && level.totalTokensPerSecond <= ideal * 1.1,
+      `total ${level.totalTokensPerSecond} vs ideal ${ideal}`,
+    );
     assert.equal(level.tokensEstimated, false);
   }
   const [c1, c4] = run.levels;
@@ -83,7 +108,18 @@ test('cost breakeven prints the table and JSON from flags', async () => {
   const program = new Command().exitOverride();
   registerMeterCommands(program, { stdout: { write: (s: string) => (stdout += s) } });
   await program.parseAsync(
-    ['cost', 'breakeven', '--tokens-out-per-day', '70K', '--cloud-price-out', '10', '--gpu-usd-per-hour', '1.99', '--tokens-per-second', '200'],
+    [
+      'cost',
+      'breakeven',
+      '--tokens-out-per-day',
+      '70K',
+      '--cloud-price-out',
+      '10',
+      '--gpu-usd-per-hour',
+      '1.99',
+      '--tokens-per-second',
+      '200',
+    ],
     { from: 'user' },
   );
   assert.match(stdout, /self-host cost\/day\s+\$47\.76/);
@@ -96,9 +132,24 @@ test('cost breakeven prints the table and JSON from flags', async () => {
     stdout: { write: (s: string) => (stdout += s) },
     loadUsage: async (days) => ({ days, promptTokens: days * 2e6, completionTokens: days * 5e5 }),
   });
-  await p2.parseAsync(['cost', 'breakeven', '--days', '7', '--cloud-model', 'openai/gpt-4o', '--gpu-usd-per-hour', '1.99', '--tokens-per-second', '200', '--json'], {
-    from: 'user',
-  });
+  await p2.parseAsync(
+    [
+      'cost',
+      'breakeven',
+      '--days',
+      '7',
+      '--cloud-model',
+      'openai/gpt-4o',
+      '--gpu-usd-per-hour',
+      '1.99',
+      '--tokens-per-second',
+      '200',
+      '--json',
+    ],
+    {
+      from: 'user',
+    },
+  );
   const json = JSON.parse(stdout) as { inputs: { tokensInPerDay: number }; result: { cloudUsdPerDay: number; cheapest: string } };
   assert.equal(json.inputs.tokensInPerDay, 2e6);
   assert.equal(json.result.cloudUsdPerDay, 10);

@@ -73,7 +73,9 @@ describe('meridian mock + meridian test (CLI)', () => {
     assert.ok(mockUrl);
 
     const passDir = join(work, 'pass');
-    const pass = await runCli(['test', 'examples/scenarios', '--env', 'mock', '--reporter', 'junit', '--out', passDir], { MOCK_URL: mockUrl });
+    const pass = await runCli(['test', 'examples/scenarios', '--env', 'mock', '--reporter', 'junit', '--out', passDir], {
+      MOCK_URL: mockUrl,
+    });
     assert.equal(pass.code, 0);
     const junit = readFileSync(join(passDir, 'junit.xml'), 'utf8');
     assert.match(junit, /^<\?xml/);
@@ -101,12 +103,18 @@ describe('meridian mock + meridian test (CLI)', () => {
       }),
     );
     const failDir = join(work, 'fail');
-    const fail = await runCli(['test', failing, 'examples/scenarios/smoke.json', '--env', 'mock', '--reporter', 'junit,json', '--out', failDir], { MOCK_URL: mockUrl });
+    const fail = await runCli(
+      ['test', failing, 'examples/scenarios/smoke.json', '--env', 'mock', '--reporter', 'junit,json', '--out', failDir],
+      { MOCK_URL: mockUrl },
+    );
     assert.notEqual(fail.code, 0);
     assert.equal(fail.code, 1);
     const failJunit = readFileSync(join(failDir, 'junit.xml'), 'utf8');
     assert.match(failJunit, /<testcase[^>]*name="Wrong expectation"[^>]*>\s*<failure/);
-    const json = JSON.parse(readFileSync(join(failDir, 'report.json'), 'utf8')) as { ok: boolean; totals: { passed: number; failed: number } };
+    const json = JSON.parse(readFileSync(join(failDir, 'report.json'), 'utf8')) as {
+      ok: boolean;
+      totals: { passed: number; failed: number };
+    };
     assert.equal(json.ok, false);
     assert.deepEqual([json.totals.passed, json.totals.failed], [1, 1]);
 
@@ -116,7 +124,9 @@ describe('meridian mock + meridian test (CLI)', () => {
 
   it('exits non-zero when the mock is not there (connection refused)', async () => {
     const dir = join(work, 'down');
-    const r = await runCli(['test', 'examples/scenarios/smoke.json', '--env', 'mock', '--reporter', 'junit', '--out', dir], { MOCK_URL: 'http://127.0.0.1:9' });
+    const r = await runCli(['test', 'examples/scenarios/smoke.json', '--env', 'mock', '--reporter', 'junit', '--out', dir], {
+      MOCK_URL: 'http://127.0.0.1:9',
+    });
     assert.equal(r.code, 1);
     assert.ok(existsSync(join(dir, 'junit.xml')));
   });
@@ -157,7 +167,10 @@ describe('meridian serve (CLI)', () => {
     const res = await chat("Say 'served by the CLI' and nothing else");
     assert.equal(res.status, 200);
     assert.match(res.headers.get('x-meridian-route') ?? '', /^mock\/mock-small;/);
-    assert.equal(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, 'served by the CLI');
+    assert.equal(
+      ((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content,
+      'served by the CLI',
+    );
 
     // An in-flight request when SIGTERM arrives still gets its answer.
     const inFlight = chat('slow please');

@@ -30,11 +30,17 @@ let dir: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meridian-bench-gw-'));
   engine = await startUpstream(async (req, res) => {
-    if (req.method === 'GET') return sendJson(res, 200, { object: 'list', data: [{ id: 'llama-test', object: 'model', created: 1, owned_by: 'x' }] });
+    if (req.method === 'GET')
+      return sendJson(res, 200, { object: 'list', data: [{ id: 'llama-test', object: 'model', created: 1, owned_by: 'x' }] });
     const base = { id: 'c1', created: 1, model: req.json.model };
     const usage = { prompt_tokens: 20, completion_tokens: TOKENS_PER_STREAM, total_tokens: 20 + TOKENS_PER_STREAM };
     if (!req.json.stream) {
-      return sendJson(res, 200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }], usage });
+      return sendJson(res, 200, {
+        ...base,
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+        usage,
+      });
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const write = (o: object) => res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', ...o })}\n\n`);
@@ -42,7 +48,9 @@ before(async () => {
     for (let i = 0; i < TOKENS_PER_STREAM; i++) {
       const wait = start + (i * 1000) / TOKENS_PER_SECOND - performance.now();
       if (wait > 0) await sleep(wait);
-      write({ choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: ' hello' } : { content: ' hello' }, finish_reason: null }] });
+      write({
+        choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: ' hello' } : { content: ' hello' }, finish_reason: null }],
+      });
     }
     write({ choices: [{ index: 0, delta: {}, finish_reason: 'length' }] });
     write({ choices: [], usage });
@@ -57,22 +65,46 @@ after(async () => {
 
 test('bench through the gateway reports the engine speed within 10%, and the run prices the engine', async () => {
   const providers = [{ id: 'engine', type: 'openai-compatible', baseUrl: `${engine.url}/v1`, location: 'local' }];
-  const gw = await startGateway({ providers, models: { 'llama-test': [{ provider: 'engine', model: 'llama-test' }] } }, { env: { MERIDIAN_MASTER_KEY: MASTER } });
+  const gw = await startGateway(
+    { providers, models: { 'llama-test': [{ provider: 'engine', model: 'llama-test' }] } },
+    { env: { MERIDIAN_MASTER_KEY: MASTER } },
+  );
   let run: BenchRun;
   try {
     const program = new Command().exitOverride();
     registerMeterCommands(program, { stdout: { write: () => true }, stderr: { write: () => true } });
     // The target names the engine's provider/model; the requests go to the gateway's endpoint.
-    await program.parseAsync(['bench', 'engine/llama-test', '--base-url', `${gw.url}/v1`, '--concurrency', '1,4', '--duration', '1s', '--max-tokens', '64', '--bench-dir', dir], {
-      from: 'user',
-    });
-    const files = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
+    await program.parseAsync(
+      [
+        'bench',
+        'engine/llama-test',
+        '--base-url',
+        `${gw.url}/v1`,
+        '--concurrency',
+        '1,4',
+        '--duration',
+        '1s',
+        '--max-tokens',
+        '64',
+        '--bench-dir',
+        dir,
+      ],
+      {
+        from: 'user',
+      },
+    );
+    const files = readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.json'));
     assert.equal(files.length, 1);
     run = JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as BenchRun;
     for (const level of run.levels) {
       assert.equal(level.errors, 0);
       const perStream = level.tokensPerSecondPerStream.p50;
-      assert.ok(Math.abs(perStream - TOKENS_PER_SECOND) / TOKENS_PER_SECOND < 0.1, `per-stream ${perStream} tok/s at c=${level.concurrency}`);
+      assert.ok(
+        Math.abs(perStream - TOKENS_PER_SECOND) / TOKENS_PER_SECOND < 0.1,
+        `per-stream ${perStream} tok/s at c=${level.concurrency}`,
+      );
       assert.equal(level.tokensEstimated, false, 'the gateway passed the engine usage through');
     }
     const { data } = await admin(gw.url, '/admin/requests?alias=llama-test&limit=1000');
@@ -95,7 +127,11 @@ test('bench through the gateway reports the engine speed within 10%, and the run
   try {
     const r = await chat(priced.url, { model: 'llama-test', messages: [{ role: 'user', content: 'Hi' }] });
     assert.equal(r.status, 200, r.text);
-    closeTo(costValue(r.headers['x-meridian-cost-usd']), (TOKENS_PER_STREAM * GPU_USD_PER_HOUR) / (measured! * 3600), 'cost from the measured speed');
+    closeTo(
+      costValue(r.headers['x-meridian-cost-usd']),
+      (TOKENS_PER_STREAM * GPU_USD_PER_HOUR) / (measured! * 3600),
+      'cost from the measured speed',
+    );
   } finally {
     await priced.close();
   }

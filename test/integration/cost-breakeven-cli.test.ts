@@ -25,11 +25,18 @@ const LOCAL = { prompt: 100, completion: 50 };
 const CLOUD_REQUESTS = 3;
 const LOCAL_REQUESTS = 2;
 
-async function breakevenCli(configPath: string, flags: string[]): Promise<{ inputs: Record<string, number>; result: Record<string, number | string> }> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--config', configPath, 'cost', 'breakeven', ...flags, '--json'], {
-    cwd: ROOT,
-    timeout: 60_000,
-  });
+async function breakevenCli(
+  configPath: string,
+  flags: string[],
+): Promise<{ inputs: Record<string, number>; result: Record<string, number | string> }> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', '--config', configPath, 'cost', 'breakeven', ...flags, '--json'],
+    {
+      cwd: ROOT,
+      timeout: 60_000,
+    },
+  );
   return JSON.parse(stdout);
 }
 
@@ -69,8 +76,10 @@ describe('meridian cost breakeven --days N reads the request log', () => {
     configPath = join(dir, 'meridian.json');
     writeFileSync(configPath, JSON.stringify(config));
     const gw = await startGateway(config);
-    for (let i = 0; i < CLOUD_REQUESTS; i++) assert.equal((await chat(gw.url, { model: 'cloud', messages: [{ role: 'user', content: 'Hi' }] })).status, 200);
-    for (let i = 0; i < LOCAL_REQUESTS; i++) assert.equal((await chat(gw.url, { model: 'local', messages: [{ role: 'user', content: 'Hi' }] })).status, 200);
+    for (let i = 0; i < CLOUD_REQUESTS; i++)
+      assert.equal((await chat(gw.url, { model: 'cloud', messages: [{ role: 'user', content: 'Hi' }] })).status, 200);
+    for (let i = 0; i < LOCAL_REQUESTS; i++)
+      assert.equal((await chat(gw.url, { model: 'local', messages: [{ role: 'user', content: 'Hi' }] })).status, 200);
     // A failed request is logged but is not traffic the break-even should count.
     assert.equal((await chat(gw.url, { model: 'nope', messages: [{ role: 'user', content: 'Hi' }] })).status, 404);
     await gw.close(); // drains and flushes the request log to the file
@@ -85,7 +94,16 @@ describe('meridian cost breakeven --days N reads the request log', () => {
   const cached = CLOUD_REQUESTS * CLOUD.cached;
 
   it('with a cloud model: logged volumes and cached share, priced at the catalog, against the GPU', async () => {
-    const { inputs, result } = await breakevenCli(configPath, ['--days', '1', '--cloud-model', 'gpt-4o', '--gpu-usd-per-hour', '2', '--tokens-per-second', '200']);
+    const { inputs, result } = await breakevenCli(configPath, [
+      '--days',
+      '1',
+      '--cloud-model',
+      'gpt-4o',
+      '--gpu-usd-per-hour',
+      '2',
+      '--tokens-per-second',
+      '200',
+    ]);
     assert.equal(inputs.tokensInPerDay, tokensIn);
     assert.equal(inputs.tokensOutPerDay, tokensOut);
     closeTo(inputs.cachedInputFraction!, cached / tokensIn, 'cached share');
@@ -108,7 +126,16 @@ describe('meridian cost breakeven --days N reads the request log', () => {
   });
 
   it('over N days the totals are divided by N', async () => {
-    const { inputs } = await breakevenCli(configPath, ['--days', '4', '--cloud-model', 'gpt-4o', '--gpu-usd-per-hour', '2', '--tokens-per-second', '200']);
+    const { inputs } = await breakevenCli(configPath, [
+      '--days',
+      '4',
+      '--cloud-model',
+      'gpt-4o',
+      '--gpu-usd-per-hour',
+      '2',
+      '--tokens-per-second',
+      '200',
+    ]);
     assert.equal(inputs.tokensInPerDay, tokensIn / 4);
     assert.equal(inputs.tokensOutPerDay, tokensOut / 4);
   });

@@ -39,14 +39,22 @@ function engine(req: RecordedRequest, res: ServerResponse): void {
   });
 }
 
-async function gatewayWith(upstream: FakeUpstream, budgets: unknown[], models?: Record<string, unknown>, logger?: Logger): Promise<RunningGateway> {
+async function gatewayWith(
+  upstream: FakeUpstream,
+  budgets: unknown[],
+  models?: Record<string, unknown>,
+  logger?: Logger,
+): Promise<RunningGateway> {
   return startGateway(
     {
       providers: [
         { id: 'cloud', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'cloud' },
         { id: 'local', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local' },
       ],
-      models: models ?? { chat: [{ provider: 'cloud', model: 'gpt-x', price: PRICE }], metered: [{ provider: 'cloud', model: 'gpt-x', price: PRICE }] },
+      models: models ?? {
+        chat: [{ provider: 'cloud', model: 'gpt-x', price: PRICE }],
+        metered: [{ provider: 'cloud', model: 'gpt-x', price: PRICE }],
+      },
       budgets,
     },
     { env: { MERIDIAN_MASTER_KEY: MASTER }, ...(logger ? { logger } : {}) },
@@ -101,16 +109,26 @@ describe('hard budgets', () => {
     assertRejected(await chat(gw.url, { model: 'chat', ...ASK }, acme.key), "tenant 'acme' daily USD budget", '$0.25', 'day');
     assert.equal((await chat(gw.url, { model: 'chat', ...ASK }, beta.key)).status, 200, 'tenant beta has no budget');
     const { data } = await admin(gw.url, '/admin/requests?tenant=acme&limit=100');
-    const spent = (data as Array<{ status: number; costUsd?: number }>).filter((e) => e.status === 200).reduce((s, e) => s + (e.costUsd ?? 0), 0);
+    const spent = (data as Array<{ status: number; costUsd?: number }>)
+      .filter((e) => e.status === 200)
+      .reduce((s, e) => s + (e.costUsd ?? 0), 0);
     assert.ok(spent <= 0.25, `acme spent $${spent}, within its budget`);
-    assert.ok(data.some((e: { status: number; errorCode?: string }) => e.status === 429 && e.errorCode === 'budget_exceeded'), 'the rejection is logged');
+    assert.ok(
+      data.some((e: { status: number; errorCode?: string }) => e.status === 429 && e.errorCode === 'budget_exceeded'),
+      'the rejection is logged',
+    );
   });
 
   it('per alias, monthly, tokens: 108-token requests against 300 tokens', async () => {
     const key = await newKey(gw.url, { tenant: 'gamma' });
     const fit = Math.floor(300 / TOKENS_PER_REQUEST);
     for (let i = 0; i < fit; i++) assert.equal((await chat(gw.url, { model: 'metered', ...ASK }, key.key)).status, 200);
-    assertRejected(await chat(gw.url, { model: 'metered', ...ASK }, key.key), "alias 'metered' monthly token budget", '300 tokens', 'month');
+    assertRejected(
+      await chat(gw.url, { model: 'metered', ...ASK }, key.key),
+      "alias 'metered' monthly token budget",
+      '300 tokens',
+      'month',
+    );
     assert.equal((await chat(gw.url, { model: 'chat', ...ASK }, key.key)).status, 200, 'other aliases are not affected');
   });
 
@@ -162,8 +180,14 @@ describe('soft budgets', () => {
       warnings.push(r.headers['x-meridian-budget-warning']);
     }
     // Spent before request n: 108 × n; warned when 108 × n + 108 > 250, i.e. from the third on.
-    assert.deepEqual(warnings.map((w) => w !== undefined), [false, false, true, true]);
-    assert.match(warnings[2]!, new RegExp(`key '${k.id}' monthly token budget 250 tokens at 86%; resets ${periodWindow('month', new Date()).resetAt.toISOString()}`));
+    assert.deepEqual(
+      warnings.map((w) => w !== undefined),
+      [false, false, true, true],
+    );
+    assert.match(
+      warnings[2]!,
+      new RegExp(`key '${k.id}' monthly token budget 250 tokens at 86%; resets ${periodWindow('month', new Date()).resetAt.toISOString()}`),
+    );
     assert.match(warnings[3]!, /at 130%/);
   });
 
@@ -193,7 +217,10 @@ describe('downgrade budgets', () => {
         { scope: 'alias', match: 'cloud-only', period: 'month', usd: 0.15, mode: 'downgrade' },
       ],
       {
-        hybrid: [{ provider: 'cloud', model: 'gpt-x', price: PRICE }, { provider: 'local', model: 'llama' }],
+        hybrid: [
+          { provider: 'cloud', model: 'gpt-x', price: PRICE },
+          { provider: 'local', model: 'llama' },
+        ],
         'cloud-only': [{ provider: 'cloud', model: 'gpt-x', price: PRICE }],
       },
     );
@@ -212,7 +239,10 @@ describe('downgrade budgets', () => {
       const r = await chat(gw.url, { model: 'hybrid', ...ASK });
       assert.equal(r.status, 200, r.text);
       assert.match(r.headers['x-meridian-route']!, /^local\/llama;/);
-      assert.match(r.headers['x-meridian-budget-warning'] ?? '', /alias 'hybrid' daily USD budget \$0\.15 at 72%; routed to local deployments until /);
+      assert.match(
+        r.headers['x-meridian-budget-warning'] ?? '',
+        /alias 'hybrid' daily USD budget \$0\.15 at 72%; routed to local deployments until /,
+      );
       assert.equal(Number(r.headers['x-meridian-cost-usd']), 0, 'the local engine has no cost model: free');
     }
     const seen = upstream.requests.filter((q) => q.method === 'POST').map((q) => q.json.model);

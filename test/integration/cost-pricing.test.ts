@@ -24,7 +24,12 @@ function openai(req: RecordedRequest, res: ServerResponse): void | Promise<void>
     prompt_tokens_details: { cached_tokens: 4_000, audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 600, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
-  const base = { id: 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT', created: 1741569952, model: 'o4-mini-2025-04-16', system_fingerprint: 'fp_1' };
+  const base = {
+    id: 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT',
+    created: 1741569952,
+    model: 'o4-mini-2025-04-16',
+    system_fingerprint: 'fp_1',
+  };
   if (req.json.stream) {
     return sendSse(res, [
       { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
@@ -47,15 +52,42 @@ function anthropic(req: RecordedRequest, res: ServerResponse): void | Promise<vo
   const b = req.json;
   if (b.stream) {
     return sendSse(res, [
-      { event: 'message_start', data: { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', content: [], model: b.model, stop_reason: null, stop_sequence: null, usage: { input_tokens: 2_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 8_000, output_tokens: 1 } } } },
+      {
+        event: 'message_start',
+        data: {
+          type: 'message_start',
+          message: {
+            id: 'msg_1',
+            type: 'message',
+            role: 'assistant',
+            content: [],
+            model: b.model,
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { input_tokens: 2_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 8_000, output_tokens: 1 },
+          },
+        },
+      },
       { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } } },
-      { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'The user greets me.' } } },
-      { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQBCgIYAhIM' } } },
+      {
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'The user greets me.' } },
+      },
+      {
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQBCgIYAhIM' } },
+      },
       { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
       { event: 'content_block_start', data: { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } } },
-      { event: 'content_block_delta', data: { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Hello from anthropic' } } },
+      {
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Hello from anthropic' } },
+      },
       { event: 'content_block_stop', data: { type: 'content_block_stop', index: 1 } },
-      { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 500 } } },
+      {
+        event: 'message_delta',
+        data: { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 500 } },
+      },
       { event: 'message_stop', data: { type: 'message_stop' } },
     ]);
   }
@@ -80,7 +112,13 @@ function gemini(req: RecordedRequest, res: ServerResponse): void | Promise<void>
   const long = req.url.includes('gemini-2.5-pro');
   const usageMetadata = long
     ? { promptTokenCount: 250_000, candidatesTokenCount: 1_000, totalTokenCount: 251_000 }
-    : { promptTokenCount: 10_000, cachedContentTokenCount: 6_000, candidatesTokenCount: 400, thoughtsTokenCount: 1_200, totalTokenCount: 11_600 };
+    : {
+        promptTokenCount: 10_000,
+        cachedContentTokenCount: 6_000,
+        candidatesTokenCount: 400,
+        thoughtsTokenCount: 1_200,
+        totalTokenCount: 11_600,
+      };
   const done = { content: { parts: [{ text: 'gemini' }], role: 'model' }, finishReason: 'STOP', index: 0 };
   if (req.url.includes(':streamGenerateContent')) {
     return sendSse(res, [
@@ -88,7 +126,11 @@ function gemini(req: RecordedRequest, res: ServerResponse): void | Promise<void>
       { candidates: [done], usageMetadata, modelVersion: 'gemini-2.5-flash' },
     ]);
   }
-  return sendJson(res, 200, { candidates: [{ ...done, content: { parts: [{ text: 'Hello from gemini' }], role: 'model' } }], usageMetadata, modelVersion: 'gemini-2.5-flash' });
+  return sendJson(res, 200, {
+    candidates: [{ ...done, content: { parts: [{ text: 'Hello from gemini' }], role: 'model' } }],
+    usageMetadata,
+    modelVersion: 'gemini-2.5-flash',
+  });
 }
 
 interface Case {
@@ -103,11 +145,37 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { alias: 'oa', type: 'openai', model: 'o4-mini', usage: { prompt: 10_000, cached: 4_000, completion: 1_000 }, cached: 4_000, reasoning: 600 },
-  { alias: 'anth', type: 'anthropic', model: 'claude-sonnet-4-5-20250929', usage: { prompt: 10_000, cached: 8_000, completion: 500 }, cached: 8_000 },
+  {
+    alias: 'oa',
+    type: 'openai',
+    model: 'o4-mini',
+    usage: { prompt: 10_000, cached: 4_000, completion: 1_000 },
+    cached: 4_000,
+    reasoning: 600,
+  },
+  {
+    alias: 'anth',
+    type: 'anthropic',
+    model: 'claude-sonnet-4-5-20250929',
+    usage: { prompt: 10_000, cached: 8_000, completion: 500 },
+    cached: 8_000,
+  },
   // Gemini reports thinking apart from candidates; the bill counts both as output: 400 + 1,200.
-  { alias: 'gem', type: 'gemini', model: 'gemini-2.5-flash', usage: { prompt: 10_000, cached: 6_000, completion: 1_600 }, cached: 6_000, reasoning: 1_200 },
-  { alias: 'gem-long', type: 'gemini', model: 'gemini-2.5-pro', usage: { prompt: 250_000, completion: 1_000 }, price: (p) => p.longContext! },
+  {
+    alias: 'gem',
+    type: 'gemini',
+    model: 'gemini-2.5-flash',
+    usage: { prompt: 10_000, cached: 6_000, completion: 1_600 },
+    cached: 6_000,
+    reasoning: 1_200,
+  },
+  {
+    alias: 'gem-long',
+    type: 'gemini',
+    model: 'gemini-2.5-pro',
+    usage: { prompt: 250_000, completion: 1_000 },
+    price: (p) => p.longContext!,
+  },
 ];
 
 describe('cost of a request for each catalog provider, through the gateway', () => {
@@ -124,7 +192,9 @@ describe('cost of a request for each catalog provider, through the gateway', () 
           { id: 'anth', type: 'anthropic', baseUrl: an!.url, apiKey: 'sk-ant-test-abcdef', location: 'cloud' },
           { id: 'gem', type: 'gemini', baseUrl: `${ge!.url}/v1beta`, apiKey: 'gem-test-abcdef', location: 'cloud' },
         ],
-        models: Object.fromEntries(cases.map((c) => [c.alias, [{ provider: c.type === 'openai' ? 'oa' : c.type === 'anthropic' ? 'anth' : 'gem', model: c.model }]])),
+        models: Object.fromEntries(
+          cases.map((c) => [c.alias, [{ provider: c.type === 'openai' ? 'oa' : c.type === 'anthropic' ? 'anth' : 'gem', model: c.model }]]),
+        ),
       },
       { env: { MERIDIAN_MASTER_KEY: MASTER } },
     );
@@ -160,7 +230,12 @@ describe('cost of a request for each catalog provider, through the gateway', () 
 
     it(`${c.type} ${c.model}: x-meridian-cost-usd trailer on a stream`, async () => {
       const want = expected();
-      const r = await chat(gw.url, { model: c.alias, messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } });
+      const r = await chat(gw.url, {
+        model: c.alias,
+        messages: [{ role: 'user', content: 'Hi' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.headers['trailer'], 'x-meridian-cost-usd');
       assert.equal(r.headers['x-meridian-cost-usd'], undefined, 'a stream sends the cost as a trailer, not a header');

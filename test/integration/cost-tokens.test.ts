@@ -37,12 +37,20 @@ function noUsage(req: RecordedRequest, res: ServerResponse): void | Promise<void
   if (req.json.stream) {
     const words = ANSWER.split(/(?<= )/);
     return sendSse(res, [
-      ...words.map((w, i) => ({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: w } : { content: w }, finish_reason: null }] })),
+      ...words.map((w, i) => ({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content: w } : { content: w }, finish_reason: null }],
+      })),
       { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
       '[DONE]',
     ]);
   }
-  return sendJson(res, 200, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: ANSWER }, finish_reason: 'stop' }] });
+  return sendJson(res, 200, {
+    ...base,
+    object: 'chat.completion',
+    choices: [{ index: 0, message: { role: 'assistant', content: ANSWER }, finish_reason: 'stop' }],
+  });
 }
 
 /** A local engine that reports usage: 1,000 prompt tokens, 2,000 completion tokens. */
@@ -89,12 +97,17 @@ describe('tokens counted when the upstream reports no usage', () => {
     await bare.close();
   });
 
-  const ask = (alias: string, extra: Record<string, unknown> = {}) => chat(gw.url, { model: alias, messages: [{ role: 'user', content: QUESTION }], ...extra });
+  const ask = (alias: string, extra: Record<string, unknown> = {}) =>
+    chat(gw.url, { model: alias, messages: [{ role: 'user', content: QUESTION }], ...extra });
 
   it('non-stream: counts prompt and completion with o200k, prices them, flags the log entry estimated', async () => {
     const r = await ask('counted');
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json.usage, { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS });
+    assert.deepEqual(r.json.usage, {
+      prompt_tokens: PROMPT_TOKENS,
+      completion_tokens: COMPLETION_TOKENS,
+      total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS,
+    });
     const want = usdFor(DEPLOYMENT_PRICE, { prompt: PROMPT_TOKENS, completion: COMPLETION_TOKENS });
     closeTo(costValue(r.headers['x-meridian-cost-usd']), want, 'header');
     const e = await logEntry(gw.url, r.headers['x-request-id']!);
@@ -111,7 +124,11 @@ describe('tokens counted when the upstream reports no usage', () => {
     assert.equal(text, ANSWER);
     const last = r.events!.at(-1);
     assert.deepEqual(last.choices, [], 'the usage chunk has no choices, as OpenAI sends it');
-    assert.deepEqual(last.usage, { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS });
+    assert.deepEqual(last.usage, {
+      prompt_tokens: PROMPT_TOKENS,
+      completion_tokens: COMPLETION_TOKENS,
+      total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS,
+    });
     const want = usdFor(DEPLOYMENT_PRICE, { prompt: PROMPT_TOKENS, completion: COMPLETION_TOKENS });
     closeTo(costValue(r.trailers['x-meridian-cost-usd']), want, 'trailer');
     const e = await logEntry(gw.url, r.headers['x-request-id']!);
@@ -123,7 +140,10 @@ describe('tokens counted when the upstream reports no usage', () => {
   it('stream without include_usage: no usage chunk for the client, but the log still has the counted tokens', async () => {
     const r = await ask('counted', { stream: true });
     assert.equal(r.status, 200, r.text);
-    assert.ok(r.events!.every((e) => e.usage === undefined || e.usage === null), 'no usage chunk unless asked');
+    assert.ok(
+      r.events!.every((e) => e.usage === undefined || e.usage === null),
+      'no usage chunk unless asked',
+    );
     const e = await logEntry(gw.url, r.headers['x-request-id']!);
     assert.equal(e.promptTokens, PROMPT_TOKENS);
     assert.equal(e.completionTokens, COMPLETION_TOKENS);

@@ -13,13 +13,21 @@ describe('discovery', () => {
     // Ollama's /api/tags answer, from https://github.com/ollama/ollama/blob/main/docs/api.md#list-local-models
     const ollama = await startUpstream((req, res) =>
       req.url === '/api/tags'
-        ? sendJson(res, 200, { models: [{ name: 'nomic-embed-text:latest', model: 'nomic-embed-text:latest' }, { name: 'qwen2.5:7b', model: 'qwen2.5:7b' }] })
+        ? sendJson(res, 200, {
+            models: [
+              { name: 'nomic-embed-text:latest', model: 'nomic-embed-text:latest' },
+              { name: 'qwen2.5:7b', model: 'qwen2.5:7b' },
+            ],
+          })
         : sendJson(res, 404, { error: 'not found' }),
     );
     try {
       const engines = [
         { provider: { id: 'ollama', type: 'ollama', baseUrl: ollama.url, location: 'local' as const }, probePath: '/api/tags' },
-        { provider: { id: 'vllm', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:1/v1', location: 'local' as const }, probePath: '/models' },
+        {
+          provider: { id: 'vllm', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:1/v1', location: 'local' as const },
+          probePath: '/models',
+        },
       ];
       const env = { OPENAI_API_KEY: 'sk-test-discovery' };
       const found = await discoverProviders(env, { engines, timeoutMs: 300 });
@@ -30,7 +38,9 @@ describe('discovery', () => {
           ['openai', 'gpt-4o-mini'],
         ],
       );
-      const { config, discovered } = await withDiscovery(parseConfig({}), undefined, () => discoverProviders(env, { engines, timeoutMs: 300 }));
+      const { config, discovered } = await withDiscovery(parseConfig({}), undefined, () =>
+        discoverProviders(env, { engines, timeoutMs: 300 }),
+      );
       assert.equal(discovered.length, 2);
       assert.deepEqual(config.models['chat-default'], [
         { provider: 'ollama', model: 'qwen2.5:7b' },
@@ -45,7 +55,10 @@ describe('discovery', () => {
   it('starts with nothing configured and answers 503 saying how to configure a provider', async () => {
     const gw = await startGateway({});
     try {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }),
+      });
       assert.equal(res.status, 503);
       const body = (await res.json()) as { error: { code: string; message: string } };
       assert.equal(body.error.code, 'no_provider_configured');
@@ -64,7 +77,13 @@ describe('client disconnect', () => {
     const closed = new Promise<void>((r) => (upstreamClosed = r));
     const upstream = await startUpstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const chunk = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'tick ' }, finish_reason: null }] };
+      const chunk = {
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, delta: { content: 'tick ' }, finish_reason: null }],
+      };
       const timer = setInterval(() => res.write(`data: ${JSON.stringify(chunk)}\n\n`), 20);
       res.on('close', () => {
         clearInterval(timer);
@@ -87,7 +106,10 @@ describe('client disconnect', () => {
       assert.match(String((await it.next()).value), /tick/);
       controller.abort();
       const t0 = Date.now();
-      await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('upstream was not cancelled within 5 s')), 5000))]);
+      await Promise.race([
+        closed,
+        new Promise((_, rej) => setTimeout(() => rej(new Error('upstream was not cancelled within 5 s')), 5000)),
+      ]);
       assert.ok(Date.now() - t0 < 5000);
     } finally {
       await gw.close();

@@ -23,17 +23,37 @@ function turnOf(hasTools: boolean, hasToolResult: boolean): Turn {
 
 function anthropic(req: RecordedRequest, res: ServerResponse): unknown {
   const b = req.json;
-  const hasResult = b.messages.some((m: { content: unknown }) => Array.isArray(m.content) && m.content.some((c: { type: string }) => c.type === 'tool_result'));
+  const hasResult = b.messages.some(
+    (m: { content: unknown }) => Array.isArray(m.content) && m.content.some((c: { type: string }) => c.type === 'tool_result'),
+  );
   const turn = turnOf(Boolean(b.tools?.length), hasResult);
   const text = turn === 'after_tool' ? 'It is 22C in Boston.' : 'Hello from anthropic';
   if (b.stream) {
     return sendSse(res, [
-      { event: 'message_start', data: { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', content: [], model: b.model, stop_reason: null, stop_sequence: null, usage: { input_tokens: 25, output_tokens: 1 } } } },
+      {
+        event: 'message_start',
+        data: {
+          type: 'message_start',
+          message: {
+            id: 'msg_1',
+            type: 'message',
+            role: 'assistant',
+            content: [],
+            model: b.model,
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { input_tokens: 25, output_tokens: 1 },
+          },
+        },
+      },
       { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
       { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello from ' } } },
       { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'anthropic' } } },
       { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
-      { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 15 } } },
+      {
+        event: 'message_delta',
+        data: { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 15 } },
+      },
       { event: 'message_stop', data: { type: 'message_stop' } },
     ]);
   }
@@ -67,8 +87,15 @@ function gemini(req: RecordedRequest, res: ServerResponse): unknown {
       { candidates: [{ content: { parts: [{ text: 'gemini' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata },
     ]);
   }
-  const parts = turn === 'tool_call' ? [{ functionCall: { name: 'get_weather', args: { location: 'Boston, MA' } } }] : [{ text: turn === 'after_tool' ? 'It is 22C in Boston.' : 'Hello from gemini' }];
-  return sendJson(res, 200, { candidates: [{ content: { parts, role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata, modelVersion: 'gemini-2.0-flash' });
+  const parts =
+    turn === 'tool_call'
+      ? [{ functionCall: { name: 'get_weather', args: { location: 'Boston, MA' } } }]
+      : [{ text: turn === 'after_tool' ? 'It is 22C in Boston.' : 'Hello from gemini' }];
+  return sendJson(res, 200, {
+    candidates: [{ content: { parts, role: 'model' }, finishReason: 'STOP', index: 0 }],
+    usageMetadata,
+    modelVersion: 'gemini-2.0-flash',
+  });
 }
 
 function ollama(req: RecordedRequest, res: ServerResponse): unknown {
@@ -77,12 +104,27 @@ function ollama(req: RecordedRequest, res: ServerResponse): unknown {
   if (req.url === '/api/ps') return sendJson(res, 200, { models: [{ name: 'qwen2.5:7b', model: 'qwen2.5:7b' }] });
   if (req.url === '/api/embed') {
     const n = Array.isArray(req.json.input) ? req.json.input.length : 1;
-    return sendJson(res, 200, { model: req.json.model, embeddings: Array.from({ length: n }, () => [0.1, 0.2, 0.3]), prompt_eval_count: 8 });
+    return sendJson(res, 200, {
+      model: req.json.model,
+      embeddings: Array.from({ length: n }, () => [0.1, 0.2, 0.3]),
+      prompt_eval_count: 8,
+    });
   }
   const b = req.json;
-  const turn = turnOf(Boolean(b.tools?.length), b.messages.some((m: { role: string }) => m.role === 'tool'));
+  const turn = turnOf(
+    Boolean(b.tools?.length),
+    b.messages.some((m: { role: string }) => m.role === 'tool'),
+  );
   const base = { model: b.model, created_at: '2023-08-04T08:52:19.385406455-07:00' };
-  const final = { ...base, message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 4883583458, prompt_eval_count: 26, eval_count: 5 };
+  const final = {
+    ...base,
+    message: { role: 'assistant', content: '' },
+    done: true,
+    done_reason: 'stop',
+    total_duration: 4883583458,
+    prompt_eval_count: 26,
+    eval_count: 5,
+  };
   if (b.stream !== false) {
     return sendNdjson(res, [
       { ...base, message: { role: 'assistant', content: 'Hello from ' }, done: false },
@@ -100,7 +142,11 @@ function ollama(req: RecordedRequest, res: ServerResponse): unknown {
 const tools = [
   {
     type: 'function' as const,
-    function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } },
+    function: {
+      name: 'get_weather',
+      description: 'Current weather',
+      parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+    },
   },
 ];
 
@@ -116,8 +162,23 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { id: 'anthropic', type: 'anthropic', handler: anthropic, model: 'claude-sonnet-4-5', embeddings: false, expectText: /^Hello from anthropic$/ },
-  { id: 'gemini', type: 'gemini', handler: gemini, path: '/v1beta', model: 'gemini-2.0-flash', embeddings: true, expectText: /^Hello from gemini$/ },
+  {
+    id: 'anthropic',
+    type: 'anthropic',
+    handler: anthropic,
+    model: 'claude-sonnet-4-5',
+    embeddings: false,
+    expectText: /^Hello from anthropic$/,
+  },
+  {
+    id: 'gemini',
+    type: 'gemini',
+    handler: gemini,
+    path: '/v1beta',
+    model: 'gemini-2.0-flash',
+    embeddings: true,
+    expectText: /^Hello from gemini$/,
+  },
   { id: 'ollama', type: 'ollama', handler: ollama, model: 'qwen2.5:7b', embeddings: true, expectText: /^Hello from ollama$/ },
   { id: 'mock', type: 'mock', model: 'mock-small', embeddings: true, expectText: /^test passed$/ },
 ];
@@ -130,14 +191,23 @@ for (const c of cases) {
 
     before(async () => {
       const handler = c.handler;
-      if (handler) upstream = await startUpstream(async (req, res) => {
-        await handler(req, res);
-      });
-      const provider: Record<string, unknown> = { id: c.id, type: c.type, apiKey: 'secret-key-abcdef', location: c.type === 'ollama' || c.type === 'mock' ? 'local' : 'cloud' };
+      if (handler)
+        upstream = await startUpstream(async (req, res) => {
+          await handler(req, res);
+        });
+      const provider: Record<string, unknown> = {
+        id: c.id,
+        type: c.type,
+        apiKey: 'secret-key-abcdef',
+        location: c.type === 'ollama' || c.type === 'mock' ? 'local' : 'cloud',
+      };
       if (upstream) provider.baseUrl = `${upstream.url}${c.path ?? ''}`;
       gw = await startGateway({
         providers: [provider],
-        models: { chat: [{ provider: c.id, model: c.model }], embed: [{ provider: c.id, model: c.id === 'mock' ? 'mock-embed' : 'embed-model', capabilities: { embeddings: true } }] },
+        models: {
+          chat: [{ provider: c.id, model: c.model }],
+          embed: [{ provider: c.id, model: c.id === 'mock' ? 'mock-embed' : 'embed-model', capabilities: { embeddings: true } }],
+        },
       });
       client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     });
@@ -149,14 +219,21 @@ for (const c of cases) {
     const ask = c.id === 'mock' ? "Say 'test passed' and nothing else" : 'Hi';
 
     it('non-stream', async () => {
-      const { data, response } = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: ask }] }).withResponse();
+      const { data, response } = await client.chat.completions
+        .create({ model: 'chat', messages: [{ role: 'user', content: ask }] })
+        .withResponse();
       assert.match(data.choices[0]!.message.content ?? '', c.expectText);
       assert.ok((data.usage?.total_tokens ?? 0) > 0);
       assert.match(response.headers.get('x-meridian-route') ?? '', new RegExp(`^${c.id}/`));
     });
 
     it('stream with usage', async () => {
-      const stream = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: ask }], stream: true, stream_options: { include_usage: true } });
+      const stream = await client.chat.completions.create({
+        model: 'chat',
+        messages: [{ role: 'user', content: ask }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       let text = '';
       let usage: OpenAI.CompletionUsage | undefined;
       let finish: string | null | undefined;
@@ -187,7 +264,11 @@ for (const c of cases) {
       const second = await client.chat.completions.create({
         model: 'chat',
         tools,
-        messages: [{ role: 'user', content: 'What is the weather in Boston? Use the tool.' }, msg, { role: 'tool', tool_call_id: call.id, content: '{"temp_c":22}' }],
+        messages: [
+          { role: 'user', content: 'What is the weather in Boston? Use the tool.' },
+          msg,
+          { role: 'tool', tool_call_id: call.id, content: '{"temp_c":22}' },
+        ],
       });
       const answer = second.choices[0]!.message.content ?? '';
       assert.ok(answer.length > 0);

@@ -15,7 +15,14 @@ const completion = (content: string | null, extra: Record<string, unknown> = {})
   object: 'chat.completion',
   created: 1677652288,
   model: 'gpt-4o-mini-2024-07-18',
-  choices: [{ index: 0, message: { role: 'assistant', content, ...extra }, logprobs: null, finish_reason: extra.tool_calls ? 'tool_calls' : 'stop' }],
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content, ...extra },
+      logprobs: null,
+      finish_reason: extra.tool_calls ? 'tool_calls' : 'stop',
+    },
+  ],
   usage: { prompt_tokens: 9, completion_tokens: 12, total_tokens: 21 },
 });
 
@@ -42,9 +49,13 @@ describe('gateway over an OpenAI-compatible upstream', () => {
           usage: { prompt_tokens: 8, total_tokens: 8 },
         });
       }
-      if (req.url === '/v1/models') return sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 1, owned_by: 'openai' }] });
+      if (req.url === '/v1/models')
+        return sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 1, owned_by: 'openai' }] });
       const body = req.json;
-      if (body.messages.at(-1).content === 'fail please') return sendJson(res, 400, { error: { message: 'Invalid value for temperature', type: 'invalid_request_error', param: 'temperature', code: null } });
+      if (body.messages.at(-1).content === 'fail please')
+        return sendJson(res, 400, {
+          error: { message: 'Invalid value for temperature', type: 'invalid_request_error', param: 'temperature', code: null },
+        });
       if (body.stream) {
         return sendSse(res, [
           chunk({ role: 'assistant', content: '' }),
@@ -60,7 +71,9 @@ describe('gateway over an OpenAI-compatible upstream', () => {
           res,
           200,
           completion(null, {
-            tool_calls: [{ id: 'call_abc123', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Boston, MA"}' } }],
+            tool_calls: [
+              { id: 'call_abc123', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Boston, MA"}' } },
+            ],
           }),
         );
       }
@@ -69,7 +82,10 @@ describe('gateway over an OpenAI-compatible upstream', () => {
     });
     gw = await startGateway({
       providers: [{ id: 'oai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: 'sk-test-secret-key-123456', location: 'cloud' }],
-      models: { 'chat-default': [{ provider: 'oai', model: 'gpt-4o-mini' }], embed: [{ provider: 'oai', model: 'text-embedding-3-small' }] },
+      models: {
+        'chat-default': [{ provider: 'oai', model: 'gpt-4o-mini' }],
+        embed: [{ provider: 'oai', model: 'text-embedding-3-small' }],
+      },
     });
     client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
@@ -79,7 +95,9 @@ describe('gateway over an OpenAI-compatible upstream', () => {
   });
 
   it('answers a non-streaming completion and says where it ran', async () => {
-    const { data, response } = await client.chat.completions.create({ model: 'chat-default', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: 'chat-default', messages: [{ role: 'user', content: 'Hi' }] })
+      .withResponse();
     assert.equal(data.choices[0]!.message.content, 'Hello there, how may I assist you today?');
     assert.equal(data.usage?.total_tokens, 21);
     assert.match(response.headers.get('x-meridian-route') ?? '', /^oai\/gpt-4o-mini; reason=/);
@@ -109,7 +127,11 @@ describe('gateway over an OpenAI-compatible upstream', () => {
   });
 
   it('drops the usage chunk when the client did not ask for it', async () => {
-    const stream = await client.chat.completions.create({ model: 'chat-default', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'chat-default',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    });
     const chunks = [];
     for await (const c of stream) chunks.push(c);
     assert.ok(chunks.every((c) => c.choices.length > 0));
@@ -119,10 +141,18 @@ describe('gateway over an OpenAI-compatible upstream', () => {
     const tools = [
       {
         type: 'function' as const,
-        function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { location: { type: 'string' } } } },
+        function: {
+          name: 'get_weather',
+          description: 'Weather',
+          parameters: { type: 'object', properties: { location: { type: 'string' } } },
+        },
       },
     ];
-    const first = await client.chat.completions.create({ model: 'chat-default', messages: [{ role: 'user', content: 'Weather in Boston?' }], tools });
+    const first = await client.chat.completions.create({
+      model: 'chat-default',
+      messages: [{ role: 'user', content: 'Weather in Boston?' }],
+      tools,
+    });
     const call = first.choices[0]!.message.tool_calls![0]!;
     assert.equal(call.type === 'function' && call.function.name, 'get_weather');
     const second = await client.chat.completions.create({
@@ -156,13 +186,19 @@ describe('gateway over an OpenAI-compatible upstream', () => {
   });
 
   it('answers errors in the OpenAI shape', async () => {
-    await assert.rejects(client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'Hi' }] }), (e: InstanceType<typeof OpenAI.APIError>) => {
-      assert.equal(e.status, 404);
-      assert.equal(e.code, 'model_not_found');
-      assert.match(e.message, /chat-default/);
-      return true;
+    await assert.rejects(
+      client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'Hi' }] }),
+      (e: InstanceType<typeof OpenAI.APIError>) => {
+        assert.equal(e.status, 404);
+        assert.equal(e.code, 'model_not_found');
+        assert.match(e.message, /chat-default/);
+        return true;
+      },
+    );
+    const bad = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: '{"model":"chat-default","messages":[{"role":"wizard"}]}',
     });
-    const bad = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: '{"model":"chat-default","messages":[{"role":"wizard"}]}' });
     assert.equal(bad.status, 400);
     const j = (await bad.json()) as { error: { message: string; type: string; param: string } };
     assert.equal(j.error.type, 'invalid_request_error');

@@ -43,7 +43,11 @@ describe('Anthropic Messages endpoint', () => {
           choices: [
             {
               index: 0,
-              message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+              message: {
+                role: 'assistant',
+                content: null,
+                tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+              },
               finish_reason: 'tool_calls',
             },
           ],
@@ -56,7 +60,13 @@ describe('Anthropic Messages endpoint', () => {
         object: 'chat.completion',
         created: 1,
         model: 'local-model',
-        choices: [{ index: 0, message: { role: 'assistant', content: sawTool ? `Weather: ${sawTool.content}` : `system=${b.messages[0].role}` }, finish_reason: 'stop' }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: sawTool ? `Weather: ${sawTool.content}` : `system=${b.messages[0].role}` },
+            finish_reason: 'stop',
+          },
+        ],
         usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
       });
     });
@@ -101,8 +111,15 @@ describe('Anthropic Messages endpoint', () => {
   });
 
   it('round-trips a tool call', async () => {
-    const tools = [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } }];
-    const first = await client.messages.create({ model: 'chat-default', max_tokens: 64, tools, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+    const tools = [
+      { name: 'get_weather', description: 'Weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } },
+    ];
+    const first = await client.messages.create({
+      model: 'chat-default',
+      max_tokens: 64,
+      tools,
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+    });
     assert.equal(first.stop_reason, 'tool_use');
     const use = first.content.find((b) => b.type === 'tool_use');
     assert.ok(use && use.type === 'tool_use');
@@ -123,13 +140,16 @@ describe('Anthropic Messages endpoint', () => {
   });
 
   it('answers errors in the Anthropic error shape', async () => {
-    await assert.rejects(client.messages.create({ model: 'nope', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }), (e: InstanceType<typeof Anthropic.APIError>) => {
-      assert.equal(e.status, 404);
-      const body = e.error as { type: string; error: { type: string; message: string } };
-      assert.equal(body.type, 'error');
-      assert.equal(body.error.type, 'not_found_error');
-      assert.match(body.error.message, /chat-default/);
-      return true;
-    });
+    await assert.rejects(
+      client.messages.create({ model: 'nope', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }),
+      (e: InstanceType<typeof Anthropic.APIError>) => {
+        assert.equal(e.status, 404);
+        const body = e.error as { type: string; error: { type: string; message: string } };
+        assert.equal(body.type, 'error');
+        assert.equal(body.error.type, 'not_found_error');
+        assert.match(body.error.message, /chat-default/);
+        return true;
+      },
+    );
   });
 });

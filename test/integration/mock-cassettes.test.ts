@@ -19,17 +19,28 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const chat = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'mock-small', messages: [{ role: 'user', content }], ...extra });
+const chat = (content: string, extra: Record<string, unknown> = {}) => ({
+  model: 'mock-small',
+  messages: [{ role: 'user', content }],
+  ...extra,
+});
 
 async function call(base: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + path, body === undefined ? { headers } : { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(
+    base + path,
+    body === undefined
+      ? { headers }
+      : { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) },
+  );
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
 test('record → replay round trip: JSON, SSE stream, error status, GET', async () => {
   const recorder = await startMockServer({ record: { upstream: upstream.url, cassettes: dir } });
   const live = {
-    json: await call(recorder.url, '/v1/chat/completions', chat("Say 'recorded'"), { authorization: 'Bearer sk-secret-should-not-be-saved' }),
+    json: await call(recorder.url, '/v1/chat/completions', chat("Say 'recorded'"), {
+      authorization: 'Bearer sk-secret-should-not-be-saved',
+    }),
     sse: await call(recorder.url, '/v1/chat/completions', chat('Say "streamed words"', { stream: true })),
     err: await call(recorder.url, '/v1/chat/completions', { model: 'limited', messages: [] }),
     models: await call(recorder.url, '/v1/models'),
@@ -44,7 +55,9 @@ test('record → replay round trip: JSON, SSE stream, error status, GET', async 
   assert.equal(files.length, 4, files.join());
   const all = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
   assert.doesNotMatch(all, /sk-secret/, 'credentials are never stored');
-  const sseCassette = files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Cassette).find((c) => c.response.body_text?.includes('[DONE]'));
+  const sseCassette = files
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Cassette)
+    .find((c) => c.response.body_text?.includes('[DONE]'));
   assert.ok(sseCassette, 'the stream is stored as raw SSE text');
   assert.equal(sseCassette.response.headers['content-type'], 'text/event-stream');
 

@@ -26,11 +26,20 @@ const post = (path: string, body: unknown) =>
 
 test('the openai SDK talks to the mock: chat, stream, tools, embeddings, models', async () => {
   const client = new OpenAI({ apiKey: 'unused', baseURL: `${mock.url}/v1` });
-  const res = await client.chat.completions.create({ model: 'mock-small', messages: [{ role: 'user', content: "Say 'test passed' and nothing else" }], max_tokens: 20 });
+  const res = await client.chat.completions.create({
+    model: 'mock-small',
+    messages: [{ role: 'user', content: "Say 'test passed' and nothing else" }],
+    max_tokens: 20,
+  });
   assert.equal(res.choices[0]!.message.content, 'test passed');
   assert.ok(res.usage!.total_tokens < 50);
 
-  const stream = await client.chat.completions.create({ model: 'mock-small', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say "one two three"' }] });
+  const stream = await client.chat.completions.create({
+    model: 'mock-small',
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'Say "one two three"' }],
+  });
   let text = '';
   let usage = 0;
   for await (const chunk of stream) {
@@ -43,7 +52,15 @@ test('the openai SDK talks to the mock: chat, stream, tools, embeddings, models'
   const tools = await client.chat.completions.create({
     model: 'mock-small',
     tool_choice: 'required',
-    tools: [{ type: 'function', function: { name: 'add', parameters: { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'integer' } }, required: ['a', 'b'] } } }],
+    tools: [
+      {
+        type: 'function',
+        function: {
+          name: 'add',
+          parameters: { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'integer' } }, required: ['a', 'b'] },
+        },
+      },
+    ],
     messages: [{ role: 'user', content: 'add 2 and 3' }],
   });
   const call = tools.choices[0]!.message.tool_calls![0]!;
@@ -91,7 +108,11 @@ test('fault: connection dropped before a response', async () => {
 
 test('fault: a hang makes the client time out', async () => {
   await assert.rejects(
-    fetch(mock.url + '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'mock-hang', messages: [] }), signal: AbortSignal.timeout(150) }),
+    fetch(mock.url + '/v1/chat/completions', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'mock-hang', messages: [] }),
+      signal: AbortSignal.timeout(150),
+    }),
     (err: Error) => err.name === 'TimeoutError',
   );
 });
@@ -110,13 +131,25 @@ test('slow first token delays the first content chunk', async () => {
 test('Anthropic /v1/messages: JSON and SSE', async () => {
   const res = await post('/v1/messages', { model: 'mock-small', max_tokens: 50, messages: [{ role: 'user', content: 'Say "bonjour"' }] });
   assert.equal(res.status, 200);
-  const body = (await res.json()) as { type: string; content: Array<{ type: string; text: string }>; stop_reason: string; usage: { input_tokens: number } };
+  const body = (await res.json()) as {
+    type: string;
+    content: Array<{ type: string; text: string }>;
+    stop_reason: string;
+    usage: { input_tokens: number };
+  };
   assert.equal(body.type, 'message');
   assert.deepEqual(body.content, [{ type: 'text', text: 'bonjour' }]);
   assert.equal(body.stop_reason, 'end_turn');
   assert.ok(body.usage.input_tokens > 0);
 
-  const sse = await (await post('/v1/messages', { model: 'mock-small', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'Say "bonjour"' }] })).text();
+  const sse = await (
+    await post('/v1/messages', {
+      model: 'mock-small',
+      max_tokens: 50,
+      stream: true,
+      messages: [{ role: 'user', content: 'Say "bonjour"' }],
+    })
+  ).text();
   const events = [...sse.matchAll(/^event: (\S+)/gm)].map((m) => m[1]);
   assert.equal(events[0], 'message_start');
   assert.equal(events.at(-1), 'message_stop');
@@ -136,7 +169,9 @@ test('Ollama /api/chat (NDJSON stream and stream:false), /api/tags, /api/embed',
   assert.equal(lines.at(-1)!.done, true);
   assert.equal(lines.at(-1)!.done_reason, 'stop');
 
-  const single = (await (await post('/api/chat', { model: 'mock-small', stream: false, messages: [{ role: 'user', content: 'Say "hallo"' }] })).json()) as { message: { content: string }; done: boolean };
+  const single = (await (
+    await post('/api/chat', { model: 'mock-small', stream: false, messages: [{ role: 'user', content: 'Say "hallo"' }] })
+  ).json()) as { message: { content: string }; done: boolean };
   assert.equal(single.message.content, 'hallo');
   assert.equal(single.done, true);
 

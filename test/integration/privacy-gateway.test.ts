@@ -79,7 +79,14 @@ function cloudHandler(req: RecordedRequest, res: ServerResponse): Promise<void> 
   const wantsTool = Array.isArray(req.json?.tools) && !req.json.messages.some((m: { role: string }) => m.role === 'tool');
   if (!req.json?.stream) {
     if (wantsTool) {
-      return sendJson(res, 200, completion({ content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'send_invoice', arguments: args } }] }, 'tool_calls'));
+      return sendJson(
+        res,
+        200,
+        completion(
+          { content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'send_invoice', arguments: args } }] },
+          'tool_calls',
+        ),
+      );
     }
     return sendJson(res, 200, completion({ content: text }));
   }
@@ -87,7 +94,11 @@ function cloudHandler(req: RecordedRequest, res: ServerResponse): Promise<void> 
     return sendSse(
       res,
       [
-        chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'send_invoice', arguments: '' } }] }),
+        chunk({
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'send_invoice', arguments: '' } }],
+        }),
         ...awkwardPieces(args).map((a) => chunk({ tool_calls: [{ index: 0, function: { arguments: a } }] })),
         chunk({}, 'tool_calls'),
         '[DONE]',
@@ -95,7 +106,11 @@ function cloudHandler(req: RecordedRequest, res: ServerResponse): Promise<void> 
       2,
     );
   }
-  return sendSse(res, [chunk({ role: 'assistant', content: '' }), ...awkwardPieces(text).map((c) => chunk({ content: c })), chunk({}, 'stop'), '[DONE]'], 2);
+  return sendSse(
+    res,
+    [chunk({ role: 'assistant', content: '' }), ...awkwardPieces(text).map((c) => chunk({ content: c })), chunk({}, 'stop'), '[DONE]'],
+    2,
+  );
 }
 
 /** The fake local engine: repeats the user's words (it may see the real values). */
@@ -107,13 +122,25 @@ function localHandler(req: RecordedRequest, res: ServerResponse): void {
 interface SseResult {
   status: number;
   headers: Headers;
-  chunks: Array<{ choices: Array<{ delta: { content?: string | null; tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }> }; finish_reason: string | null }> }>;
+  chunks: Array<{
+    choices: Array<{
+      delta: {
+        content?: string | null;
+        tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }>;
+      };
+      finish_reason: string | null;
+    }>;
+  }>;
   text: string;
   toolArgs: string;
 }
 
 async function postChat(url: string, body: Record<string, unknown>): Promise<Response> {
-  return fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 async function streamChat(url: string, body: Record<string, unknown>): Promise<SseResult> {
@@ -150,7 +177,12 @@ function assertNoLeak(upstream: FakeUpstream, from = 0): void {
 
 function piiHeader(h: string | null): Record<string, number> {
   assert.ok(h, 'x-meridian-pii is set');
-  return Object.fromEntries(h.split(',').map((kv) => kv.split('=')).map(([k, v]) => [k!, Number(v)]));
+  return Object.fromEntries(
+    h
+      .split(',')
+      .map((kv) => kv.split('='))
+      .map(([k, v]) => [k!, Number(v)]),
+  );
 }
 
 const EXPECTED_COUNTS = { email: 1, phone: 1, credit_card: 1 };
@@ -161,7 +193,11 @@ const tools = [
     function: {
       name: 'send_invoice',
       description: 'Send an invoice',
-      parameters: { type: 'object', properties: { to: { type: 'string' }, phone: { type: 'string' }, card: { type: 'string' } }, required: ['to'] },
+      parameters: {
+        type: 'object',
+        properties: { to: { type: 'string' }, phone: { type: 'string' }, card: { type: 'string' } },
+        required: ['to'],
+      },
     },
   },
 ];
@@ -174,7 +210,9 @@ describe('privacy guard in the gateway: pseudonymize before a cloud deployment',
     cloud = await startUpstream(cloudHandler);
     gw = await startGateway(
       {
-        providers: [{ id: 'cloudfake', type: 'openai-compatible', baseUrl: `${cloud.url}/v1`, apiKey: 'sk-fake-cloud-key-000000', location: 'cloud' }],
+        providers: [
+          { id: 'cloudfake', type: 'openai-compatible', baseUrl: `${cloud.url}/v1`, apiKey: 'sk-fake-cloud-key-000000', location: 'cloud' },
+        ],
         models: { assistant: [{ provider: 'cloudfake', model: 'gpt-4o-mini', capabilities: { tools: true } }] },
         guard: { defaultAction: 'pseudonymize' },
         router: { healthIntervalMs: 0 },
@@ -236,7 +274,9 @@ describe('privacy guard in the gateway: pseudonymize before a cloud deployment',
     const from = cloud.requests.length;
     const res = await postChat(gw.url, { model: 'assistant', messages: [{ role: 'user', content: PROMPT }], tools });
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { choices: Array<{ message: { tool_calls: Array<{ function: { name: string; arguments: string } }> }; finish_reason: string }> };
+    const body = (await res.json()) as {
+      choices: Array<{ message: { tool_calls: Array<{ function: { name: string; arguments: string } }> }; finish_reason: string }>;
+    };
     const call = body.choices[0]!.message.tool_calls[0]!;
     assert.equal(call.function.name, 'send_invoice');
     assert.deepEqual(JSON.parse(call.function.arguments), { to: EMAIL, phone: PHONE, card: CARD });
@@ -265,7 +305,13 @@ describe('privacy guard in the gateway: pseudonymize before a cloud deployment',
         {
           role: 'assistant',
           content: null,
-          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'send_invoice', arguments: JSON.stringify({ to: EMAIL, phone: PHONE, card: CARD }) } }],
+          tool_calls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'send_invoice', arguments: JSON.stringify({ to: EMAIL, phone: PHONE, card: CARD }) },
+            },
+          ],
         },
         { role: 'tool', tool_call_id: 'call_1', content: `Invoice sent to ${EMAIL}; card ${CARD} charged.` },
       ],
@@ -273,7 +319,11 @@ describe('privacy guard in the gateway: pseudonymize before a cloud deployment',
     assert.equal(res.status, 200);
     assertNoLeak(cloud, from);
     const sent = cloud.requests.at(-1)!.json;
-    assert.deepEqual(JSON.parse(sent.messages[1].tool_calls[0].function.arguments), { to: '⟦EMAIL_1⟧', phone: '⟦PHONE_1⟧', card: '⟦CREDIT_CARD_1⟧' });
+    assert.deepEqual(JSON.parse(sent.messages[1].tool_calls[0].function.arguments), {
+      to: '⟦EMAIL_1⟧',
+      phone: '⟦PHONE_1⟧',
+      card: '⟦CREDIT_CARD_1⟧',
+    });
     assert.equal(sent.messages[2].content, 'Invoice sent to ⟦EMAIL_1⟧; card ⟦CREDIT_CARD_1⟧ charged.');
     const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
     assert.equal(body.choices[0]!.message.content, `Noted: ${EMAIL} | ${PHONE} | ${CARD}.`);
@@ -369,7 +419,8 @@ describe('privacy guard in the gateway: local-only, block, fail closed', () => {
     assert.equal(typeof body.error.type, 'string');
     assert.equal(body.error.code, 'pii_blocked');
     assert.ok('param' in body.error);
-    for (const t of ['email', 'phone', 'credit_card']) assert.ok(body.error.message.includes(t), `message names ${t}: ${body.error.message}`);
+    for (const t of ['email', 'phone', 'credit_card'])
+      assert.ok(body.error.message.includes(t), `message names ${t}: ${body.error.message}`);
     for (const v of LEAK_FORMS) assert.ok(!text.includes(v), `the error contains '${v}'`);
     assert.deepEqual(piiHeader(res.headers.get('x-meridian-pii')), EXPECTED_COUNTS);
     assert.equal(cloud.requests.length + local.requests.length, before, 'no upstream was called');
@@ -421,7 +472,10 @@ describe('privacy guard in the gateway: local-only, block, fail closed', () => {
     assert.equal(g.status, 200);
     assert.match(g.headers.get('x-meridian-route') ?? '', /^cloudfake\//);
     assertNoLeak(cloud, before);
-    assert.equal(((await g.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, `Noted: ${EMAIL} | ${PHONE} | ${CARD}.`);
+    assert.equal(
+      ((await g.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content,
+      `Noted: ${EMAIL} | ${PHONE} | ${CARD}.`,
+    );
   });
 
   it('fails closed: when pseudonymizing fails the request never reaches the cloud', async () => {

@@ -11,7 +11,10 @@ import { startGateway } from '../helpers/gateway.js';
 
 const MASTER = 'master-key-for-reload-tests-01';
 const chat = (url: string) =>
-  fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: "Say 'ok'" }] }) });
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: "Say 'ok'" }] }),
+  });
 const mockModels = (model: string) => ({
   providers: [{ id: 'mock', type: 'mock', location: 'local' }],
   models: { chat: [{ provider: 'mock', model }] },
@@ -59,7 +62,10 @@ describe('config reload', () => {
     writeFileSync(file, yaml('mock-small'));
     const root = fileURLToPath(new URL('../../', import.meta.url));
     // node itself, not the tsx binary: tsx's wrapper does not pass SIGHUP on to the program.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     const waitFor = async (re: RegExp) => {

@@ -38,11 +38,18 @@ const facts = (over: Partial<RequestFacts> = {}): RequestFacts => ({
 
 function deployment(id: string, baseUrl: string, location: Location, timeoutMs?: number): Deployment {
   const provider = createProviderHandle({ id, type: 'openai-compatible', baseUrl, location, ...(timeoutMs ? { timeoutMs } : {}) });
-  return { id: `${id}/m`, provider, model: 'm', location, capabilities: { tools: true, vision: false, jsonSchema: true, embeddings: false } };
+  return {
+    id: `${id}/m`,
+    provider,
+    model: 'm',
+    location,
+    capabilities: { tools: true, vision: false, jsonSchema: true, embeddings: false },
+  };
 }
 
 const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hello' }] } as ChatRequest;
-const run = (d: Deployment, signal: AbortSignal): Promise<ChatResult> => d.provider.adapter.chat({ request: { ...request, model: d.model }, deployment: d, signal });
+const run = (d: Deployment, signal: AbortSignal): Promise<ChatResult> =>
+  d.provider.adapter.chat({ request: { ...request, model: d.model }, deployment: d, signal });
 
 describe('router + openai-compatible adapter on loopback', () => {
   let failing: FakeUpstream;
@@ -61,7 +68,11 @@ describe('router + openai-compatible adapter on loopback', () => {
     failing = await startUpstream((_req, res) => sendJson(res, 500, { error: { message: 'engine crashed' } }));
     healthy = await startUpstream((req, res) => sendJson(res, 200, completion(req.json?.model ?? '?')));
     let hits = 0;
-    limited = await startUpstream((req, res) => (++hits === 1 ? sendJson(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '1' }) : sendJson(res, 200, completion(req.json.model))));
+    limited = await startUpstream((req, res) =>
+      ++hits === 1
+        ? sendJson(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '1' })
+        : sendJson(res, 200, completion(req.json.model)),
+    );
     slow = await startUpstream((_req, res) => void setTimeout(() => sendJson(res, 200, completion('late')), 1000));
     const srv = createServer();
     await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
@@ -75,7 +86,10 @@ describe('router + openai-compatible adapter on loopback', () => {
   });
 
   const router = (raw: object = {}, policies: unknown[] = []) =>
-    createRouter({ router: routerConfigSchema.parse({ backoffBaseMs: 5, backoffMaxMs: 10, ...raw }), policies: policiesConfigSchema.parse(policies) });
+    createRouter({
+      router: routerConfigSchema.parse({ backoffBaseMs: 5, backoffMaxMs: 10, ...raw }),
+      policies: policiesConfigSchema.parse(policies),
+    });
 
   it('falls back from a 500 upstream to the next deployment', async () => {
     const r = router({ retries: 1 });
@@ -109,7 +123,11 @@ describe('router + openai-compatible adapter on loopback', () => {
 
   it('times out a slow upstream and falls back; connection refused falls back too', async () => {
     const r = router({ retries: 0 });
-    const plan = r.plan(facts(), [mk('slow', slow.url, 'local', 100), mk('gone', `http://127.0.0.1:${closedPort}`, 'local'), mk('ok', healthy.url, 'cloud')]);
+    const plan = r.plan(facts(), [
+      mk('slow', slow.url, 'local', 100),
+      mk('gone', `http://127.0.0.1:${closedPort}`, 'local'),
+      mk('ok', healthy.url, 'cloud'),
+    ]);
     const res = await r.execute(plan, run, new AbortController().signal);
     assert.equal(res.deployment.id, 'ok/m');
     assert.deepEqual(
@@ -123,7 +141,11 @@ describe('router + openai-compatible adapter on loopback', () => {
   it('fail closed: a local-only request whose local engines fail never reaches the healthy cloud', async () => {
     const r = router({ retries: 1 }, [{ name: 'acme-health-local', when: { tenant: 'acme-health' }, require: { location: ['local'] } }]);
     const before = healthy.requests.length;
-    const plan = r.plan(facts({ tenant: 'acme-health' }), [mk('l1', failing.url, 'local'), mk('l2', `http://127.0.0.1:${closedPort}`, 'local'), mk('c', healthy.url, 'cloud')]);
+    const plan = r.plan(facts({ tenant: 'acme-health' }), [
+      mk('l1', failing.url, 'local'),
+      mk('l2', `http://127.0.0.1:${closedPort}`, 'local'),
+      mk('c', healthy.url, 'cloud'),
+    ]);
     let err: ErrorWithAttempts | undefined;
     await r.execute(plan, run, new AbortController().signal).catch((e: ErrorWithAttempts) => (err = e));
     assert.ok(err, 'the request failed');

@@ -25,8 +25,19 @@ describe('circuit breaker through the gateway', () => {
           { id: 'local', type: 'openai-compatible', baseUrl: local.baseUrl, location: 'local' },
           { id: 'cloud', type: 'openai-compatible', baseUrl: cloud.baseUrl, location: 'cloud' },
         ],
-        models: { smart: [{ provider: 'local', model: 'm-local' }, { provider: 'cloud', model: 'm-cloud' }] },
-        router: { healthIntervalMs: 0, retries: 0, backoffBaseMs: 1, backoffMaxMs: 1, breaker: { failureThreshold: 3, cooldownMs: COOLDOWN_MS } },
+        models: {
+          smart: [
+            { provider: 'local', model: 'm-local' },
+            { provider: 'cloud', model: 'm-cloud' },
+          ],
+        },
+        router: {
+          healthIntervalMs: 0,
+          retries: 0,
+          backoffBaseMs: 1,
+          backoffMaxMs: 1,
+          breaker: { failureThreshold: 3, cooldownMs: COOLDOWN_MS },
+        },
       },
       { env: { MERIDIAN_MASTER_KEY: MASTER } },
     );
@@ -77,7 +88,9 @@ describe('circuit breaker through the gateway', () => {
     // route/explain agrees: local is excluded by the breaker.
     const explain = await postChat(gw.url, { model: 'smart' }, {}, '/v1/route/explain');
     assert.equal(explain.status, 200);
-    assert.deepEqual(explain.body.excluded, [{ deployment: 'local/m-local', rule: 'breaker-open', reason: 'circuit breaker open after repeated failures' }]);
+    assert.deepEqual(explain.body.excluded, [
+      { deployment: 'local/m-local', rule: 'breaker-open', reason: 'circuit breaker open after repeated failures' },
+    ]);
     assert.deepEqual(
       explain.body.eligible.map((e: { deployment: string }) => e.deployment),
       ['cloud/m-cloud'],

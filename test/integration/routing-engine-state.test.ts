@@ -24,7 +24,8 @@ interface FakeVllm {
 async function startFakeVllm(): Promise<FakeVllm> {
   const engine: FakeVllm = { upstream: undefined as unknown as FakeUpstream, waiting: 0, chats: [], scrapes: 0 };
   engine.upstream = await startUpstream((req, res) => {
-    if (req.method === 'GET' && req.url === '/v1/models') return sendJson(res, 200, { object: 'list', data: [{ id: 'qwen', object: 'model' }] });
+    if (req.method === 'GET' && req.url === '/v1/models')
+      return sendJson(res, 200, { object: 'list', data: [{ id: 'qwen', object: 'model' }] });
     if (req.method === 'GET' && req.url === '/metrics') {
       engine.scrapes++;
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
@@ -65,11 +66,21 @@ async function startFakeOllama(installed: string[]): Promise<FakeOllama> {
   const model = (name: string) => ({ name, model: name, size: 4_000_000_000, details: { family: 'llama' } });
   engine.upstream = await startUpstream((req, res: ServerResponse) => {
     if (req.url === '/api/tags') return sendJson(res, 200, { models: installed.map(model) });
-    if (req.url === '/api/ps') return sendJson(res, 200, { models: engine.loaded.map((n) => ({ ...model(n), expires_at: '2030-01-01T00:00:00Z', size_vram: 4_000_000_000 })) });
+    if (req.url === '/api/ps')
+      return sendJson(res, 200, {
+        models: engine.loaded.map((n) => ({ ...model(n), expires_at: '2030-01-01T00:00:00Z', size_vram: 4_000_000_000 })),
+      });
     if (req.url === '/api/chat') {
       engine.chats.push(req);
       const base = { model: req.json.model, created_at: '2025-01-01T00:00:00Z' };
-      const final = { ...base, message: { role: 'assistant', content: `hello from ${req.json.model}` }, done: true, done_reason: 'stop', prompt_eval_count: 5, eval_count: 3 };
+      const final = {
+        ...base,
+        message: { role: 'assistant', content: `hello from ${req.json.model}` },
+        done: true,
+        done_reason: 'stop',
+        prompt_eval_count: 5,
+        eval_count: 3,
+      };
       return req.json.stream === false ? sendJson(res, 200, final) : sendNdjson(res, [final]);
     }
     sendJson(res, 404, { error: 'not found' });

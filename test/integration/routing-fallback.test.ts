@@ -30,7 +30,12 @@ function config(local: FakeEngine, cloud: FakeEngine, router: Record<string, unk
       { id: 'local', type: 'openai-compatible', baseUrl: localBaseUrl, location: 'local', timeoutMs: 300 },
       { id: 'cloud', type: 'openai-compatible', baseUrl: cloud.baseUrl, location: 'cloud' },
     ],
-    models: { smart: [{ provider: 'local', model: 'm-local' }, { provider: 'cloud', model: 'm-cloud' }] },
+    models: {
+      smart: [
+        { provider: 'local', model: 'm-local' },
+        { provider: 'cloud', model: 'm-cloud' },
+      ],
+    },
     router: { healthIntervalMs: 0, retries: 0, backoffBaseMs: 5, backoffMaxMs: 20, breaker: { failureThreshold: 100 }, ...router },
   };
 }

@@ -8,12 +8,27 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
-import { fail, hang, logEntry, ok, postChat, requestLog, route, startFakeEngine, type ChatReply, type FakeEngine } from '../helpers/routing.js';
+import {
+  fail,
+  hang,
+  logEntry,
+  ok,
+  postChat,
+  requestLog,
+  route,
+  startFakeEngine,
+  type ChatReply,
+  type FakeEngine,
+} from '../helpers/routing.js';
 
 const MASTER = 'routing-overflow-master-key-0123';
 const CONFIDENTIAL = { 'x-meridian-tags': 'confidential' };
 
-const confidentialPolicy = { name: 'confidential-stays-inside', when: { tags: ['confidential'] }, require: { location: ['local', 'private'] } };
+const confidentialPolicy = {
+  name: 'confidential-stays-inside',
+  when: { tags: ['confidential'] },
+  require: { location: ['local', 'private'] },
+};
 
 /** Cloud is listed first on purpose: `local-first` must still put local in front. */
 function burstConfig(local: FakeEngine, cloud: FakeEngine, router: Record<string, unknown>) {
@@ -107,7 +122,8 @@ describe('local-first with cloud overflow', () => {
     assert.equal(local.chats.length, 6);
     assert.equal(local.maxInFlight, 2);
     assert.ok(ms >= 550, `three waves of two on the 200 ms local engine (${ms.toFixed(0)} ms)`);
-    for (const r of replies) assert.deepEqual(route(r), { deployment: 'local/m-local', reason: 'confidential-stays-inside', strategy: 'local-first' });
+    for (const r of replies)
+      assert.deepEqual(route(r), { deployment: 'local/m-local', reason: 'confidential-stays-inside', strategy: 'local-first' });
   });
 });
 

@@ -22,7 +22,11 @@ const policies = [
   { name: 'long-prompts-fit', when: { estimatedPromptTokens: { gt: 30000 } }, require: { capability: ['contextWindow'] } },
   // Tenant acme-health never leaves local (not even private).
   { name: 'acme-health-local', when: { tenant: 'acme-health' }, require: { location: ['local'] } },
-  { name: 'no-legal-hold', when: { tags: ['legal-hold'] }, deny: { message: 'Requests under legal hold may not be processed by the gateway.' } },
+  {
+    name: 'no-legal-hold',
+    when: { tags: ['legal-hold'] },
+    deny: { message: 'Requests under legal hold may not be processed by the gateway.' },
+  },
 ];
 
 interface Engines {
@@ -47,7 +51,16 @@ function gatewayConfig({ local, priv, cloud }: Engines) {
   };
 }
 
-const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+const tools = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      description: 'Weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } } },
+    },
+  },
+];
 /** ~35k tokens by the gateway's estimate (4 characters a token). */
 const longPrompt = 'lorem ipsum dolor sit amet '.repeat(5200);
 /** ~10k tokens: under the 30k rule, over the local 8k window. */
@@ -157,7 +170,10 @@ describe('example policies through the gateway', () => {
   it('POST /v1/route/explain for a deny policy: denied with the rule and message, and the real request gets 403', async () => {
     const explain = await postChat(gw.url, { model: 'chat', metadata: { tags: 'legal-hold' } }, {}, '/v1/route/explain');
     assert.equal(explain.status, 200);
-    assert.deepEqual(explain.body.denied, { rule: 'no-legal-hold', message: 'Requests under legal hold may not be processed by the gateway.' });
+    assert.deepEqual(explain.body.denied, {
+      rule: 'no-legal-hold',
+      message: 'Requests under legal hold may not be processed by the gateway.',
+    });
     assert.deepEqual(explain.body.eligible, []);
     assert.equal(explain.body.error.status, 403);
     assert.equal(explain.body.error.code, 'policy_denied');
@@ -170,7 +186,18 @@ describe('example policies through the gateway', () => {
   });
 
   it('nothing may serve: a clear 503 naming the policy that excluded each candidate (and explain agrees)', async () => {
-    const body = { model: 'cloudy', messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] }] };
+    const body = {
+      model: 'cloudy',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+          ],
+        },
+      ],
+    };
     const r = await postChat(gw.url, body, { 'x-meridian-tags': 'confidential' });
     assert.equal(r.status, 503);
     assert.equal(r.body.error.code, 'no_deployment_available');
@@ -257,11 +284,16 @@ describe('tenant acme-health never leaves local (virtual key from POST /admin/ke
   it('an alias with only cloud deployments: 503 naming acme-health-local; explain shows allowedLocations [local]', async () => {
     const r = await postChat(gw.url, { model: 'cloud-only' }, as(acmeKey));
     assert.equal(r.status, 503);
-    assert.equal(r.body.error.message, "No deployment may serve 'cloud-only': cloud/m-cloud (acme-health-local: location 'cloud' not in [local]).");
+    assert.equal(
+      r.body.error.message,
+      "No deployment may serve 'cloud-only': cloud/m-cloud (acme-health-local: location 'cloud' not in [local]).",
+    );
     const explain = await postChat(gw.url, { model: 'inside' }, as(acmeKey), '/v1/route/explain');
     assert.equal(explain.body.facts.tenant, 'acme-health');
     assert.deepEqual(explain.body.allowedLocations, ['local']);
-    assert.deepEqual(explain.body.excluded, [{ deployment: 'priv/m-private', rule: 'acme-health-local', reason: "location 'private' not in [local]" }]);
+    assert.deepEqual(explain.body.excluded, [
+      { deployment: 'priv/m-private', rule: 'acme-health-local', reason: "location 'private' not in [local]" },
+    ]);
     assert.deepEqual(chatCounts(e), [0, 0, 0]);
   });
 });

@@ -19,7 +19,12 @@ test('examples/scenarios pass against the mock', async () => {
     const report = await runScenarios([examples], { environments: ['mock'], env: { ...process.env, MOCK_URL: mock.url } });
     assert.equal(report.ok, true, renderPretty(report));
     const names = report.scenarios.map((s) => s.scenario);
-    for (const expected of ['Chat completion smoke test', 'Streaming chat completion', 'Tool call round trip', 'Errors and fault injection']) {
+    for (const expected of [
+      'Chat completion smoke test',
+      'Streaming chat completion',
+      'Tool call round trip',
+      'Errors and fault injection',
+    ]) {
       assert.ok(names.includes(expected), `missing scenario '${expected}' in ${names.join(', ')}`);
     }
     assert.equal(report.totals.skipped, 0);

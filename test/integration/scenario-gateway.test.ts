@@ -80,7 +80,11 @@ describe('the seed scenario against the mock and the gateway', () => {
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'smoke-model', messages: [{ role: 'user', content: "Say 'test passed' and nothing else" }], max_tokens: 20 }),
+        body: JSON.stringify({
+          model: 'smoke-model',
+          messages: [{ role: 'user', content: "Say 'test passed' and nothing else" }],
+          max_tokens: 20,
+        }),
       });
       assert.equal(res.status, 200);
       assert.match(res.headers.get('x-meridian-route') ?? '', new RegExp(`^${id.replace('/', '\\/')};`));
@@ -107,4 +111,3 @@ describe('the seed scenario against the mock and the gateway', () => {
     assert.equal(failed?.actual, 404);
   });
 });
-

@@ -29,7 +29,10 @@ function write(name: string, content: unknown): string {
 }
 
 test('the seed scenario from the issue passes against the mock over HTTP', async () => {
-  const report = await runScenarios([fileURLToPath(new URL('../../examples/scenarios/smoke.json', import.meta.url))], { environments: ['mock'], env: { MOCK_URL: mock.url } });
+  const report = await runScenarios([fileURLToPath(new URL('../../examples/scenarios/smoke.json', import.meta.url))], {
+    environments: ['mock'],
+    env: { MOCK_URL: mock.url },
+  });
   assert.equal(report.ok, true, JSON.stringify(report, null, 1));
   const step = report.scenarios[0]!.runs[0]!.steps[0]!;
   assert.equal(step.status, 200);
@@ -71,13 +74,24 @@ test('environment and step headers are sent; method defaults from the body', asy
       scenario: 'Headers',
       environments: { dev: { base_url: upstream.url, headers: { authorization: 'Bearer {{env.TOKEN}}', 'x-both': 'env' } } },
       steps: [
-        { name: 'get', url: '{{base_url}}/a', headers: { 'x-both': 'step' }, assertions: [{ field: 'headers.x-answer', operator: 'equals', value: 42 }] },
+        {
+          name: 'get',
+          url: '{{base_url}}/a',
+          headers: { 'x-both': 'step' },
+          assertions: [{ field: 'headers.x-answer', operator: 'equals', value: 42 }],
+        },
         { name: 'post', url: '{{base_url}}/b', body: { n: 1 }, assertions: [{ field: 'response.ok', operator: 'equals', value: true }] },
       ],
     });
     const report = await runScenarios([file], { env: { TOKEN: 'tok' } });
     assert.equal(report.ok, true, JSON.stringify(report, null, 1));
-    assert.deepEqual(upstream.requests.map((r) => [r.method, r.url]), [['GET', '/a'], ['POST', '/b']]);
+    assert.deepEqual(
+      upstream.requests.map((r) => [r.method, r.url]),
+      [
+        ['GET', '/a'],
+        ['POST', '/b'],
+      ],
+    );
     assert.equal(upstream.requests[0]!.headers.authorization, 'Bearer tok');
     assert.equal(upstream.requests[0]!.headers['x-both'], 'step');
     assert.deepEqual(upstream.requests[1]!.json, { n: 1 });
@@ -99,7 +113,12 @@ test('stream steps expose text, tool_calls, chunks, ttft_ms', async () => {
           model: 'mock-small',
           stream: true,
           tool_choice: 'required',
-          tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } } }],
+          tools: [
+            {
+              type: 'function',
+              function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } },
+            },
+          ],
           messages: [{ role: 'user', content: 'look it up' }],
         },
         assertions: [
@@ -116,7 +135,15 @@ test('stream steps expose text, tool_calls, chunks, ttft_ms', async () => {
     ],
   });
   const report = await runScenarios([file], { env: { MOCK_URL: mock.url } });
-  assert.equal(report.ok, true, JSON.stringify(report.scenarios[0]!.runs[0]!.steps[0]!.assertions.filter((a) => !a.passed), null, 1));
+  assert.equal(
+    report.ok,
+    true,
+    JSON.stringify(
+      report.scenarios[0]!.runs[0]!.steps[0]!.assertions.filter((a) => !a.passed),
+      null,
+      1,
+    ),
+  );
 });
 
 test('failures carry expected vs actual; unknown environments are skipped; unresolved variables fail clearly', async () => {
@@ -133,7 +160,11 @@ test('failures carry expected vs actual; unknown environments are skipped; unres
           { field: 'status', operator: 'equals', value: 200 },
         ],
       },
-      { name: 'needs a variable', url: '{{base_url}}/v1/{{missing_var}}', assertions: [{ field: 'status', operator: 'equals', value: 200 }] },
+      {
+        name: 'needs a variable',
+        url: '{{base_url}}/v1/{{missing_var}}',
+        assertions: [{ field: 'status', operator: 'equals', value: 200 }],
+      },
     ],
   });
   const report = await runScenarios([file], { environments: ['mock', 'production'], env: { MOCK_URL: mock.url } });
@@ -154,7 +185,9 @@ test('meridian test CLI: exit code, json and junit files in --out', async () => 
   const pass = write('cli-pass.json', {
     scenario: 'CLI pass',
     environments: { mock: { base_url: mock.url } },
-    steps: [{ name: 'models', url: '{{base_url}}/v1/models', assertions: [{ field: 'response.data', operator: 'length', value: { min: 3 } }] }],
+    steps: [
+      { name: 'models', url: '{{base_url}}/v1/models', assertions: [{ field: 'response.data', operator: 'length', value: { min: 3 } }] },
+    ],
   });
   const fail = write('cli-fail.json', {
     scenario: 'CLI fail',

@@ -9,7 +9,11 @@ import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 const MASTER = 'master-key-for-ui-tests-0123456789';
 
 /** A raw GET: unlike fetch, node:http sends the path exactly as written (no `..` normalization). */
-function rawGet(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function rawGet(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path, method: 'GET', headers }, (res) => {
@@ -187,9 +191,16 @@ describe('dashboard: /ui and /admin/summary', () => {
     assert.equal((await post('not-the-master-key-000000000')).status, 401);
     const res = await post(MASTER);
     assert.equal(res.status, 200);
-    const x = (await res.json()) as { alias: string; eligible: Array<{ deployment: string; location: string }>; facts: { tenant?: string } };
+    const x = (await res.json()) as {
+      alias: string;
+      eligible: Array<{ deployment: string; location: string }>;
+      facts: { tenant?: string };
+    };
     assert.equal(x.alias, 'smart');
-    assert.deepEqual(x.eligible.map((e) => [e.deployment, e.location]), [['cloud/gpt-test', 'cloud']]);
+    assert.deepEqual(
+      x.eligible.map((e) => [e.deployment, e.location]),
+      [['cloud/gpt-test', 'cloud']],
+    );
     assert.equal(x.facts.tenant, undefined);
   });
 
@@ -235,12 +246,16 @@ describe('dashboard: /ui and /admin/summary', () => {
     assert.equal(s.since, startedAt);
 
     // The summary must agree with the rows of the request log for the same window.
-    const rows = ((await (await admin(`/admin/requests?since=${encodeURIComponent(startedAt)}&limit=1000`)).json()) as { data: LogRow[] }).data;
+    const rows = ((await (await admin(`/admin/requests?since=${encodeURIComponent(startedAt)}&limit=1000`)).json()) as { data: LogRow[] })
+      .data;
     const sum = (f: (r: LogRow) => number | undefined) => rows.reduce((a, r) => a + (f(r) ?? 0), 0);
     assert.equal(s.totals.requests, rows.length);
     assert.equal(s.totals.errors, rows.filter((r) => r.status >= 400).length);
     assert.ok(Math.abs(s.totals.costUsd - sum((r) => r.costUsd)) < 1e-12);
-    assert.equal(s.totals.promptTokens, sum((r) => r.promptTokens));
+    assert.equal(
+      s.totals.promptTokens,
+      sum((r) => r.promptTokens),
+    );
 
     // And with what was sent: 2 local, 2 cloud at the configured price, 1 unknown model.
     const loc = Object.fromEntries(s.byLocation.map((g) => [g.key, g]));
@@ -248,12 +263,15 @@ describe('dashboard: /ui and /admin/summary', () => {
     assert.equal(loc.cloud?.requests, 2);
     assert.equal(loc.cloud?.promptTokens, 2000);
     assert.equal(loc.cloud?.completionTokens, 1000);
-    assert.ok(Math.abs((loc.cloud?.costUsd ?? 0) - 2 * (1000 * 2 + 500 * 10) / 1e6) < 1e-12, `cloud cost ${loc.cloud?.costUsd}`);
+    assert.ok(Math.abs((loc.cloud?.costUsd ?? 0) - (2 * (1000 * 2 + 500 * 10)) / 1e6) < 1e-12, `cloud cost ${loc.cloud?.costUsd}`);
     const alias = Object.fromEntries(s.byAlias.map((g) => [g.key, g.requests]));
     assert.equal(alias.chat, 2);
     assert.equal(alias.smart, 2);
     assert.equal(s.byDeployment.find((g) => g.key.includes('gpt-test'))?.requests, 2);
-    assert.equal(s.byTenant.find((g) => g.key === 'acme')?.requests, rows.filter((r) => (r as { tenant?: string }).tenant === 'acme').length);
+    assert.equal(
+      s.byTenant.find((g) => g.key === 'acme')?.requests,
+      rows.filter((r) => (r as { tenant?: string }).tenant === 'acme').length,
+    );
     assert.ok((s.byTenant.find((g) => g.key === 'acme')?.requests ?? 0) >= 4);
     assert.equal(s.byStatus.find((g) => g.key === '200')?.requests, rows.filter((r) => r.status === 200).length);
     assert.ok(s.byReason.reduce((a, g) => a + g.requests, 0) === s.totals.requests, 'every request has one reason group');
@@ -262,7 +280,9 @@ describe('dashboard: /ui and /admin/summary', () => {
     assert.ok(!JSON.stringify(s).includes('jane.doe'), 'no PII values in the summary');
 
     // A window after everything is empty.
-    const later = (await (await admin(`/admin/summary?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).json()) as Summary;
+    const later = (await (
+      await admin(`/admin/summary?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)
+    ).json()) as Summary;
     assert.equal(later.totals.requests, 0);
     assert.deepEqual(later.byAlias, []);
     // Relative durations work too.

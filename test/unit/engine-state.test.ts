@@ -54,7 +54,9 @@ describe('Prometheus text parser', () => {
   });
 
   it('skips lines it cannot read instead of failing the scrape', () => {
-    const samples = parsePrometheusText(['good 1', '{"quoted.name"} 2', 'broken{a="unterminated 3', 'novalue', 'bad{a=1} 4', 'words here', 'good 5'].join('\n'));
+    const samples = parsePrometheusText(
+      ['good 1', '{"quoted.name"} 2', 'broken{a="unterminated 3', 'novalue', 'bad{a=1} 4', 'words here', 'good 5'].join('\n'),
+    );
     assert.deepEqual(
       samples.map((s) => [s.name, s.value]),
       [
@@ -101,7 +103,13 @@ describe('engine mappings', () => {
     const allBusy = slots.map((s) => ({ ...s, is_processing: true }));
     assert.deepEqual(llamaServerSlotsState(allBusy), { running: 2 }, 'deferred requests are not in /slots: unknown');
     // Older builds: `state` (0 = idle) instead of `is_processing`.
-    assert.deepEqual(llamaServerSlotsState([{ id: 0, state: 1 }, { id: 1, state: 0 }]), { running: 1, waiting: 0 });
+    assert.deepEqual(
+      llamaServerSlotsState([
+        { id: 0, state: 1 },
+        { id: 1, state: 0 },
+      ]),
+      { running: 1, waiting: 0 },
+    );
     assert.deepEqual(llamaServerSlotsState({ error: 'no slots' }), {});
   });
 

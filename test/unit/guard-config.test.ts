@@ -20,7 +20,9 @@ describe('guard config, actions and header', () => {
   });
 
   it('picks the strictest action among found types', () => {
-    const guard = createGuard(guardConfigSchema.parse({ actions: { email: 'allow', secret: 'block', phone: 'local-only' }, defaultAction: 'pseudonymize' }));
+    const guard = createGuard(
+      guardConfigSchema.parse({ actions: { email: 'allow', secret: 'block', phone: 'local-only' }, defaultAction: 'pseudonymize' }),
+    );
     assert.equal(guard.inspect(req('mail a.b@example.com')).action, 'allow');
     assert.equal(guard.inspect(req('mail a.b@example.com, call +44 20 7946 0958')).action, 'local-only');
     assert.equal(guard.inspect(req('call +44 20 7946 0958, key AKIAIOSFODNN7EXAMPLE')).action, 'block');
@@ -42,7 +44,10 @@ describe('guard config, actions and header', () => {
     const j = guard.scanText('card LC4111111111111111 here');
     assert.ok(!j.some((f) => f.type === 'loyalty_card'), 'pattern needs exactly 12 digits');
     const k = createGuard(guardConfigSchema.parse({ customRecognizers: [{ type: 'acct', pattern: '\\d{16}', validator: 'luhn' }] }));
-    assert.deepEqual(k.scanText('x 1234567812345670 y 1234567812345678').map((f) => f.type), ['acct']);
+    assert.deepEqual(
+      k.scanText('x 1234567812345670 y 1234567812345678').map((f) => f.type),
+      ['acct'],
+    );
     const { request } = k.pseudonymize(req('acct 1234567812345670'), k.inspect(req('acct 1234567812345670')));
     assert.equal(request.messages[0]?.content, 'acct ⟦ACCT_1⟧');
   });

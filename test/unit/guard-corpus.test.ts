@@ -30,7 +30,13 @@ describe('guard quality floors', () => {
     assert.ok(corpus.length >= 1000);
     const strict = { precision: 0.98, recall: 0.98 };
     assertFloors(evaluate(corpus, scan), {
-      email: strict, phone: strict, credit_card: strict, iban: strict, us_ssn: strict, ip_address: strict, secret: strict,
+      email: strict,
+      phone: strict,
+      credit_card: strict,
+      iban: strict,
+      us_ssn: strict,
+      ip_address: strict,
+      secret: strict,
       person: { precision: 0.98, recall: 0.97 },
       address: { precision: 0.98, recall: 0.98 },
     });
@@ -41,7 +47,11 @@ describe('guard quality floors', () => {
     const { examples } = fromPresidio(raw);
     const strict = { precision: 0.98, recall: 0.98 };
     assertFloors(evaluate(examples, scan), {
-      email: strict, credit_card: strict, iban: strict, us_ssn: strict, ip_address: strict,
+      email: strict,
+      credit_card: strict,
+      iban: strict,
+      us_ssn: strict,
+      ip_address: strict,
       phone: { precision: 0.98, recall: 0.98 },
       person: { precision: 0.9, recall: 0.87 },
       address: { precision: 0.98, recall: 0.86 },

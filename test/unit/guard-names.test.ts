@@ -4,7 +4,11 @@ import { describe, it } from 'node:test';
 import { createGuard, guardConfigSchema } from '../../src/guard/index.js';
 
 const guard = createGuard(guardConfigSchema.parse(undefined));
-const valuesOf = (text: string, type: string): string[] => guard.scanText(text).filter((f) => f.type === type).map((f) => f.value);
+const valuesOf = (text: string, type: string): string[] =>
+  guard
+    .scanText(text)
+    .filter((f) => f.type === type)
+    .map((f) => f.value);
 
 describe('guard person cues', () => {
   it('honorifics are part of the mention, in any case', () => {
@@ -17,7 +21,12 @@ describe('guard person cues', () => {
     assert.deepEqual(valuesOf('Hi Brannoc, the report is attached.', 'person'), ['Brannoc']);
   });
   it('words listed with names are names; places and months are not', () => {
-    assert.deepEqual(valuesOf('The founders were Ilsabet, Margaret, Thomas and Quennell.', 'person'), ['Ilsabet', 'Margaret', 'Thomas', 'Quennell']);
+    assert.deepEqual(valuesOf('The founders were Ilsabet, Margaret, Thomas and Quennell.', 'person'), [
+      'Ilsabet',
+      'Margaret',
+      'Thomas',
+      'Quennell',
+    ]);
     assert.deepEqual(valuesOf('Offices in Paris, London and Berlin open in May, June and July.', 'person'), []);
   });
   it('lower-case chat text: given name + surname, given name alone', () => {

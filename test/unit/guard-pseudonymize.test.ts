@@ -18,7 +18,9 @@ function request(): ChatRequest {
       {
         role: 'assistant',
         content: null,
-        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: JSON.stringify({ email: EMAIL, note: 'say "hi"' }) } }],
+        tool_calls: [
+          { id: 'c1', type: 'function', function: { name: 'lookup', arguments: JSON.stringify({ email: EMAIL, note: 'say "hi"' }) } },
+        ],
       },
       { role: 'tool', tool_call_id: 'c1', content: `found ${EMAIL} with card ${CARD}` },
     ],
@@ -26,7 +28,13 @@ function request(): ChatRequest {
 }
 
 function chunk(delta: ChatChunk['choices'][number]['delta'], finish: ChatChunk['choices'][number]['finish_reason'] = null): StreamEvent {
-  const c: ChatChunk = { id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] };
+  const c: ChatChunk = {
+    id: 'x',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  };
   return { chunk: c, raw: JSON.stringify(c) };
 }
 async function* from(events: StreamEvent[]): AsyncIterable<StreamEvent> {
@@ -67,14 +75,22 @@ describe('guard inspect + pseudonymize + restore', () => {
     const person = [...Array(3).keys()].map((i) => `⟦PERSON_${i + 1}⟧`).find((p) => restorer.restoreText(p) !== p) ?? '';
     assert.ok(person, 'a person placeholder exists');
     const res: ChatResponse = {
-      id: 'r', object: 'chat.completion', created: 1, model: 'm',
-      choices: [{
-        index: 0, finish_reason: 'tool_calls',
-        message: {
-          role: 'assistant', content: 'Hi ⟦EMAIL_1⟧', reasoning_content: 'user ⟦EMAIL_1⟧',
-          tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: `{"to":"⟦EMAIL_1⟧","who":"${person}"}` } }],
+      id: 'r',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'tool_calls',
+          message: {
+            role: 'assistant',
+            content: 'Hi ⟦EMAIL_1⟧',
+            reasoning_content: 'user ⟦EMAIL_1⟧',
+            tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: `{"to":"⟦EMAIL_1⟧","who":"${person}"}` } }],
+          },
         },
-      }],
+      ],
     };
     const out = restorer.restoreResponse(res);
     assert.equal(out.choices[0]?.message.content, `Hi ${EMAIL}`);
@@ -110,7 +126,10 @@ describe('guard inspect + pseudonymize + restore', () => {
           chunk({}, 'tool_calls'),
         ];
         const out = await collect(restorer.restoreStream(from(events)));
-        const joined = out.flatMap((e) => e.chunk.choices[0]?.delta.tool_calls ?? []).map((t) => t.function?.arguments ?? '').join('');
+        const joined = out
+          .flatMap((e) => e.chunk.choices[0]?.delta.tool_calls ?? [])
+          .map((t) => t.function?.arguments ?? '')
+          .join('');
         assert.deepEqual(JSON.parse(joined), { email: EMAIL }, `split at ${i}/${k}`);
       }
     }

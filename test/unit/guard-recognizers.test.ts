@@ -4,7 +4,11 @@ import { createGuard, guardConfigSchema } from '../../src/guard/index.js';
 
 const guard = createGuard(guardConfigSchema.parse(undefined));
 const types = (text: string): string[] => guard.scanText(text).map((f) => f.type);
-const valuesOf = (text: string, type: string): string[] => guard.scanText(text).filter((f) => f.type === type).map((f) => f.value);
+const valuesOf = (text: string, type: string): string[] =>
+  guard
+    .scanText(text)
+    .filter((f) => f.type === type)
+    .map((f) => f.value);
 
 describe('guard recognizers', () => {
   it('email: finds addresses, not handles or versions', () => {
@@ -71,7 +75,15 @@ describe('guard recognizers', () => {
   });
 
   it('address: several locales', () => {
-    for (const a of ['1600 Pennsylvania Avenue NW', 'Hauptstraße 5', '12 rue de la Paix', 'Calle Mayor 10', 'Via Roma 12', 'Keizersgracht 123', 'P.O. Box 1234']) {
+    for (const a of [
+      '1600 Pennsylvania Avenue NW',
+      'Hauptstraße 5',
+      '12 rue de la Paix',
+      'Calle Mayor 10',
+      'Via Roma 12',
+      'Keizersgracht 123',
+      'P.O. Box 1234',
+    ]) {
       assert.deepEqual(valuesOf(`Ship to ${a} please`, 'address'), [a], a);
     }
     assert.deepEqual(types('I have 3 large dogs in the yard.'), []);

@@ -79,7 +79,9 @@ test('hard: 100 concurrent requests against a $0.25 budget at $0.01 each → exa
   assert.equal(admitted.length, 25);
   assert.ok(results.every((r) => r.status === 'fulfilled' || r.reason instanceof BudgetExceededError));
   // Settling the admitted ones at their real (lower) cost frees room for more.
-  await Promise.all(admitted.map((r) => b.settle((r as PromiseFulfilledResult<Awaited<ReturnType<typeof b.check>>>).value, { usd: 0.008, tokens: 10 })));
+  await Promise.all(
+    admitted.map((r) => b.settle((r as PromiseFulfilledResult<Awaited<ReturnType<typeof b.check>>>).value, { usd: 0.008, tokens: 10 })),
+  );
   assert.equal(counters.sumMatching(':usd'), 25 * 8000);
   const more = await Promise.allSettled(Array.from({ length: 10 }, () => b.check({ alias: 'chat' }, { usd: 0.01, tokens: 10 })));
   assert.equal(more.filter((r) => r.status === 'fulfilled').length, 5);

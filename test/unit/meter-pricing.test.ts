@@ -29,7 +29,11 @@ test('every catalog entry has a source URL, a date and positive prices', () => {
     assert.ok(e.input > 0 && e.output > e.input * 0.99, e.model);
     if (e.cachedInput !== undefined) assert.ok(e.cachedInput <= e.input, e.model);
   }
-  for (const p of ['openai', 'anthropic', 'gemini']) assert.ok(entries.some((e) => e.provider === p), p);
+  for (const p of ['openai', 'anthropic', 'gemini'])
+    assert.ok(
+      entries.some((e) => e.provider === p),
+      p,
+    );
 });
 
 test('OpenAI: cached input at the cached price, the rest at input, output at output', () => {
@@ -86,7 +90,9 @@ test('lookup normalizes dates, tags and router prefixes but never jumps model ve
 });
 
 test('config prices win over the catalog, by provider/model first, then by model', () => {
-  const pricer = createPricer(pricingConfigSchema.parse({ prices: { 'azure/gpt-4o': { input: 5, output: 15 }, 'my-ft': { input: 1, output: 2 } } }));
+  const pricer = createPricer(
+    pricingConfigSchema.parse({ prices: { 'azure/gpt-4o': { input: 5, output: 15 }, 'my-ft': { input: 1, output: 2 } } }),
+  );
   near(pricer.costOf(cloud('openai', 'gpt-4o', 'azure'), usage(1e6, 1e6)).usd, 20);
   near(pricer.costOf(cloud('openai', 'gpt-4o'), usage(1e6, 1e6)).usd, 12.5);
   near(pricer.costOf(cloud('openai-compatible', 'my-ft', 'x'), usage(1e6, 1e6)).usd, 3);
@@ -113,13 +119,27 @@ test('local cost model: $1.99/h at 200 tokens/s, 50% utilized → $5.528 per 1M 
 test('local cost model reads tokens/s from saved bench results when not configured', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-'));
   const level = (concurrency: number, total: number) => ({
-    concurrency, requests: 10, errors: 0, errorSamples: [], ttftMs: { p50: 50, p95: 80 },
-    tokensPerSecondPerStream: { p50: 100, p95: 110, mean: 100 }, totalTokensPerSecond: total, outputTokens: 1000,
-    tokensEstimated: false, wallMs: 1000,
+    concurrency,
+    requests: 10,
+    errors: 0,
+    errorSamples: [],
+    ttftMs: { p50: 50, p95: 80 },
+    tokensPerSecondPerStream: { p50: 100, p95: 110, mean: 100 },
+    totalTokensPerSecond: total,
+    outputTokens: 1000,
+    tokensEstimated: false,
+    wallMs: 1000,
   });
   const run: BenchRun = {
-    version: 1, target: 'vllm/llama', providerType: 'openai-compatible', baseUrl: 'http://127.0.0.1:8000/v1', model: 'llama',
-    startedAt: '2026-01-01T00:00:00.000Z', durationSeconds: 1, maxTokens: 64, levels: [level(1, 100), level(16, 800)],
+    version: 1,
+    target: 'vllm/llama',
+    providerType: 'openai-compatible',
+    baseUrl: 'http://127.0.0.1:8000/v1',
+    model: 'llama',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    durationSeconds: 1,
+    maxTokens: 64,
+    levels: [level(1, 100), level(16, 800)],
   };
   saveBenchRun(dir, run);
   const pricer = createPricer(pricingConfigSchema.parse({ local: { vllm: { gpuUsdPerHour: 2.88 } } }), { benchDir: dir });

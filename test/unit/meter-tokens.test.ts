@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatRequest } from '../../src/api/types.js';
-import { countCompletionTokens, countTokens, encodingForModel, estimatePromptTokens, SAMPLE_ABOVE_CHARS, warmTokenizers } from '../../src/meter/tokens.js';
+import {
+  countCompletionTokens,
+  countTokens,
+  encodingForModel,
+  estimatePromptTokens,
+  SAMPLE_ABOVE_CHARS,
+  warmTokenizers,
+} from '../../src/meter/tokens.js';
 
 test('encoders load from the package, with no network access', async () => {
   const realFetch = globalThis.fetch;
@@ -63,20 +70,41 @@ test('tools, tool calls, names and images are counted (approximate → estimated
   const plain = estimatePromptTokens(base).tokens;
   const withTools = estimatePromptTokens({
     ...base,
-    tools: [{ type: 'function', function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+    tools: [
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'Current weather',
+          parameters: { type: 'object', properties: { city: { type: 'string' } } },
+        },
+      },
+    ],
   });
   assert.ok(withTools.tokens > plain + 12);
   assert.equal(withTools.estimated, true);
   const withImage = estimatePromptTokens({
     model: 'gpt-4o',
-    messages: [{ role: 'user', content: [{ type: 'text', text: 'What is the weather in Paris?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is the weather in Paris?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } },
+        ],
+      },
+    ],
   });
   assert.equal(withImage.tokens, plain + 85);
   const history = estimatePromptTokens({
     model: 'gpt-4o',
     messages: [
       ...base.messages,
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      },
       { role: 'tool', tool_call_id: 'c1', content: '{"temp_c":18}' },
     ],
   });

@@ -6,8 +6,19 @@ import { createProviderHandle, getAdapter } from '../../src/providers/registry.j
 import type { ChatResult, Deployment, StreamEvent } from '../../src/providers/spec.js';
 
 function deployment(model: string, rulesInline?: unknown): Deployment {
-  const provider = createProviderHandle({ id: 'mock1', type: 'mock', location: 'local', ...(rulesInline ? { options: { rulesInline } } : {}) });
-  return { id: `mock1/${model}`, provider, model, location: 'local', capabilities: { tools: true, vision: false, jsonSchema: true, embeddings: true } };
+  const provider = createProviderHandle({
+    id: 'mock1',
+    type: 'mock',
+    location: 'local',
+    ...(rulesInline ? { options: { rulesInline } } : {}),
+  });
+  return {
+    id: `mock1/${model}`,
+    provider,
+    model,
+    location: 'local',
+    capabilities: { tools: true, vision: false, jsonSchema: true, embeddings: true },
+  };
 }
 
 async function collect(result: ChatResult): Promise<StreamEvent[]> {
@@ -35,7 +46,9 @@ test('non-streamed chat answers in-process with the deployment model', async () 
 
 test('streamed chat yields role, content, finish and a usage chunk that add up', async () => {
   const d = deployment('mock-small');
-  const events = await collect(await getAdapter('mock').chat({ request: { ...say, stream: true }, deployment: d, signal: new AbortController().signal }));
+  const events = await collect(
+    await getAdapter('mock').chat({ request: { ...say, stream: true }, deployment: d, signal: new AbortController().signal }),
+  );
   const text = events.map((e) => e.chunk.choices[0]?.delta.content ?? '').join('');
   assert.equal(text, 'test passed');
   assert.equal(events[0]!.chunk.choices[0]!.delta.role, 'assistant');
@@ -65,15 +78,16 @@ test('a truncated stream throws mid-stream after the allowed chunks', async () =
 
 test('a hang ends with a timeout when the signal times out', async () => {
   const d = deployment('stuck', [{ match: { model: 'stuck' }, hang: true }]);
-  await assert.rejects(
-    getAdapter('mock').chat({ request: say, deployment: d, signal: AbortSignal.timeout(50) }),
-    UpstreamTimeoutError,
-  );
+  await assert.rejects(getAdapter('mock').chat({ request: say, deployment: d, signal: AbortSignal.timeout(50) }), UpstreamTimeoutError);
 });
 
 test('embeddings and listModels', async () => {
   const d = deployment('mock-embed', { models: ['extra-model'], rules: [] });
-  const res = await getAdapter('mock').embed!({ request: { model: 'x', input: ['a', 'b'], dimensions: 8 }, deployment: d, signal: new AbortController().signal });
+  const res = await getAdapter('mock').embed!({
+    request: { model: 'x', input: ['a', 'b'], dimensions: 8 },
+    deployment: d,
+    signal: new AbortController().signal,
+  });
   assert.equal(res.data.length, 2);
   assert.equal((res.data[0]!.embedding as number[]).length, 8);
   const models = await getAdapter('mock').listModels!(d.provider, new AbortController().signal);

@@ -37,7 +37,13 @@ const weatherTool: FunctionTool = {
 };
 
 test('the seed prompt is answered with exactly the requested words, with small usage', () => {
-  const res = answer(new MockEngine().chat({ model: 'mock-small', messages: [{ role: 'user', content: "Say 'test passed' and nothing else" }], max_tokens: 20 }));
+  const res = answer(
+    new MockEngine().chat({
+      model: 'mock-small',
+      messages: [{ role: 'user', content: "Say 'test passed' and nothing else" }],
+      max_tokens: 20,
+    }),
+  );
   assert.equal(res.choices[0]!.message.content, 'test passed');
   assert.equal(res.choices[0]!.finish_reason, 'stop');
   assert.ok(res.usage!.total_tokens < 50);
@@ -75,10 +81,16 @@ test('a prompt pointing at a tool yields a call whose arguments validate against
 });
 
 test('tool_choice decides: required forces a call, none forbids one, a named tool is used', () => {
-  const other: FunctionTool = { type: 'function', function: { name: 'lookup_stock', parameters: { type: 'object', properties: { ticker: { type: 'string' } } } } };
+  const other: FunctionTool = {
+    type: 'function',
+    function: { name: 'lookup_stock', parameters: { type: 'object', properties: { ticker: { type: 'string' } } } },
+  };
   const base: ChatRequest = { model: 'm', tools: [weatherTool, other], messages: [{ role: 'user', content: 'hello' }] };
   assert.equal(answer(new MockEngine().chat(base)).choices[0]!.message.tool_calls, undefined);
-  assert.equal(answer(new MockEngine().chat({ ...base, tool_choice: 'required' })).choices[0]!.message.tool_calls![0]!.function.name, 'get_weather');
+  assert.equal(
+    answer(new MockEngine().chat({ ...base, tool_choice: 'required' })).choices[0]!.message.tool_calls![0]!.function.name,
+    'get_weather',
+  );
   const named = answer(new MockEngine().chat({ ...base, tool_choice: { type: 'function', function: { name: 'lookup_stock' } } }));
   assert.equal(named.choices[0]!.message.tool_calls![0]!.function.name, 'lookup_stock');
   const none = answer(new MockEngine().chat({ ...base, tool_choice: 'none', messages: [{ role: 'user', content: 'weather in Rome?' }] }));
@@ -92,7 +104,11 @@ test('a tool result produces a short answer that mentions the result', () => {
       tools: [weatherTool],
       messages: [
         { role: 'user', content: 'weather in Paris?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: '{"temperature": 21}' },
       ],
     }),
@@ -115,7 +131,13 @@ test('response_format json_schema → content that validates against the schema'
     additionalProperties: false,
     $defs: { kind: { type: 'string', enum: ['a', 'b'] } },
   };
-  const res = answer(new MockEngine().chat({ model: 'm', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: { name: 's', schema } } }));
+  const res = answer(
+    new MockEngine().chat({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+      response_format: { type: 'json_schema', json_schema: { name: 's', schema } },
+    }),
+  );
   const validate = new Ajv({ strict: false, validateFormats: false }).compile(schema);
   const value = JSON.parse(String(res.choices[0]!.message.content));
   assert.ok(validate(value), JSON.stringify(validate.errors));
@@ -128,7 +150,9 @@ test('schema sampling is deterministic per seed', () => {
 });
 
 test('max_tokens truncates the answer and reports finish_reason length', () => {
-  const res = answer(new MockEngine().chat({ model: 'm', max_tokens: 3, messages: [{ role: 'user', content: 'Say "one two three four five"' }] }));
+  const res = answer(
+    new MockEngine().chat({ model: 'm', max_tokens: 3, messages: [{ role: 'user', content: 'Say "one two three four five"' }] }),
+  );
   assert.equal(res.choices[0]!.message.content, 'one two three');
   assert.equal(res.choices[0]!.finish_reason, 'length');
   assert.equal(res.usage!.completion_tokens, 3);
@@ -170,14 +194,29 @@ rules:
     tool_calls: [{ name: get_weather, arguments: { city: Oslo } }]
 `);
   const engine = new MockEngine({ rules });
-  const ask = (model: string, content = 'hi', extra: Partial<ChatRequest> = {}) => engine.chat({ model, messages: [{ role: 'user', content }], ...extra });
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => ask('flaky').kind), ['chat', 'chat', 'error', 'chat', 'chat', 'error']);
-  assert.deepEqual([1, 2, 3].map(() => { const p = ask('limited'); return p.kind === 'chat' ? p.response.choices[0]!.message.content : null; }).slice(0, 2), ['limited answer', 'limited answer']);
+  const ask = (model: string, content = 'hi', extra: Partial<ChatRequest> = {}) =>
+    engine.chat({ model, messages: [{ role: 'user', content }], ...extra });
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6].map(() => ask('flaky').kind),
+    ['chat', 'chat', 'error', 'chat', 'chat', 'error'],
+  );
+  assert.deepEqual(
+    [1, 2, 3]
+      .map(() => {
+        const p = ask('limited');
+        return p.kind === 'chat' ? p.response.choices[0]!.message.content : null;
+      })
+      .slice(0, 2),
+    ['limited answer', 'limited answer'],
+  );
   const third = ask('limited');
   assert.notEqual(third.kind === 'chat' && third.response.choices[0]!.message.content, 'limited answer');
   const coins = Array.from({ length: 20 }, () => ask('coin').kind).join();
   const again = new MockEngine({ rules });
-  assert.equal(Array.from({ length: 20 }, () => again.chat({ model: 'coin', messages: [{ role: 'user', content: 'hi' }] }).kind).join(), coins);
+  assert.equal(
+    Array.from({ length: 20 }, () => again.chat({ model: 'coin', messages: [{ role: 'user', content: 'hi' }] }).kind).join(),
+    coins,
+  );
   assert.ok(coins.includes('error') && coins.includes('chat'), coins);
   assert.equal(answer(ask('mock-small', 'echo this')).choices[0]!.message.content, 'mock-small got echo this');
   const call = answer(ask('m', 'echo weather', { tools: [weatherTool] })).choices[0]!.message.tool_calls![0]!;

@@ -34,7 +34,9 @@ describe('circuit breaker', () => {
       plan.attempts.map((a) => a.deployment.id),
       ['b/steady'],
     );
-    assert.deepEqual(plan.excluded, [{ deployment: 'a/flaky', rule: 'breaker-open', reason: 'circuit breaker open after repeated failures' }]);
+    assert.deepEqual(plan.excluded, [
+      { deployment: 'a/flaky', rule: 'breaker-open', reason: 'circuit breaker open after repeated failures' },
+    ]);
 
     c.advance(9_999);
     assert.equal(r.breakerState('a/flaky'), 'open');
@@ -83,7 +85,9 @@ describe('circuit breaker', () => {
 
     const r2 = router({ router: { ...cfg, maxRetryAfterMs: 0 } }, { now: c.now });
     for (let i = 0; i < 5; i++) {
-      (await r2.execute(r2.plan(facts(), set), async (d) => (d.id === 'ollama/big' ? Promise.reject(upstream(429, 5)) : d.id), never)).release();
+      (
+        await r2.execute(r2.plan(facts(), set), async (d) => (d.id === 'ollama/big' ? Promise.reject(upstream(429, 5)) : d.id), never)
+      ).release();
     }
     assert.equal(r2.breakerState('ollama/big'), 'closed');
   });
@@ -167,7 +171,12 @@ describe('health', () => {
     await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
     const port = (srv.address() as { port: number }).port;
     await new Promise<void>((res) => srv.close(() => res()));
-    const provider = createProviderHandle({ id: 'vllm', type: 'openai-compatible', baseUrl: `http://127.0.0.1:${port}/v1`, location: 'local' });
+    const provider = createProviderHandle({
+      id: 'vllm',
+      type: 'openai-compatible',
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      location: 'local',
+    });
     const d: Deployment = { ...dep('vllm/qwen', 'local'), provider };
     const r = router();
     const out = await createHealthMonitor([d], { intervalMs: 1000, router: r }).checkNow();

@@ -105,7 +105,10 @@ describe('warm before cold', () => {
   });
 
   it('the gateway isCold hook counts too; other strategies and prefer rules are not overridden', () => {
-    const r = router({ router: { strategy: 'priority' }, policies: [{ name: 'pin', when: { tags: ['pin'] }, prefer: 'ollama/cold' }] }, { isCold: (d) => d.id === 'ollama/cold' });
+    const r = router(
+      { router: { strategy: 'priority' }, policies: [{ name: 'pin', when: { tags: ['pin'] }, prefer: 'ollama/cold' }] },
+      { isCold: (d) => d.id === 'ollama/cold' },
+    );
     const set = [dep('ollama/cold', 'local'), dep('ollama/warm', 'local')];
     assert.deepEqual(ids(r.plan(facts(), set)), ['ollama/warm', 'ollama/cold']);
     assert.deepEqual(ids(r.plan(facts({ tags: ['pin'] }), set)), ['ollama/cold', 'ollama/warm'], 'a prefer rule naming it wins');

@@ -147,7 +147,9 @@ describe('router execute: retries and fallback', () => {
   it('all attempts fail → the last error is thrown with every attempt attached', async () => {
     const r = router({ router: { ...fast, retries: 0 } });
     const plan = r.plan(facts(), [dep('a/one', 'cloud'), dep('b/two', 'cloud')]);
-    const e = await rejects(r.execute(plan, async (d) => Promise.reject(new UpstreamError(`boom ${d.id}`, { upstreamStatus: 503 })), never));
+    const e = await rejects(
+      r.execute(plan, async (d) => Promise.reject(new UpstreamError(`boom ${d.id}`, { upstreamStatus: 503 })), never),
+    );
     assert.equal(e.message, 'boom b/two');
     assert.deepEqual(
       e.attempts.map((a) => a.deployment),
@@ -159,7 +161,9 @@ describe('router execute: retries and fallback', () => {
     const r = router({ router: { backoffBaseMs: 1, backoffMaxMs: 1, retries: 10, deadlineMs: 120, attemptTimeoutMs: 1000 } });
     const plan = r.plan(facts(), [dep('a/one', 'cloud'), dep('b/two', 'cloud')]);
     const t0 = performance.now();
-    const e = await rejects(r.execute(plan, (_d, signal) => new Promise((_, rej) => signal.addEventListener('abort', () => rej(signal.reason))), never));
+    const e = await rejects(
+      r.execute(plan, (_d, signal) => new Promise((_, rej) => signal.addEventListener('abort', () => rej(signal.reason))), never),
+    );
     const took = performance.now() - t0;
     assert.ok(e instanceof UpstreamTimeoutError);
     assert.ok(took < 400, `deadline respected (${took} ms)`);
@@ -180,7 +184,10 @@ describe('router execute: retries and fallback', () => {
 
 describe('router execute: fail closed', () => {
   it('a restricted plan never contains a cloud attempt and never runs one, whatever fails', async () => {
-    const r = router({ router: { ...fast, retries: 1 }, policies: [{ name: 'conf', when: { tags: ['confidential'] }, require: { location: ['local', 'private'] } }] });
+    const r = router({
+      router: { ...fast, retries: 1 },
+      policies: [{ name: 'conf', when: { tags: ['confidential'] }, require: { location: ['local', 'private'] } }],
+    });
     const plan = r.plan(facts({ tags: ['confidential'] }), hybridSet(), 'local-first');
     assert.ok(plan.attempts.every((a) => a.deployment.location !== 'cloud'));
     const ran: Deployment[] = [];

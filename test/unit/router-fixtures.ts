@@ -55,7 +55,10 @@ export function facts(over: Partial<RequestFacts> = {}): RequestFacts {
 
 /** A router from raw (unparsed) config, like the YAML file would give. */
 export function router(raw: { router?: unknown; policies?: unknown } = {}, deps: RouterDeps = {}) {
-  return createRouter({ router: routerConfigSchema.parse(raw.router ?? {}), policies: policiesConfigSchema.parse(raw.policies ?? []) }, deps);
+  return createRouter(
+    { router: routerConfigSchema.parse(raw.router ?? {}), policies: policiesConfigSchema.parse(raw.policies ?? []) },
+    deps,
+  );
 }
 
 export const upstream = (status: number, retryAfter?: number) =>

@@ -69,11 +69,18 @@ describe('router policies: the four documented examples', () => {
 
 describe('router policies: conditions, effects, built-ins', () => {
   it('deny throws PolicyDeniedError with the policy message; explain reports it', () => {
-    const r = router({ policies: [{ name: 'no-secrets', when: { pii: ['secret'] }, deny: { message: 'Requests containing secrets are refused.' } }] });
+    const r = router({
+      policies: [{ name: 'no-secrets', when: { pii: ['secret'] }, deny: { message: 'Requests containing secrets are refused.' } }],
+    });
     const f = facts({ pii: { secret: 1 } });
     assert.throws(
       () => r.plan(f, hybridSet()),
-      (e: unknown) => e instanceof PolicyDeniedError && e instanceof PolicyRuleDeniedError && e.rule === 'no-secrets' && e.status === 403 && e.message === 'Requests containing secrets are refused.',
+      (e: unknown) =>
+        e instanceof PolicyDeniedError &&
+        e instanceof PolicyRuleDeniedError &&
+        e.rule === 'no-secrets' &&
+        e.status === 403 &&
+        e.message === 'Requests containing secrets are refused.',
     );
     const ex = r.explain(f, hybridSet());
     assert.deepEqual(ex.denied, { rule: 'no-secrets', message: 'Requests containing secrets are refused.' });
@@ -85,7 +92,11 @@ describe('router policies: conditions, effects, built-ins', () => {
     const policies = [
       { name: 'p1', when: { alias: ['smart', 'fast'], keyId: 'k1', kind: 'chat' }, prefer: 'anthropic/claude' },
       { name: 'p2', when: { tags: { all: ['a', 'b'] }, pii: true, stream: true }, prefer: 'local' },
-      { name: 'p3', when: { guardAction: 'pseudonymize', dataPolicy: 'any', responseFormat: ['json_object'], hasImages: false }, prefer: 'cheapest' },
+      {
+        name: 'p3',
+        when: { guardAction: 'pseudonymize', dataPolicy: 'any', responseFormat: ['json_object'], hasImages: false },
+        prefer: 'cheapest',
+      },
       { name: 'p4', when: { estimatedPromptTokens: { gte: 10, lte: 10 } }, prefer: 'fastest' },
     ];
     const r = router({ policies });
@@ -94,10 +105,9 @@ describe('router policies: conditions, effects, built-ins', () => {
     assert.deepEqual(r.plan(facts({ tags: ['a', 'b'], pii: { email: 1 }, stream: true }), hybridSet()).rules, ['p2']);
     assert.deepEqual(r.plan(facts({ tags: ['a'], pii: { email: 1 }, stream: true }), hybridSet()).rules, []);
     assert.deepEqual(r.plan(facts({ tags: ['a', 'b'], pii: { email: 0 }, stream: true }), hybridSet()).rules, []);
-    assert.deepEqual(
-      r.plan(facts({ guardAction: 'pseudonymize', dataPolicy: 'any', responseFormat: 'json_object' }), hybridSet()).rules,
-      ['p3'],
-    );
+    assert.deepEqual(r.plan(facts({ guardAction: 'pseudonymize', dataPolicy: 'any', responseFormat: 'json_object' }), hybridSet()).rules, [
+      'p3',
+    ]);
     assert.deepEqual(r.plan(facts({ estimatedPromptTokens: 10 }), hybridSet()).rules, ['p4']);
     assert.equal(r.plan(facts({ keyId: 'k1' }), hybridSet()).attempts[0]!.deployment.id, 'anthropic/claude');
     // prefer cheapest: unpriced local first (cost 0), then by price
@@ -197,7 +207,13 @@ describe('router config schema', () => {
 
   it('rejects rules without an effect, duplicate names, unknown keys and strategies', () => {
     assert.equal(policiesConfigSchema.safeParse([{ name: 'x', when: {} }]).success, false);
-    assert.equal(policiesConfigSchema.safeParse([{ name: 'x', prefer: 'local' }, { name: 'x', prefer: 'cloud' }]).success, false);
+    assert.equal(
+      policiesConfigSchema.safeParse([
+        { name: 'x', prefer: 'local' },
+        { name: 'x', prefer: 'cloud' },
+      ]).success,
+      false,
+    );
     assert.equal(policiesConfigSchema.safeParse([{ name: 'x', when: { tennant: 'a' }, prefer: 'local' }]).success, false);
     assert.equal(policiesConfigSchema.safeParse([{ name: 'x', deny: { message: 'no' }, prefer: 'local' }]).success, false);
     assert.equal(routerConfigSchema.safeParse({ strategy: 'random' }).success, false);

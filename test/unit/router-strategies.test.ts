@@ -28,7 +28,13 @@ describe('strategies', () => {
   });
 
   it('local-first: local, private, then cloud in alias order', () => {
-    assert.deepEqual(ids(router().plan(facts(), set(), 'local-first')), ['local/a', 'private/b', 'cloud/pricey', 'cloud/cheap', 'cloud/unpriced']);
+    assert.deepEqual(ids(router().plan(facts(), set(), 'local-first')), [
+      'local/a',
+      'private/b',
+      'cloud/pricey',
+      'cloud/cheap',
+      'cloud/unpriced',
+    ]);
   });
 
   it('fastest: ranks by EWMA fed through release(outcome)', async () => {
@@ -155,7 +161,10 @@ describe('local-first with cloud overflow', () => {
     const late = await timedOut;
     assert.ok(late instanceof RateLimitError, String(late));
     assert.equal((late as RateLimitError).code, 'deployments_saturated');
-    assert.ok(ran.every((id) => id === 'ollama/llama3'), 'never ran on cloud');
+    assert.ok(
+      ran.every((id) => id === 'ollama/llama3'),
+      'never ran on cloud',
+    );
     assert.equal(r.inFlight('openai/gpt-4o-mini'), 0);
     done[1]!.release();
     q.release();

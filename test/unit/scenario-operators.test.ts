@@ -64,7 +64,11 @@ test('an unknown operator fails with the list of known ones', () => {
 });
 
 test('json path: dots, brackets, quoted keys, negative indexes, $ prefix', () => {
-  const root = { response: { choices: [{ message: { content: 'hi' } }] }, headers: { 'content-type': 'application/json' }, chunks: [1, 2, 3] };
+  const root = {
+    response: { choices: [{ message: { content: 'hi' } }] },
+    headers: { 'content-type': 'application/json' },
+    chunks: [1, 2, 3],
+  };
   assert.deepEqual(parsePath('$.a["b.c"][0]'), ['a', 'b.c', 0]);
   assert.equal(getPath(root, 'response.choices[0].message.content'), 'hi');
   assert.equal(getPath(root, 'headers.content-type'), 'application/json');
@@ -78,13 +82,17 @@ test('templates: typed whole values, env lookups, clear unresolved errors', () =
   const vars = { n: 3, obj: { a: 1 }, base_url: 'http://x' };
   assert.deepEqual(interpolate({ a: '{{n}}', b: '{{base_url}}/v1', c: ['{{obj}}'] }, vars, {}), { a: 3, b: 'http://x/v1', c: [{ a: 1 }] });
   assert.equal(interpolate('key {{env.K}}', vars, { K: 'v' }), 'key v');
-  assert.throws(() => interpolate('{{model_name}}', vars, {}), (e: unknown) => e instanceof UnresolvedVariableError && /--var model_name=/.test(e.message));
+  assert.throws(
+    () => interpolate('{{model_name}}', vars, {}),
+    (e: unknown) => e instanceof UnresolvedVariableError && /--var model_name=/.test(e.message),
+  );
   assert.throws(() => interpolate('{{env.MISSING_X}}', vars, {}), /MISSING_X is not set/);
 });
 
 test('stream assembly: OpenAI chunks with text and tool-call fragments', () => {
   const a = new StreamAssembler();
-  const chunk = (delta: unknown, finish: string | null = null) => JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
+  const chunk = (delta: unknown, finish: string | null = null) =>
+    JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
   assert.equal(a.push(chunk({ role: 'assistant', content: '' }), 1), false);
   assert.equal(a.push(chunk({ content: 'Hel' }), 5), true);
   a.push(chunk({ content: 'lo' }), 6);
@@ -114,7 +122,8 @@ test('stream assembly: Anthropic events and Ollama lines', () => {
     { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":2}' } },
     { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 3 } },
     { type: 'message_stop' },
-  ]) an.push(JSON.stringify(e), 0);
+  ])
+    an.push(JSON.stringify(e), 0);
   const ar = an.result();
   assert.equal(ar.text, 'Hi');
   assert.equal(ar.tool_calls[0]!.function.arguments, '{"a":2}');
@@ -123,7 +132,14 @@ test('stream assembly: Anthropic events and Ollama lines', () => {
 
   const ol = new StreamAssembler();
   ol.push(JSON.stringify({ model: 'm', message: { role: 'assistant', content: 'A' }, done: false }), 0);
-  ol.push(JSON.stringify({ model: 'm', message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'g', arguments: { b: 1 } } }] }, done: false }), 0);
+  ol.push(
+    JSON.stringify({
+      model: 'm',
+      message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'g', arguments: { b: 1 } } }] },
+      done: false,
+    }),
+    0,
+  );
   ol.push(JSON.stringify({ model: 'm', message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', eval_count: 2 }), 0);
   const or = ol.result();
   assert.equal(or.text, 'A');

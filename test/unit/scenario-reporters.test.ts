@@ -21,10 +21,23 @@ const report: Report = {
           outcome: 'passed',
           latencyMs: 12,
           steps: [
-            { name: 'Basic completion', outcome: 'passed', latencyMs: 12, status: 200, assertions: [
-              { description: 'status equals 200', field: 'status', operator: 'equals', passed: true, expected: 200, actual: 200 },
-              { description: 'content contains "test passed"', field: 'response.choices[0].message.content', operator: 'contains', passed: true, expected: 'test passed', actual: 'test passed' },
-            ] },
+            {
+              name: 'Basic completion',
+              outcome: 'passed',
+              latencyMs: 12,
+              status: 200,
+              assertions: [
+                { description: 'status equals 200', field: 'status', operator: 'equals', passed: true, expected: 200, actual: 200 },
+                {
+                  description: 'content contains "test passed"',
+                  field: 'response.choices[0].message.content',
+                  operator: 'contains',
+                  passed: true,
+                  expected: 'test passed',
+                  actual: 'test passed',
+                },
+              ],
+            },
           ],
         },
         {
@@ -32,10 +45,24 @@ const report: Report = {
           outcome: 'failed',
           latencyMs: 230,
           steps: [
-            { name: 'Basic completion', outcome: 'failed', latencyMs: 230, status: 200, assertions: [
-              { description: 'status equals 200', field: 'status', operator: 'equals', passed: true, expected: 200, actual: 200 },
-              { description: 'content contains "test passed"', field: 'response.choices[0].message.content', operator: 'contains', passed: false, expected: 'test passed', actual: 'Test Passed. <ok> & \u0001done', message: 'not contained' },
-            ] },
+            {
+              name: 'Basic completion',
+              outcome: 'failed',
+              latencyMs: 230,
+              status: 200,
+              assertions: [
+                { description: 'status equals 200', field: 'status', operator: 'equals', passed: true, expected: 200, actual: 200 },
+                {
+                  description: 'content contains "test passed"',
+                  field: 'response.choices[0].message.content',
+                  operator: 'contains',
+                  passed: false,
+                  expected: 'test passed',
+                  actual: 'Test Passed. <ok> & \u0001done',
+                  message: 'not contained',
+                },
+              ],
+            },
           ],
         },
         { environment: 'production', outcome: 'skipped', reason: "scenario defines no 'production' environment", latencyMs: 0, steps: [] },

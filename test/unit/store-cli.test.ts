@@ -36,7 +36,24 @@ test('generateKey/hashKey: mk- + 32 base62 chars, sha256 hex', () => {
 });
 
 test('keys create prints the key once and stores only its hash; list, rotate, revoke; all audited', async () => {
-  const out = await run('keys', 'create', '--tenant', 'acme', '--models', 'chat-default', '--rpm', '60', '--tpm', '100000', '--budget-usd', '5/day', '--data-policy', 'local-only', '--config', 'x.yaml');
+  const out = await run(
+    'keys',
+    'create',
+    '--tenant',
+    'acme',
+    '--models',
+    'chat-default',
+    '--rpm',
+    '60',
+    '--tpm',
+    '100000',
+    '--budget-usd',
+    '5/day',
+    '--data-policy',
+    'local-only',
+    '--config',
+    'x.yaml',
+  );
   assert.equal(configsSeen.at(-1), 'x.yaml', '--config reaches openStore');
   const key = /mk-[0-9A-Za-z]{32}/.exec(out)?.[0];
   assert.ok(key, out);
@@ -46,14 +63,26 @@ test('keys create prints the key once and stores only its hash; list, rotate, re
   await store.close();
   assert.deepEqual(
     { tenant: rec?.tenant, models: rec?.models, rpm: rec?.rpm, tpm: rec?.tpm, budget: rec?.budget, dataPolicy: rec?.dataPolicy },
-    { tenant: 'acme', models: ['chat-default'], rpm: 60, tpm: 100000, budget: { usd: 5, period: 'day', mode: 'hard' }, dataPolicy: 'local-only' },
+    {
+      tenant: 'acme',
+      models: ['chat-default'],
+      rpm: 60,
+      tpm: 100000,
+      budget: { usd: 5, period: 'day', mode: 'hard' },
+      dataPolicy: 'local-only',
+    },
   );
 
   const list = await run('keys', 'list');
   assert.match(list, new RegExp(`${rec!.id}\\s+${key.slice(0, 8)}…\\s+acme\\s+chat-default\\s+60\\s+100000\\s+\\$5/day\\s+local-only`));
   assert.ok(!list.includes(key) && !list.includes(rec!.hash), 'list never shows the key or its hash');
 
-  const rotated = JSON.parse(await run('keys', 'rotate', rec!.id, '--json')) as { key: string; id: string; replaces: string; hash?: string };
+  const rotated = JSON.parse(await run('keys', 'rotate', rec!.id, '--json')) as {
+    key: string;
+    id: string;
+    replaces: string;
+    hash?: string;
+  };
   assert.equal(rotated.replaces, rec!.id);
   assert.notEqual(rotated.key, key);
   assert.equal(rotated.hash, undefined);
@@ -87,13 +116,39 @@ test('logs filters and prints newest first (table and --json)', async () => {
   const store = await createStore({ sqlite: dbPath, retentionDays: 30 });
   const now = Date.now();
   const base = { kind: 'chat' as const, attempts: [], stream: false, latencyMs: 40 };
-  store.requestLog.append({ ...base, id: 'r-old', time: new Date(now - 3 * 3_600_000).toISOString(), tenant: 'acme', alias: 'chat-default', status: 200 });
-  store.requestLog.append({ ...base, id: 'r-1', time: new Date(now - 60_000).toISOString(), tenant: 'acme', alias: 'chat-default', status: 429, location: 'cloud' });
-  store.requestLog.append({ ...base, id: 'r-2', time: new Date(now - 30_000).toISOString(), tenant: 'acme', alias: 'fast', status: 200, costUsd: 0.0012, promptTokens: 10, completionTokens: 5 });
+  store.requestLog.append({
+    ...base,
+    id: 'r-old',
+    time: new Date(now - 3 * 3_600_000).toISOString(),
+    tenant: 'acme',
+    alias: 'chat-default',
+    status: 200,
+  });
+  store.requestLog.append({
+    ...base,
+    id: 'r-1',
+    time: new Date(now - 60_000).toISOString(),
+    tenant: 'acme',
+    alias: 'chat-default',
+    status: 429,
+    location: 'cloud',
+  });
+  store.requestLog.append({
+    ...base,
+    id: 'r-2',
+    time: new Date(now - 30_000).toISOString(),
+    tenant: 'acme',
+    alias: 'fast',
+    status: 200,
+    costUsd: 0.0012,
+    promptTokens: 10,
+    completionTokens: 5,
+  });
   store.requestLog.append({ ...base, id: 'r-3', time: new Date(now - 10_000).toISOString(), tenant: 'globex', alias: 'fast', status: 200 });
   await store.close();
 
-  const ids = async (...args: string[]): Promise<string[]> => (JSON.parse(await run('logs', '--json', ...args)) as { id: string }[]).map((e) => e.id);
+  const ids = async (...args: string[]): Promise<string[]> =>
+    (JSON.parse(await run('logs', '--json', ...args)) as { id: string }[]).map((e) => e.id);
   assert.deepEqual(await ids('--since', '1h'), ['r-3', 'r-2', 'r-1']);
   assert.deepEqual(await ids('--tenant', 'acme'), ['r-2', 'r-1', 'r-old']);
   assert.deepEqual(await ids('--alias', 'fast', '--tenant', 'acme'), ['r-2']);

@@ -84,7 +84,10 @@ test('flush resolves only when the rows are committed: another connection sees a
 
 test('main-thread key and audit writes interleave with the worker batches without errors', async () => {
   const errors: string[] = [];
-  const store = await createStore({ sqlite: freshPath(), retentionDays: 30 }, { onError: (_e, ctx) => errors.push(ctx), log: { batchSize: 200, highWaterMark: 200 } });
+  const store = await createStore(
+    { sqlite: freshPath(), retentionDays: 30 },
+    { onError: (_e, ctx) => errors.push(ctx), log: { batchSize: 200, highWaterMark: 200 } },
+  );
   try {
     for (let round = 0; round < 10; round++) {
       for (let i = 0; i < 500; i++) store.requestLog.append(entry(round * 500 + i));
@@ -116,12 +119,18 @@ test('a worker that cannot start hands every batch to the main-thread sink and s
   const fallback = new RecordingSink();
   const reports: string[] = [];
   // fileMustExist: the worker fails to open a database that is not there, before it is ready.
-  const sink = new WorkerLogSink(workerFileUrl(import.meta.url, '../../src/store/sqlite/log-worker'), { path: join(dir, 'missing', 'none.db') }, fallback, (_e, ctx) =>
-    reports.push(ctx),
+  const sink = new WorkerLogSink(
+    workerFileUrl(import.meta.url, '../../src/store/sqlite/log-worker'),
+    { path: join(dir, 'missing', 'none.db') },
+    fallback,
+    (_e, ctx) => reports.push(ctx),
   );
   await sink.insertRows([encodeLogEntry(entry(1))]);
   await sink.insertRows([encodeLogEntry(entry(2)), encodeLogEntry(entry(3))]);
-  assert.deepEqual(fallback.rows.map((r) => r[0]), ['req-1', 'req-2', 'req-3']);
+  assert.deepEqual(
+    fallback.rows.map((r) => r[0]),
+    ['req-1', 'req-2', 'req-3'],
+  );
   assert.equal(reports.length, 1);
   assert.match(reports[0]!, /main thread/);
   assert.equal(sink.usesWorker, false);
@@ -165,7 +174,10 @@ test('retention runs on the worker: old entries are deleted, recent ones kept', 
     store.requestLog.append(entry(2, { time: new Date().toISOString() }));
     await store.requestLog.flush();
     assert.equal(await store.requestLog.prune!(), 1);
-    assert.deepEqual((await store.requestLog.query({ limit: 10 })).map((e) => e.id), ['req-2']);
+    assert.deepEqual(
+      (await store.requestLog.query({ limit: 10 })).map((e) => e.id),
+      ['req-2'],
+    );
   } finally {
     await store.close();
   }

@@ -47,7 +47,10 @@ test('append is synchronous and writes nothing until flush; flush writes in batc
   assert.equal(w.pending, 10);
   await w.flush();
   assert.deepEqual(sink.batches, [4, 4, 2]);
-  assert.deepEqual(sink.ids(), Array.from({ length: 10 }, (_, i) => `r${i}`));
+  assert.deepEqual(
+    sink.ids(),
+    Array.from({ length: 10 }, (_, i) => `r${i}`),
+  );
   assert.equal(w.pending, 0);
 });
 
@@ -80,7 +83,10 @@ test('a failed write keeps every entry, in order, and the next flush writes them
   assert.equal(errors.length, 1);
   for (let i = 5; i < 7; i++) w.append(entry(i));
   await w.flush();
-  assert.deepEqual(sink.ids(), Array.from({ length: 7 }, (_, i) => `r${i}`));
+  assert.deepEqual(
+    sink.ids(),
+    Array.from({ length: 7 }, (_, i) => `r${i}`),
+  );
 });
 
 test('a failure after some batches succeeded re-queues only the rest', async () => {

@@ -43,7 +43,10 @@ test('createStore explains a scale-out config without Redis', async () => {
 });
 
 test('store connection errors name the server but never its password', () => {
-  assert.equal(maskUrl('postgres://meridian:s3cret@db.internal:5432/meridian?sslmode=require'), 'postgres://meridian:***@db.internal:5432/meridian');
+  assert.equal(
+    maskUrl('postgres://meridian:s3cret@db.internal:5432/meridian?sslmode=require'),
+    'postgres://meridian:***@db.internal:5432/meridian',
+  );
   assert.equal(maskUrl('redis://:pw@cache:6379'), 'redis://:***@cache:6379');
   assert.equal(maskUrl('redis://cache:6379'), 'redis://cache:6379');
 });

@@ -17,12 +17,19 @@ const PLACE_CAP = new RegExp(
   'uy',
 );
 /** On its own line any case is accepted ("urjala", "maldives 58673"). */
-const PLACE_LINE = new RegExp(`[\\p{L}][\\p{L}'’.\\-]*(?:[ \\t]+[\\p{L}][\\p{L}'’.\\-]*){0,4}(?:,?[ \\t]+${POSTCODE})?(?=[ \\t]*(?:\\n|$))`, 'uy');
+const PLACE_LINE = new RegExp(
+  `[\\p{L}][\\p{L}'’.\\-]*(?:[ \\t]+[\\p{L}][\\p{L}'’.\\-]*){0,4}(?:,?[ \\t]+${POSTCODE})?(?=[ \\t]*(?:\\n|$))`,
+  'uy',
+);
 /** Postcode before the city, as in most of Europe: "28195 Bremen", "D-80331 München". */
-const POSTCODE_CITY = new RegExp(`(?:[A-Z]{1,2}-)?\\d{4,5}[ \\t]+\\p{Lu}[\\p{L}'’.\\-]*(?:[ \\t]+(?:${PARTICLE}[ \\t]+)*\\p{Lu}[\\p{L}'’.\\-]*){0,3}${END}`, 'uy');
+const POSTCODE_CITY = new RegExp(
+  `(?:[A-Z]{1,2}-)?\\d{4,5}[ \\t]+\\p{Lu}[\\p{L}'’.\\-]*(?:[ \\t]+(?:${PARTICLE}[ \\t]+)*\\p{Lu}[\\p{L}'’.\\-]*){0,3}${END}`,
+  'uy',
+);
 const POSTCODE_ONLY = new RegExp(`(?:\\p{Lu}{2}[ \\t]+)?${POSTCODE}${END}`, 'uy');
 /** Lines that are something else: a phone/e-mail label, a greeting. */
-const NOT_PLACE = /^(?:phone|tel|mobile|cell|fax|email|e-mail|office|home|work|regards|thanks|best|cheers|sincerely|hi|hello|dear|attn|from|to|subject|date|name|address)\b/i;
+const NOT_PLACE =
+  /^(?:phone|tel|mobile|cell|fax|email|e-mail|office|home|work|regards|thanks|best|cheers|sincerely|hi|hello|dear|attn|from|to|subject|date|name|address)\b/i;
 
 function matchAt(re: RegExp, text: string, pos: number): number {
   re.lastIndex = pos;

@@ -13,13 +13,15 @@ const STREET_PARTICLE = new Set(['de', 'del', 'la', 'le', 'da', 'do', 'dos', 'da
 
 const CAP = "[\\p{Lu}\\d][\\p{L}\\d'’.\\-]*";
 // Street types safe to match in any case, and ones that must be capitalised (common words).
-const EN_TYPES_ANY = 'street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|terrace|parkway|pkwy|highway|hwy|crescent|cres|plaza|square|sq|alley|circle|cir|trail|trl|expressway|expy|freeway|fwy|turnpike|causeway'
-  .split('|')
-  .flatMap((w) => [w, w.charAt(0).toUpperCase() + w.slice(1), w.toUpperCase()])
-  .join('|');
+const EN_TYPES_ANY =
+  'street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|terrace|parkway|pkwy|highway|hwy|crescent|cres|plaza|square|sq|alley|circle|cir|trail|trl|expressway|expy|freeway|fwy|turnpike|causeway'
+    .split('|')
+    .flatMap((w) => [w, w.charAt(0).toUpperCase() + w.slice(1), w.toUpperCase()])
+    .join('|');
 const EN_TYPES_CAP =
   'Way|Place|Pl|Close|Gardens|Grove|Row|Loop|Path|Pike|Ridge|Run|View|Walk|Mews|Heights|Hts|Park|Point|Pt|Crossing|Junction|Landing|Meadows?|Mills?|Pass|Port|Summit|Valley|Village|Vista|Wharf|Green|Hill|Parade|Quay|Esplanade|Rise|Wynd|Gate|Estates?|Manor|Commons?|Center|Centre|Springs?|Glen|Hollow|Knoll|Oval|Passage|Shores?|Station|Track|Bypass|Route';
-const UNIT = "(?:,?\\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Bldg|Building|No)\\.?\\s*#?\\s*[\\w\\-]{1,6}|\\s+#\\s?[\\w\\-]{1,6})?";
+const UNIT =
+  '(?:,?\\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Bldg|Building|No)\\.?\\s*#?\\s*[\\w\\-]{1,6}|\\s+#\\s?[\\w\\-]{1,6})?';
 const CITY_STATE_ZIP = '(?:,?\\s+(?:[\\p{Lu}][\\p{L}.\\-]*\\s?){1,3},?\\s+[A-Z]{2}\\s+\\d{5}(?:-\\d{4})?)?';
 
 const NUMBER_FIRST = new RegExp(
@@ -35,7 +37,7 @@ const SUFFIX_STREET = new RegExp(
 );
 
 const ROMANCE_WORDS_BASE =
-  "Rue|Avenue|Av\\.|Avda\\.?|Avenida|Boulevard|Bd\\.?|Chemin|Impasse|Allée|Quai|Place|Route|Cours|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Calle|Carrer|Paseo|Plaza|Camino|Carretera|Ronda|Travesía|Travesia|Rua|Travessa|Praça|Praca|Estrada|Rodovia|Alameda|Zona|Ulica|ul\\.|Strada|Calea|Bulevardul|Aleea|Odos|Leof\\.";
+  'Rue|Avenue|Av\\.|Avda\\.?|Avenida|Boulevard|Bd\\.?|Chemin|Impasse|Allée|Quai|Place|Route|Cours|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Calle|Carrer|Paseo|Plaza|Camino|Carretera|Ronda|Travesía|Travesia|Rua|Travessa|Praça|Praca|Estrada|Rodovia|Alameda|Zona|Ulica|ul\\.|Strada|Calea|Bulevardul|Aleea|Odos|Leof\\.';
 const ROMANCE_WORDS = ROMANCE_WORDS_BASE.split('|')
   .flatMap((w) => (/^\p{Lu}\p{Ll}{2,}$/u.test(w) ? [w, w.toLowerCase()] : [w]))
   .join('|');
@@ -54,16 +56,20 @@ const UNIT_ALONE = /(?<![\w])(?:Apt|Apartment|Suite|Ste)\.?\s+#?\d{1,5}[A-Za-z]?
  * taken only with a house number before it ("85 Trg revolucije 12") or when a unit/postcode/place
  * block follows (checked in scan), since "Chapter 5" has the same shape.
  */
-const NAME_NUMBER_SOURCE = "(?<![\\p{L}\\d.\\-])(\\d{1,5}[ \\t]+)?(FIRST[\\p{L}'’.\\-]+(?:[ \\t]+(?:\\p{L}[\\p{L}'’.\\-]*)){0,3})[ \\t]+(\\d{1,5}[a-zA-Z]?)(?![\\p{L}\\d:\\/\\-]|[.,]\\d)";
+const NAME_NUMBER_SOURCE =
+  "(?<![\\p{L}\\d.\\-])(\\d{1,5}[ \\t]+)?(FIRST[\\p{L}'’.\\-]+(?:[ \\t]+(?:\\p{L}[\\p{L}'’.\\-]*)){0,3})[ \\t]+(\\d{1,5}[a-zA-Z]?)(?![\\p{L}\\d:\\/\\-]|[.,]\\d)";
 const NAME_NUMBER = new RegExp(NAME_NUMBER_SOURCE.replace('FIRST', '\\p{Lu}'), 'gu');
 /** The same in lower-case chat text ("17 rijksweg 145"). */
 const NAME_NUMBER_LOWER = new RegExp(NAME_NUMBER_SOURCE.replace('FIRST', '\\p{L}'), 'gu');
 /** Cheap pre-test for NAME_NUMBER's two accepted shapes: a number then words then a number, or a number ending a line/clause. */
-const NAME_NUMBER_HINT = /(?:^|[\s>?])\d{1,5}[ \t]+[^\s\d,.;:]+(?:[ \t]+[^\s\d,.;:]+){0,3}[ \t]+\d|[^\d,\s]\s\d{1,5}[a-zA-Z]?\.?[ \t]*(?:,[ \t]*[^\s\d]|\n|$|[ \t]+(?:apt|suite|unit|flat)\b)/i;
+const NAME_NUMBER_HINT =
+  /(?:^|[\s>?])\d{1,5}[ \t]+[^\s\d,.;:]+(?:[ \t]+[^\s\d,.;:]+){0,3}[ \t]+\d|[^\d,\s]\s\d{1,5}[a-zA-Z]?\.?[ \t]*(?:,[ \t]*[^\s\d]|\n|$|[ \t]+(?:apt|suite|unit|flat)\b)/i;
 /** "My zip code is 70637", "postcode: SW1A 1AA". */
-const POSTCODE_CUE = /(?:zip|zip code|zipcode|postal code|postcode|post code|plz|code postal|código postal|cap)(?: is|:)?[ \t]*((?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}))(?![\w])/gi;
+const POSTCODE_CUE =
+  /(?:zip|zip code|zipcode|postal code|postcode|post code|plz|code postal|código postal|cap)(?: is|:)?[ \t]*((?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}))(?![\w])/gi;
 /** Words that take a number but are not streets. */
-const NOT_STREET = /^(?:chapter|section|page|pages|level|version|v|room|figure|fig|table|step|part|season|episode|vol|volume|item|line|lines|row|rows|col|column|grade|class|year|day|days|week|weeks|month|months|hour|hours|minute|minutes|top|over|under|about|around|only|windows|iphone|android|python|java|node|ios|gpt|model|type|size|phase|stage|round|group|team|area|zone|gate|terminal|platform|flight|bus|train|route|highway|interstate|number|no|order|invoice|ticket|case|box|unit|apt|suite|floor|building|block|lot|plan|tier|rank|score|total|and|or|the|at|in|on|of|to|for|by|from|with|is|are|was|were|be|been|has|have|had|it|its|i|we|you|he|she|they|my|our|your|his|her|their)$/i;
+const NOT_STREET =
+  /^(?:chapter|section|page|pages|level|version|v|room|figure|fig|table|step|part|season|episode|vol|volume|item|line|lines|row|rows|col|column|grade|class|year|day|days|week|weeks|month|months|hour|hours|minute|minutes|top|over|under|about|around|only|windows|iphone|android|python|java|node|ios|gpt|model|type|size|phase|stage|round|group|team|area|zone|gate|terminal|platform|flight|bus|train|route|highway|interstate|number|no|order|invoice|ticket|case|box|unit|apt|suite|floor|building|block|lot|plan|tier|rank|score|total|and|or|the|at|in|on|of|to|for|by|from|with|is|are|was|were|be|been|has|have|had|it|its|i|we|you|he|she|they|my|our|your|his|her|their)$/i;
 
 const UK_POSTCODE = /(?<![\w])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)\s\d[ABD-HJLNP-UW-Z]{2}(?![\w])/g;
 
@@ -79,7 +85,13 @@ const ADDRESS_TYPE_HINT = new RegExp(`\\b(?:${EN_TYPES_ANY}|${EN_TYPES_CAP})\\b`
 
 const PATTERNS: AddressPattern[] = [
   { re: NUMBER_FIRST, pre: ADDRESS_TYPE_HINT, score: () => 0.85 },
-  { re: SUFFIX_STREET, pre: new RegExp(`(?:${SUFFIX_TYPES}|Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Laan|Straat|Vej|Gade|Gatan|Vägen|Veien|Gate) \\d`), score: () => 0.8 },
+  {
+    re: SUFFIX_STREET,
+    pre: new RegExp(
+      `(?:${SUFFIX_TYPES}|Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Laan|Straat|Vej|Gade|Gatan|Vägen|Veien|Gate) \\d`,
+    ),
+    score: () => 0.8,
+  },
   { re: ROMANCE, pre: new RegExp(`\\b(?:${ROMANCE_WORDS}) `), score: (m) => (m[1] !== undefined || m[2] !== undefined ? 0.8 : 0) },
   { re: PO_BOX, pre: /box|postfach|apartado|caixa|boîte|BP /i, score: () => 0.8 },
   { re: MILITARY, pre: /[adf]po /i, score: () => 0.9 },
@@ -119,7 +131,9 @@ export const addressRecognizer: Recognizer = {
       const words = name.split(/[ \t]+/);
       const firstWord = words[0] as string;
       // Street words are names, not prose: "lives at 18" is not a street called "lives at".
-      const prose = words.some((w, k) => (k > 0 || nameNumber === NAME_NUMBER_LOWER) && COMMON.has(w.toLowerCase()) && !STREET_PARTICLE.has(w.toLowerCase()));
+      const prose = words.some(
+        (w, k) => (k > 0 || nameNumber === NAME_NUMBER_LOWER) && COMMON.has(w.toLowerCase()) && !STREET_PARTICLE.has(w.toLowerCase()),
+      );
       if (NOT_STREET.test(firstWord) || prose || covered(m.index, m.index + m[0].length)) {
         nameNumber.lastIndex = m.index + (m[1]?.length ?? 0) + firstWord.length;
         continue;

@@ -30,7 +30,13 @@ function escapeRegex(s: string): string {
 export function createDenyListRecognizer(entries: Array<{ value: string; type: string }>): Recognizer | undefined {
   if (entries.length === 0) return undefined;
   const byValue = new Map(entries.map((e) => [e.value.toLowerCase(), e.type]));
-  const re = new RegExp([...byValue.keys()].sort((a, b) => b.length - a.length).map(escapeRegex).join('|'), 'gi');
+  const re = new RegExp(
+    [...byValue.keys()]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegex)
+      .join('|'),
+    'gi',
+  );
   return {
     type: 'denied',
     scan(text: string, out: Finding[]): void {

@@ -1,7 +1,8 @@
 /** Email addresses (RFC 5322 "dot-atom" subset that real addresses use). */
 import type { Finding, Recognizer } from '../types.js';
 
-const EMAIL = /(?<![A-Za-z0-9._%+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])/g;
+const EMAIL =
+  /(?<![A-Za-z0-9._%+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])/g;
 
 export const emailRecognizer: Recognizer = {
   type: 'email',

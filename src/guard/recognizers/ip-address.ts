@@ -6,7 +6,8 @@ import { before } from './context.js';
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = new RegExp(`(?<![\\w.\\-])${OCTET}(?:\\.${OCTET}){3}(?:/\\d{1,2})?(?![\\w\\-]|\\.\\d)`, 'g');
 const IPV6 = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:|::)[0-9A-Fa-f:.]*[0-9A-Fa-f](?![\w:])/g;
-const VERSION_CONTEXT = /\b(?:version|ver\.?|\bv|release|build|firmware|rev\.?|revision|update|patch|release|sdk|node|python|java|chrome|firefox|os|ios|android|kernel)\s*[:#]?\s*$/;
+const VERSION_CONTEXT =
+  /\b(?:version|ver\.?|\bv|release|build|firmware|rev\.?|revision|update|patch|release|sdk|node|python|java|chrome|firefox|os|ios|android|kernel)\s*[:#]?\s*$/;
 
 export const ipAddressRecognizer: Recognizer = {
   type: 'ip_address',

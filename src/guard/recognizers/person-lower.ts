@@ -10,7 +10,8 @@ const LOWER_WORD = /(?<![\p{L}\d_@.\/\\-])\p{Ll}[\p{Ll}'’\-]*(?![\p{L}\d_@]|\.
 
 /** Given names that are everyday English words in lower case (capitalised they still count). */
 const EVERYDAY = new Set(
-  ('drew chase grant candy coral fern flora jewel honey ginger sage harley haven heaven nova willow rowan reed lane mack page ' +
+  (
+    'drew chase grant candy coral fern flora jewel honey ginger sage harley haven heaven nova willow rowan reed lane mack page ' +
     'sandy rusty misty dusty lance miles buddy sonny junior rich frank earnest major duke king prince jack bill penny buck carol ' +
     'cliff dale glen gene jean lacy lynn ward wade faith hope grace joy destiny harmony melody precious august april june may ' +
     'summer winter autumn story sunny storm river brook brooks lincoln kent york paris china india asia jersey dallas austin ' +
@@ -20,7 +21,8 @@ const EVERYDAY = new Set(
     'baker fisher miller walker turner cole bishop dean deacon knight pierce royal noble justice liberty trinity genesis ' +
     'london memphis phoenix denver aurora eden zion nelson wilson cliff forest rocky randy marina savannah sierra tia ' +
     'ava rain reign bliss cruz sterling stone flint gunner ranger rebel ace blaze bolt bear fox wolf hawk jay robin ' +
-    'christian christy jesus cristal nicky bill billy jimmy tommy johnny teddy happy lucky bud buster champ').split(' '),
+    'christian christy jesus cristal nicky bill billy jimmy tommy johnny teddy happy lucky bud buster champ'
+  ).split(' '),
 );
 
 const SENTENCE_START = /(?:^|[.!?:\n][ \t>"'“(]*)(\p{L})/gu;
@@ -43,7 +45,13 @@ export function looksLowerCase(text: string): boolean {
   return lower > 0 && lower >= upper;
 }
 
-export function lowerCaseNames(text: string, given: ReadonlySet<string>, surname: ReadonlySet<string>, common: ReadonlySet<string>, out: Finding[]): void {
+export function lowerCaseNames(
+  text: string,
+  given: ReadonlySet<string>,
+  surname: ReadonlySet<string>,
+  common: ReadonlySet<string>,
+  out: Finding[],
+): void {
   const words: Array<{ start: number; end: number; w: string }> = [];
   LOWER_WORD.lastIndex = 0;
   for (let m = LOWER_WORD.exec(text); m; m = LOWER_WORD.exec(text)) {

@@ -15,9 +15,79 @@ const GIVEN = new Set(GIVEN_NAMES.split(' '));
 const SURNAME = new Set(SURNAMES.split(' '));
 const COMMON = new Set(COMMON_WORDS);
 
-const ORG_SUFFIX = new Set(['ltd', 'inc', 'llc', 'llp', 'plc', 'gmbh', 'ag', 'sa', 'sas', 'sarl', 'srl', 'spa', 'bv', 'nv', 'corp', 'corporation', 'company', 'co', 'group', 'holdings', 'partners', 'associates', 'foundation', 'university', 'institute', 'bank', 'street', 'avenue', 'road', 'hospital', 'school', 'college', 'movers', 'labs', 'systems', 'solutions', 'technologies', 'consulting', 'insurance', 'capital', 'media', 'airlines', 'motors']);
-const PLACE_PREFIX = new Set(['san', 'santa', 'santo', 'são', 'sao', 'st', 'saint', 'sainte', 'ste', 'new', 'los', 'las', 'el', 'port', 'fort', 'mount', 'mt', 'lake', 'cape', 'bad', 'sankt']);
-const MONTHS_DAYS = new Set('january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday'.split(' '));
+const ORG_SUFFIX = new Set([
+  'ltd',
+  'inc',
+  'llc',
+  'llp',
+  'plc',
+  'gmbh',
+  'ag',
+  'sa',
+  'sas',
+  'sarl',
+  'srl',
+  'spa',
+  'bv',
+  'nv',
+  'corp',
+  'corporation',
+  'company',
+  'co',
+  'group',
+  'holdings',
+  'partners',
+  'associates',
+  'foundation',
+  'university',
+  'institute',
+  'bank',
+  'street',
+  'avenue',
+  'road',
+  'hospital',
+  'school',
+  'college',
+  'movers',
+  'labs',
+  'systems',
+  'solutions',
+  'technologies',
+  'consulting',
+  'insurance',
+  'capital',
+  'media',
+  'airlines',
+  'motors',
+]);
+const PLACE_PREFIX = new Set([
+  'san',
+  'santa',
+  'santo',
+  'são',
+  'sao',
+  'st',
+  'saint',
+  'sainte',
+  'ste',
+  'new',
+  'los',
+  'las',
+  'el',
+  'port',
+  'fort',
+  'mount',
+  'mt',
+  'lake',
+  'cape',
+  'bad',
+  'sankt',
+]);
+const MONTHS_DAYS = new Set(
+  'january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday'.split(
+    ' ',
+  ),
+);
 
 // Capitalised words only: lower-case text is skipped by the regex engine, which keeps this cheap.
 const WORD = /\p{Lu}[\p{L}'’\-]*\.?/gu;
@@ -128,7 +198,12 @@ export const personRecognizer: Recognizer = {
         else if ((given || surname) && cued()) score = 0.6;
       }
       // "Cantrell Ltd", "Fischer GmbH": a company named after a person.
-      if (score > 0 && j + 1 < tokens.length && ORG_SUFFIX.has((tokens[j + 1] as Token).lower) && adjacent(text, tokens[j] as Token, tokens[j + 1] as Token)) {
+      if (
+        score > 0 &&
+        j + 1 < tokens.length &&
+        ORG_SUFFIX.has((tokens[j + 1] as Token).lower) &&
+        adjacent(text, tokens[j] as Token, tokens[j + 1] as Token)
+      ) {
         score = -1;
       }
       if (score > 0) {
@@ -176,7 +251,12 @@ function namesListedWithNames(text: string, tokens: Token[], byToken: Map<number
         const t = tokens[it.first] as Token;
         // "Bryan and Meierigaten 206": a word before a number is a street, not a name.
         if (/^[ \t]+\d/.test(text.slice(t.end, t.end + 3))) continue;
-        const ok = t.end - t.start > 1 && !t.upper && !MONTHS_DAYS.has(t.lower) && !NOT_ALONE.has(t.lower) && (!COMMON.has(t.lower) || (listed(t) && named >= 2));
+        const ok =
+          t.end - t.start > 1 &&
+          !t.upper &&
+          !MONTHS_DAYS.has(t.lower) &&
+          !NOT_ALONE.has(t.lower) &&
+          (!COMMON.has(t.lower) || (listed(t) && named >= 2));
         if (ok) found.push({ type: 'person', start: t.start, end: t.end, score: 0.6, value: text.slice(t.start, t.end) });
       }
     }

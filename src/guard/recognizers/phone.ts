@@ -13,14 +13,44 @@ const PHONE =
   /(?<![\w+\-.\/])(?:\+|00)?(?:\(\d{1,5}\)[ .\-]?)?\d(?:[ .\-\/]?\(?\d+\)?){2,11}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?(?![\w:]|-\d|[.\/]\d)/g;
 
 /** Regions tried for numbers without a country code, most common first. */
-const REGIONS: CountryCode[] = ['US', 'GB', 'DE', 'FR', 'IN', 'AU', 'CA', 'IT', 'ES', 'NL', 'BR', 'MX', 'JP', 'CH', 'AT', 'SE', 'NO', 'DK', 'FI', 'PL', 'BE', 'IE', 'PT', 'NZ', 'ZA', 'SG', 'CN'];
+const REGIONS: CountryCode[] = [
+  'US',
+  'GB',
+  'DE',
+  'FR',
+  'IN',
+  'AU',
+  'CA',
+  'IT',
+  'ES',
+  'NL',
+  'BR',
+  'MX',
+  'JP',
+  'CH',
+  'AT',
+  'SE',
+  'NO',
+  'DK',
+  'FI',
+  'PL',
+  'BE',
+  'IE',
+  'PT',
+  'NZ',
+  'ZA',
+  'SG',
+  'CN',
+];
 
-const PHONE_CONTEXT = /phone|tel\b|tel\.|telephone|call|mobile|cell|fax|contact|reach|text me|sms|whatsapp|number|dial|ring|hotline|landline|handy|téléphone|teléfono|telefono|telefon|numéro|número/;
+const PHONE_CONTEXT =
+  /phone|tel\b|tel\.|telephone|call|mobile|cell|fax|contact|reach|text me|sms|whatsapp|number|dial|ring|hotline|landline|handy|téléphone|teléfono|telefono|telefon|numéro|número/;
 
 /** A bare digit run needs one of these words: "number" alone is too vague. */
 const STRONG_PHONE_CONTEXT = /phone|tel\b|tel\.|call|mobile|cell|fax|sms|whatsapp|dial|hotline|handy|téléphone|teléfono|telefono|telefon/;
 /** Numbers named as something else right before them. */
-const NOT_PHONE_CONTEXT = /(?:licen[cs]e|passport|account|acct|order|invoice|ticket|case|policy|serial|tracking|iban|ssn|social security|id)(?: (?:number|no\.?|#))?(?: is| was|:)?\s*$/;
+const NOT_PHONE_CONTEXT =
+  /(?:licen[cs]e|passport|account|acct|order|invoice|ticket|case|policy|serial|tracking|iban|ssn|social security|id)(?: (?:number|no\.?|#))?(?: is| was|:)?\s*$/;
 
 const PHONE_LABEL_AFTER = /^[ \t]*[(\-–,:]?[ \t]*(?:office|fax|mobile|cell|home|work|phone|tel|landline|direct|main)\b/;
 

@@ -113,7 +113,9 @@ export async function* anthropicEventsToChunks(
         } else if (b.type === 'tool_use') {
           const toolIndex = nextToolIndex++;
           blocks.set(ev.index, { kind: 'tool', toolIndex, sawArguments: false, startInput: b.input });
-          yield chunk({ tool_calls: [{ index: toolIndex, id: String(b.id), type: 'function', function: { name: String(b.name), arguments: '' } }] });
+          yield chunk({
+            tool_calls: [{ index: toolIndex, id: String(b.id), type: 'function', function: { name: String(b.name), arguments: '' } }],
+          });
         } else {
           blocks.set(ev.index, { kind: 'ignored' });
         }
@@ -156,7 +158,14 @@ export async function* anthropicEventsToChunks(
         if (finish === 'tool_calls' && answeredWithJsonTool && nextToolIndex === 0) finish = 'stop';
         yield chunk({}, finish);
         if (sawUsage) {
-          const final: ChatChunk = { id, object: 'chat.completion.chunk', created, model, choices: [], usage: convertAnthropicUsage(usage) };
+          const final: ChatChunk = {
+            id,
+            object: 'chat.completion.chunk',
+            created,
+            model,
+            choices: [],
+            usage: convertAnthropicUsage(usage),
+          };
           yield { chunk: final };
         }
         return;

@@ -130,7 +130,12 @@ function assistantBlocks(m: ChatMessage, i: number): AnthropicRequestBlock[] {
   // signature it issued, which the canonical shape does not carry.
   const blocks: AnthropicRequestBlock[] = [...userBlocks(m.content, i).filter((b) => b.type === 'text')];
   (m.tool_calls ?? []).forEach((tc, j) => {
-    blocks.push({ type: 'tool_use', id: tc.id, name: tc.function.name, input: parseArguments(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) });
+    blocks.push({
+      type: 'tool_use',
+      id: tc.id,
+      name: tc.function.name,
+      input: parseArguments(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
+    });
   });
   return blocks;
 }

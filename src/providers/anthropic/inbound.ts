@@ -90,7 +90,8 @@ function messageToCanonical(m: AnthropicMessageParam, i: number): ChatMessage[] 
     throw new InvalidRequestError(`messages[${i}].role must be 'user' or 'assistant'.`, `messages[${i}].role`);
   }
   if (typeof m.content === 'string') return [{ role: m.role, content: m.content }];
-  if (!Array.isArray(m.content)) throw new InvalidRequestError(`messages[${i}].content must be a string or an array.`, `messages[${i}].content`);
+  if (!Array.isArray(m.content))
+    throw new InvalidRequestError(`messages[${i}].content must be a string or an array.`, `messages[${i}].content`);
   return m.role === 'assistant' ? [assistantToCanonical(m.content)] : userToCanonical(m.content, i);
 }
 
@@ -128,7 +129,8 @@ function assistantToCanonical(blocks: AnthropicRequestBlock[]): ChatMessage {
   for (const b of blocks) {
     if (b.type === 'text') text += b.text;
     else if (b.type === 'thinking') reasoning += b.thinking;
-    else if (b.type === 'tool_use') toolCalls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } });
+    else if (b.type === 'tool_use')
+      toolCalls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } });
   }
   const msg: ChatMessage = { role: 'assistant', content: text === '' && toolCalls.length ? null : text };
   if (toolCalls.length) msg.tool_calls = toolCalls;
@@ -146,7 +148,8 @@ export function canonicalResponseToAnthropic(res: ChatResponse): AnthropicMessag
   if (msg?.reasoning_content) content.push({ type: 'thinking', thinking: msg.reasoning_content, signature: '' });
   const text = typeof msg?.content === 'string' ? msg.content : (msg?.content ?? []).map((p) => (p.type === 'text' ? p.text : '')).join('');
   if (text) content.push({ type: 'text', text });
-  for (const tc of msg?.tool_calls ?? []) content.push({ type: 'tool_use', id: tc.id, name: tc.function.name, input: parseInput(tc.function.arguments) });
+  for (const tc of msg?.tool_calls ?? [])
+    content.push({ type: 'tool_use', id: tc.id, name: tc.function.name, input: parseInput(tc.function.arguments) });
   return {
     id: res.id,
     type: 'message',
@@ -231,7 +234,8 @@ export async function* canonicalStreamToAnthropicEvents(events: AsyncIterable<Ch
       if (!choice) continue;
       const d = choice.delta ?? {};
       if (d.reasoning_content) {
-        const index: number = cur.open?.kind === 'thinking' ? cur.open.index : yield* openBlock('thinking', { type: 'thinking', thinking: '' });
+        const index: number =
+          cur.open?.kind === 'thinking' ? cur.open.index : yield* openBlock('thinking', { type: 'thinking', thinking: '' });
         yield ev('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: d.reasoning_content } });
       }
       if (d.content) {
@@ -244,7 +248,8 @@ export async function* canonicalStreamToAnthropicEvents(events: AsyncIterable<Ch
           index = yield* openBlock('tool', { type: 'tool_use', id: t.id ?? newId('toolu'), name: t.function?.name ?? '', input: {} });
           toolBlocks.set(t.index, index);
         }
-        if (t.function?.arguments) yield ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: t.function.arguments } });
+        if (t.function?.arguments)
+          yield ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: t.function.arguments } });
       }
       if (choice.finish_reason) finish = choice.finish_reason;
     }
@@ -252,7 +257,19 @@ export async function* canonicalStreamToAnthropicEvents(events: AsyncIterable<Ch
     yield ev('error', { error: errorToAnthropic(err) });
     return;
   }
-  if (!started) yield ev('message_start', { message: { id: newId('msg'), type: 'message', role: 'assistant', model: '', content: [], stop_reason: null, stop_sequence: null, usage: usageToAnthropic(null) } });
+  if (!started)
+    yield ev('message_start', {
+      message: {
+        id: newId('msg'),
+        type: 'message',
+        role: 'assistant',
+        model: '',
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: usageToAnthropic(null),
+      },
+    });
   yield* close();
   const u = usageToAnthropic(usage);
   yield ev('message_delta', { delta: { stop_reason: finishReasonToAnthropic(finish ?? 'stop'), stop_sequence: null }, usage: u });

@@ -62,11 +62,17 @@ export const anthropicAdapter: ProviderAdapter = {
     let afterId: string | undefined;
     for (let page = 0; page < MAX_MODEL_PAGES; page++) {
       const query = `?limit=1000${afterId ? `&after_id=${encodeURIComponent(afterId)}` : ''}`;
-      const res = await upstreamRequest(provider, { method: 'GET', path: `/v1/models${query}`, headers: anthropicHeaders(provider), signal });
+      const res = await upstreamRequest(provider, {
+        method: 'GET',
+        path: `/v1/models${query}`,
+        headers: anthropicHeaders(provider),
+        signal,
+      });
       const { json } = await readJson<AnthropicModelList>(res, provider);
       // Every current Claude model takes tools and images; none embeds. JSON schema works through
       // the forced-tool mapping in convert-anthropic-request.
-      for (const m of json.data ?? []) models.push({ id: m.id, capabilities: { tools: true, vision: true, jsonSchema: true, embeddings: false } });
+      for (const m of json.data ?? [])
+        models.push({ id: m.id, capabilities: { tools: true, vision: true, jsonSchema: true, embeddings: false } });
       if (!json.has_more || !json.last_id) break;
       afterId = json.last_id;
     }

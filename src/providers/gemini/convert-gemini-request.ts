@@ -198,7 +198,10 @@ function textOnlyParts(m: ChatMessage, i: number): GeminiPart[] {
   if (typeof m.content === 'string') return [{ text: m.content }];
   return m.content.map((p, j) => {
     if (p.type === 'text') return { text: p.text };
-    throw new InvalidRequestError(`messages[${i}].content[${j}]: ${m.role} messages can only hold text for Gemini.`, `messages[${i}].content`);
+    throw new InvalidRequestError(
+      `messages[${i}].content[${j}]: ${m.role} messages can only hold text for Gemini.`,
+      `messages[${i}].content`,
+    );
   });
 }
 

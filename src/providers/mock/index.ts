@@ -109,7 +109,8 @@ export const mockAdapter: ProviderAdapter = {
     const provider = deployment.provider;
     const plan = engineFor(provider).embed({ ...request, model: deployment.model });
     await applyFault(plan, provider, deployment.id, signal);
-    if (plan.kind !== 'embeddings') throw new UpstreamError(`Mock plan '${plan.kind}' did not produce embeddings.`, { deployment: deployment.id });
+    if (plan.kind !== 'embeddings')
+      throw new UpstreamError(`Mock plan '${plan.kind}' did not produce embeddings.`, { deployment: deployment.id });
     return plan.response;
   },
 

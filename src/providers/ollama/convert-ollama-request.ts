@@ -101,7 +101,11 @@ function splitContent(content: string | ContentPart[] | null, i: number): { text
   content.forEach((part, j) => {
     if (part.type === 'text') texts.push(part.text);
     else if (part.type === 'image_url') images.push(dataUrlBase64(part.image_url.url, `messages[${i}].content[${j}].image_url.url`));
-    else throw new InvalidRequestError(`messages[${i}].content[${j}] has a part type Ollama does not support.`, `messages[${i}].content[${j}].type`);
+    else
+      throw new InvalidRequestError(
+        `messages[${i}].content[${j}] has a part type Ollama does not support.`,
+        `messages[${i}].content[${j}].type`,
+      );
   });
   return { text: texts.join('\n'), images };
 }
@@ -125,7 +129,10 @@ function selectTools(tools: FunctionTool[] | undefined, choice: ChatRequest['too
   if (!tools?.length || choice === 'none') return undefined;
   const chosen = typeof choice === 'object' ? tools.filter((t) => t.function.name === choice.function.name) : tools;
   if (!chosen.length) {
-    throw new InvalidRequestError(`tool_choice names '${(choice as { function: { name: string } }).function.name}', which is not in tools.`, 'tool_choice');
+    throw new InvalidRequestError(
+      `tool_choice names '${(choice as { function: { name: string } }).function.name}', which is not in tools.`,
+      'tool_choice',
+    );
   }
   return chosen.map((t) => {
     const fn: OllamaTool['function'] = { name: t.function.name };

@@ -31,7 +31,8 @@ export function ollamaChatRequestToCanonical(body: unknown): ChatRequest {
     });
   }
   if (b.format === 'json') req.response_format = { type: 'json_object' };
-  else if (b.format && typeof b.format === 'object') req.response_format = { type: 'json_schema', json_schema: { name: 'response', schema: b.format } };
+  else if (b.format && typeof b.format === 'object')
+    req.response_format = { type: 'json_schema', json_schema: { name: 'response', schema: b.format } };
   const o = b.options ?? {};
   if (typeof o.temperature === 'number') req.temperature = o.temperature;
   if (typeof o.top_p === 'number') req.top_p = o.top_p;
@@ -85,7 +86,11 @@ function messagesToCanonical(messages: OllamaMessage[]): ChatMessage[] {
 }
 
 function toolCallToCanonical(tc: OllamaToolCall): ToolCall {
-  return { id: tc.id || newId('call'), type: 'function', function: { name: tc.function.name, arguments: JSON.stringify(tc.function.arguments ?? {}) } };
+  return {
+    id: tc.id || newId('call'),
+    type: 'function',
+    function: { name: tc.function.name, arguments: JSON.stringify(tc.function.arguments ?? {}) },
+  };
 }
 
 /** Ollama images carry no media type; the first base64 characters of the magic bytes tell it. */
@@ -157,7 +162,11 @@ export async function* canonicalStreamToOllamaLines(events: AsyncIterable<ChatCh
     const ordered = [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => toolCallToOllama(c.name, c.args));
     yield line(model, createdAt, { role: 'assistant', content: '', tool_calls: ordered });
   }
-  const last: OllamaChatResponse = { ...line(model, createdAt, { role: 'assistant', content: '' }), done_reason: toOllamaDoneReason(finish), done: true };
+  const last: OllamaChatResponse = {
+    ...line(model, createdAt, { role: 'assistant', content: '' }),
+    done_reason: toOllamaDoneReason(finish),
+    done: true,
+  };
   if (usage) {
     last.prompt_eval_count = usage.prompt_tokens;
     last.eval_count = usage.completion_tokens;

@@ -39,7 +39,10 @@ export const ollamaAdapter: ProviderAdapter = {
     const { json } = await readJson<OllamaChatResponse>(res, provider, deployment.id);
     if (json.error !== undefined) {
       // A 200 with an error body is still a failure.
-      throw new UpstreamError(`Upstream '${deployment.id}' failed: ${json.error || 'unknown error'}`, { deployment: deployment.id, upstreamStatus: 502 });
+      throw new UpstreamError(`Upstream '${deployment.id}' failed: ${json.error || 'unknown error'}`, {
+        deployment: deployment.id,
+        upstreamStatus: 502,
+      });
     }
     return { type: 'response', response: convertOllamaResponse(json, deployment.model) };
   },
@@ -47,7 +50,13 @@ export const ollamaAdapter: ProviderAdapter = {
   async embed({ request, deployment, signal }: EmbedCall): Promise<EmbeddingsResponse> {
     const provider = deployment.provider;
     const body = convertOllamaEmbedRequest(request, deployment.model, readOllamaSettings(provider.config.options));
-    const res = await upstreamRequest(provider, { path: '/api/embed', headers: authHeaders(provider), body, signal, deployment: deployment.id });
+    const res = await upstreamRequest(provider, {
+      path: '/api/embed',
+      headers: authHeaders(provider),
+      body,
+      signal,
+      deployment: deployment.id,
+    });
     const { json } = await readJson<OllamaEmbedResponse>(res, provider, deployment.id);
     return convertOllamaEmbedResponse(json, request, deployment.model, deployment.id);
   },

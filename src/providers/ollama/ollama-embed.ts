@@ -17,7 +17,12 @@ export function convertOllamaEmbedRequest(req: EmbeddingsRequest, model: string,
   return body;
 }
 
-export function convertOllamaEmbedResponse(res: OllamaEmbedResponse, req: EmbeddingsRequest, model: string, deployment: string): EmbeddingsResponse {
+export function convertOllamaEmbedResponse(
+  res: OllamaEmbedResponse,
+  req: EmbeddingsRequest,
+  model: string,
+  deployment: string,
+): EmbeddingsResponse {
   if (!Array.isArray(res.embeddings)) {
     throw new UpstreamError(`Upstream '${deployment}' returned no embeddings.`, { deployment, upstreamStatus: 502 });
   }

@@ -45,7 +45,10 @@ export async function ollamaTags(provider: ProviderHandle, signal: AbortSignal):
 export async function ollamaShow(provider: ProviderHandle, model: string, signal: AbortSignal): Promise<OllamaModelInfo> {
   const res = await upstreamRequest(provider, { path: '/api/show', body: { model }, signal, deployment: `${provider.id}/${model}` });
   const { json } = await readJson<OllamaShowResponse>(res, provider, `${provider.id}/${model}`);
-  const info: OllamaModelInfo = { model, capabilities: Array.isArray(json.capabilities) ? json.capabilities.filter((c) => typeof c === 'string') : [] };
+  const info: OllamaModelInfo = {
+    model,
+    capabilities: Array.isArray(json.capabilities) ? json.capabilities.filter((c) => typeof c === 'string') : [],
+  };
   const ctx = contextLengthOf(json.model_info);
   if (ctx !== undefined) info.contextLength = ctx;
   if (json.details?.family) info.family = json.details.family;

@@ -78,7 +78,9 @@ export function llamaServerMetricsState(samples: readonly PromSample[]): EngineS
 export function llamaServerSlotsState(body: unknown): EngineState {
   if (!Array.isArray(body)) return {};
   const slots = body.filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null);
-  const busy = slots.filter((s) => s.is_processing === true || (s.is_processing === undefined && typeof s.state === 'number' && s.state !== 0)).length;
+  const busy = slots.filter(
+    (s) => s.is_processing === true || (s.is_processing === undefined && typeof s.state === 'number' && s.state !== 0),
+  ).length;
   return withDefined({ running: busy, waiting: busy < slots.length ? 0 : undefined });
 }
 
@@ -95,7 +97,9 @@ export function lmStudioLoadedModels(body: unknown): string[] | undefined {
     return out;
   }
   if (Array.isArray(b?.data)) {
-    return (b.data as Array<{ id?: unknown; state?: unknown }>).filter((m) => typeof m?.id === 'string' && m.state === 'loaded').map((m) => m.id as string);
+    return (b.data as Array<{ id?: unknown; state?: unknown }>)
+      .filter((m) => typeof m?.id === 'string' && m.state === 'loaded')
+      .map((m) => m.id as string);
   }
   return undefined;
 }

@@ -31,7 +31,8 @@ export interface UpstreamResponse {
  */
 export async function upstreamRequest(provider: ProviderHandle, req: UpstreamRequest): Promise<UpstreamResponse> {
   const base = splitBaseUrl(provider);
-  const body = req.body === undefined ? undefined : typeof req.body === 'string' || Buffer.isBuffer(req.body) ? req.body : JSON.stringify(req.body);
+  const body =
+    req.body === undefined ? undefined : typeof req.body === 'string' || Buffer.isBuffer(req.body) ? req.body : JSON.stringify(req.body);
   const headers: Record<string, string> = { ...provider.config.headers, ...req.headers };
   if (body !== undefined && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
   let res: Dispatcher.ResponseData;

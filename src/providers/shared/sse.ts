@@ -59,6 +59,9 @@ function parseLine<T>(line: string, provider: ProviderHandle, deployment?: strin
   try {
     return JSON.parse(line) as T;
   } catch {
-    throw new UpstreamError(`Upstream '${deployment ?? provider.id}' sent a stream line that is not JSON.`, { deployment, upstreamStatus: 502 });
+    throw new UpstreamError(`Upstream '${deployment ?? provider.id}' sent a stream line that is not JSON.`, {
+      deployment,
+      upstreamStatus: 502,
+    });
   }
 }

@@ -12,7 +12,7 @@ export interface PrettyOptions {
 }
 
 export function formatValue(v: unknown, max = 120): string {
-  const text = v === undefined ? 'undefined' : typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  const text = v === undefined ? 'undefined' : typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -48,7 +48,9 @@ export function renderPretty(report: Report, opts: PrettyOptions = {}): string {
             })
             .join(''),
       );
-      const descriptions = [...new Set(s.runs.flatMap((r) => r.steps.find((x) => x.name === name)?.assertions.map((a) => a.description) ?? []))];
+      const descriptions = [
+        ...new Set(s.runs.flatMap((r) => r.steps.find((x) => x.name === name)?.assertions.map((a) => a.description) ?? [])),
+      ];
       for (const d of descriptions) {
         lines.push(
           pad(`    ${cut(d, labelWidth - 5)}`, labelWidth) +

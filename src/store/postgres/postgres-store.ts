@@ -39,7 +39,9 @@ export interface PostgresStoreConfig {
 /** Startup failure naming the server without its password. */
 function unavailable(what: string, url: string, cause: unknown): MeridianError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new MeridianError(503, 'service_unavailable', 'store_unavailable', `${what} at ${maskUrl(url)} is not usable: ${reason}`, { cause });
+  return new MeridianError(503, 'service_unavailable', 'store_unavailable', `${what} at ${maskUrl(url)} is not usable: ${reason}`, {
+    cause,
+  });
 }
 
 export function maskUrl(url: string): string {
@@ -75,7 +77,12 @@ export class PostgresStore implements Store {
     this.workerSink =
       config.logWorker === false
         ? undefined
-        : new WorkerLogSink(workerFileUrl(import.meta.url, './log-worker'), { connectionString: config.postgres } satisfies PostgresLogWorkerData, inProcess, onError);
+        : new WorkerLogSink(
+            workerFileUrl(import.meta.url, './log-worker'),
+            { connectionString: config.postgres } satisfies PostgresLogWorkerData,
+            inProcess,
+            onError,
+          );
     this.writer = new RequestLogWriter(this.workerSink ?? inProcess, {
       ...options.log,
       // One statement per batch (23 array parameters, see log-insert.ts); the cap keeps each
@@ -169,7 +176,10 @@ export class PostgresStore implements Store {
 
   readonly keys = {
     create: async (rec: ApiKeyRecord): Promise<void> => {
-      await this.pool.query(`INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${placeholders(KEY_COLUMNS.length)})`, encodeKey(rec));
+      await this.pool.query(
+        `INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${placeholders(KEY_COLUMNS.length)})`,
+        encodeKey(rec),
+      );
     },
     findByHash: async (hash: string): Promise<ApiKeyRecord | undefined> => {
       const res = await this.pool.query(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys WHERE hash = $1`, [hash]);
@@ -197,15 +207,22 @@ export class PostgresStore implements Store {
     /** Flushes this replica's buffer first, so a query sees everything appended here before it. */
     query: async (filter: RequestLogFilter): Promise<RequestLogEntry[]> => {
       await this.writer.flush();
-      const { sql, params } = buildLogQuery(filter, (n) => `$${n}`, (p) => `${p}::timestamptz`);
+      const { sql, params } = buildLogQuery(
+        filter,
+        (n) => `$${n}`,
+        (p) => `${p}::timestamptz`,
+      );
       const res = await this.pool.query(sql, params);
       return res.rows.map(decodeLogRow);
     },
     totals: async (since: string): Promise<UsageTotalsRow> => {
       await this.writer.flush();
-      const res = await this.pool.query(`SELECT count(*) AS requests, coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,
+      const res = await this.pool.query(
+        `SELECT count(*) AS requests, coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,
   coalesce(sum(cached_tokens), 0) AS cached, coalesce(sum(CASE WHEN location = 'cloud' THEN cost_usd ELSE 0 END), 0) AS cloud_cost
-  FROM request_log WHERE time >= $1::timestamptz AND status = 200`, [since]);
+  FROM request_log WHERE time >= $1::timestamptz AND status = 200`,
+        [since],
+      );
       return decodeTotals(res.rows[0] as Row);
     },
     summary: async (since: string): Promise<RequestLogSummary> => {
@@ -220,7 +237,10 @@ export class PostgresStore implements Store {
 
   readonly audit = {
     append: async (entry: AuditEntry): Promise<void> => {
-      await this.pool.query(`INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${placeholders(AUDIT_COLUMNS.length)})`, encodeAudit(entry));
+      await this.pool.query(
+        `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${placeholders(AUDIT_COLUMNS.length)})`,
+        encodeAudit(entry),
+      );
     },
     list: async (limit = 100): Promise<AuditEntry[]> => {
       const res = await this.pool.query(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ORDER BY seq DESC LIMIT $1`, [

@@ -58,7 +58,12 @@ export class SqliteStore implements Store {
     const onError = options.onError ?? defaultLogWriterOptions.onError;
     const inProcess = this.logSink();
     this.workerSink = useWorker
-      ? new WorkerLogSink(workerFileUrl(import.meta.url, './log-worker'), { path: config.path } satisfies SqliteLogWorkerData, inProcess, onError)
+      ? new WorkerLogSink(
+          workerFileUrl(import.meta.url, './log-worker'),
+          { path: config.path } satisfies SqliteLogWorkerData,
+          inProcess,
+          onError,
+        )
       : undefined;
     this.writer = new RequestLogWriter(this.workerSink ?? inProcess, {
       ...options.log,
@@ -124,7 +129,9 @@ export class SqliteStore implements Store {
 
   readonly keys = {
     create: async (rec: ApiKeyRecord): Promise<void> => {
-      this.stmt(`INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${KEY_COLUMNS.map(() => '?').join(', ')})`).run(...encodeKey(rec));
+      this.stmt(`INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${KEY_COLUMNS.map(() => '?').join(', ')})`).run(
+        ...encodeKey(rec),
+      );
     },
     findByHash: async (hash: string): Promise<ApiKeyRecord | undefined> => {
       const row = this.stmt(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys WHERE hash = ?`).get(hash) as Row | undefined;
@@ -155,9 +162,13 @@ export class SqliteStore implements Store {
     },
     totals: async (since: string): Promise<UsageTotalsRow> => {
       await this.writer.flush();
-      return decodeTotals(this.stmt(`SELECT count(*) AS requests, coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,
+      return decodeTotals(
+        this.stmt(
+          `SELECT count(*) AS requests, coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,
   coalesce(sum(cached_tokens), 0) AS cached, coalesce(sum(CASE WHEN location = 'cloud' THEN cost_usd ELSE 0 END), 0) AS cloud_cost
-  FROM request_log WHERE time >= ? AND status = 200`).get(since) as Row);
+  FROM request_log WHERE time >= ? AND status = 200`,
+        ).get(since) as Row,
+      );
     },
     summary: async (since: string): Promise<RequestLogSummary> => {
       await this.writer.flush();
@@ -173,8 +184,9 @@ export class SqliteStore implements Store {
       this.stmt(`INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?)`).run(...encodeAudit(entry));
     },
     list: async (limit = 100): Promise<AuditEntry[]> => {
-      const rows = this.stmt(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ORDER BY seq DESC LIMIT ?`)
-        .all(Math.max(1, Math.trunc(limit))) as Row[];
+      const rows = this.stmt(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ORDER BY seq DESC LIMIT ?`).all(
+        Math.max(1, Math.trunc(limit)),
+      ) as Row[];
       return rows.map(decodeAudit);
     },
   };
