@@ -27,8 +27,13 @@ const postgresUrl = process.env.BENCH_POSTGRES;
 const redisUrl = process.env.BENCH_REDIS ?? 'redis://127.0.0.1:6379';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+/** The gateways run from src/ via tsx (BENCH_SRC), so the bench needs no build. */
 function start<T>(script: string, args: string[] = []): Promise<{ child: ChildProcess; msg: T }> {
-  const child = fork(here(script), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(here(script), args, {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_SRC: '1' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (msg) => resolve({ child, msg: msg as T }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -95,8 +100,8 @@ const configFor = (logRequests: boolean, name: string) => ({
   store: storeFor(name),
 });
 // With PostgreSQL both use one schema: only the logging one writes to request_log.
-const off = await start<{ url: string }>('./lib/gateway-process.ts', [JSON.stringify(configFor(false, 'off'))]);
-const on = await start<{ url: string }>('./lib/gateway-process.ts', [JSON.stringify(configFor(true, 'on'))]);
+const off = await start<{ url: string }>('./lib/gateway-process.mjs', [JSON.stringify(configFor(false, 'off'))]);
+const on = await start<{ url: string }>('./lib/gateway-process.mjs', [JSON.stringify(configFor(true, 'on'))]);
 const offUrl = `${off.msg.url}/v1/chat/completions`;
 const onUrl = `${on.msg.url}/v1/chat/completions`;
 

@@ -19,9 +19,10 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 /** The gateway runs from dist/ when it is built (as `npm start` does); BENCH_SRC=1 uses src/ via tsx. */
 const fromDist = !process.env.BENCH_SRC && existsSync(here('../dist/gateway/gateway.js'));
+if (!fromDist) process.env.BENCH_SRC = '1';
 
 function start<T>(script: string, args: string[] = []): Promise<{ child: ChildProcess; msg: T }> {
-  const execArgv = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const execArgv = script.endsWith('.mjs') && (fromDist || !script.includes('gateway-process')) ? [] : ['--import', 'tsx'];
   const child = fork(here(script), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (msg) => resolve({ child, msg: msg as T }));
@@ -92,7 +93,7 @@ const config = {
   models: { bench: [{ provider: 'fake', model: 'bench-model' }] },
   store: { sqlite: `/tmp/meridian-bench-${process.pid}.db` },
 };
-const gw = await start<{ url: string }>(fromDist ? './lib/gateway-process-dist.mjs' : './lib/gateway-process.ts', [JSON.stringify(config)]);
+const gw = await start<{ url: string }>('./lib/gateway-process.mjs', [JSON.stringify(config)]);
 const gatewayUrl = `${gw.msg.url}/v1/chat/completions`;
 const bare = await start<{ url: string }>('./lib/bare-proxy.mjs', [`http://127.0.0.1:${upstream.msg.port}`]);
 const bareUrl = `${bare.msg.url}/v1/chat/completions`;

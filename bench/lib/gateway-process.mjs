@@ -1,9 +1,13 @@
-// The benchmark gateway from the compiled build (dist/), as `npm start` runs it: no TypeScript
-// loader in the process, so CPU and RSS are the product's own. Same messages as gateway-process.ts.
+// A gateway in its own process for benchmarks: from the compiled build (dist/, as `npm start` runs
+// it) by default, or from src/ when started with `--import tsx` and BENCH_SRC=1. Config comes as JSON
+// in argv[2]. Messages: `stats` (CPU time, peak RSS, memory; `gc: true` collects first when run with
+// --expose-gc), `close` (drain and flush the request log, then exit), `exit`.
 import { pino } from 'pino';
-import { parseConfig } from '../../dist/config/load.js';
-import { createGateway } from '../../dist/gateway/gateway.js';
-import { buildServices } from '../../dist/gateway/build.js';
+
+const root = process.env.BENCH_SRC ? '../../src' : '../../dist';
+const { parseConfig } = await import(`${root}/config/load.js`);
+const { createGateway } = await import(`${root}/gateway/gateway.js`);
+const { buildServices } = await import(`${root}/gateway/build.js`);
 
 const config = parseConfig(JSON.parse(process.argv[2] ?? '{}'), process.env);
 const logger = pino({ level: 'silent' });
