@@ -34,6 +34,8 @@ export class Catalog {
   private readonly direct = new Map<string, ResolvedModel>();
   private readonly discovered = new Map<string, DiscoveredModel[]>();
   private readonly lookup: ModelInfoLookup;
+  /** Capabilities written in config per deployment: they win over what an engine reports. */
+  private readonly configured = new Map<Deployment, Partial<Capabilities>>();
 
   constructor(config: MeridianConfig, lookup: ModelInfoLookup = () => undefined) {
     this.lookup = lookup;
@@ -92,6 +94,14 @@ export class Catalog {
     return out;
   }
 
+  /** Applies what an engine reported about a model to every deployment of it (config still wins). */
+  applyEngineCapabilities(providerId: string, model: string, reported: Partial<Capabilities>): void {
+    for (const d of this.allDeployments()) {
+      if (d.provider.id !== providerId || d.model !== model) continue;
+      Object.assign(d.capabilities, stripUndefined(reported), this.configured.get(d));
+    }
+  }
+
   aliasNames(): string[] {
     return [...this.aliases.keys()];
   }
@@ -121,7 +131,7 @@ export class Catalog {
       ...stripUndefined(ref.capabilities ?? {}),
     };
     const price = ref.price ?? known?.price;
-    return {
+    const d: Deployment = {
       id: `${provider.id}/${model}`,
       provider,
       model,
@@ -131,6 +141,8 @@ export class Catalog {
       ...(ref.maxConcurrency ? { maxConcurrency: ref.maxConcurrency } : {}),
       ...(ref.weight ? { weight: ref.weight } : {}),
     };
+    if (ref.capabilities) this.configured.set(d, stripUndefined(ref.capabilities));
+    return d;
   }
 }
 

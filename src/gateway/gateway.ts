@@ -135,8 +135,8 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
     },
     async refreshModels() {
       const catalog = services.catalog;
-      await Promise.all(
-        [...catalog.providers.values()].map(async (p) => {
+      await Promise.all([
+        ...[...catalog.providers.values()].map(async (p) => {
           if (!p.adapter.listModels) return;
           try {
             catalog.setDiscovered(p.id, await p.adapter.listModels(p, AbortSignal.timeout(3000)));
@@ -144,7 +144,21 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
             logger.warn({ provider: p.id, err: (err as Error).message }, 'could not list models');
           }
         }),
-      );
+        // Local engines say what their models can do (context window, tools, vision).
+        ...catalog.allDeployments().map(async (d) => {
+          const adapter = d.provider.adapter;
+          if (!adapter.modelCapabilities) return;
+          try {
+            catalog.applyEngineCapabilities(
+              d.provider.id,
+              d.model,
+              await adapter.modelCapabilities(d.provider, d.model, AbortSignal.timeout(3000)),
+            );
+          } catch (err) {
+            logger.debug({ deployment: d.id, err: (err as Error).message }, 'engine did not describe the model');
+          }
+        }),
+      ]);
     },
   };
 }

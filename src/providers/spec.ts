@@ -138,6 +138,11 @@ export interface ProviderAdapter {
   readonly discoveryUrl?: string;
   chat(call: ChatCall): Promise<ChatResult>;
   embed?(call: EmbedCall): Promise<EmbeddingsResponse>;
+  /**
+   * What the engine says about one model (context window, tools, vision…), where it says
+   * (Ollama `/api/show`). Config still wins over it; the catalog fills in for cloud models.
+   */
+  modelCapabilities?(provider: ProviderHandle, model: string, signal: AbortSignal): Promise<Partial<Capabilities>>;
   /** Models the provider serves, for `/v1/models` and discovery. */
   listModels?(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]>;
   /**

@@ -7,12 +7,21 @@
 import type { EmbeddingsResponse } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { readJson, upstreamRequest } from '../shared/http.js';
-import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, EngineState, ProviderAdapter, ProviderHandle } from '../spec.js';
+import type {
+  Capabilities,
+  ChatCall,
+  ChatResult,
+  DiscoveredModel,
+  EmbedCall,
+  EngineState,
+  ProviderAdapter,
+  ProviderHandle,
+} from '../spec.js';
 import { convertOllamaRequest } from './convert-ollama-request.js';
 import { convertOllamaResponse } from './convert-ollama-response.js';
 import type { OllamaChatResponse, OllamaEmbedResponse } from './ollama-api.js';
 import { convertOllamaEmbedRequest, convertOllamaEmbedResponse } from './ollama-embed.js';
-import { ollamaPs, ollamaTags } from './ollama-models.js';
+import { ollamaPs, ollamaTags, ollamaCapabilities, ollamaShow } from './ollama-models.js';
 import { ollamaStream } from './ollama-stream.js';
 import { readOllamaSettings } from './settings.js';
 
@@ -59,6 +68,10 @@ export const ollamaAdapter: ProviderAdapter = {
     });
     const { json } = await readJson<OllamaEmbedResponse>(res, provider, deployment.id);
     return convertOllamaEmbedResponse(json, request, deployment.model, deployment.id);
+  },
+
+  async modelCapabilities(provider: ProviderHandle, model: string, signal: AbortSignal): Promise<Partial<Capabilities>> {
+    return ollamaCapabilities(await ollamaShow(provider, model, signal));
   },
 
   listModels(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]> {
