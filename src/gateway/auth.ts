@@ -26,7 +26,9 @@ export interface Auth extends AuthService {
 }
 
 export async function createAuth(store: Store, opts: AuthOptions): Promise<Auth> {
-  const cacheMs = opts.cacheMs ?? 30_000;
+  // Short enough that a key revoked on another replica stops working within seconds; one lookup per
+  // key per replica per window is cheap even against PostgreSQL.
+  const cacheMs = opts.cacheMs ?? 5_000;
   const cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
   let keysExist = opts.mode === 'auto' ? (await store.keys.count()) > 0 : false;
   let lastRefresh = Date.now();
