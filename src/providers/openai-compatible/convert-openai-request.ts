@@ -11,8 +11,9 @@ const DROPPED = new Set(['metadata']);
 
 export function convertOpenAIRequest(req: ChatRequest, settings: OpenAICompatibleSettings): Record<string, unknown> {
   const body: Record<string, unknown> = {};
+  const known = settings.knownFields;
   for (const key in req) {
-    if (!DROPPED.has(key)) body[key] = (req as unknown as Record<string, unknown>)[key];
+    if (!DROPPED.has(key) && (!known || known.has(key))) body[key] = (req as unknown as Record<string, unknown>)[key];
   }
   if (req.messages.some((m) => m.reasoning_content !== undefined)) body.messages = req.messages.map(stripReasoning);
   // Engines disagree on the token limit field: OpenAI's newer models reject `max_tokens`, many

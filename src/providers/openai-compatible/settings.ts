@@ -9,12 +9,28 @@ export interface OpenAICompatibleSettings {
   defaultBaseUrl?: string;
   /** Which field carries the completion token limit upstream. */
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
+  /**
+   * Top-level request fields the target documents; others are dropped. Undefined = pass them
+   * through: self-hosted engines take extras such as vLLM's `top_k`, `repetition_penalty` or
+   * `guided_json`, which a client sends on purpose.
+   */
+  knownFields?: ReadonlySet<string>;
 }
+
+/** https://platform.openai.com/docs/api-reference/chat/create (request body), 2026-11. */
+// prettier-ignore
+const OPENAI_FIELDS = new Set([
+  'model', 'messages', 'stream', 'stream_options', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format',
+  'stop', 'temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'seed', 'user', 'n', 'presence_penalty',
+  'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'reasoning_effort', 'store', 'service_tier',
+  'prediction', 'audio', 'modalities', 'web_search_options', 'verbosity', 'prompt_cache_key', 'safety_identifier',
+]);
 
 export const openaiSettings: OpenAICompatibleSettings = {
   type: 'openai',
   defaultBaseUrl: 'https://api.openai.com/v1',
   maxTokensField: 'max_completion_tokens',
+  knownFields: OPENAI_FIELDS,
 };
 
 export const openaiCompatibleSettings: OpenAICompatibleSettings = {
