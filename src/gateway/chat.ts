@@ -4,12 +4,12 @@
  * order. `wire` says how the client speaks (OpenAI at /v1/chat/completions, Anthropic at /v1/messages).
  */
 import type { ChatRequest, ChatResponse, Usage } from '../api/types.js';
-import { BudgetExceededError, PermissionDeniedError, PolicyDeniedError, toMeridianError } from '../errors.js';
+import { BudgetExceededError, PolicyDeniedError, toMeridianError } from '../errors.js';
 import type { ChatResult, Deployment, StreamEvent } from '../providers/spec.js';
 import type { AttemptRecord, RequestFacts, RoutePlan } from '../router/types.js';
 import type { RequestLogEntry } from '../store/types.js';
 import { readJsonBody } from '../server/http-util.js';
-import { collectTags, type RequestContext } from './context.js';
+import { assertModelAllowed, collectTags, type RequestContext } from './context.js';
 import { formatPiiHeader, formatUsd, routeHeader } from './headers.js';
 import type { BudgetDecision } from '../meter/budgets.js';
 import type { GatewayServices, Inspection, Restorer } from './services.js';
@@ -72,13 +72,7 @@ async function serveChat(
   wire: ChatWire,
 ): Promise<void> {
   const principal = ctx.principal;
-  if (principal.models && principal.models.length && !principal.models.includes(request.model)) {
-    throw new PermissionDeniedError(
-      `This key may not use '${request.model}'. Allowed: ${principal.models.join(', ')}.`,
-      'model_not_allowed',
-      'model',
-    );
-  }
+  assertModelAllowed(principal, request.model);
   const resolved = g.catalog.resolve(request.model);
   const estimatedPromptTokens = g.meter.estimatePromptTokens(request);
   await g.auth?.admit(principal, estimatedPromptTokens);

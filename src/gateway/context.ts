@@ -1,5 +1,6 @@
 /** Per-request state shared by the route handlers: ids, timing, the client's abort signal. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PermissionDeniedError } from '../errors.js';
 
 export interface Principal {
   tenant?: string;
@@ -42,4 +43,15 @@ export function collectTags(header: string | string[] | undefined, metadata: Rec
     }
   }
   return tags;
+}
+
+/** A key limited to some models may use only those (aliases or `provider/model`, as sent). */
+export function assertModelAllowed(principal: Principal, model: string): void {
+  if (principal.models && principal.models.length && !principal.models.includes(model)) {
+    throw new PermissionDeniedError(
+      `This key may not use '${model}'. Allowed: ${principal.models.join(', ')}.`,
+      'model_not_allowed',
+      'model',
+    );
+  }
 }

@@ -1,12 +1,12 @@
 /** POST /v1/embeddings: resolve → plan (embeddings capability) → first deployment that answers. */
 import { parseEmbeddingsRequest } from '../api/schemas.js';
-import type { EmbeddingsResponse } from '../api/types.js';
-import { InvalidRequestError, toMeridianError } from '../errors.js';
+import type { ChatRequest, EmbeddingsResponse } from '../api/types.js';
+import { InvalidRequestError, PolicyDeniedError, toMeridianError } from '../errors.js';
 import type { AttemptRecord } from '../router/types.js';
 import type { RequestLogEntry } from '../store/types.js';
 import { readJsonBody, sendJson, sendError } from '../server/http-util.js';
-import { collectTags, type RequestContext } from './context.js';
-import { routeHeader, formatUsd } from './headers.js';
+import { assertModelAllowed, collectTags, type RequestContext } from './context.js';
+import { formatPiiHeader, formatUsd, routeHeader } from './headers.js';
 import type { GatewayServices } from './services.js';
 
 export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext): Promise<void> {
@@ -24,8 +24,24 @@ export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext):
     latencyMs: 0,
   };
   try {
+    assertModelAllowed(ctx.principal, request.model);
     const resolved = g.catalog.resolve(request.model);
     const texts = typeof request.input === 'string' ? [request.input] : request.input;
+    // Text inputs go through the privacy guard like chat messages: block, keep local, or send
+    // placeholders to a cloud embedding API (the vector then encodes the placeholder, not the value).
+    const textual = texts.every((t): t is string => typeof t === 'string') ? (texts as string[]) : undefined;
+    const asChat: ChatRequest | undefined = textual && {
+      model: request.model,
+      messages: textual.map((t) => ({ role: 'user', content: t })),
+    };
+    const inspection = asChat && g.guard?.inspect(asChat);
+    if (inspection && Object.keys(inspection.counts).length) entry.pii = inspection.counts;
+    if (inspection?.action === 'block') {
+      throw new PolicyDeniedError(
+        `Request blocked by the privacy policy: it contains ${Object.keys(inspection.counts).join(', ')}.`,
+        'pii_blocked',
+      );
+    }
     const tokens = texts.reduce<number>(
       (n, t) => n + (typeof t === 'string' ? Math.ceil(t.length / 4) : Array.isArray(t) ? t.length : 1),
       0,
@@ -37,7 +53,8 @@ export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext):
         alias: resolved.alias,
         ...(ctx.principal.tenant ? { tenant: ctx.principal.tenant } : {}),
         tags: collectTags(ctx.req.headers['x-meridian-tags'], undefined),
-        pii: {},
+        pii: inspection?.counts ?? {},
+        ...(inspection ? { guardAction: inspection.action } : {}),
         ...(ctx.principal.dataPolicy ? { dataPolicy: ctx.principal.dataPolicy } : {}),
         hasTools: false,
         hasImages: false,
@@ -52,7 +69,12 @@ export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext):
       plan,
       async (d, signal) => {
         if (!d.provider.adapter.embed) throw new InvalidRequestError(`Provider type '${d.provider.type}' has no embeddings API.`, 'model');
-        return d.provider.adapter.embed({ request: { ...request, model: d.model }, deployment: d, signal });
+        let input = request.input;
+        if (asChat && inspection?.action === 'pseudonymize' && d.location === 'cloud') {
+          const replaced = g.guard!.pseudonymize(asChat, inspection).request.messages.map((m) => m.content as string);
+          input = typeof request.input === 'string' ? replaced[0]! : replaced;
+        }
+        return d.provider.adapter.embed({ request: { ...request, input, model: d.model }, deployment: d, signal });
       },
       ctx.signal,
     );
@@ -75,6 +97,7 @@ export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext):
       'x-request-id': ctx.requestId,
       'x-meridian-route': routeHeader(d.id, result.reason, plan.strategy),
       'x-meridian-cost-usd': formatUsd(cost.usd),
+      ...(entry.pii ? { 'x-meridian-pii': formatPiiHeader(entry.pii) } : {}),
     });
   } catch (err) {
     const e = toMeridianError(err);
