@@ -52,12 +52,13 @@ export function createLogger(level: string): Logger {
 export function createGateway(config: MeridianConfig, opts: GatewayOptions = {}): Gateway {
   const logger = opts.logger ?? createLogger(config.log.level);
   const catalog = opts.overrides?.catalog ?? new Catalog(config, catalogLookup);
+  const meter = opts.overrides?.meter ?? createMeterService(config);
   const services: GatewayServices = {
     config,
     catalog,
-    router: createRouter({ router: config.router, policies: config.policies }),
+    router: createRouter({ router: config.router, policies: config.policies }, { priceOf: (d) => meter.priceOf(d) }),
     logger,
-    meter: createMeterService(config),
+    meter,
     ...opts.overrides,
   };
   let ready = false;

@@ -29,6 +29,7 @@ export function createMeterService(config: MeridianConfig, pricer: Pricer = crea
     estimatePromptTokens: quickPromptEstimate,
     countPromptTokens: (req) => estimatePromptTokens(req).tokens,
     countCompletionTokens: (text, model) => countCompletionTokens(text, [], model).tokens,
+    priceOf: (d) => pricer.resolve(d)?.price,
     costOf(d: Deployment, usage: Usage): CostResult {
       const c = pricer.costOf(d, usage);
       return { usd: c.usd, estimated: c.estimated };

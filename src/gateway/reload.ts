@@ -26,11 +26,12 @@ const RESTART_ONLY = ['server.port', 'server.host', 'store', 'auth'] as const;
 export function swapConfig(services: GatewayServices, next: MeridianConfig): { report: ReloadReport; retired: ProviderHandle[] } {
   const prev = services.config;
   const catalog = new Catalog(next, catalogLookup);
+  const meter = createMeterService(next);
   const fresh: Partial<GatewayServices> = {
     config: next,
     catalog,
-    router: createRouter({ router: next.router, policies: next.policies }),
-    meter: createMeterService(next),
+    router: createRouter({ router: next.router, policies: next.policies }, { priceOf: (d) => meter.priceOf(d) }),
+    meter,
   };
   if (services.guard) fresh.guard = createGuard(next.guard);
   if (services.budgets && services.store) fresh.budgets = createBudgets(next.budgets, services.store.counters);

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { ChatRequest, ChatResponse, Usage } from '../api/types.js';
 import type { MeridianConfig } from '../config/schema.js';
-import type { Deployment, StreamEvent } from '../providers/spec.js';
+import type { Deployment, Price, StreamEvent } from '../providers/spec.js';
 import type { Router } from '../router/types.js';
 import type { RequestLogEntry, Store } from '../store/types.js';
 import type { Catalog } from './catalog.js';
@@ -44,6 +44,8 @@ export interface MeterService {
   /** Counts completion tokens from the text the model produced (used when the upstream gave no usage). */
   countCompletionTokens(text: string, model: string): number;
   costOf(deployment: Deployment, usage: Usage): CostResult;
+  /** The price that applies to a deployment (config, shipped catalog, local cost model), for routing. */
+  priceOf(deployment: Deployment): Price | undefined;
 }
 
 export type BudgetService = Budgets;

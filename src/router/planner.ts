@@ -3,7 +3,7 @@
  * (policy restrictions, built-in restrictions, capabilities, health, breakers — each exclusion
  * named), in what order (strategy, then `prefer` rules), and why each one is where it is.
  */
-import type { Deployment, Location } from '../providers/spec.js';
+import type { Deployment, Location, Price } from '../providers/spec.js';
 import type { CircuitBreakers } from './breaker.js';
 import type { RequirableCapability, StrategyName } from './config.js';
 import type { LiveState } from './live-state.js';
@@ -20,6 +20,7 @@ export interface PlannerState {
   random: () => number;
   /** Model not loaded yet (health monitor `cold`, or the gateway's hook). */
   isCold: (d: Deployment) => boolean;
+  priceOf: (d: Deployment) => Price | undefined;
 }
 
 export interface Decision {
@@ -103,7 +104,7 @@ export function decide(facts: RequestFacts, candidates: readonly Deployment[], s
     );
   }
 
-  const ctx: StrategyContext = { facts, live: state.live, random: state.random };
+  const ctx: StrategyContext = { facts, live: state.live, random: state.random, priceOf: state.priceOf };
   let order = orderByStrategy(strategy, eligible, ctx);
   // Orderings that do not already weigh speed: prefer a warm deployment over a cold sibling.
   if (strategy === 'priority' || strategy === 'local-first') order = warmFirst(order, state.isCold);

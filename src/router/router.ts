@@ -3,7 +3,7 @@
  * (in-flight, EWMA, health, breakers) is in memory per replica.
  */
 import { ConfigError, NoDeploymentError, PolicyDeniedError } from '../errors.js';
-import type { Deployment, EngineState } from '../providers/spec.js';
+import type { Deployment, EngineState, Price } from '../providers/spec.js';
 import type { Counters } from '../store/types.js';
 import { CircuitBreakers } from './breaker.js';
 import type { PolicyConfig, RouterConfig, StrategyName } from './config.js';
@@ -27,6 +27,11 @@ export interface RouterDeps {
    * count as cold too.
    */
   isCold?: (d: Deployment) => boolean;
+  /**
+   * The price that applies to a deployment, for `cheapest` and `prefer: cheapest`. The gateway
+   * passes the meter's resolution (config, shipped catalog, local cost model); default: `d.price`.
+   */
+  priceOf?: (d: Deployment) => Price | undefined;
 }
 
 /** No deployment may serve the request; `excluded` names the rule that excluded each candidate. */
@@ -71,7 +76,14 @@ export function createRouter(config: { router: RouterConfig; policies: readonly 
   const live = new LiveState();
   const breakers = new CircuitBreakers(routerConfig.breaker, now);
   const isCold = (d: Deployment) => live.healthOf(d.id) === 'cold' || (deps.isCold?.(d) ?? false);
-  const planner: PlannerState = { policies: compilePolicies(config.policies), live, breakers, random, isCold };
+  const planner: PlannerState = {
+    policies: compilePolicies(config.policies),
+    live,
+    breakers,
+    random,
+    isCold,
+    priceOf: deps.priceOf ?? ((d) => d.price),
+  };
 
   function strategyFor(aliasStrategy: string | undefined): StrategyName {
     const s = aliasStrategy ?? routerConfig.strategy;

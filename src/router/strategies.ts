@@ -2,7 +2,7 @@
  * Strategies order the eligible deployments; `prefer` rules then reorder on top (stable, so the
  * strategy decides among equals). All orderings are stable with respect to the alias order.
  */
-import type { Deployment, Location } from '../providers/spec.js';
+import type { Deployment, Location, Price } from '../providers/spec.js';
 import { strategyNames, type StrategyName } from './config.js';
 import type { LiveState } from './live-state.js';
 import type { RequestFacts } from './types.js';
@@ -16,6 +16,8 @@ export interface StrategyContext {
   facts: RequestFacts;
   live: LiveState;
   random: () => number;
+  /** The price that applies to a deployment (config, catalog or local cost model); default: `d.price`. */
+  priceOf: (d: Deployment) => Price | undefined;
 }
 
 export function isStrategyName(s: string): s is StrategyName {
@@ -26,9 +28,10 @@ export function isStrategyName(s: string): s is StrategyName {
  * Expected USD for this request. Unpriced local/private deployments cost 0 here (hardware is
  * already paid for); an unpriced cloud deployment sorts last (unknown is not cheap).
  */
-export function expectedCost(d: Deployment, facts: RequestFacts): number {
-  if (!d.price) return d.location === 'cloud' ? Number.POSITIVE_INFINITY : 0;
-  return (d.price.input * facts.estimatedPromptTokens + d.price.output * ASSUMED_OUTPUT_TOKENS) / 1e6;
+export function expectedCost(d: Deployment, facts: RequestFacts, priceOf: (d: Deployment) => Price | undefined = (x) => x.price): number {
+  const price = priceOf(d);
+  if (!price) return d.location === 'cloud' ? Number.POSITIVE_INFINITY : 0;
+  return (price.input * facts.estimatedPromptTokens + price.output * ASSUMED_OUTPUT_TOKENS) / 1e6;
 }
 
 /**
@@ -54,7 +57,7 @@ export function orderByStrategy(strategy: StrategyName, eligible: Deployment[], 
     case 'priority':
       return [...eligible];
     case 'cheapest':
-      return sortStable(eligible, (d) => expectedCost(d, ctx.facts));
+      return sortStable(eligible, (d) => expectedCost(d, ctx.facts, ctx.priceOf));
     case 'fastest':
       return sortStable(eligible, (d) => expectedLatencyMs(d, ctx.live));
     case 'least-busy':
@@ -111,7 +114,7 @@ export function applyPreference(prefer: string, order: Deployment[], ctx: Strate
     case 'cloud':
       return sortStable(order, (d) => (d.location === 'cloud' ? 0 : 1));
     case 'cheapest':
-      return sortStable(order, (d) => expectedCost(d, ctx.facts));
+      return sortStable(order, (d) => expectedCost(d, ctx.facts, ctx.priceOf));
     case 'fastest':
       return sortStable(order, (d) => expectedLatencyMs(d, ctx.live));
     default:
