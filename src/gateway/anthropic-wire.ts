@@ -19,7 +19,7 @@ import { sendErrorAs, sendJson } from '../server/http-util.js';
 import type { RequestContext } from './context.js';
 import { handleChatWire } from './chat.js';
 import type { GatewayServices } from './services.js';
-import { deltaText, drained, type StreamOutcome } from './stream-response.js';
+import { deltaText, drained, startEventStream, type StreamOutcome } from './stream-response.js';
 import { formatUsd } from './headers.js';
 import type { ChatWire } from './wire.js';
 
@@ -34,11 +34,7 @@ export const anthropicWire: ChatWire = {
   },
 
   async writeStream(res, first, rest, opts) {
-    res.statusCode = 200;
-    for (const k in opts.headers) res.setHeader(k, opts.headers[k]!);
-    res.setHeader('content-type', 'text/event-stream; charset=utf-8');
-    res.setHeader('cache-control', 'no-cache');
-    res.setHeader('trailer', 'x-meridian-cost-usd');
+    startEventStream(res, opts.headers);
     const outcome: StreamOutcome = {};
     let usage: Usage | undefined;
     let text = '';

@@ -34,12 +34,7 @@ export async function writeStream(
   rest: AsyncIterator<StreamEvent>,
   opts: StreamOptions,
 ): Promise<StreamOutcome> {
-  res.statusCode = 200;
-  for (const k in opts.headers) res.setHeader(k, opts.headers[k]!);
-  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
-  res.setHeader('cache-control', 'no-cache');
-  res.setHeader('x-accel-buffering', 'no');
-  res.setHeader('trailer', 'x-meridian-cost-usd');
+  startEventStream(res, opts.headers);
 
   let usage: Usage | undefined;
   let text = '';
@@ -90,6 +85,16 @@ export async function writeStream(
     await rest.return?.().catch(() => undefined);
   }
   return outcome;
+}
+
+/** SSE response head for both wire formats; the cost follows as a trailer once the stream has ended. */
+export function startEventStream(res: ServerResponse, headers: Record<string, string>): void {
+  res.statusCode = 200;
+  for (const k in headers) res.setHeader(k, headers[k]!);
+  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  res.setHeader('cache-control', 'no-cache');
+  res.setHeader('x-accel-buffering', 'no'); // proxies such as nginx must not buffer the stream
+  res.setHeader('trailer', 'x-meridian-cost-usd');
 }
 
 export function deltaText(chunk: ChatChunk): string {
