@@ -31,6 +31,11 @@ export function getAdapter(type: string): ProviderAdapter {
 /** Builds a ready-to-call provider: resolved base URL and one pooled HTTP dispatcher. */
 export function createProviderHandle(config: ProviderConfig & { connections?: number }, dispatcher?: Dispatcher): ProviderHandle {
   const adapter = getAdapter(config.type);
+  try {
+    adapter.checkOptions?.(config.options);
+  } catch (err) {
+    throw new ConfigError(`providers[${config.id}].${(err as Error).message}`);
+  }
   const baseUrl = (config.baseUrl ?? adapter.defaultBaseUrl ?? '').replace(/\/+$/, '');
   if (!baseUrl && adapter.defaultBaseUrl !== '') {
     throw new ConfigError(`providers[${config.id}].baseUrl is required for type '${config.type}'.`);

@@ -136,6 +136,8 @@ export interface ProviderAdapter {
   readonly defaultBaseUrl?: string;
   /** Default port probed by discovery when no config file exists (local engines). */
   readonly discoveryUrl?: string;
+  /** Checks `providers[].options` once at start; throws ConfigError naming the bad option. */
+  checkOptions?(options: Record<string, unknown> | undefined): void;
   chat(call: ChatCall): Promise<ChatResult>;
   embed?(call: EmbedCall): Promise<EmbeddingsResponse>;
   /**

@@ -138,3 +138,20 @@ describe('engine mappings', () => {
     assert.throws(() => readEngine({ engine: 'tgi' }), /options\.engine 'tgi' is unknown/);
   });
 });
+
+describe('provider options are checked at start', () => {
+  it('an unknown options.engine fails when the provider is created, naming the provider', async () => {
+    const { createProviderHandle } = await import('../../src/providers/registry.js');
+    assert.throws(
+      () =>
+        createProviderHandle({
+          id: 'gpu1',
+          type: 'openai-compatible',
+          baseUrl: 'http://127.0.0.1:1/v1',
+          location: 'local',
+          options: { engine: 'vllmm' },
+        }),
+      /providers\[gpu1\]\.options\.engine 'vllmm' is unknown/,
+    );
+  });
+});

@@ -24,6 +24,10 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
     type: settings.type,
     ...(settings.defaultBaseUrl ? { defaultBaseUrl: settings.defaultBaseUrl } : {}),
 
+    checkOptions(options) {
+      readEngine(options);
+    },
+
     async chat({ request, deployment, signal }: ChatCall): Promise<ChatResult> {
       const provider = deployment.provider;
       const body = convertOpenAIRequest(request, settings);
