@@ -166,6 +166,26 @@ export class UpstreamTimeoutError extends MeridianError {
   }
 }
 
+/**
+ * A shared store (PostgreSQL, Redis) cannot answer in time. Rendered as 503 `store_unavailable`
+ * (never a generic 500), so clients retry and load balancers see the replica as not ready.
+ */
+export class StoreUnavailableError extends MeridianError {
+  constructor(message = 'The gateway cannot reach its store right now; retry shortly.', cause?: unknown) {
+    super(503, 'service_unavailable', 'store_unavailable', message, { retryAfter: 1, cause });
+  }
+}
+
+/**
+ * No deployment of the alias can serve what the request needs (tools, vision, JSON schema,
+ * context window…): a client error naming the capability, not a retryable 503.
+ */
+export class CapabilityError extends MeridianError {
+  constructor(message: string, capability: string) {
+    super(400, 'invalid_request_error', 'capability_unsupported', message, { param: capability });
+  }
+}
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);

@@ -181,3 +181,13 @@ export interface ModelObject {
   created: number;
   owned_by: string;
 }
+
+/**
+ * One element of a canonical stream. `raw` is the upstream's own `data:` payload when it is
+ * already an OpenAI chunk equal to `chunk`; the server writes it untouched unless a later stage
+ * replaced the event (stages that change `chunk` must drop `raw`).
+ */
+export interface StreamEvent {
+  chunk: ChatChunk;
+  raw?: string;
+}

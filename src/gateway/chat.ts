@@ -5,7 +5,8 @@
  */
 import type { ChatRequest, ChatResponse, Usage } from '../api/types.js';
 import { BudgetExceededError, PolicyDeniedError, toMeridianError } from '../errors.js';
-import type { ChatResult, Deployment, StreamEvent } from '../providers/spec.js';
+import type { ChatResult, Deployment } from '../providers/spec.js';
+import type { StreamEvent } from '../api/types.js';
 import type { AttemptRecord, RequestFacts, RoutePlan } from '../router/types.js';
 import type { RequestLogEntry } from '../store/types.js';
 import { readJsonBody } from '../server/http-util.js';

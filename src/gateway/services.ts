@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import type { ChatRequest, ChatResponse, Usage } from '../api/types.js';
 import type { MeridianConfig } from '../config/schema.js';
-import type { Deployment, Price, StreamEvent } from '../providers/spec.js';
+import type { Deployment, Price } from '../providers/spec.js';
+import type { StreamEvent } from '../api/types.js';
 import type { Router } from '../router/types.js';
 import type { RequestLogEntry, Store } from '../store/types.js';
 import type { Catalog } from './catalog.js';

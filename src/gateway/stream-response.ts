@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ChatChunk, Usage } from '../api/types.js';
 import { toMeridianError, type MeridianError } from '../errors.js';
-import type { StreamEvent } from '../providers/spec.js';
+import type { StreamEvent } from '../api/types.js';
 import { formatUsd } from './headers.js';
 
 export interface StreamOptions {

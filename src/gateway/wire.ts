@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { parseChatRequest } from '../api/schemas.js';
 import type { ChatRequest, ChatResponse } from '../api/types.js';
 import type { MeridianError } from '../errors.js';
-import type { StreamEvent } from '../providers/spec.js';
+import type { StreamEvent } from '../api/types.js';
 import { sendBytes, sendError } from '../server/http-util.js';
 import { writeStream, type StreamOptions, type StreamOutcome } from './stream-response.js';
 

@@ -1,6 +1,6 @@
 /** Puts real values back in place of placeholders: whole responses and streams. */
 import type { ChatChunk, ChatResponse, ChunkChoice, ContentPart, ToolCallDelta } from '../api/types.js';
-import type { StreamEvent } from '../providers/spec.js';
+import type { StreamEvent } from '../api/types.js';
 import { OPEN, PLACEHOLDER_RE, partialPlaceholderStart } from './placeholder.js';
 import type { Restorer } from './types.js';
 

@@ -1,6 +1,6 @@
 /** Types of the privacy guard's public API. Values live only in memory: never log a Finding.value. */
 import type { ChatRequest, ChatResponse } from '../api/types.js';
-import type { StreamEvent } from '../providers/spec.js';
+import type { StreamEvent } from '../api/types.js';
 import type { GuardAction } from './config.js';
 
 export type { GuardAction } from './config.js';

@@ -5,7 +5,7 @@
  * Dependencies go one way: `spec.ts` ← `shared/` ← one folder per wire protocol ← `registry.ts`.
  */
 import type { Dispatcher } from 'undici';
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse } from '../api/types.js';
+import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, StreamEvent } from '../api/types.js';
 
 /** Where a deployment runs; policies restrict and rank by it. */
 export type Location = 'local' | 'private' | 'cloud';
@@ -95,16 +95,6 @@ export interface EmbedCall {
   request: EmbeddingsRequest;
   deployment: Deployment;
   signal: AbortSignal;
-}
-
-/**
- * One element of a canonical stream. `raw` is the upstream's own `data:` payload when it is
- * already an OpenAI chunk equal to `chunk`; the server writes it untouched unless a later stage
- * replaced the event (stages that change `chunk` must drop `raw`).
- */
-export interface StreamEvent {
-  chunk: ChatChunk;
-  raw?: string;
 }
 
 export type ChatResult =

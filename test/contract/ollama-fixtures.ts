@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ChatChunk } from '../../src/api/types.js';
 import { createProviderHandle } from '../../src/providers/registry.js';
-import type { Deployment, ProviderHandle, StreamEvent } from '../../src/providers/spec.js';
+import type { Deployment, ProviderHandle } from '../../src/providers/spec.js';
+import type { StreamEvent } from '../../src/api/types.js';
 
 const dir = fileURLToPath(new URL('./fixtures/ollama/', import.meta.url));
 

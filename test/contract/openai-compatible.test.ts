@@ -8,7 +8,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProviderHandle } from '../../src/providers/registry.js';
-import type { Deployment, StreamEvent } from '../../src/providers/spec.js';
+import type { Deployment } from '../../src/providers/spec.js';
+import type { StreamEvent } from '../../src/api/types.js';
 import { UpstreamError } from '../../src/errors.js';
 import { startUpstream, sendJson, sendSse, type FakeUpstream } from '../helpers/upstream.js';
 

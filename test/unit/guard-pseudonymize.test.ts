@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../src/api/types.js';
-import type { StreamEvent } from '../../src/providers/spec.js';
+import type { StreamEvent } from '../../src/api/types.js';
 import { createGuard, guardConfigSchema } from '../../src/guard/index.js';
 
 const guard = createGuard(guardConfigSchema.parse({}));

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../src/api/types.js';
 import { UpstreamError, UpstreamTimeoutError } from '../../src/errors.js';
 import { createProviderHandle, getAdapter } from '../../src/providers/registry.js';
-import type { ChatResult, Deployment, StreamEvent } from '../../src/providers/spec.js';
+import type { ChatResult, Deployment } from '../../src/providers/spec.js';
+import type { StreamEvent } from '../../src/api/types.js';
 
 function deployment(model: string, rulesInline?: unknown): Deployment {
   const provider = createProviderHandle({

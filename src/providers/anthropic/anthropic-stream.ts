@@ -5,11 +5,11 @@
  * UpstreamError so the client never sees a clean end of a failed answer.
  * Reference: https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
-import type { ChatChunk, ChunkDelta, FinishReason } from '../../api/types.js';
+import type { ChatChunk, ChunkDelta, FinishReason, StreamEvent } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { nowSeconds } from '../shared/ids.js';
 import { sseEvents } from '../shared/sse.js';
-import type { ProviderHandle, StreamEvent } from '../spec.js';
+import type { ProviderHandle } from '../spec.js';
 import type { AnthropicStreamEvent, AnthropicUsage } from './anthropic-api.js';
 import { convertAnthropicUsage, mergeAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';

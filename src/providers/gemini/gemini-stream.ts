@@ -11,12 +11,12 @@
  * and the full arguments. Finish chunks wait for the end of the stream because Gemini puts
  * `finishReason` on the same event as the last text.
  */
-import type { ChatChunk, ChunkDelta, FinishReason } from '../../api/types.js';
+import type { ChatChunk, ChunkDelta, FinishReason, StreamEvent } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { scrubSecrets } from '../shared/http.js';
 import { newId, nowSeconds } from '../shared/ids.js';
 import { sseEvents } from '../shared/sse.js';
-import type { ProviderHandle, StreamEvent } from '../spec.js';
+import type { ProviderHandle } from '../spec.js';
 import type { GeminiGenerateContentResponse, GeminiUsageMetadata } from './gemini-api.js';
 import { toToolCall } from './convert-gemini-response.js';
 import { convertGeminiUsage } from './convert-gemini-usage.js';

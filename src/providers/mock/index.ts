@@ -6,12 +6,12 @@
  * status and Retry-After; a dropped connection or truncated stream → UpstreamError without a
  * status; a hang → waits for the call's signal (the router's timeout).
  */
-import type { EmbeddingsResponse } from '../../api/types.js';
+import type { EmbeddingsResponse, StreamEvent } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { MockEngine, type Delivery, type EmbedPlan, type MockPlan } from '../../mock/engine.js';
 import { loadRulesFile, normalizeRules, type MockRulesFile } from '../../mock/rules.js';
 import { transportError } from '../shared/http.js';
-import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, ProviderAdapter, ProviderHandle, StreamEvent } from '../spec.js';
+import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, ProviderAdapter, ProviderHandle } from '../spec.js';
 
 /** One engine per provider config, so `every`/`probability` sequences are per provider. */
 const engines = new WeakMap<ProviderHandle['config'], MockEngine>();

@@ -9,11 +9,11 @@
  * one finish chunk, then one usage chunk with `choices: []` when the server reported counts.
  * A stream that ends without its `done: true` line is a failure, not a clean end.
  */
-import type { ChatChunk, ChunkDelta, FinishReason, Usage } from '../../api/types.js';
+import type { ChatChunk, ChunkDelta, FinishReason, Usage, StreamEvent } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { newId } from '../shared/ids.js';
 import { ndjsonLines } from '../shared/sse.js';
-import type { ProviderHandle, StreamEvent } from '../spec.js';
+import type { ProviderHandle } from '../spec.js';
 import { createdSeconds, toCanonicalToolCall } from './convert-ollama-response.js';
 import { convertOllamaUsage } from './convert-ollama-usage.js';
 import { mapOllamaFinishReason } from './map-ollama-finish-reason.js';

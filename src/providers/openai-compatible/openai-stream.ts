@@ -3,10 +3,10 @@
  * chunk, so its text is kept as `raw` and written through untouched unless it had to change.
  * Reference: https://platform.openai.com/docs/api-reference/chat-streaming
  */
-import type { ChatChunk } from '../../api/types.js';
+import type { ChatChunk, StreamEvent } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { sseEvents } from '../shared/sse.js';
-import type { ProviderHandle, StreamEvent } from '../spec.js';
+import type { ProviderHandle } from '../spec.js';
 import { normalizeReasoning } from './normalize-openai-response.js';
 
 export async function* openaiStream(
