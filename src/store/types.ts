@@ -24,7 +24,10 @@ export interface ApiKeyRecord {
 }
 
 export interface RequestLogEntry {
+  /** Ours (a UUID the gateway made): the log's key. A client's `x-request-id` is kept in `clientRequestId`. */
   id: string;
+  /** The client's `x-request-id`, bounded and sanitized; not unique (clients reuse ids). */
+  clientRequestId?: string;
   /** ISO time the request was accepted. */
   time: string;
   tenant?: string;
@@ -48,6 +51,10 @@ export interface RequestLogEntry {
   costUsd?: number;
   /** Entity type → count; never values. */
   pii?: Record<string, number>;
+  /** What the guard decided for this request (allow, pseudonymize, local-only, block). */
+  guardAction?: string;
+  /** Candidates the planner left out, and why (policy, capability, health): shown by the dashboard. */
+  excluded?: { deployment: string; rule: string; reason: string }[];
   promptVersion?: string;
 }
 
