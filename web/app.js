@@ -173,13 +173,22 @@ function tokensCell(r) {
 
 function detailRow(r) {
   const facts = [
-    ['Request id', r.id], ['Kind', r.kind + (r.stream ? ' · streamed' : '')], ['Key id', r.keyId], ['Error code', r.errorCode],
+    ['Request id', r.id], ['Client request id', r.clientRequestId], ['Kind', r.kind + (r.stream ? ' · streamed' : '')], ['Key id', r.keyId],
+    ['Error code', r.errorCode], ['Guard action', r.guardAction],
     ['Reasoning tokens', r.reasoningTokens], ['Cached tokens', r.cachedTokens], ['Prompt version', r.promptVersion],
   ].filter(([, v]) => v !== undefined && v !== null && v !== '');
   const attempts = (r.attempts ?? []).map((a, i) => h('li', {}, `${i + 1}. `, typeof a === 'object' && a ? Object.entries(a).map(([k, v]) => h('span', { class: 'kv' }, h('span', { class: 'muted' }, k + ' '), typeof v === 'object' ? JSON.stringify(v) : String(v))) : String(a)));
   return h('tr', { class: 'detail' }, h('td', { colspan: 12 },
     h('dl', {}, facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))])),
-    h('div', {}, h('strong', {}, 'Attempts'), attempts.length ? h('ol', { class: 'attempts' }, attempts) : h('span', { class: 'muted' }, ' none recorded'))));
+    h('div', {}, h('strong', {}, 'Attempts'), attempts.length ? h('ol', { class: 'attempts' }, attempts) : h('span', { class: 'muted' }, ' none recorded')),
+    excludedList(r.excluded)));
+}
+
+/** Why candidates were left out (policy, capability, health): the answer to "why was this refused?". */
+function excludedList(excluded) {
+  if (!excluded?.length) return h('span');
+  return h('div', {}, h('strong', {}, 'Not considered'), h('ul', { class: 'attempts' },
+    excluded.map((x) => h('li', {}, h('span', { class: 'kv' }, x.deployment), ' ', h('span', { class: 'muted' }, x.rule + ': '), x.reason))));
 }
 
 function renderRequests(rows) {

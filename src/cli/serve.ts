@@ -49,7 +49,14 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number, got '${opts.port}'.`);
 
   const built = await buildServices(config, logger, { host });
-  const gateway = createGateway(config, { logger, overrides: built.overrides, ...(built.routes ? { routes: built.routes } : {}) });
+  const file = loaded.file;
+  const gateway = createGateway(config, {
+    logger,
+    overrides: built.overrides,
+    ...(built.routes ? { routes: built.routes } : {}),
+    // A reload re-reads the file; reading or validating it fails as a rejected reload, never a crash.
+    ...(file ? { configSource: () => loadConfig(file).config } : {}),
+  });
   await gateway.refreshModels();
   const url = await gateway.listen(port, host);
   const providers = [...gateway.services.catalog.providers.values()].map((p) => `${p.id} (${p.type}, ${p.location})`);
@@ -70,11 +77,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  if (loaded.file) {
-    const file = loaded.file;
-    gateway.services.reloadConfig = (actor) => gateway.reload(loadConfig(file).config, actor);
+  const reloadConfig = gateway.services.reloadConfig;
+  if (reloadConfig) {
     process.on('SIGHUP', () => {
-      gateway.services.reloadConfig!('signal:SIGHUP').catch((err: Error) =>
+      reloadConfig('signal:SIGHUP').catch((err: Error) =>
         logger.error({ err: err.message }, 'config reload failed; the previous config stays in effect'),
       );
     });

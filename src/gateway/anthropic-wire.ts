@@ -5,7 +5,7 @@
  * Anthropic message or event stream. Reference: https://docs.anthropic.com/en/api/messages ,
  * https://docs.anthropic.com/en/docs/build-with-claude/streaming , https://docs.anthropic.com/en/api/errors
  */
-import type { ChatChunk, Usage } from '../api/types.js';
+import type { ChatChunk, StreamEvent } from '../api/types.js';
 import { InvalidRequestError, toMeridianError } from '../errors.js';
 import {
   anthropicEventToSse,
@@ -19,7 +19,7 @@ import { sendErrorAs, sendJson } from '../server/http-util.js';
 import type { RequestContext } from './context.js';
 import { handleChatWire } from './chat.js';
 import type { GatewayServices } from './services.js';
-import { deltaText, drained, startEventStream, type StreamOutcome } from './stream-response.js';
+import { drained, endWithError, startEventStream, type StreamOutcome } from './stream-response.js';
 import { formatUsd } from './headers.js';
 import type { ChatWire } from './wire.js';
 
@@ -33,45 +33,19 @@ export const anthropicWire: ChatWire = {
     sendJson(res, 200, canonicalResponseToAnthropic(response), headers);
   },
 
-  async writeStream(res, first, rest, opts) {
+  async writeStream(res, events, opts) {
     startEventStream(res, opts.headers);
     const outcome: StreamOutcome = {};
-    let usage: Usage | undefined;
-    let text = '';
-    // Taps the canonical stream for accounting; a stream without usage gets a counted one, so the
-    // closing message_delta always carries output_tokens.
-    async function* tapped(): AsyncGenerator<ChatChunk> {
-      let last: ChatChunk | undefined;
-      try {
-        for (let next = first; !next.done; next = await rest.next()) {
-          const c = next.value.chunk;
-          last = c;
-          if (c.usage) usage = c.usage;
-          else text += deltaText(c);
-          yield c;
-          if (opts.signal.aborted) throw opts.signal.reason;
-        }
-      } catch (err) {
-        outcome.error = toMeridianError(err);
-        throw outcome.error;
+    try {
+      for await (const ev of canonicalStreamToAnthropicEvents(chunksOf(events, opts.signal))) {
+        if (!res.write(anthropicEventToSse(ev)) && !res.destroyed) await drained(res, opts.signal);
       }
-      if (!usage && last) {
-        outcome.usage = opts.countUsage(text);
-        yield { id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model, choices: [], usage: outcome.usage };
-      }
-    }
-    for await (const ev of canonicalStreamToAnthropicEvents(tapped())) {
-      if (res.destroyed) break;
-      if (!res.write(anthropicEventToSse(ev))) await drained(res, opts.signal);
-    }
-    const estimated = usage === undefined;
-    outcome.usage = usage ?? outcome.usage ?? opts.countUsage(text);
-    const cost = opts.costOf(outcome.usage, estimated);
-    if (!res.destroyed) {
-      if (!outcome.error) res.addTrailers({ 'x-meridian-cost-usd': formatUsd(cost) });
+      res.addTrailers({ 'x-meridian-cost-usd': formatUsd(opts.costUsd()) });
       res.end();
+    } catch (err) {
+      outcome.error = toMeridianError(err);
+      endWithError(res, anthropicEventToSse({ event: 'error', data: { type: 'error', error: errorToAnthropic(outcome.error) } }));
     }
-    await rest.return?.().catch(() => undefined);
     return outcome;
   },
 
@@ -79,6 +53,13 @@ export const anthropicWire: ChatWire = {
     return sendErrorAs(res, err, (e) => ({ type: 'error', error: errorToAnthropic(e) }));
   },
 };
+
+async function* chunksOf(events: AsyncIterable<StreamEvent>, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+  for await (const ev of events) {
+    yield ev.chunk;
+    if (signal.aborted) throw signal.reason;
+  }
+}
 
 /** POST /v1/messages */
 export function handleMessages(g: GatewayServices, ctx: RequestContext): Promise<void> {

@@ -26,6 +26,9 @@ export type ModelInfoLookup = (
 /** Names of common embedding models; any other model needs `capabilities.embeddings: true` in config. */
 const EMBEDDING_MODEL = /embed|bge-|\be5-|minilm|mxbai|gte-|nomic/i;
 
+/** Direct `provider/model` names remembered (each holds a deployment for health and capability data). */
+export const MAX_DIRECT_MODELS = 1000;
+
 const DEFAULT_CAPABILITIES: Capabilities = { tools: true, vision: false, jsonSchema: true, embeddings: false };
 
 export class Catalog {
@@ -60,6 +63,8 @@ export class Catalog {
       const provider = this.providers.get(model.slice(0, slash));
       if (provider) {
         const resolved: ResolvedModel = { alias: model, deployments: [this.makeDeployment(provider, model.slice(slash + 1), {})] };
+        // Clients choose these names: keep the cache bounded (oldest out first) so they cannot grow memory.
+        if (this.direct.size >= MAX_DIRECT_MODELS) this.direct.delete(this.direct.keys().next().value!);
         this.direct.set(model, resolved);
         return resolved;
       }

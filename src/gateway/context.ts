@@ -16,7 +16,10 @@ export interface Principal {
 export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
+  /** Ours (a UUID): the request log's key, sent back as `x-request-id`. */
   requestId: string;
+  /** The client's `x-request-id` when it sent a well-formed one (printable ASCII, ≤ 128 chars); logged, never trusted as a key. */
+  clientRequestId?: string;
   /** `performance.now()` when the request arrived. */
   start: number;
   /** ISO time the request arrived. */
@@ -54,4 +57,11 @@ export function assertModelAllowed(principal: Principal, model: string): void {
       'model',
     );
   }
+}
+
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** The client's `x-request-id`, when it is one header of printable ASCII of bounded length. */
+export function clientRequestIdOf(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) ? header : undefined;
 }

@@ -6,23 +6,27 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { MeridianConfig } from '../config/schema.js';
 import { createApp, type AppServer, type RouteTable } from '../server/app.js';
-import { createHealthMonitor, createRouter, type HealthState } from '../router/index.js';
-import { createMeterService, catalogLookup } from './meter-service.js';
-import { Catalog } from './catalog.js';
-import { swapConfig, type ReloadReport } from './reload.js';
+import { createHealthMonitor, type HealthState } from '../router/index.js';
+import { buildConfigServices, diffConfig, type ReloadReport } from './reload.js';
 import { coreRoutes } from './routes.js';
-import type { GatewayServices } from './services.js';
+import type { ConfigServices, GatewayServices, ProcessServices } from './services.js';
 
 export interface GatewayOptions {
   logger?: Logger;
   /** Services to use instead of the defaults built from config (tests, embedding). */
-  overrides?: Partial<GatewayServices>;
+  overrides?: Partial<ProcessServices & ConfigServices>;
   /** Extra routes (admin API, metrics…). */
   routes?: (g: GatewayServices) => RouteTable;
+  /**
+   * Where a reload reads the config from (`meridian serve` re-reads its file). Without it,
+   * `POST /admin/reload` answers 409 and SIGHUP does nothing.
+   */
+  configSource?: () => MeridianConfig | Promise<MeridianConfig>;
 }
 
 export interface Gateway {
-  services: GatewayServices;
+  /** The current generation of services (a request keeps the one it started with). */
+  readonly services: GatewayServices;
   server: AppServer;
   /** Starts listening; resolves with the bound URL. */
   listen(port?: number, host?: string): Promise<string>;
@@ -39,6 +43,13 @@ export interface Gateway {
   reload(next: MeridianConfig, actor: string): Promise<ReloadReport>;
 }
 
+/** One generation of services and the requests still using it; its pools close after the last one. */
+interface Generation {
+  services: GatewayServices;
+  active: number;
+  retired: boolean;
+}
+
 export function createLogger(level: string): Logger {
   return pino({
     level,
@@ -50,22 +61,51 @@ export function createLogger(level: string): Logger {
 }
 
 export function createGateway(config: MeridianConfig, opts: GatewayOptions = {}): Gateway {
-  const logger = opts.logger ?? createLogger(config.log.level);
-  const catalog = opts.overrides?.catalog ?? new Catalog(config, catalogLookup);
-  const meter = opts.overrides?.meter ?? createMeterService(config);
-  const services: GatewayServices = {
-    config,
-    catalog,
-    router: createRouter({ router: config.router, policies: config.policies }, { priceOf: (d) => meter.priceOf(d) }),
+  const logger = opts.logger ?? opts.overrides?.logger ?? createLogger(config.log.level);
+  const o = opts.overrides ?? {};
+  let reloading: Promise<unknown> = Promise.resolve();
+  const base: ProcessServices = {
     logger,
-    meter,
-    ...opts.overrides,
+    ...(o.store ? { store: o.store } : {}),
+    ...(o.auth ? { auth: o.auth } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(opts.configSource
+      ? {
+          reloadConfig: (actor: string) => {
+            // One reload at a time; a failed read or build rejects and leaves the running config in place.
+            const run = reloading.then(async () => gateway.reload(await opts.configSource!(), actor));
+            reloading = run.catch(() => undefined);
+            return run;
+          },
+        }
+      : {}),
   };
+  const generationOf = (cfg: MeridianConfig): Generation => ({
+    services: Object.freeze({ ...base, ...buildConfigServices(cfg, { store: base.store, overrides: o }) }),
+    active: 0,
+    retired: false,
+  });
+  let current = generationOf(config);
   let ready = false;
   let draining = false;
-  const routes = coreRoutes({ ready: () => ready && !draining });
-  if (opts.routes) for (const [k, v] of opts.routes(services)) routes.set(k, v);
-  const server = createApp(services, { routes, isDraining: () => draining });
+  const routes = coreRoutes({ ready: () => ready && !draining && (current.services.store?.health?.().ready ?? true) });
+  if (opts.routes) for (const [k, v] of opts.routes(current.services)) routes.set(k, v);
+
+  const retire = (gen: Generation) => {
+    // undici's close() lets requests still running on a pool finish first; nothing new starts on it.
+    for (const p of gen.services.catalog.providers.values()) void p.http.close().catch(() => undefined);
+  };
+  const lease = () => {
+    const gen = current;
+    gen.active++;
+    return {
+      services: gen.services,
+      release: () => {
+        if (--gen.active === 0 && gen.retired) retire(gen);
+      },
+    };
+  };
+  const server = createApp(lease, { routes, isDraining: () => draining });
   const engineErrorsLogged = new Set<string>();
   const watchHealth = (g: GatewayServices) =>
     g.config.router.healthIntervalMs > 0
@@ -81,10 +121,12 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
           },
         })
       : undefined;
-  let health = watchHealth(services);
+  let health = watchHealth(current.services);
 
-  return {
-    services,
+  const gateway: Gateway = {
+    get services() {
+      return current.services;
+    },
     server,
     async listen(port = config.server.port, host = config.server.host) {
       await new Promise<void>((resolve, reject) => {
@@ -116,26 +158,30 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
       server.closeIdleConnections();
       if (!(await within(closed, 1_000))) server.closeAllConnections();
       await closed;
-      await services.store?.close();
-      for (const p of services.catalog.providers.values()) await p.http.close().catch(() => undefined);
+      await base.store?.close();
+      for (const p of current.services.catalog.providers.values()) await p.http.close().catch(() => undefined);
     },
     async reload(next, actor) {
-      const { report, retired } = swapConfig(services, next);
+      const prev = current;
+      const fresh = generationOf(next); // throws on a config that cannot be built: nothing changes
+      const report = diffConfig(prev.services.config, next);
+      current = fresh;
+      prev.retired = true;
+      if (prev.active === 0) retire(prev);
+      logger.level = next.log.level;
       health?.stop();
-      health = watchHealth(services);
+      health = watchHealth(fresh.services);
       if (ready) health?.start();
-      // undici's close() lets the requests still running on the old pools finish first.
-      for (const p of retired) void p.http.close().catch(() => undefined);
-      await services.store?.audit.append({ time: new Date().toISOString(), actor, action: 'config.reloaded', details: { ...report } });
+      await base.store?.audit.append({ time: new Date().toISOString(), actor, action: 'config.reloaded', details: { ...report } });
       logger.info({ actor, ...report }, 'config reloaded');
-      void this.refreshModels();
+      void gateway.refreshModels();
       return report;
     },
     checkHealth() {
       return health ? health.checkNow() : Promise.resolve({});
     },
     async refreshModels() {
-      const catalog = services.catalog;
+      const catalog = current.services.catalog;
       await Promise.all([
         ...[...catalog.providers.values()].map(async (p) => {
           if (!p.adapter.listModels) return;
@@ -162,6 +208,7 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
       ]);
     },
   };
+  return gateway;
 }
 
 /** Resolves true when `p` settles within `ms`, false otherwise (never rejects). */

@@ -5,13 +5,6 @@ export function routeHeader(deployment: string, reason: string, strategy: string
   return `${deployment}; reason=${reason}; strategy=${strategy}`;
 }
 
-/** `x-meridian-pii: email=1,phone=2` — counts by type only. */
-export function formatPiiHeader(counts: Record<string, number>): string {
-  return Object.entries(counts)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
-
 /** `x-meridian-cost-usd`: plain decimal USD, up to 10 places (sub-micro-dollar local costs), no exponent. */
 export function formatUsd(usd: number | undefined): string {
   return (usd ?? 0).toFixed(10).replace(/0+$/, '').replace(/\.$/, '.0');

@@ -1,17 +1,17 @@
 /**
- * Config reload without a restart (SIGHUP or `POST /admin/reload`): providers, models, policies,
- * router settings, guard, pricing and budgets are rebuilt from the new config and swapped in as
- * a whole, so a request sees either the old set or the new one. What a running process cannot
- * change (listen address, store, auth mode) is reported as needing a restart.
+ * The services one config builds (catalog, meter, router, guard, budgets), made by one function
+ * used at start and on reload (SIGHUP or `POST /admin/reload`). A reload builds a whole new set
+ * first (a bad config throws and nothing changes), then the gateway swaps generations. What a
+ * running process cannot change (listen address, store, auth mode) is reported as needing a restart.
  */
 import type { MeridianConfig } from '../config/schema.js';
 import { createGuard } from '../guard/index.js';
 import { createBudgets } from '../meter/index.js';
-import type { ProviderHandle } from '../providers/spec.js';
 import { createRouter } from '../router/index.js';
+import type { Store } from '../store/types.js';
 import { Catalog } from './catalog.js';
 import { catalogLookup, createMeterService } from './meter-service.js';
-import type { GatewayServices } from './services.js';
+import type { ConfigServices } from './services.js';
 
 export interface ReloadReport {
   /** Top-level config sections whose value changed. */
@@ -22,28 +22,27 @@ export interface ReloadReport {
 
 const RESTART_ONLY = ['server.port', 'server.host', 'store', 'auth'] as const;
 
-/** Builds the new services first (a bad config throws and nothing changes), then swaps them in. */
-export function swapConfig(services: GatewayServices, next: MeridianConfig): { report: ReloadReport; retired: ProviderHandle[] } {
-  const prev = services.config;
-  const catalog = new Catalog(next, catalogLookup);
-  const meter = createMeterService(next);
-  const fresh: Partial<GatewayServices> = {
-    config: next,
-    catalog,
-    router: createRouter({ router: next.router, policies: next.policies }, { priceOf: (d) => meter.priceOf(d) }),
-    meter,
-  };
-  if (services.guard) fresh.guard = createGuard(next.guard);
-  if (services.budgets && services.store) fresh.budgets = createBudgets(next.budgets, services.store.counters);
-  const retired = [...services.catalog.providers.values()];
-  Object.assign(services, fresh);
-  services.logger.level = next.log.level;
+/** Builds every config-dependent service; `overrides` (tests, embedding) replace the built ones. */
+export function buildConfigServices(
+  config: MeridianConfig,
+  deps: { store?: Store | undefined; overrides?: Partial<ConfigServices> | undefined },
+): ConfigServices {
+  const o = deps.overrides ?? {};
+  const catalog = o.catalog ?? new Catalog(config, catalogLookup);
+  const meter = o.meter ?? createMeterService(config);
+  const router = o.router ?? createRouter({ router: config.router, policies: config.policies }, { priceOf: (d) => meter.priceOf(d) });
+  const guard = 'guard' in o ? o.guard : createGuard(config.guard);
+  const budgets = o.budgets ?? (deps.store ? createBudgets(config.budgets, deps.store.counters) : undefined);
+  return { config, catalog, meter, router, ...(guard ? { guard } : {}), ...(budgets ? { budgets } : {}) };
+}
 
+/** What changed between two configs, and which of the changes need a restart. */
+export function diffConfig(prev: MeridianConfig, next: MeridianConfig): ReloadReport {
   const changed = Object.keys({ ...prev, ...next }).filter(
     (k) => json(prev[k as keyof MeridianConfig]) !== json(next[k as keyof MeridianConfig]),
   );
   const needsRestart = RESTART_ONLY.filter((path) => json(pick(prev, path)) !== json(pick(next, path)));
-  return { report: { changed, needsRestart }, retired };
+  return { changed, needsRestart };
 }
 
 function pick(config: MeridianConfig, path: string): unknown {

@@ -3,7 +3,9 @@ import { parseChatRequest } from '../api/schemas.js';
 import type { RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
 import { handleMessages } from './anthropic-wire.js';
-import { handleChat, requestFacts } from './chat.js';
+import { chatSubject, handleChat } from './chat.js';
+import { assertModelAllowed } from './context.js';
+import { requestFacts } from './pipeline.js';
 import { handleEmbeddings } from './embeddings.js';
 import type { GatewayServices } from './services.js';
 
@@ -29,8 +31,11 @@ const startedAt = Math.floor(Date.now() / 1000);
 /** Answers "where would this run and why" without running it (also `POST /admin/route/explain`, with no tenant). */
 export async function explain(g: GatewayServices, ctx: Parameters<typeof handleChat>[1]): Promise<void> {
   const request = parseChatRequest(await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
+  // A key limited to some aliases may not see how others would be routed.
+  assertModelAllowed(ctx.principal, request.model);
   const resolved = g.catalog.resolve(request.model);
-  const inspection = g.guard?.inspect(request);
-  const facts = requestFacts(ctx, request, resolved.alias, g.meter.estimatePromptTokens(request), inspection);
+  const subject = chatSubject(g, request);
+  const inspection = await g.guard?.inspect(request);
+  const facts = requestFacts(ctx, subject, resolved.alias, inspection);
   sendJson(ctx.res, 200, { facts, ...g.router.explain(facts, resolved.deployments, resolved.strategy) });
 }

@@ -3,10 +3,10 @@
  * The gateway is wired from these at start; tests can pass their own.
  */
 import type { Logger } from 'pino';
-import type { ChatRequest, ChatResponse, Usage } from '../api/types.js';
+import type { ChatRequest, Usage } from '../api/types.js';
 import type { MeridianConfig } from '../config/schema.js';
+import type { Guard } from '../guard/index.js';
 import type { Deployment, Price } from '../providers/spec.js';
-import type { StreamEvent } from '../api/types.js';
 import type { Router } from '../router/types.js';
 import type { RequestLogEntry, Store } from '../store/types.js';
 import type { Catalog } from './catalog.js';
@@ -15,22 +15,8 @@ import type { ReloadReport } from './reload.js';
 import type { Budgets } from '../meter/budgets.js';
 import type { IncomingMessage } from 'node:http';
 
-export interface Inspection {
-  counts: Record<string, number>;
-  action: 'allow' | 'pseudonymize' | 'local-only' | 'block';
-}
-
-export interface Restorer {
-  /** Number of placeholders; 0 means nothing to restore (the response passes through untouched). */
-  readonly size?: number;
-  restoreResponse(res: ChatResponse): ChatResponse;
-  restoreStream(events: AsyncIterable<StreamEvent>): AsyncIterable<StreamEvent>;
-}
-
-export interface GuardService {
-  inspect(req: ChatRequest): Inspection;
-  pseudonymize(req: ChatRequest, inspection: Inspection): { request: ChatRequest; restorer: Restorer };
-}
+/** The privacy guard as the pipeline uses it (src/guard: one definition of Inspection and Restorer). */
+export type GuardService = Guard;
 
 export interface CostResult {
   usd: number;
@@ -64,17 +50,28 @@ export interface MetricsService {
   inflight(delta: number): void;
 }
 
-export interface GatewayServices {
+/** What lives as long as the process: a reload cannot change these (store, auth mode, metrics registry). */
+export interface ProcessServices {
+  logger: Logger;
+  store?: Store;
+  auth?: AuthService;
+  metrics?: MetricsService;
+  /** Re-reads the config source and swaps it in; undefined when the gateway was started without one. */
+  reloadConfig?: (actor: string) => Promise<ReloadReport>;
+}
+
+/** What one config builds (rebuilt as a whole on reload). */
+export interface ConfigServices {
   config: MeridianConfig;
   catalog: Catalog;
   router: Router;
-  logger: Logger;
   meter: MeterService;
-  store?: Store;
   guard?: GuardService;
   budgets?: BudgetService;
-  auth?: AuthService;
-  metrics?: MetricsService;
-  /** Re-reads the config file and swaps it in (set by `meridian serve` when it has a file). */
-  reloadConfig?: (actor: string) => Promise<ReloadReport>;
 }
+
+/**
+ * One immutable generation of services: a request takes it when it arrives and keeps it to the
+ * end, so a reload never mixes an old router with new deployments (or closed pools).
+ */
+export type GatewayServices = Readonly<ProcessServices & ConfigServices>;

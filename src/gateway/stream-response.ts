@@ -1,90 +1,54 @@
 /**
  * Writes a canonical stream to the client as OpenAI SSE (`data: {chunk}` … `data: [DONE]`).
  * Upstream bytes are written through when an event still has its `raw` text. The usage chunk is
- * kept only when the client asked (`stream_options.include_usage`), and synthesized from counted
- * tokens when the upstream sent none. A failure mid-stream ends with an `event: error`, never a
+ * kept only when the client asked (`stream_options.include_usage`); the metering stage before
+ * this one guarantees there is one. A failure mid-stream ends with an `event: error`, never a
  * clean `[DONE]`.
  */
 import type { ServerResponse } from 'node:http';
-import type { ChatChunk, Usage } from '../api/types.js';
+import type { ChatChunk, StreamEvent } from '../api/types.js';
 import { toMeridianError, type MeridianError } from '../errors.js';
-import type { StreamEvent } from '../api/types.js';
 import { formatUsd } from './headers.js';
 
 export interface StreamOptions {
   headers: Record<string, string>;
   includeUsage: boolean;
-  /** Token counts from the streamed text, for upstreams that report no usage. */
-  countUsage(text: string): Usage;
-  /** Prices the final usage; returns USD (sent as the `x-meridian-cost-usd` trailer). */
-  costOf(usage: Usage, estimated: boolean): number;
+  /** The attempt's cost, known once the events have ended (sent as the `x-meridian-cost-usd` trailer). */
+  costUsd(): number | undefined;
   signal: AbortSignal;
 }
 
 export interface StreamOutcome {
-  usage?: Usage;
   error?: MeridianError;
 }
 
 const DONE = 'data: [DONE]\n\n';
 
-export async function writeStream(
-  res: ServerResponse,
-  first: IteratorResult<StreamEvent>,
-  rest: AsyncIterator<StreamEvent>,
-  opts: StreamOptions,
-): Promise<StreamOutcome> {
+export async function writeStream(res: ServerResponse, events: AsyncIterable<StreamEvent>, opts: StreamOptions): Promise<StreamOutcome> {
   startEventStream(res, opts.headers);
-
-  let usage: Usage | undefined;
-  let text = '';
-  let lastChunk: ChatChunk | undefined;
   const outcome: StreamOutcome = {};
   try {
-    let next = first;
-    while (!next.done) {
-      const { chunk, raw } = next.value;
-      lastChunk = chunk;
-      if (chunk.usage) usage = chunk.usage;
-      const isUsageOnly = chunk.choices.length === 0 && chunk.usage;
-      if (!usage) text += deltaText(chunk);
+    for await (const { chunk, raw } of events) {
+      const isUsageOnly = chunk.choices.length === 0 && chunk.usage !== undefined;
       if (!isUsageOnly || opts.includeUsage) {
         const passRaw = raw !== undefined && (isUsageOnly || opts.includeUsage || !chunk.usage);
         const line = `data: ${passRaw ? raw : JSON.stringify(isUsageOnly ? chunk : stripUsage(chunk, opts.includeUsage))}\n\n`;
         if (!res.write(line)) await drained(res, opts.signal);
       }
       if (opts.signal.aborted) throw opts.signal.reason;
-      next = await rest.next();
     }
-    const estimated = usage === undefined;
-    if (!usage) {
-      usage = opts.countUsage(text);
-      if (opts.includeUsage && lastChunk) {
-        const synthetic: ChatChunk = {
-          id: lastChunk.id,
-          object: 'chat.completion.chunk',
-          created: lastChunk.created,
-          model: lastChunk.model,
-          choices: [],
-          usage,
-        };
-        res.write(`data: ${JSON.stringify(synthetic)}\n\n`);
-      }
-    }
-    outcome.usage = usage;
-    const cost = opts.costOf(usage, estimated);
-    res.addTrailers({ 'x-meridian-cost-usd': formatUsd(cost) });
+    res.addTrailers({ 'x-meridian-cost-usd': formatUsd(opts.costUsd()) });
     res.end(DONE);
   } catch (err) {
-    const e = toMeridianError(err);
-    outcome.error = e;
-    if (!usage) opts.costOf(opts.countUsage(text), true);
-    if (!res.destroyed) {
-      res.end(`event: error\ndata: ${JSON.stringify(e.toJSON())}\n\n`);
-    }
-    await rest.return?.().catch(() => undefined);
+    outcome.error = toMeridianError(err);
+    endWithError(res, `event: error\ndata: ${JSON.stringify(outcome.error.toJSON())}\n\n`);
   }
   return outcome;
+}
+
+/** Ends a stream that failed after its head was sent: the error event, never a clean end. */
+export function endWithError(res: ServerResponse, event: string): void {
+  if (!res.destroyed) res.end(event);
 }
 
 /** SSE response head for both wire formats; the cost follows as a trailer once the stream has ended. */
@@ -95,15 +59,6 @@ export function startEventStream(res: ServerResponse, headers: Record<string, st
   res.setHeader('cache-control', 'no-cache');
   res.setHeader('x-accel-buffering', 'no'); // proxies such as nginx must not buffer the stream
   res.setHeader('trailer', 'x-meridian-cost-usd');
-}
-
-export function deltaText(chunk: ChatChunk): string {
-  let s = '';
-  for (const c of chunk.choices) {
-    if (c.delta.content) s += c.delta.content;
-    if (c.delta.tool_calls) for (const t of c.delta.tool_calls) s += (t.function?.name ?? '') + (t.function?.arguments ?? '');
-  }
-  return s;
 }
 
 /** Some engines attach usage to the last content chunk; hide it unless the client asked. */

@@ -5,24 +5,18 @@
  */
 import type { ServerResponse } from 'node:http';
 import { parseChatRequest } from '../api/schemas.js';
-import type { ChatRequest, ChatResponse } from '../api/types.js';
-import type { MeridianError } from '../errors.js';
-import type { StreamEvent } from '../api/types.js';
+import type { ChatRequest, ChatResponse, StreamEvent } from '../api/types.js';
 import { sendBytes, sendError } from '../server/http-util.js';
+import type { ErrorWire } from './pipeline.js';
 import { writeStream, type StreamOptions, type StreamOutcome } from './stream-response.js';
 
-export interface ChatWire {
+export interface ChatWire extends ErrorWire {
   /** Validates a parsed JSON body into the canonical request (throws InvalidRequestError). */
   parse(body: unknown): ChatRequest;
   /** Writes a complete answer; `raw` is the upstream's OpenAI bytes when they can pass through. */
   sendResponse(res: ServerResponse, response: ChatResponse, raw: Buffer | undefined, headers: Record<string, string>): void;
-  writeStream(
-    res: ServerResponse,
-    first: IteratorResult<StreamEvent>,
-    rest: AsyncIterator<StreamEvent>,
-    opts: StreamOptions,
-  ): Promise<StreamOutcome>;
-  sendError(res: ServerResponse, err: unknown): MeridianError;
+  /** Writes a metered canonical stream (it always carries a usage-only chunk before it ends). */
+  writeStream(res: ServerResponse, events: AsyncIterable<StreamEvent>, opts: StreamOptions): Promise<StreamOutcome>;
 }
 
 export const openaiWire: ChatWire = {

@@ -2,7 +2,7 @@
  * `createRouter`: the policy router as one object. Policies are compiled once; live state
  * (in-flight, EWMA, health, breakers) is in memory per replica.
  */
-import { ConfigError, NoDeploymentError, PolicyDeniedError } from '../errors.js';
+import { CapabilityError, ConfigError, NoDeploymentError, PolicyDeniedError, type MeridianError } from '../errors.js';
 import type { Deployment, EngineState, Price } from '../providers/spec.js';
 import type { Counters } from '../store/types.js';
 import { CircuitBreakers } from './breaker.js';
@@ -42,6 +42,18 @@ export class NoEligibleDeploymentError extends NoDeploymentError {
   ) {
     const list = excluded.map((x) => `${x.deployment} (${x.rule}: ${x.reason})`).join('; ');
     super(excluded.length ? `No deployment may serve '${alias}': ${list}.` : `No deployment is configured for '${alias}'.`);
+  }
+}
+
+/** Every candidate was excluded because it lacks a capability the request needs (tools, vision, context window…). */
+export class NoCapableDeploymentError extends CapabilityError {
+  constructor(
+    readonly alias: string,
+    readonly excluded: Exclusion[],
+  ) {
+    const caps = [...new Set(excluded.map((x) => x.rule.slice('capability:'.length)))];
+    const list = excluded.map((x) => `${x.deployment} (${x.reason})`).join('; ');
+    super(`No deployment of '${alias}' supports what this request needs (${caps.join(', ')}): ${list}.`, caps.join(','));
   }
 }
 
@@ -92,10 +104,15 @@ export function createRouter(config: { router: RouterConfig; policies: readonly 
     return s;
   }
 
-  function failureOf(decision: Decision): PolicyDeniedError | NoDeploymentError | undefined {
+  function failureOf(decision: Decision): MeridianError | undefined {
     if (decision.denied) return new PolicyRuleDeniedError(decision.denied.rule, decision.denied.message);
-    if (decision.plan.attempts.length === 0) return new NoEligibleDeploymentError(decision.plan.alias, decision.plan.excluded);
-    return undefined;
+    const { alias, attempts, excluded } = decision.plan;
+    if (attempts.length > 0) return undefined;
+    // Every candidate lacks something the request itself asks for: the client must change the
+    // request (or the alias), so a 4xx naming the capability, not a retryable 503.
+    const missing = excluded.length > 0 && excluded.every((x) => x.rule.startsWith('capability:'));
+    if (missing) return new NoCapableDeploymentError(alias, excluded);
+    return new NoEligibleDeploymentError(alias, excluded);
   }
 
   return {

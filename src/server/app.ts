@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, MeridianError } from '../errors.js';
-import type { RequestContext } from '../gateway/context.js';
+import { clientRequestIdOf, type RequestContext } from '../gateway/context.js';
 import type { GatewayServices } from '../gateway/services.js';
 import { sendError } from './http-util.js';
 
@@ -28,14 +28,19 @@ export type AppServer = Server & {
   idle(): Promise<void>;
 };
 
-export function createApp(g: GatewayServices, opts: AppOptions): AppServer {
+/** The services a request runs on, taken when it arrives and released when its handler returns. */
+export type ServicesLease = () => { services: GatewayServices; release(): void };
+
+export function createApp(lease: ServicesLease, opts: AppOptions): AppServer {
   let inflight = 0;
   let idleWaiters: Array<() => void> = [];
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
     // Counted until the handler returns, not until the socket closes: after the response is sent
     // a handler still settles budgets and appends to the request log.
     inflight++;
-    void handle(g, opts, req, res).finally(() => {
+    const taken = lease();
+    void handle(taken.services, opts, req, res).finally(() => {
+      taken.release();
       if (--inflight > 0) return;
       const waiters = idleWaiters;
       idleWaiters = [];
@@ -54,8 +59,8 @@ async function handle(g: GatewayServices, opts: AppOptions, req: IncomingMessage
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const handler = opts.routes.get(`${req.method} ${path}`);
-  const incomingId = req.headers['x-request-id'];
-  const requestId = typeof incomingId === 'string' && incomingId.length <= 128 ? incomingId : randomUUID();
+  const requestId = randomUUID();
+  const clientRequestId = clientRequestIdOf(req.headers['x-request-id']);
   res.setHeader('x-request-id', requestId);
   if (!handler) {
     sendError(res, new NotFoundError(`Unknown route ${req.method} ${path}.`, 'unknown_route'));
@@ -79,6 +84,7 @@ async function handle(g: GatewayServices, opts: AppOptions, req: IncomingMessage
     req,
     res,
     requestId,
+    ...(clientRequestId !== undefined ? { clientRequestId } : {}),
     start: performance.now(),
     time: new Date().toISOString(),
     signal: controller.signal,

@@ -144,6 +144,8 @@ export interface Store {
   /** Flushes pending log writes, then closes connections. */
   close(): Promise<void>;
   counters: Counters;
+  /** Whether the store can serve requests now (cheap, from connection state): feeds `/readyz`. */
+  health?(): { ready: boolean; reason?: string };
   keys: {
     create(rec: ApiKeyRecord): Promise<void>;
     findByHash(hash: string): Promise<ApiKeyRecord | undefined>;

@@ -17,6 +17,7 @@ import {
   anthropicRequestToCanonical,
   canonicalResponseToAnthropic,
   canonicalStreamToAnthropicEvents,
+  errorToAnthropic,
   type AnthropicOutboundEvent,
 } from '../../src/providers/anthropic/inbound.js';
 
@@ -199,7 +200,7 @@ describe('anthropic inbound: streams', () => {
     });
   }
 
-  it('ends with an Anthropic error event when the canonical stream fails', async () => {
+  it('rethrows a failure of the canonical stream (the writer renders it as an error event), never a clean end', async () => {
     async function* failing(): AsyncGenerator<ChatChunk> {
       yield {
         id: 'c1',
@@ -210,10 +211,17 @@ describe('anthropic inbound: streams', () => {
       };
       throw new UpstreamError('Upstream overloaded', { upstreamStatus: 529 });
     }
-    const events = await collect(canonicalStreamToAnthropicEvents(failing()));
-    const last = events[events.length - 1]!;
-    assert.equal(last.event, 'error');
-    assert.deepEqual(last.data, { type: 'error', error: { type: 'overloaded_error', message: 'Upstream overloaded' } });
-    assert.ok(!events.some((e) => e.event === 'message_stop'), 'a failed stream never ends cleanly');
+    const events: Array<{ event: string }> = [];
+    await assert.rejects(async () => {
+      for await (const e of canonicalStreamToAnthropicEvents(failing())) events.push(e);
+    }, /Upstream overloaded/);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['message_start', 'content_block_start', 'content_block_delta'],
+    );
+    assert.deepEqual(errorToAnthropic(new UpstreamError('Upstream overloaded', { upstreamStatus: 529 })), {
+      type: 'overloaded_error',
+      message: 'Upstream overloaded',
+    });
   });
 });

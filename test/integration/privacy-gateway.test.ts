@@ -481,7 +481,7 @@ describe('privacy guard in the gateway: local-only, block, fail closed', () => {
   it('fails closed: when pseudonymizing fails the request never reaches the cloud', async () => {
     const real = createGuard(guardConfigSchema.parse({ defaultAction: 'pseudonymize' }));
     const broken: GuardService = {
-      inspect: (req) => real.inspect(req),
+      ...real,
       pseudonymize: () => {
         throw pseudonymizeFailed(new Error('forced by the test'));
       },
@@ -509,7 +509,8 @@ describe('privacy guard in the gateway: local-only, block, fail closed', () => {
 
   it('fails closed: a scan error (guard_error) keeps the request local', async () => {
     const failingScan: GuardService = {
-      inspect: () => ({ counts: { guard_error: 1 }, action: 'local-only' }),
+      ...createGuard(guardConfigSchema.parse({})),
+      inspect: () => ({ findings: [], counts: { guard_error: 1 }, action: 'local-only' }),
       pseudonymize: () => {
         throw new Error('not reached');
       },

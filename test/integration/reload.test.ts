@@ -24,13 +24,18 @@ const mockModels = (model: string) => ({
 
 describe('config reload', () => {
   it('swaps models through POST /admin/reload, audits it, and keeps the old config when the new one is bad', async () => {
-    const gw = await startGateway(mockModels('mock-small'), { env: { MERIDIAN_MASTER_KEY: MASTER } });
+    const fixed = await startGateway(mockModels('mock-small'), { env: { MERIDIAN_MASTER_KEY: MASTER } });
+    const noSource = await fetch(`${fixed.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}` } });
+    assert.equal(noSource.status, 409, 'no config source: nothing to reload');
+    await fixed.close();
+
+    let next: Record<string, unknown> = { ...mockModels('mock-large'), store: { sqlite: ':memory:' } };
+    const gw = await startGateway(mockModels('mock-small'), {
+      env: { MERIDIAN_MASTER_KEY: MASTER },
+      configSource: () => parseConfig(next),
+    });
     const admin = (path: string, method = 'POST') => fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${MASTER}` } });
     try {
-      assert.equal((await admin('/admin/reload')).status, 409, 'no config source: nothing to reload');
-      let next: Record<string, unknown> = { ...mockModels('mock-large'), store: { sqlite: ':memory:' } };
-      gw.gateway.services.reloadConfig = (actor) => gw.gateway.reload(parseConfig(next), actor);
-
       assert.match((await chat(gw.url)).headers.get('x-meridian-route') ?? '', /^mock\/mock-small;/);
       const res = await admin('/admin/reload');
       assert.equal(res.status, 200);

@@ -188,7 +188,7 @@ export function anthropicEventToSse(e: AnthropicOutboundEvent): string {
  * Canonical chunks → a valid Anthropic event sequence: message_start, per block
  * content_block_start / content_block_delta… / content_block_stop (thinking, text and tool_use
  * blocks in the order they appear), message_delta (stop_reason, usage), message_stop.
- * A MeridianError thrown by the source ends the sequence with an `error` event instead.
+ * A MeridianError thrown by the source is rethrown (the writer renders it as an `error` event).
  * Tool-call fragments are assumed to arrive tool after tool (as OpenAI streams them).
  */
 export async function* canonicalStreamToAnthropicEvents(events: AsyncIterable<ChatChunk>): AsyncGenerator<AnthropicOutboundEvent> {
@@ -213,7 +213,9 @@ export async function* canonicalStreamToAnthropicEvents(events: AsyncIterable<Ch
     return index;
   }
 
-  try {
+  // A failure of the source propagates: the wire writer ends the stream with an `error` event and
+  // the request is logged as failed (never as a clean message_stop).
+  {
     for await (const c of events) {
       if (!started) {
         started = true;
@@ -253,9 +255,6 @@ export async function* canonicalStreamToAnthropicEvents(events: AsyncIterable<Ch
       }
       if (choice.finish_reason) finish = choice.finish_reason;
     }
-  } catch (err) {
-    yield ev('error', { error: errorToAnthropic(err) });
-    return;
   }
   if (!started)
     yield ev('message_start', {

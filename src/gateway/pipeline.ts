@@ -1,0 +1,282 @@
+/**
+ * The pipeline every endpoint shares (chat, /v1/messages, embeddings, and the ones to come).
+ * An endpoint parses its wire format into a `Subject`, calls `admit` (model allowed → resolve →
+ * guard inspect → rate limits → prices and budgets → plan), runs the plan's attempts, writes its
+ * answer, and `runPipeline` finishes every request the same way (settle budgets, log, metrics),
+ * whether it succeeded, failed or was refused.
+ */
+import type { ChatRequest } from '../api/types.js';
+import { BudgetExceededError, PolicyDeniedError, toMeridianError, type MeridianError } from '../errors.js';
+import { formatPiiHeader } from '../guard/index.js';
+import type { Inspection } from '../guard/index.js';
+import type { BudgetDecision } from '../meter/budgets.js';
+import type { Deployment } from '../providers/spec.js';
+import type { AttemptRecord, RequestFacts, RequestKind, RoutePlan } from '../router/types.js';
+import type { RequestLogEntry } from '../store/types.js';
+import type { ResolvedModel } from './catalog.js';
+import { assertModelAllowed, collectTags, type RequestContext } from './context.js';
+import type { GatewayServices } from './services.js';
+
+/** What an endpoint asks the pipeline to admit, independent of its wire format. */
+export interface Subject {
+  kind: RequestKind;
+  model: string;
+  /** The request as the guard and the policies see it (embeddings: text inputs as user messages). */
+  view: ChatRequest;
+  /** False when the input cannot be read as text (token-id embeddings): nothing to inspect. */
+  inspectable: boolean;
+  estimatedPromptTokens: number;
+  /** Output tokens a budget reserves before the request (0 for embeddings). */
+  expectedOutputTokens: number;
+}
+
+export interface Admission {
+  resolved: ResolvedModel;
+  facts: RequestFacts;
+  inspection: Inspection | undefined;
+  plan: RoutePlan;
+}
+
+/** One request's bookkeeping, from admission to finish. */
+export interface Pending {
+  entry: RequestLogEntry;
+  budget?: BudgetDecision;
+}
+
+/** How an endpoint renders a failure (OpenAI envelope, Anthropic envelope…). */
+export interface ErrorWire {
+  sendError(res: RequestContext['res'], err: unknown): MeridianError;
+}
+
+/**
+ * Runs one accepted request: `serve` does the endpoint's work on a fresh log entry; a failure is
+ * rendered by `wire`; budgets are settled and the entry logged and measured in every case.
+ */
+export async function runPipeline(
+  g: GatewayServices,
+  ctx: RequestContext,
+  wire: ErrorWire,
+  start: { kind: RequestKind; model: string; stream: boolean },
+  serve: (pending: Pending) => Promise<void>,
+): Promise<void> {
+  const pending: Pending = { entry: newEntry(ctx, start) };
+  try {
+    await serve(pending);
+  } catch (err) {
+    fail(g, ctx, pending, wire, err);
+  } finally {
+    await finish(g, ctx, pending);
+  }
+}
+
+function newEntry(ctx: RequestContext, start: { kind: RequestKind; model: string; stream: boolean }): RequestLogEntry {
+  return {
+    id: ctx.requestId,
+    ...(ctx.clientRequestId !== undefined ? { clientRequestId: ctx.clientRequestId } : {}),
+    time: ctx.time,
+    tenant: ctx.principal.tenant,
+    keyId: ctx.principal.keyId,
+    kind: start.kind,
+    alias: start.model,
+    attempts: [],
+    status: 0,
+    stream: start.stream,
+    latencyMs: 0,
+  };
+}
+
+/** The explainable refusal: status, code, the attempts made, and what was found; headers still say where and why. */
+function fail(g: GatewayServices, ctx: RequestContext, pending: Pending, wire: ErrorWire, err: unknown): void {
+  const { entry } = pending;
+  const e = toMeridianError(err);
+  entry.status = e.status;
+  entry.errorCode = e.code;
+  const attempts = (err as { attempts?: AttemptRecord[] }).attempts;
+  if (attempts) entry.attempts = [...entry.attempts, ...attempts];
+  if (e.status >= 500) {
+    g.logger.warn(
+      { requestId: ctx.requestId, code: e.code, err: e.message, ...(e.cause !== undefined ? { cause: describeCause(e.cause) } : {}) },
+      `${entry.kind} request failed`,
+    );
+  }
+  if (!ctx.res.headersSent) {
+    // Refusals explain themselves too: what was found, and that nothing ran (and why).
+    if (entry.pii) ctx.res.setHeader('x-meridian-pii', formatPiiHeader(entry.pii));
+    ctx.res.setHeader('x-meridian-route', `none; reason=${e.code}`);
+  }
+  wire.sendError(ctx.res, e);
+}
+
+async function finish(g: GatewayServices, ctx: RequestContext, pending: Pending): Promise<void> {
+  const { entry } = pending;
+  entry.latencyMs = round(performance.now() - ctx.start);
+  if (pending.budget) {
+    await g.budgets
+      ?.settle(pending.budget, { usd: entry.costUsd ?? 0, tokens: (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0) })
+      .catch((err: unknown) => g.logger.error({ requestId: ctx.requestId, err: (err as Error).message }, 'budget settle failed'));
+  }
+  if (g.config.log.requests) g.store?.requestLog.append(entry);
+  g.metrics?.observe(entry);
+}
+
+/** Admits a request: every check, in one order, for every endpoint. Throws the refusal. */
+export async function admit(g: GatewayServices, ctx: RequestContext, pending: Pending, subject: Subject): Promise<Admission> {
+  const { entry } = pending;
+  const principal = ctx.principal;
+  assertModelAllowed(principal, subject.model);
+  const resolved = g.catalog.resolve(subject.model);
+
+  const inspection = subject.inspectable ? await g.guard?.inspect(subject.view) : undefined;
+  if (inspection) {
+    if (Object.keys(inspection.counts).length) entry.pii = inspection.counts;
+    entry.guardAction = inspection.action;
+    if (inspection.action === 'block') {
+      throw new PolicyDeniedError(
+        `Request blocked by the privacy policy: it contains ${Object.keys(inspection.counts).join(', ')}.`,
+        'pii_blocked',
+      );
+    }
+  }
+
+  await g.auth?.admit(principal, subject.estimatedPromptTokens);
+  const facts = requestFacts(ctx, subject, resolved.alias, inspection);
+  await reserveBudget(g, ctx, pending, subject, resolved, facts);
+
+  const plan = planRequest(g, entry, facts, resolved);
+  return { resolved, facts, inspection, plan };
+}
+
+/** Plans, keeping the planner's exclusions in the log whether or not anything is left to try. */
+function planRequest(g: GatewayServices, entry: RequestLogEntry, facts: RequestFacts, resolved: ResolvedModel): RoutePlan {
+  try {
+    const plan = g.router.plan(facts, resolved.deployments, resolved.strategy);
+    if (plan.excluded.length) entry.excluded = plan.excluded;
+    entry.attempts = skippedAttempts(plan, resolved.deployments);
+    return plan;
+  } catch (err) {
+    const excluded = (err as { excluded?: RoutePlan['excluded'] }).excluded;
+    if (excluded?.length) entry.excluded = excluded;
+    throw err;
+  }
+}
+
+/** Reserves the request's estimated spend against every budget that applies (released by `finish`). */
+async function reserveBudget(
+  g: GatewayServices,
+  ctx: RequestContext,
+  pending: Pending,
+  subject: Subject,
+  resolved: ResolvedModel,
+  facts: RequestFacts,
+): Promise<void> {
+  const principal = ctx.principal;
+  // No budget rule and no key budget: nothing to reserve (skips pricing every candidate per request).
+  if (!g.budgets || (g.config.budgets.length === 0 && !principal.budget)) return;
+  const decision = await g.budgets.check(
+    {
+      ...(principal.tenant ? { tenant: principal.tenant } : {}),
+      ...(principal.keyId ? { keyId: principal.keyId } : {}),
+      alias: resolved.alias,
+      ...(principal.budget ? { keyBudget: principal.budget } : {}),
+    },
+    {
+      usd: estimateUsd(g, resolved.deployments, subject),
+      tokens: subject.estimatedPromptTokens + subject.expectedOutputTokens,
+    },
+  );
+  pending.budget = decision;
+  if (decision.warnings.length) {
+    g.logger.warn(
+      { requestId: ctx.requestId, tenant: principal.tenant, alias: resolved.alias, budgets: decision.warnings },
+      'budget warning',
+    );
+  }
+  if (decision.downgrade) {
+    // Nothing local to downgrade to: say which budget is spent (429) rather than "no deployment" (503).
+    if (!resolved.deployments.some((d) => d.location === 'local')) {
+      throw new BudgetExceededError(
+        `Budget exceeded: ${decision.warnings.join('; ')}. '${resolved.alias}' has no local deployment to downgrade to.`,
+        decision.downgradeResetSeconds,
+      );
+    }
+    facts.budgetDowngrade = true;
+  }
+}
+
+/**
+ * USD a budget reserves: at the price of the alias's most expensive deployment, because the
+ * router may fall back to any of them; settling gives back what the served one did not cost.
+ */
+function estimateUsd(g: GatewayServices, deployments: readonly Deployment[], subject: Subject): number {
+  const prompt = subject.estimatedPromptTokens;
+  const out = subject.expectedOutputTokens;
+  const usage = { prompt_tokens: prompt, completion_tokens: out, total_tokens: prompt + out };
+  return deployments.reduce((max, d) => Math.max(max, g.meter.costOf(d, usage).usd), 0);
+}
+
+/** The facts policies look at, collected once per request (also by `POST /v1/route/explain`). */
+export function requestFacts(
+  ctx: RequestContext,
+  subject: Pick<Subject, 'kind' | 'view' | 'estimatedPromptTokens'>,
+  alias: string,
+  inspection: Inspection | undefined,
+): RequestFacts {
+  const request = subject.view;
+  let hasImages = false;
+  for (const m of request.messages) {
+    if (Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url')) {
+      hasImages = true;
+      break;
+    }
+  }
+  return {
+    kind: subject.kind,
+    alias,
+    ...(ctx.principal.tenant ? { tenant: ctx.principal.tenant } : {}),
+    ...(ctx.principal.keyId ? { keyId: ctx.principal.keyId } : {}),
+    tags: collectTags(ctx.req.headers['x-meridian-tags'], request.metadata),
+    pii: inspection?.counts ?? {},
+    ...(inspection ? { guardAction: inspection.action } : {}),
+    ...(ctx.principal.dataPolicy ? { dataPolicy: ctx.principal.dataPolicy } : {}),
+    hasTools: (request.tools?.length ?? 0) > 0,
+    hasImages,
+    estimatedPromptTokens: subject.estimatedPromptTokens,
+    responseFormat: request.response_format?.type ?? 'text',
+    stream: request.stream === true,
+  };
+}
+
+/**
+ * Candidates the planner left out because they are unhealthy (open breaker, failed health probe),
+ * logged as skipped attempts so the request log shows why they were not tried. Policy and
+ * capability exclusions are decisions, not skips: they are in `entry.excluded`.
+ */
+function skippedAttempts(plan: RoutePlan, candidates: readonly Deployment[]): AttemptRecord[] {
+  const out: AttemptRecord[] = [];
+  for (const x of plan.excluded) {
+    if (x.rule !== 'breaker-open' && x.rule !== 'health') continue;
+    const d = candidates.find((c) => c.id === x.deployment);
+    if (!d) continue;
+    const code = x.rule === 'health' ? 'deployment_down' : 'breaker_open';
+    out.push({
+      deployment: d.id,
+      location: d.location,
+      ok: false,
+      error: { code, message: `skipped: ${x.reason}`, status: 503 },
+      latencyMs: 0,
+      reason: x.rule,
+    });
+  }
+  return out;
+}
+
+/** A 500's cause for the operator's log: its class and message, never a request body. */
+function describeCause(cause: unknown): { name: string; message: string; stack?: string } {
+  if (cause instanceof Error)
+    return { name: cause.name, message: cause.message.slice(0, 500), ...(cause.stack ? { stack: cause.stack } : {}) };
+  return { name: typeof cause, message: String(cause).slice(0, 500) };
+}
+
+export function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
