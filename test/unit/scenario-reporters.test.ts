@@ -104,7 +104,7 @@ test('JUnit XML is well-formed and carries the failure with expected vs actual',
   assert.match(xml, /<testsuite name="Smoke &lt;&amp;&gt; &quot;quotes&quot; \[local\]" tests="1" failures="1"/);
   assert.match(xml, /<failure message="content contains &quot;test passed&quot;" type="AssertionError">/);
   assert.match(xml, /expected contains &quot;test passed&quot;/);
-  assert.match(xml, /actual   &quot;Test Passed\. &lt;ok&gt; &amp; /);
+  assert.match(xml, /actual {3}&quot;Test Passed\. &lt;ok&gt; &amp; /);
   assert.match(xml, /<skipped message="scenario defines no &apos;production&apos; environment"\/>/);
   assert.equal((xml.match(/<testcase /g) ?? []).length, 3);
 });

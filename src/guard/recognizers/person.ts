@@ -127,7 +127,7 @@ function tokenize(text: string): Token[] {
 function adjacent(text: string, a: Token, b: Token): boolean {
   const gap = b.start - a.end;
   if (gap === 1) return text.charCodeAt(a.end) === 32;
-  if (gap === 2) return /^\.? $|^  $/.test(text.slice(a.end, b.start));
+  if (gap === 2) return /^\.? $|^ {2}$/.test(text.slice(a.end, b.start));
   return gap <= 12 && PARTICLES.test(text.slice(a.end, b.start));
 }
 

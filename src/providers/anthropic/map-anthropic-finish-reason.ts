@@ -13,8 +13,7 @@ export function mapAnthropicFinishReason(reason: string | null | undefined): Fin
       return null;
     case 'end_turn':
     case 'stop_sequence':
-    // pause_turn: a server tool loop paused; the turn is over for this request.
-    case 'pause_turn':
+    case 'pause_turn': // a server tool loop paused; the turn is over for this request
       return 'stop';
     case 'max_tokens':
     case 'model_context_window_exceeded':
