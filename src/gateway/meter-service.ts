@@ -67,7 +67,10 @@ export interface MeterServiceOptions {
   pricer?: Pricer;
 }
 
-export function createMeterService(config: MeridianConfig, opts: MeterServiceOptions = {}): MeterService & MeterPriceChecks {
+/** The meter service with its full cost detail; assignable to `MeterService`. */
+export type FullMeterService = Omit<MeterService, 'costOf'> & MeterPriceChecks;
+
+export function createMeterService(config: MeridianConfig, opts: MeterServiceOptions = {}): FullMeterService {
   const pricer =
     opts.pricer ??
     createPricer(config.pricing, {

@@ -169,7 +169,19 @@ export function createPricer(config: Partial<PricingConfig> = {}, opts: PricerOp
     return undefined;
   }
 
+  // Deployments are immutable within a config snapshot (reload builds a new pricer), so the
+  // admission check and the per-request estimate price each deployment object once.
+  const resolved = new WeakMap<PricedTarget, ResolvedPrice | null>();
   function resolve(target: PricedTarget): ResolvedPrice | undefined {
+    let r = resolved.get(target);
+    if (r === undefined) {
+      r = resolveUncached(target) ?? null;
+      resolved.set(target, r);
+    }
+    return r ?? undefined;
+  }
+
+  function resolveUncached(target: PricedTarget): ResolvedPrice | undefined {
     const byId = prices[`${target.provider.id}/${target.model}`];
     if (byId) return { price: byId, basis: 'config' };
     if (target.price) return { price: target.price, basis: 'deployment' };
