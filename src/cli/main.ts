@@ -31,13 +31,16 @@ registerMeterCommands(program, {
   loadUsage: async (days) => {
     const store = await createStore(loadConfig(program.opts<{ config?: string }>().config).config.store);
     try {
-      const t = await store.requestLog.totals(new Date(Date.now() - days * 86_400_000).toISOString());
+      const since = new Date(Date.now() - days * 86_400_000).toISOString();
+      const t = await store.requestLog.totals(since);
+      // The cloud side's price comes from cloud requests alone (their spend over their tokens).
+      const cloud = (await store.requestLog.summary(since)).byLocation.find((g) => g.key === 'cloud');
       return {
         days,
         promptTokens: t.promptTokens,
         completionTokens: t.completionTokens,
         cachedTokens: t.cachedTokens,
-        costUsd: t.cloudCostUsd,
+        ...(cloud ? { cloud: { promptTokens: cloud.promptTokens, completionTokens: cloud.completionTokens, costUsd: cloud.costUsd } } : {}),
       };
     } finally {
       await store.close();

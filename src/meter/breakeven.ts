@@ -105,14 +105,19 @@ export function breakeven(inp: BreakevenInputs): BreakevenResult {
   };
 }
 
-/** Totals from the request log over `days` days (what the lead's `loadUsage(days)` returns). */
+/** Totals from the request log over `days` days (what the CLI's `loadUsage(days)` returns). */
 export interface UsageTotals {
   days: number;
+  /** All successful traffic, local and cloud: the volume both sides of the comparison serve. */
   promptTokens: number;
   completionTokens: number;
   cachedTokens?: number;
-  /** What the logged traffic cost (cloud part), when known. */
-  costUsd?: number;
+  /**
+   * The requests that ran on cloud deployments alone: what they cost and the tokens they cost it
+   * for. With no cloud price given, the cloud price per token is taken from these — never from
+   * local traffic, whose tokens cost nothing in the cloud bill.
+   */
+  cloud?: { promptTokens: number; completionTokens: number; costUsd: number };
 }
 
 /** Per-day volumes from logged totals, for `breakeven` inputs. */

@@ -1,24 +1,34 @@
 /**
  * Budgets per tenant, key, alias (or global), per UTC day or calendar month, in USD and tokens.
  *
- * Modes:
- * - `hard`: before the request, its estimate is *reserved* with one atomic `Counters.consume`
- *   (add unless that passes the limit). A request that does not fit throws BudgetExceededError
- *   (429 `budget_exceeded`, Retry-After = seconds to the reset). After the request, `settle`
- *   adds `actual − reserved`.
- * - `soft`: the request runs; when spend + estimate passes the limit the decision carries a
- *   warning for the `x-meridian-budget-warning` header and the log.
- * - `downgrade`: the request runs but `decision.downgrade` is true: the router restricts the
- *   request to local deployments.
+ * Every mode reserves. Before the request, its estimate is added to the budget's counter; after
+ * it, `settle` adds `actual − reserved`. What the modes do with the reservation:
+ * - `hard`: one atomic `Counters.consume` (add unless that passes the limit). A request that does
+ *   not fit throws BudgetExceededError (429 `budget_exceeded`, Retry-After = seconds to the reset).
+ * - `downgrade`: one atomic `Counters.add`; when the total *after* this reservation passes the
+ *   limit, `decision.downgrade` is true and the router restricts the request to local deployments.
+ *   A downgraded request keeps its reservation (local engines have a cost too) until it settles.
+ * - `soft`: the same `add`; past the limit the decision carries a warning for the
+ *   `x-meridian-budget-warning` header and the log, and the request runs.
+ * Because each reservation is one atomic step, requests in flight at the same moment see each
+ * other: of N concurrent requests only those whose reservations fit run on the cloud (downgrade)
+ * or pass silently (soft), exactly as for hard.
  *
- * Overshoot of a hard budget: reservations never pass the limit, so the only overshoot is the
- * sum, over requests in flight at the same moment, of (actual − estimate) where positive. With
- * `estimate = prompt + max_tokens` output there is none; with a smaller expected output it is at
- * most (in-flight requests) × (their unreserved output). Requests settled as cheaper than reserved
- * give the difference back.
+ * Overshoot: reservations of admitted (hard) or cloud-routed (downgrade) requests never pass the
+ * limit, so the only overshoot is the sum, over requests in flight at the same moment, of
+ * (actual − estimate) where positive. With `estimate = prompt + max_tokens` output there is none;
+ * with a smaller expected output it is at most (in-flight requests) × (their unreserved output).
+ * Requests settled as cheaper than reserved give the difference back.
+ *
+ * Counter keys name what is counted — scope, subject, period, metric — and nothing a reload may
+ * change (mode, limit, rule name), so editing a rule keeps its spend. Rules that count the same
+ * thing (a soft $5 and a hard $10 on one tenant per day) share one counter: the request reserves
+ * once and each rule compares the total with its own limit.
  *
  * Counters are integers: USD is counted in micro-dollars, so Redis INCRBY works and sums are exact.
  * Keys carry the period (`…:day:2026-11-23`), so every replica agrees on when a budget resets.
+ * Durability is the store's: the embedded store's in-memory counters start at zero after a
+ * restart; the store decides what it persists (see docs/cost.md, "Durability").
  */
 import type { Counters } from '../store/types.js';
 import type { ApiKeyRecord } from '../store/types.js';
@@ -42,9 +52,8 @@ type Metric = 'usd' | 'tokens';
 
 interface Charge {
   key: string;
-  mode: BudgetRule['mode'];
   metric: Metric;
-  /** Units reserved by `check` (hard rules only). */
+  /** Units reserved by `check`; `settle` adds `actual − reserved`. */
   reserved: number;
   ttlSeconds: number;
 }
@@ -63,21 +72,36 @@ export interface BudgetDecision {
 }
 
 export interface Budgets {
-  /** Throws BudgetExceededError when a hard budget cannot fit `estimate`. */
+  /**
+   * Reserves `estimate` on every budget that applies (all modes). Throws BudgetExceededError when
+   * a hard budget cannot fit it (nothing stays reserved then). Every decision returned must be
+   * settled exactly once, also when the request is rejected or fails afterwards.
+   */
   check(ctx: BudgetContext, estimate: BudgetAmount): Promise<BudgetDecision>;
   /** Call once per checked request, also when it failed (actual = what was billed, often 0). */
   settle(decision: BudgetDecision, actual: BudgetAmount): Promise<void>;
+  /** Whether any budget in USD (any mode) applies to this request: unknown prices matter then. */
+  hasUsdBudget(ctx: BudgetContext): boolean;
 }
 
 const MICRO = 1_000_000;
 /** Counters outlive their period a little so late settles still land on the right key. */
 const TTL_SLACK_SECONDS = 3600;
 
+interface CounterGroup {
+  key: string;
+  metric: Metric;
+  resetAt: Date;
+  resetSeconds: number;
+  ttlSeconds: number;
+  /** The rules counting on this key, each with its limit in counter units. */
+  rules: Array<ActiveRule & { limit: number }>;
+}
+
 interface ActiveRule {
   rule: BudgetRule;
   /** Who the budget is counted for (tenant id, key id, alias or `*`). */
   subject: string;
-  source: 'cfg' | 'apikey';
   label: string;
 }
 
@@ -92,10 +116,12 @@ export function periodWindow(period: 'day' | 'month', now: Date): { id: string; 
   return { id: now.toISOString().slice(0, 7), resetAt: new Date(Date.UTC(y, m + 1, 1)) };
 }
 
-function formatDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.ceil((seconds % 3600) / 60);
-  if (h >= 48) return `${Math.round(h / 24)}d`;
+/** "45m", "3h 0m", "2d": time to a reset, rounded up to the minute (never "3h 60m"). */
+export function formatDuration(seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h >= 48) return `${Math.round(minutes / 1440)}d`;
   return h > 0 ? `${h}h ${m}m` : `${m}m`;
 }
 
@@ -125,7 +151,7 @@ export function createBudgets(rules: readonly BudgetRule[], counters: Counters, 
     const out: ActiveRule[] = [];
     for (const rule of rules) {
       const subject = subjectOf(rule, ctx);
-      if (subject !== undefined) out.push({ rule, subject, source: 'cfg', label: describe(rule, subject) });
+      if (subject !== undefined) out.push({ rule, subject, label: describe(rule, subject) });
     }
     const kb = ctx.keyBudget;
     if (kb && ctx.keyId && (kb.usd !== undefined || kb.tokens !== undefined)) {
@@ -135,65 +161,86 @@ export function createBudgets(rules: readonly BudgetRule[], counters: Counters, 
       out.push({
         rule,
         subject: ctx.keyId,
-        source: 'apikey',
         label: `API key '${ctx.keyId}' ${kb.period === 'day' ? 'daily' : 'monthly'}`,
       });
     }
     return out;
   }
 
+  /** Active rules grouped by the counter they count on (see the module comment on keys). */
+  function counterGroups(active: ActiveRule[], at: Date): CounterGroup[] {
+    const groups = new Map<string, CounterGroup>();
+    for (const a of active) {
+      const { id, resetAt } = periodWindow(a.rule.period, at);
+      const resetSeconds = Math.max(1, Math.ceil((resetAt.getTime() - at.getTime()) / 1000));
+      for (const metric of ['usd', 'tokens'] as const) {
+        const limitValue = a.rule[metric];
+        if (limitValue === undefined) continue;
+        const key = `meridian:budget:${a.rule.scope}:${a.subject}:${a.rule.period}:${id}:${metric}`;
+        let g = groups.get(key);
+        if (!g) {
+          g = { key, metric, resetAt, resetSeconds, ttlSeconds: resetSeconds + TTL_SLACK_SECONDS, rules: [] };
+          groups.set(key, g);
+        }
+        g.rules.push({ ...a, limit: metric === 'usd' ? Math.round(limitValue * MICRO) : limitValue });
+      }
+    }
+    return [...groups.values()];
+  }
+
   async function release(taken: Charge[]): Promise<void> {
-    await Promise.all(taken.map((c) => counters.add(c.key, -c.reserved, c.ttlSeconds)));
+    await Promise.all(taken.map((c) => counters.add(c.key, -c.reserved, c.ttlSeconds))).catch(() => {});
   }
 
   return {
+    hasUsdBudget: (ctx) => activeRules(ctx).some((a) => a.rule.usd !== undefined),
+
     async check(ctx, estimate) {
       const at = now();
       const charges: Charge[] = [];
       const warnings: string[] = [];
       let downgrade = false;
       let downgradeResetSeconds = 0;
-      for (const a of activeRules(ctx)) {
-        const { id, resetAt } = periodWindow(a.rule.period, at);
-        const resetSeconds = Math.max(1, Math.ceil((resetAt.getTime() - at.getTime()) / 1000));
-        const ttlSeconds = resetSeconds + TTL_SLACK_SECONDS;
-        for (const metric of ['usd', 'tokens'] as const) {
-          const limitValue = a.rule[metric];
-          if (limitValue === undefined) continue;
-          const limit = metric === 'usd' ? Math.round(limitValue * MICRO) : limitValue;
-          const key = `meridian:budget:${a.source}:${a.rule.mode}:${a.rule.scope}:${a.subject}:${a.rule.period}:${id}:${metric}`;
-          const amount = toUnits(metric, estimate);
-          if (a.rule.mode === 'hard') {
-            // At least one unit, so a budget that is exactly spent also rejects free-looking requests.
-            const reserve = Math.max(1, amount);
-            const r = await counters.consume(key, reserve, limit, ttlSeconds);
+      try {
+        for (const g of counterGroups(activeRules(ctx), at)) {
+          const amount = toUnits(g.metric, estimate);
+          const hard = g.rules.filter((r) => r.rule.mode === 'hard').sort((x, y) => x.limit - y.limit)[0];
+          // At least one unit for hard and downgrade, so a budget that is exactly spent also stops free-looking requests.
+          const reserve = hard || g.rules.some((r) => r.rule.mode === 'downgrade') ? Math.max(1, amount) : amount;
+          let total: number;
+          if (hard) {
+            const r = await counters.consume(g.key, reserve, hard.limit, g.ttlSeconds);
             if (!r.allowed) {
-              await release(charges.filter((c) => c.mode === 'hard'));
-              const kind = metric === 'usd' ? 'USD' : 'token';
+              const kind = g.metric === 'usd' ? 'USD' : 'token';
               throw new BudgetExceededError(
-                `Budget exceeded: ${a.label} ${kind} budget of ${formatAmount(metric, limit)} per ${a.rule.period} ` +
-                  `(used ${formatAmount(metric, r.used)}, this request needs about ${formatAmount(metric, amount)}). ` +
-                  `It resets at ${resetAt.toISOString()} (in ${formatDuration(resetSeconds)}).`,
-                resetSeconds,
+                `Budget exceeded: ${hard.label} ${kind} budget of ${formatAmount(g.metric, hard.limit)} per ${hard.rule.period} ` +
+                  `(used ${formatAmount(g.metric, r.used)}, this request needs about ${formatAmount(g.metric, amount)}). ` +
+                  `It resets at ${g.resetAt.toISOString()} (in ${formatDuration(g.resetSeconds)}).`,
+                g.resetSeconds,
               );
             }
-            charges.push({ key, mode: 'hard', metric, reserved: reserve, ttlSeconds });
+            total = r.used;
           } else {
-            const used = await counters.get(key);
-            charges.push({ key, mode: a.rule.mode, metric, reserved: 0, ttlSeconds });
-            if (used + amount > limit) {
-              const pct = Math.round((used / limit) * 100);
-              const what = `${a.label} ${metric === 'usd' ? 'USD' : 'token'} budget ${formatAmount(metric, limit)} at ${pct}%`;
-              if (a.rule.mode === 'downgrade') {
-                downgrade = true;
-                downgradeResetSeconds = Math.max(downgradeResetSeconds, resetSeconds);
-                warnings.push(`${what}; routed to local deployments until ${resetAt.toISOString()}`);
-              } else {
-                warnings.push(`${what}; resets ${resetAt.toISOString()}`);
-              }
+            total = reserve > 0 ? await counters.add(g.key, reserve, g.ttlSeconds) : await counters.get(g.key);
+          }
+          if (reserve > 0) charges.push({ key: g.key, metric: g.metric, reserved: reserve, ttlSeconds: g.ttlSeconds });
+          for (const r of g.rules) {
+            if (r.rule.mode === 'hard' || total <= r.limit) continue;
+            // Spend before this request, in-flight reservations of others included.
+            const pct = Math.round(((total - reserve) / r.limit) * 100);
+            const what = `${r.label} ${g.metric === 'usd' ? 'USD' : 'token'} budget ${formatAmount(g.metric, r.limit)} at ${pct}%`;
+            if (r.rule.mode === 'downgrade') {
+              downgrade = true;
+              downgradeResetSeconds = Math.max(downgradeResetSeconds, g.resetSeconds);
+              warnings.push(`${what}; routed to local deployments until ${g.resetAt.toISOString()}`);
+            } else {
+              warnings.push(`${what}; resets ${g.resetAt.toISOString()}`);
             }
           }
         }
+      } catch (err) {
+        await release(charges);
+        throw err;
       }
       const decision: BudgetDecision = { downgrade, warnings, charges };
       if (downgrade) decision.downgradeResetSeconds = downgradeResetSeconds;

@@ -26,6 +26,14 @@ const num =
     return n;
   };
 
+const share =
+  (name: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`--${name} must be a share between 0 and 1 (got '${v}').`);
+    return n;
+  };
+
 /** "4.8M", "70K", "1e6" or plain numbers (token volumes). */
 export function parseVolume(v: string): number {
   const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([kKmMbB]?)$/.exec(v.replace(/[_,]/g, '').trim());
@@ -98,6 +106,11 @@ export function registerMeterCommands(program: Command, deps: MeterCliDeps = {})
     .option('--cloud-price-in <usd>', 'cloud USD per 1M input tokens', num('cloud-price-in'))
     .option('--cloud-price-out <usd>', 'cloud USD per 1M output tokens', num('cloud-price-out'))
     .option('--cloud-price-cached-in <usd>', 'cloud USD per 1M cached input tokens', num('cloud-price-cached-in'))
+    .option(
+      '--cached-input-share <0-1>',
+      'share of input tokens read from the provider cache (default: from the log with --days, else 0)',
+      share('cached-input-share'),
+    )
     .option('--gpu-usd-per-hour <usd>', 'what the GPU/machine costs per hour', num('gpu-usd-per-hour'))
     .option('--tokens-per-second <n>', 'aggregate output tokens/s of the engine (measured)', num('tokens-per-second'))
     .option('--bench <provider/model>', 'read tokens/s from the newest saved `meridian bench` run for this target')
@@ -115,16 +128,16 @@ export function registerMeterCommands(program: Command, deps: MeterCliDeps = {})
 async function breakevenInputsFromFlags(o: Record<string, unknown>, deps: MeterCliDeps): Promise<BreakevenInputs> {
   let tokensIn = o.tokensInPerDay as number | undefined;
   let tokensOut = o.tokensOutPerDay as number | undefined;
-  let cachedFraction: number | undefined;
-  let loggedCloudUsdPerDay: number | undefined;
+  let cachedFraction = o.cachedInputShare as number | undefined;
+  let loggedCloud: UsageTotals['cloud'];
   if (o.days !== undefined) {
     if (!deps.loadUsage) throw new Error('--days needs the request log; run it where the gateway store is configured.');
     const totals = await deps.loadUsage(o.days as number);
     const daily = dailyFromTotals({ ...totals, days: totals.days || (o.days as number) });
     tokensIn ??= daily.tokensInPerDay;
     tokensOut ??= daily.tokensOutPerDay;
-    cachedFraction = daily.cachedInputFraction;
-    if (totals.costUsd !== undefined) loggedCloudUsdPerDay = totals.costUsd / (totals.days || (o.days as number));
+    cachedFraction ??= daily.cachedInputFraction;
+    loggedCloud = totals.cloud;
   }
   if (tokensIn === undefined && tokensOut === undefined)
     throw new Error('Give --tokens-out-per-day (and --tokens-in-per-day), or --days N to use logged traffic.');
@@ -132,6 +145,11 @@ async function breakevenInputsFromFlags(o: Record<string, unknown>, deps: MeterC
   let priceIn = o.cloudPriceIn as number | undefined;
   let priceOut = o.cloudPriceOut as number | undefined;
   let priceCached = o.cloudPriceCachedIn as number | undefined;
+  // A cached-input price only matters with a share of input that hits the cache: never drop it silently.
+  if (priceCached !== undefined && cachedFraction === undefined)
+    throw new Error(
+      '--cloud-price-cached-in needs the share of input served from the cache: add --cached-input-share (0–1), or --days N to read it from the log.',
+    );
   if (typeof o.cloudModel === 'string') {
     const [type, model] = o.cloudModel.includes('/') ? o.cloudModel.split('/', 2) : [undefined, o.cloudModel];
     const hit = getDefaultCatalog().lookup(type, model ?? '') ?? getDefaultCatalog().lookup(undefined, o.cloudModel);
@@ -140,10 +158,16 @@ async function breakevenInputsFromFlags(o: Record<string, unknown>, deps: MeterC
     priceOut ??= hit.entry.output;
     priceCached ??= hit.entry.cachedInput;
   }
-  if (priceIn === undefined && priceOut === undefined && loggedCloudUsdPerDay !== undefined && tokensOut) {
-    // No cloud price given: price the logged traffic at what it actually cost, as output-equivalent.
+  if (priceIn === undefined && priceOut === undefined && loggedCloud) {
+    // No cloud price given: what the cloud requests paid per output token (their input folded in),
+    // from cloud requests only — local tokens are not part of any cloud bill.
+    if (!(loggedCloud.completionTokens > 0))
+      throw new Error(
+        `No cloud traffic in the last ${String(o.days)} days to take a price from: give --cloud-model, or --cloud-price-in and --cloud-price-out.`,
+      );
     priceIn = 0;
-    priceOut = (loggedCloudUsdPerDay / tokensOut) * 1e6;
+    priceOut = (loggedCloud.costUsd / loggedCloud.completionTokens) * 1e6;
+    priceCached = undefined; // input is already inside the output-equivalent price
   }
   if (priceOut === undefined) throw new Error('Give --cloud-model, or --cloud-price-in and --cloud-price-out (USD per 1M tokens).');
 
@@ -178,7 +202,14 @@ const tokens = (x: number): string =>
 export function formatBreakeven(i: BreakevenInputs, r: BreakevenResult): string {
   const rows: Array<[string, string]> = [
     ['traffic', `${tokens(i.tokensInPerDay)} in + ${tokens(i.tokensOutPerDay)} out tokens/day`],
-    ['cloud price', `$${i.cloudPriceIn}/1M in, $${i.cloudPriceOut}/1M out`],
+    [
+      'cloud price',
+      `$${i.cloudPriceIn}/1M in, ` +
+        (i.cloudPriceCachedIn !== undefined && i.cachedInputFraction
+          ? `$${i.cloudPriceCachedIn}/1M cached in (${(i.cachedInputFraction * 100).toFixed(1)}% of input), `
+          : '') +
+        `$${i.cloudPriceOut}/1M out`,
+    ],
     ['self-host', `$${i.gpuUsdPerHour}/h × ${i.hoursPerDay ?? 24} h/day at ${i.tokensPerSecond} tokens/s`],
     ['cloud cost/day', usd(r.cloudUsdPerDay)],
     ['self-host cost/day', `${usd(r.selfHostUsdPerDay)}${r.gpus > 1 ? ` (${r.gpus} GPUs)` : ''}`],

@@ -6,6 +6,9 @@
  *   prices:                       # USD per 1M tokens; key = "provider/model" (provider id) or a bare model
  *     openai/gpt-4o: { input: 2.5, cachedInput: 1.25, output: 10 }
  *     my-finetune:   { input: 1, output: 4 }
+ *   unknownModel: estimate        # a cloud/private model with no known price: refuse | estimate | zero
+ *                                 # (unset: refuse when a USD budget applies to the request, else estimate)
+ *   estimatePrice: { input: 20, output: 120 }   # the fallback `estimate` charges (this is the default)
  *   local:                        # cost models for local/private deployments; key = "provider/model", provider id, or "*"
  *     vllm: { gpuUsdPerHour: 1.99, tokensPerSecond: 200, utilization: 0.5 }
  *     ollama/llama3.2: { gpuUsdPerHour: 0.8 }       # tokens/s read from saved `meridian bench` results
@@ -45,15 +48,35 @@ export const localCostModelSchema = z.union([
     .strict(),
 ]);
 
+/**
+ * The fallback `unknownModel: estimate` charges, USD per 1M tokens: at least the highest input and
+ * output rates in the shipped catalog (o3-pro $20 in, gpt-5-pro $120 out), so a budget never
+ * undercounts a model it cannot price. A unit test keeps it above every catalog entry.
+ */
+export const DEFAULT_ESTIMATE_PRICE = Object.freeze({ input: 20, output: 120 });
+
+export const unknownModelPolicySchema = z.enum(['refuse', 'estimate', 'zero'], {
+  message: 'pricing.unknownModel must be one of: refuse, estimate, zero',
+});
+
 export const pricingConfigSchema = z
   .object({
     prices: z.record(z.string(), priceOverrideSchema).default({}),
     local: z.record(z.string(), localCostModelSchema).default({}),
+    /**
+     * A cloud or private deployment with no price from config, its own `price` or the catalog:
+     * `refuse` requests that may run on it (403 `price_unknown`), `estimate` charges
+     * `estimatePrice`, `zero` charges nothing. Unset: refuse when a USD budget applies to the
+     * request, estimate otherwise. Local deployments always have a price (cost model or free).
+     */
+    unknownModel: unknownModelPolicySchema.optional(),
+    /** The fallback price `estimate` charges (USD per 1M tokens). */
+    estimatePrice: priceOverrideSchema.default({ ...DEFAULT_ESTIMATE_PRICE }),
     /** Where `meridian bench` saves results; local cost models read measured tokens/s from here. */
     benchDir: z.string().default('.meridian/bench'),
   })
   .strict()
-  .default({ prices: {}, local: {}, benchDir: '.meridian/bench' });
+  .default({ prices: {}, local: {}, estimatePrice: { ...DEFAULT_ESTIMATE_PRICE }, benchDir: '.meridian/bench' });
 
 export const budgetRuleSchema = z
   .object({
@@ -77,5 +100,6 @@ export const budgetsConfigSchema = z.array(budgetRuleSchema).default([]);
 export type PriceOverride = z.infer<typeof priceOverrideSchema>;
 export type LocalCostModel = z.infer<typeof localCostModelSchema>;
 export type PricingConfig = z.infer<typeof pricingConfigSchema>;
+export type UnknownModelPolicy = z.infer<typeof unknownModelPolicySchema>;
 export type BudgetRule = z.infer<typeof budgetRuleSchema>;
 export type BudgetsConfig = z.infer<typeof budgetsConfigSchema>;

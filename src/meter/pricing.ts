@@ -12,12 +12,19 @@
  *   `candidatesTokenCount`). All three providers bill reasoning at the output rate. If an adapter
  *   reports more reasoning tokens than completion tokens, they were evidently not included and are
  *   added.
+ *
+ * Unknown prices: a cloud or private deployment whose price is in none of the sources is charged
+ * by `pricing.unknownModel` (docs/cost.md, "Models with no known price"): `estimate` at
+ * `pricing.estimatePrice`, `zero` at 0, `refuse` makes `checkPrices` reject requests that may run
+ * on it. Either way the cost says `priceEstimated`, and the warning is given once per deployment.
+ * Embeddings are priced like prompts: `prompt_tokens` at `input`, no completion.
  */
 import type { Usage } from '../api/types.js';
 import type { Location, Price } from '../providers/spec.js';
 import { benchTokensPerSecond, latestBenchRun } from './bench-results.js';
 import { getDefaultCatalog, type CatalogEntry, type PriceCatalog } from './catalog.js';
-import type { LocalCostModel, PricingConfig } from './config.js';
+import { PolicyDeniedError } from '../errors.js';
+import { DEFAULT_ESTIMATE_PRICE, type LocalCostModel, type PricingConfig, type UnknownModelPolicy } from './config.js';
 
 /** Anything shaped like a Deployment: a real `Deployment` fits. */
 export interface PricedTarget {
@@ -27,7 +34,11 @@ export interface PricedTarget {
   price?: Price;
 }
 
-export type PriceBasis = 'config' | 'deployment' | 'local-cost-model' | 'free' | 'catalog' | 'unknown';
+/**
+ * Where a price came from. `fallback`: no price known, charged at `pricing.estimatePrice`;
+ * `unknown`: no price known, charged 0 (`pricing.unknownModel: zero`).
+ */
+export type PriceBasis = 'config' | 'deployment' | 'local-cost-model' | 'free' | 'catalog' | 'fallback' | 'unknown';
 
 export interface ResolvedPrice {
   price: Price & { longContext?: CatalogEntry['longContext'] };
@@ -38,10 +49,31 @@ export interface ResolvedPrice {
 
 export interface Cost {
   usd: number;
-  /** Token counts were estimated, or no price was known (usd is then 0). */
+  /** The token counts were Meridian's (the upstream reported no usage): the caller said so. */
+  tokensEstimated: boolean;
+  /** No price was known for the deployment: `usd` is the fallback estimate (or 0 under `zero`). */
+  priceEstimated: boolean;
+  /** Either of the two: `usd` is not the provider's bill. */
   estimated: boolean;
   basis: PriceBasis;
 }
+
+/** Token usage of an embeddings call (no completion). */
+export interface EmbeddingUsage {
+  prompt_tokens: number;
+  total_tokens?: number;
+}
+
+/** What `checkPrices` found for the deployments a request may run on. */
+export interface PriceCheck {
+  /** Ids of those deployments with no known price (empty when all are priced). */
+  unknown: string[];
+  /** What their use is charged: the configured policy, or the default for this request. */
+  policy: Exclude<UnknownModelPolicy, 'refuse'>;
+}
+
+/** Called once per deployment whose price is unknown (the gateway passes its logger). */
+export type UnknownPriceWarning = (info: { deployment: string; policy: UnknownModelPolicy; usdPerMillion?: Price }) => void;
 
 export interface CostOptions {
   /** The usage was counted by Meridian's tokenizer, not reported by the upstream. */
@@ -78,14 +110,29 @@ export function priceUsage(price: ResolvedPrice['price'], usage: Usage): number 
 export interface Pricer {
   /** The price that applies to a deployment, or undefined when none is known. */
   resolve(target: PricedTarget): ResolvedPrice | undefined;
+  /** Cost of a chat usage; a deployment with no known price is charged per `pricing.unknownModel`. */
   costOf(target: PricedTarget, usage: Usage, opts?: CostOptions): Cost;
+  /** Cost of an embeddings usage: prompt tokens at the input rate. */
+  costOfEmbedding(target: PricedTarget, usage: EmbeddingUsage, opts?: CostOptions): Cost;
+  /**
+   * Admission check over the deployments a request may run on (all of the alias's, since the
+   * router may fall back to any). Throws PolicyDeniedError (403 `price_unknown`, naming the
+   * deployment and the fix) when one has no known price and the policy is `refuse` — configured,
+   * or by default when `usdBudget` (a USD budget applies to this request). Otherwise returns
+   * what is unknown and how it will be charged, warning once per deployment.
+   */
+  checkPrices(targets: readonly (PricedTarget & { id?: string })[], opts: { usdBudget: boolean }): PriceCheck;
 }
 
 export interface PricerOptions {
   catalog?: PriceCatalog;
   /** Overrides `config.benchDir` (tests). */
   benchDir?: string;
+  /** Receives the once-per-deployment warning about an unknown price (default: none). */
+  onUnknownPrice?: UnknownPriceWarning;
 }
+
+const idOf = (t: PricedTarget & { id?: string }): string => t.id ?? `${t.provider.id}/${t.model}`;
 
 /**
  * Builds the pricer once at start. Local cost models without `tokensPerSecond` read the newest
@@ -122,7 +169,19 @@ export function createPricer(config: Partial<PricingConfig> = {}, opts: PricerOp
     return undefined;
   }
 
+  // Deployments are immutable within a config snapshot (reload builds a new pricer), so the
+  // admission check and the per-request estimate price each deployment object once.
+  const resolved = new WeakMap<PricedTarget, ResolvedPrice | null>();
   function resolve(target: PricedTarget): ResolvedPrice | undefined {
+    let r = resolved.get(target);
+    if (r === undefined) {
+      r = resolveUncached(target) ?? null;
+      resolved.set(target, r);
+    }
+    return r ?? undefined;
+  }
+
+  function resolveUncached(target: PricedTarget): ResolvedPrice | undefined {
     const byId = prices[`${target.provider.id}/${target.model}`];
     if (byId) return { price: byId, basis: 'config' };
     if (target.price) return { price: target.price, basis: 'deployment' };
@@ -139,12 +198,50 @@ export function createPricer(config: Partial<PricingConfig> = {}, opts: PricerOp
     return undefined;
   }
 
+  const fallback = config.estimatePrice ?? DEFAULT_ESTIMATE_PRICE;
+  const warned = new Set<string>();
+  function warnOnce(target: PricedTarget & { id?: string }, policy: UnknownModelPolicy): void {
+    const id = idOf(target);
+    if (warned.has(id)) return;
+    warned.add(id);
+    opts.onUnknownPrice?.({ deployment: id, policy, ...(policy === 'estimate' ? { usdPerMillion: fallback } : {}) });
+  }
+
+  function charge(target: PricedTarget, usage: Usage, o: CostOptions): Cost {
+    const tokensEstimated = o.usageEstimated ?? false;
+    const r = resolve(target);
+    if (r) return { usd: priceUsage(r.price, usage), tokensEstimated, priceEstimated: false, estimated: tokensEstimated, basis: r.basis };
+    // Reaching here under `refuse` means admission did not check this deployment: charge the
+    // conservative fallback rather than nothing, so the budget still holds.
+    const policy = config.unknownModel === 'zero' ? 'zero' : 'estimate';
+    warnOnce(target, policy);
+    const usd = policy === 'zero' ? 0 : priceUsage(fallback, usage);
+    return { usd, tokensEstimated, priceEstimated: true, estimated: true, basis: policy === 'zero' ? 'unknown' : 'fallback' };
+  }
+
   return {
     resolve,
-    costOf(target, usage, o = {}) {
-      const r = resolve(target);
-      if (!r) return { usd: 0, estimated: true, basis: 'unknown' };
-      return { usd: priceUsage(r.price, usage), estimated: o.usageEstimated ?? false, basis: r.basis };
+    costOf: (target, usage, o = {}) => charge(target, usage, o),
+    costOfEmbedding(target, usage, o = {}) {
+      const prompt = Math.max(0, usage.prompt_tokens || 0);
+      return charge(target, { prompt_tokens: prompt, completion_tokens: 0, total_tokens: prompt }, o);
+    },
+    checkPrices(targets, { usdBudget }) {
+      const unknownTargets = targets.filter((t) => !resolve(t));
+      const configured = config.unknownModel;
+      const policy: UnknownModelPolicy = configured ?? (usdBudget ? 'refuse' : 'estimate');
+      if (unknownTargets.length && policy === 'refuse') {
+        const ids = unknownTargets.map(idOf);
+        const why = configured ? 'pricing.unknownModel is "refuse"' : 'a USD budget applies to this request, so its cost must be counted';
+        throw new PolicyDeniedError(
+          `No price is known for deployment${ids.length > 1 ? 's' : ''} ${ids.map((i) => `'${i}'`).join(', ')} and ${why}. ` +
+            `Add \`price: { input, output }\` (USD per 1M tokens) to the deployment or to \`pricing.prices\`, ` +
+            `or set \`pricing.unknownModel\` to "estimate" (charge $${fallback.input}/$${fallback.output} per 1M tokens) or "zero".`,
+          'price_unknown',
+        );
+      }
+      for (const t of unknownTargets) warnOnce(t, policy);
+      return { unknown: unknownTargets.map(idOf), policy: policy === 'zero' ? 'zero' : 'estimate' };
     },
   };
 }

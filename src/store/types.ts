@@ -47,8 +47,11 @@ export interface RequestLogEntry {
   completionTokens?: number;
   reasoningTokens?: number;
   cachedTokens?: number;
+  /** Meridian counted the tokens: the upstream reported no usage. */
   tokensEstimated?: boolean;
   costUsd?: number;
+  /** No price is known for the deployment: `costUsd` is the `pricing.unknownModel` fallback (docs/cost.md). */
+  costEstimated?: boolean;
   /** Entity type → count; never values. */
   pii?: Record<string, number>;
   /** What the guard decided for this request (allow, pseudonymize, local-only, block). */

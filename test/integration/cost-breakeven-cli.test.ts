@@ -12,6 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Command } from 'commander';
+import { registerMeterCommands, type MeterCliDeps } from '../../src/meter/cli.js';
 import { startUpstream, sendJson, type FakeUpstream } from '../helpers/upstream.js';
 import { startGateway } from '../helpers/gateway.js';
 import { catalogPrice, chat, closeTo, usdFor } from '../helpers/cost.js';
@@ -117,12 +119,17 @@ describe('meridian cost breakeven --days N reads the request log', () => {
     assert.equal(result.cheapest, 'cloud');
   });
 
-  it('with no cloud price: the logged cloud spend per day is the cloud side', async () => {
+  it('with no cloud price: the price per token is what the cloud requests paid, local traffic left out', async () => {
     const { inputs, result } = await breakevenCli(configPath, ['--days', '1', '--gpu-usd-per-hour', '2', '--tokens-per-second', '200']);
     const loggedCloudUsd = CLOUD_REQUESTS * usdFor(catalogPrice('openai', 'gpt-4o'), CLOUD);
+    const cloudOut = CLOUD_REQUESTS * CLOUD.completion;
+    // Output-equivalent price from cloud requests only: their spend over their output tokens.
+    assert.equal(inputs.cloudPriceIn, 0);
+    closeTo(inputs.cloudPriceOut!, (loggedCloudUsd / cloudOut) * 1e6, 'cloud price per 1M output tokens');
+    // Both sides serve all logged traffic: the cloud side prices it at that rate.
     assert.equal(inputs.tokensOutPerDay, tokensOut);
-    closeTo(result.cloudUsdPerDay as number, loggedCloudUsd, 'cloud/day = logged cost');
-    closeTo(result.savingsUsdPerDay as number, 48 - loggedCloudUsd, 'savings');
+    closeTo(result.cloudUsdPerDay as number, (loggedCloudUsd * tokensOut) / cloudOut, 'cloud/day');
+    closeTo(result.savingsUsdPerDay as number, 48 - (loggedCloudUsd * tokensOut) / cloudOut, 'savings');
   });
 
   it('over N days the totals are divided by N', async () => {
@@ -138,5 +145,70 @@ describe('meridian cost breakeven --days N reads the request log', () => {
     ]);
     assert.equal(inputs.tokensInPerDay, tokensIn / 4);
     assert.equal(inputs.tokensOutPerDay, tokensOut / 4);
+  });
+});
+
+/** Runs `cost breakeven … --json` in process with a stubbed request log. */
+async function breakevenInProcess(flags: string[], loadUsage?: MeterCliDeps['loadUsage']): Promise<{ inputs: any; result: any }> {
+  let stdout = '';
+  const program = new Command().exitOverride();
+  registerMeterCommands(program, { stdout: { write: (s: string) => (stdout += s) }, ...(loadUsage ? { loadUsage } : {}) });
+  await program.parseAsync(['cost', 'breakeven', ...flags, '--json'], { from: 'user' });
+  return JSON.parse(stdout);
+}
+
+describe('meridian cost breakeven --cloud-price-cached-in applies with and without --days', () => {
+  // 2M input tokens a day, half of them read from the cache; 500K output. $2.50 in, $0.25 cached, $10 out.
+  const base = ['--cloud-price-in', '2.5', '--cloud-price-out', '10', '--cloud-price-cached-in', '0.25'];
+  const gpu = ['--gpu-usd-per-hour', '2', '--tokens-per-second', '200'];
+  const expectedCloudPerDay = (1e6 * 2.5 + 1e6 * 0.25 + 5e5 * 10) / 1e6;
+
+  it('typed volumes: the cached share is a flag, and the cached price is used', async () => {
+    const { inputs, result } = await breakevenInProcess([
+      '--tokens-in-per-day',
+      '2M',
+      '--tokens-out-per-day',
+      '500K',
+      ...base,
+      '--cached-input-share',
+      '0.5',
+      ...gpu,
+    ]);
+    assert.equal(inputs.cloudPriceCachedIn, 0.25);
+    assert.equal(inputs.cachedInputFraction, 0.5);
+    closeTo(result.cloudUsdPerDay, expectedCloudPerDay, 'cloud/day');
+  });
+
+  it('logged volumes: the same price against the logged cached share gives the same answer', async () => {
+    const { result } = await breakevenInProcess(['--days', '2', ...base, ...gpu], async (days) => ({
+      days,
+      promptTokens: days * 2e6,
+      completionTokens: days * 5e5,
+      cachedTokens: days * 1e6,
+    }));
+    closeTo(result.cloudUsdPerDay, expectedCloudPerDay, 'cloud/day');
+  });
+
+  it('typed volumes without a cached share: a clear error instead of silently ignoring the price', async () => {
+    await assert.rejects(
+      breakevenInProcess(['--tokens-in-per-day', '2M', '--tokens-out-per-day', '500K', ...base, ...gpu]),
+      /--cloud-price-cached-in needs the share of input served from the cache: add --cached-input-share/,
+    );
+    await assert.rejects(
+      breakevenInProcess(['--tokens-out-per-day', '1M', '--cached-input-share', '1.5', ...base, ...gpu]),
+      /between 0 and 1/,
+    );
+  });
+
+  it('no cloud requests logged and no cloud price: says so', async () => {
+    await assert.rejects(
+      breakevenInProcess(['--days', '1', ...gpu], async (days) => ({
+        days,
+        promptTokens: 1000,
+        completionTokens: 500,
+        cloud: { promptTokens: 0, completionTokens: 0, costUsd: 0 },
+      })),
+      /No cloud traffic in the last 1 days/,
+    );
   });
 });

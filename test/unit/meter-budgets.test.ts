@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BudgetExceededError } from '../../src/errors.js';
-import { createBudgets, periodWindow } from '../../src/meter/budgets.js';
+import { createBudgets, formatDuration, periodWindow } from '../../src/meter/budgets.js';
 import { budgetsConfigSchema } from '../../src/meter/config.js';
+import { MemoryCounters } from '../../src/store/memory-counters.js';
 import type { ConsumeResult, Counters } from '../../src/store/types.js';
 
 /** A tiny in-memory Counters double; each call yields first so concurrent callers interleave. */
@@ -131,4 +132,118 @@ test('downgrade: when spent, the decision asks the router for local deployments 
 test('config: a budget without usd or tokens is rejected', () => {
   assert.throws(() => budgetsConfigSchema.parse([{ scope: 'tenant', period: 'day' }]), /usd/);
   assert.deepEqual(budgetsConfigSchema.parse(undefined), []);
+});
+
+// Issue #10 item 14: every mode reserves, so concurrent requests see each other's estimates.
+// The budget is $0.10 and each request is estimated at $0.018 (the issue's numbers): 5 fit.
+const ISSUE_LIMIT = 0.1;
+const ISSUE_ESTIMATE = 0.018;
+
+test('downgrade: 40 concurrent requests against $0.10 → only the 5 that fit run on the cloud; spend stays within the budget', async () => {
+  const counters = new MemoryCounters(() => NOW.getTime());
+  const b = createBudgets(rules([{ scope: 'tenant', period: 'day', usd: ISSUE_LIMIT, mode: 'downgrade' }]), counters, () => NOW);
+  const ctx = { tenant: 'acme', alias: 'chat' };
+  const decisions = await Promise.all(Array.from({ length: 40 }, () => b.check(ctx, { usd: ISSUE_ESTIMATE, tokens: 100 })));
+  const cloud = decisions.filter((d) => !d.downgrade);
+  assert.equal(cloud.length, 5);
+  assert.ok(decisions.filter((d) => d.downgrade).every((d) => /routed to local deployments/.test(d.warnings[0] ?? '')));
+  // Cloud requests cost what was estimated; downgraded ones ran on a free local engine.
+  await Promise.all(decisions.map((d) => b.settle(d, { usd: d.downgrade ? 0 : ISSUE_ESTIMATE, tokens: 100 })));
+  const spent = (await counters.get('meridian:budget:tenant:acme:day:2026-11-23:usd')) / 1e6;
+  assert.ok(spent <= ISSUE_LIMIT, `spent $${spent} of a $${ISSUE_LIMIT} budget`);
+  assert.equal(spent, 5 * ISSUE_ESTIMATE);
+  counters.close();
+});
+
+test('soft: 40 concurrent requests against $0.10 → the 35 past the limit are warned, all run', async () => {
+  const counters = new MemoryCounters(() => NOW.getTime());
+  const b = createBudgets(rules([{ scope: 'global', period: 'day', usd: ISSUE_LIMIT, mode: 'soft' }]), counters, () => NOW);
+  const decisions = await Promise.all(Array.from({ length: 40 }, () => b.check({ alias: 'chat' }, { usd: ISSUE_ESTIMATE, tokens: 1 })));
+  assert.equal(decisions.filter((d) => d.warnings.length === 0).length, 5);
+  assert.equal(decisions.filter((d) => d.downgrade).length, 0);
+  // Reservations are held until settled: settling at a lower actual gives the difference back.
+  assert.equal(await counters.get('meridian:budget:global:*:day:2026-11-23:usd'), 40 * ISSUE_ESTIMATE * 1e6);
+  await Promise.all(decisions.map((d) => b.settle(d, { usd: 0.001, tokens: 1 })));
+  assert.equal(await counters.get('meridian:budget:global:*:day:2026-11-23:usd'), 40 * 1000);
+  counters.close();
+});
+
+test('a hard rule rejecting after a soft one reserved releases the soft reservation too', async () => {
+  const counters = new TestCounters();
+  const b = createBudgets(
+    rules([
+      { scope: 'tenant', period: 'day', usd: 1, mode: 'soft' },
+      { scope: 'alias', match: 'gpt', period: 'day', tokens: 50, mode: 'hard' },
+    ]),
+    counters,
+    () => NOW,
+  );
+  await assert.rejects(b.check({ tenant: 't', alias: 'gpt' }, { usd: 0.5, tokens: 100 }), BudgetExceededError);
+  assert.equal(counters.sumMatching(':usd'), 0);
+});
+
+test('reload: changing a rule’s mode or limit keeps the spend counted so far', async () => {
+  const counters = new MemoryCounters(() => NOW.getTime());
+  const ctx = { tenant: 'acme', alias: 'chat' };
+  const before = createBudgets(rules([{ scope: 'tenant', period: 'day', usd: 1, mode: 'soft' }]), counters, () => NOW);
+  await before.settle(await before.check(ctx, { usd: 0.6, tokens: 0 }), { usd: 0.6, tokens: 0 });
+  const after = createBudgets(rules([{ scope: 'tenant', period: 'day', usd: 0.5, mode: 'hard' }]), counters, () => NOW);
+  await assert.rejects(after.check(ctx, { usd: 0.01, tokens: 0 }), /used \$0\.60/);
+  const downgraded = createBudgets(
+    rules([{ scope: 'tenant', period: 'day', usd: 0.5, mode: 'downgrade', name: 'renamed' }]),
+    counters,
+    () => NOW,
+  );
+  assert.equal((await downgraded.check(ctx, { usd: 0.01, tokens: 0 })).downgrade, true);
+  counters.close();
+});
+
+test('rules counting the same thing share one counter: one reservation, each rule its own limit', async () => {
+  const counters = new TestCounters();
+  const b = createBudgets(
+    rules([
+      { scope: 'tenant', period: 'day', usd: 0.5, mode: 'soft' },
+      { scope: 'tenant', match: 'acme', period: 'day', usd: 1, mode: 'hard' },
+    ]),
+    counters,
+    () => NOW,
+  );
+  const ctx = { tenant: 'acme', alias: 'chat' };
+  const d1 = await b.check(ctx, { usd: 0.6, tokens: 0 });
+  assert.equal(counters.sumMatching(':usd'), 600_000, 'reserved once, not once per rule');
+  assert.match(d1.warningHeader ?? '', /tenant 'acme' daily USD budget \$0\.50 at 0%/);
+  await b.settle(d1, { usd: 0.6, tokens: 0 });
+  assert.equal(counters.sumMatching(':usd'), 600_000);
+  await assert.rejects(b.check(ctx, { usd: 0.5, tokens: 0 }), /\$1\.00 per day \(used \$0\.60/);
+});
+
+test('hasUsdBudget: true only when a USD budget applies to the request', () => {
+  const b = createBudgets(
+    rules([
+      { scope: 'tenant', match: 'acme', period: 'day', usd: 1 },
+      { scope: 'global', period: 'day', tokens: 1000 },
+    ]),
+    new TestCounters(),
+    () => NOW,
+  );
+  assert.equal(b.hasUsdBudget({ tenant: 'acme', alias: 'chat' }), true);
+  assert.equal(b.hasUsdBudget({ tenant: 'beta', alias: 'chat' }), false);
+  assert.equal(b.hasUsdBudget({ keyId: 'k', alias: 'chat', keyBudget: { usd: 2, period: 'month' } }), true);
+});
+
+test('reset time: rounded up to the minute, never "60m"', async () => {
+  assert.equal(formatDuration(1), '1m');
+  assert.equal(formatDuration(60), '1m');
+  assert.equal(formatDuration(61), '2m');
+  assert.equal(formatDuration(3599), '1h 0m');
+  assert.equal(formatDuration(3600), '1h 0m');
+  assert.equal(formatDuration(3601), '1h 1m');
+  assert.equal(formatDuration(3 * 3600 + 3570), '4h 0m');
+  assert.equal(formatDuration(47 * 3600 + 59 * 60), '47h 59m');
+  assert.equal(formatDuration(47 * 3600 + 59 * 60 + 1), '2d');
+  assert.equal(formatDuration(30 * 86_400), '30d');
+  // Through the message: 3 h 59 min 30 s before midnight.
+  const at = new Date('2026-11-23T20:00:30Z');
+  const b = createBudgets(rules([{ scope: 'global', period: 'day', tokens: 10 }]), new TestCounters(), () => at);
+  await assert.rejects(b.check({ alias: 'chat' }, { usd: 0, tokens: 11 }), /\(in 4h 0m\)\.$/);
 });

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import type { Usage } from '../../src/api/types.js';
 import { saveBenchRun, type BenchRun } from '../../src/meter/bench-results.js';
 import { candidateNames, getDefaultCatalog } from '../../src/meter/catalog.js';
-import { pricingConfigSchema } from '../../src/meter/config.js';
+import { DEFAULT_ESTIMATE_PRICE, pricingConfigSchema } from '../../src/meter/config.js';
+import { PolicyDeniedError } from '../../src/errors.js';
 import { costOf, createPricer, localPricePerMillion, type PricedTarget } from '../../src/meter/pricing.js';
 
 const near = (actual: number, expected: number): void => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}`);
@@ -26,7 +27,8 @@ test('every catalog entry has a source URL, a date and positive prices', () => {
     assert.match(e.source, /^https:\/\//, e.model);
     assert.match(e.asOf, /^\d{4}-\d{2}-\d{2}$/, e.model);
     assert.equal(typeof e.verified, 'boolean', e.model);
-    assert.ok(e.input > 0 && e.output > e.input * 0.99, e.model);
+    if (e.kind === 'embedding') assert.ok(e.input > 0 && e.output === 0, e.model);
+    else assert.ok(e.input > 0 && e.output > e.input * 0.99, e.model);
     if (e.cachedInput !== undefined) assert.ok(e.cachedInput <= e.input, e.model);
   }
   for (const p of ['openai', 'anthropic', 'gemini'])
@@ -97,7 +99,8 @@ test('config prices win over the catalog, by provider/model first, then by model
   near(pricer.costOf(cloud('openai', 'gpt-4o'), usage(1e6, 1e6)).usd, 12.5);
   near(pricer.costOf(cloud('openai-compatible', 'my-ft', 'x'), usage(1e6, 1e6)).usd, 3);
   const unknown = pricer.costOf(cloud('openai-compatible', 'mystery-model', 'x'), usage(1e6, 1e6));
-  assert.deepEqual(unknown, { usd: 0, estimated: true, basis: 'unknown' });
+  assert.equal(unknown.basis, 'fallback', 'an unknown model is never silently free');
+  assert.equal(unknown.priceEstimated, true);
 });
 
 test('local cost model: $1.99/h at 200 tokens/s, 50% utilized → $5.528 per 1M output tokens', () => {
@@ -113,7 +116,13 @@ test('local cost model: $1.99/h at 200 tokens/s, 50% utilized → $5.528 per 1M 
   assert.equal(c.basis, 'local-cost-model');
   assert.ok(Math.abs(c.usd - 5.5278) < 1e-3);
   assert.equal(c.estimated, true);
-  assert.deepEqual(pricer.costOf(local('ollama'), usage(5_000, 1_000_000)), { usd: 0, estimated: false, basis: 'free' });
+  assert.deepEqual(pricer.costOf(local('ollama'), usage(5_000, 1_000_000)), {
+    usd: 0,
+    tokensEstimated: false,
+    priceEstimated: false,
+    estimated: false,
+    basis: 'free',
+  });
 });
 
 test('local cost model reads tokens/s from saved bench results when not configured', () => {
@@ -146,4 +155,105 @@ test('local cost model reads tokens/s from saved bench results when not configur
   const target: PricedTarget = { provider: { id: 'vllm', type: 'openai-compatible' }, model: 'llama', location: 'local' };
   // Best total throughput 800 tokens/s: $2.88 / (800 × 3600) × 1e6 = $1.00 per 1M.
   assert.equal(pricer.resolve(target)?.price.output, 1);
+});
+
+// Issue #10 item 14: unknown prices are visible and configurable, never a silent $0.
+const mystery = { ...cloud('openai-compatible', 'mystery-model', 'acme-cloud'), id: 'acme-cloud/mystery-model' };
+const priced = { ...cloud('openai', 'gpt-4o'), id: 'openai/gpt-4o' };
+const localLlama: PricedTarget & { id: string } = {
+  provider: { id: 'ollama', type: 'ollama' },
+  model: 'llama3.2',
+  location: 'local',
+  id: 'ollama/llama3.2',
+};
+
+test('unknown price, default policy: refused when a USD budget applies, naming the deployment and the fix', () => {
+  const warnings: string[] = [];
+  const pricer = createPricer(pricingConfigSchema.parse({}), { onUnknownPrice: (w) => warnings.push(w.deployment) });
+  assert.throws(
+    () => pricer.checkPrices([priced, mystery], { usdBudget: true }),
+    (err: unknown) => {
+      assert.ok(err instanceof PolicyDeniedError);
+      assert.equal(err.status, 403);
+      assert.equal(err.code, 'price_unknown');
+      assert.match(err.message, /'acme-cloud\/mystery-model'/);
+      assert.match(err.message, /price: \{ input, output \}/);
+      assert.match(err.message, /pricing\.unknownModel/);
+      assert.doesNotMatch(err.message, /gpt-4o/, 'only the unknown deployment is named');
+      return true;
+    },
+  );
+  // Without a USD budget: estimated at the fallback, warned once per deployment however often it is seen.
+  assert.deepEqual(pricer.checkPrices([priced, mystery], { usdBudget: false }), {
+    unknown: ['acme-cloud/mystery-model'],
+    policy: 'estimate',
+  });
+  pricer.checkPrices([mystery], { usdBudget: false });
+  const c = pricer.costOf(mystery, usage(1e6, 1e6));
+  near(c.usd, DEFAULT_ESTIMATE_PRICE.input + DEFAULT_ESTIMATE_PRICE.output);
+  assert.deepEqual(warnings, ['acme-cloud/mystery-model']);
+  // All priced: nothing to refuse even under a USD budget.
+  assert.deepEqual(pricer.checkPrices([priced, localLlama], { usdBudget: true }), { unknown: [], policy: 'estimate' });
+});
+
+test('unknown price: "estimate" charges the configured fallback even under a USD budget; "zero" charges 0 but says so', () => {
+  const est = createPricer(pricingConfigSchema.parse({ unknownModel: 'estimate', estimatePrice: { input: 3, output: 9 } }));
+  assert.deepEqual(est.checkPrices([mystery], { usdBudget: true }), { unknown: ['acme-cloud/mystery-model'], policy: 'estimate' });
+  near(est.costOf(mystery, usage(1e6, 1e6)).usd, 12);
+  const zero = createPricer(pricingConfigSchema.parse({ unknownModel: 'zero' }));
+  assert.equal(zero.checkPrices([mystery], { usdBudget: true }).policy, 'zero');
+  assert.deepEqual(zero.costOf(mystery, usage(1e6, 1e6)), {
+    usd: 0,
+    tokensEstimated: false,
+    priceEstimated: true,
+    estimated: true,
+    basis: 'unknown',
+  });
+  const refuse = createPricer(pricingConfigSchema.parse({ unknownModel: 'refuse' }));
+  assert.throws(() => refuse.checkPrices([mystery], { usdBudget: false }), /pricing\.unknownModel is "refuse"/);
+  assert.throws(() => pricingConfigSchema.parse({ unknownModel: 'free' }), /refuse, estimate, zero/);
+});
+
+test('unknown price: a deployment `price` or a config price makes it known; local deployments are never unknown', () => {
+  const pricer = createPricer(
+    pricingConfigSchema.parse({ unknownModel: 'refuse', prices: { 'acme-cloud/other': { input: 1, output: 1 } } }),
+  );
+  const withPrice = { ...mystery, price: { input: 1, output: 2 } };
+  const other = { ...cloud('openai-compatible', 'other', 'acme-cloud'), id: 'acme-cloud/other' };
+  assert.deepEqual(pricer.checkPrices([withPrice, other, localLlama], { usdBudget: true }).unknown, []);
+  assert.equal(pricer.costOf(localLlama, usage(1e6, 1e6)).priceEstimated, false);
+});
+
+test('tokens estimated and price estimated are separate truths', () => {
+  const pricer = createPricer(pricingConfigSchema.parse({}));
+  const reported = pricer.costOf(mystery, usage(100, 10));
+  assert.equal(reported.tokensEstimated, false, 'the upstream reported usage');
+  assert.equal(reported.priceEstimated, true);
+  const counted = pricer.costOf(priced, usage(100, 10), { usageEstimated: true });
+  assert.equal(counted.tokensEstimated, true);
+  assert.equal(counted.priceEstimated, false);
+});
+
+test('the fallback price is at least every catalog rate (it stays conservative as the catalog grows)', () => {
+  for (const e of getDefaultCatalog().entries()) {
+    assert.ok(DEFAULT_ESTIMATE_PRICE.input >= e.input, e.model);
+    assert.ok(DEFAULT_ESTIMATE_PRICE.output >= e.output, e.model);
+  }
+});
+
+test('embeddings: OpenAI and Gemini embedding models are priced by the tokens embedded', () => {
+  const pricer = createPricer(pricingConfigSchema.parse({ prices: { 'my-embedder': { input: 0.5, output: 0 } } }));
+  const cases: Array<[string, string, number]> = [
+    ['openai', 'text-embedding-3-small', 0.02],
+    ['openai', 'text-embedding-3-large', 0.13],
+    ['gemini', 'models/text-embedding-004', 0.1],
+    ['gemini', 'gemini-embedding-001', 0.15],
+    ['openai-compatible', 'my-embedder', 0.5],
+  ];
+  for (const [type, model, perMillion] of cases) {
+    const c = pricer.costOfEmbedding(cloud(type, model), { prompt_tokens: 2_000_000, total_tokens: 2_000_000 });
+    assert.equal(c.priceEstimated, false, model);
+    near(c.usd, 2 * perMillion);
+  }
+  near(costOf(cloud('openai', 'text-embedding-3-small'), usage(1e6, 0)).usd, 0.02);
 });
