@@ -6,7 +6,7 @@ import { formatPiiHeader } from '../guard/index.js';
 import { readJsonBody, sendError, sendJson } from '../server/http-util.js';
 import type { RequestContext } from './context.js';
 import { formatUsd, routeHeader } from './headers.js';
-import { account } from './metering.js';
+import { recordCost } from './metering.js';
 import { admit, runPipeline, type Pending, type Subject } from './pipeline.js';
 import type { GatewayServices } from './services.js';
 
@@ -54,20 +54,17 @@ async function serveEmbeddings(g: GatewayServices, ctx: RequestContext, pending:
   const d = result.deployment;
   const reported = result.value.usage;
   const promptTokens = reported?.prompt_tokens ?? subject.estimatedPromptTokens;
-  const cost = account(
-    g,
-    entry,
-    d,
-    { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens },
-    reported === undefined,
-  );
+  const cost = g.meter.costOfEmbedding(d, { prompt_tokens: promptTokens });
+  entry.promptTokens = promptTokens;
+  entry.completionTokens = 0;
+  recordCost(entry, cost, reported === undefined);
   Object.assign(entry, { deployment: d.id, location: d.location, routeReason: result.reason, status: 200 });
   entry.attempts = [...entry.attempts, ...result.attempts];
   g.metrics?.routeDecision(plan.alias, d.id, result.reason);
   sendJson(ctx.res, 200, request.encoding_format === 'base64' ? toBase64Embeddings(result.value) : result.value, {
     'x-request-id': ctx.requestId,
     'x-meridian-route': routeHeader(d.id, result.reason, plan.strategy),
-    'x-meridian-cost-usd': formatUsd(cost),
+    'x-meridian-cost-usd': formatUsd(cost.usd),
     ...(entry.pii ? { 'x-meridian-pii': formatPiiHeader(entry.pii) } : {}),
   });
 }

@@ -81,7 +81,7 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
       : {}),
   };
   const generationOf = (cfg: MeridianConfig): Generation => ({
-    services: Object.freeze({ ...base, ...buildConfigServices(cfg, { store: base.store, overrides: o }) }),
+    services: Object.freeze({ ...base, ...buildConfigServices(cfg, { store: base.store, logger, overrides: o }) }),
     active: 0,
     retired: false,
   });

@@ -4,18 +4,9 @@
  * catalog / config / local cost model — with deployments of unknown price charged, checked at
  * admission and warned about per `pricing.unknownModel` (docs/cost.md).
  */
-import type { ChatRequest, Usage } from '../api/types.js';
+import type { ChatRequest } from '../api/types.js';
 import type { MeridianConfig } from '../config/schema.js';
-import {
-  createPricer,
-  countCompletionTokens,
-  estimatePromptTokens,
-  getDefaultCatalog,
-  type EmbeddingUsage,
-  type PriceCheck,
-  type Pricer,
-} from '../meter/index.js';
-import type { Deployment } from '../providers/spec.js';
+import { createPricer, countCompletionTokens, estimatePromptTokens, getDefaultCatalog, type Pricer } from '../meter/index.js';
 import type { ModelInfoLookup } from './catalog.js';
 import type { CostResult, MeterService } from './services.js';
 
@@ -33,30 +24,6 @@ export function quickPromptEstimate(req: ChatRequest): number {
   return Math.ceil(chars / 4) + 3;
 }
 
-/** What a priced request cost, and which parts of that are estimates. */
-export interface MeteredCost extends CostResult {
-  /**
-   * Kept false: the meter cannot know whether the tokens were counted — the caller does, and
-   * logs that as `tokensEstimated`. The price side is `priceEstimated`.
-   */
-  estimated: false;
-  /** No price is known for the deployment; `usd` is the `pricing.unknownModel` fallback. Log as `costEstimated`. */
-  priceEstimated: boolean;
-}
-
-/** The meter's calls beyond `MeterService` (until services.ts declares them there). */
-export interface MeterPriceChecks {
-  /**
-   * Call at admission with the alias's deployments, before reserving budgets: throws
-   * PolicyDeniedError (403 `price_unknown`) when one has no known price and the policy refuses.
-   * `usdBudget`: `budgets.hasUsdBudget(ctx)` for this request.
-   */
-  checkPrices(deployments: readonly Deployment[], opts: { usdBudget: boolean }): PriceCheck;
-  costOf(deployment: Deployment, usage: Usage): MeteredCost;
-  /** Cost of an embeddings call: prompt tokens at the input rate. */
-  costOfEmbedding(deployment: Deployment, usage: EmbeddingUsage): MeteredCost;
-}
-
 /** Where the once-per-deployment "no known price" warning goes (the gateway's pino logger fits). */
 export interface MeterWarnLog {
   warn(obj: Record<string, unknown>, msg: string): void;
@@ -67,10 +34,7 @@ export interface MeterServiceOptions {
   pricer?: Pricer;
 }
 
-/** The meter service with its full cost detail; assignable to `MeterService`. */
-export type FullMeterService = Omit<MeterService, 'costOf'> & MeterPriceChecks;
-
-export function createMeterService(config: MeridianConfig, opts: MeterServiceOptions = {}): FullMeterService {
+export function createMeterService(config: MeridianConfig, opts: MeterServiceOptions = {}): MeterService {
   const pricer =
     opts.pricer ??
     createPricer(config.pricing, {
@@ -82,18 +46,14 @@ export function createMeterService(config: MeridianConfig, opts: MeterServiceOpt
             : 'no known price for this deployment: charged the pricing.estimatePrice fallback, marked costEstimated; add `price:` to the deployment',
         ),
     });
-  const metered = (c: { usd: number; priceEstimated: boolean }): MeteredCost => ({
-    usd: c.usd,
-    estimated: false,
-    priceEstimated: c.priceEstimated,
-  });
+  const metered = (c: { usd: number; priceEstimated: boolean }): CostResult => ({ usd: c.usd, priceEstimated: c.priceEstimated });
   return {
     estimatePromptTokens: quickPromptEstimate,
     countPromptTokens: (req) => estimatePromptTokens(req).tokens,
     countCompletionTokens: (text, model) => countCompletionTokens(text, [], model).tokens,
     priceOf: (d) => pricer.resolve(d)?.price,
-    costOf: (d: Deployment, usage: Usage) => metered(pricer.costOf(d, usage)),
-    costOfEmbedding: (d: Deployment, usage: EmbeddingUsage) => metered(pricer.costOfEmbedding(d, usage)),
+    costOf: (d, usage) => metered(pricer.costOf(d, usage)),
+    costOfEmbedding: (d, usage) => metered(pricer.costOfEmbedding(d, usage)),
     checkPrices: (deployments, o) => pricer.checkPrices(deployments, o),
   };
 }

@@ -7,7 +7,7 @@
 import type { ChatChunk, ChatRequest, ChatResponse, StreamEvent, Usage } from '../api/types.js';
 import type { Deployment } from '../providers/spec.js';
 import type { RequestLogEntry } from '../store/types.js';
-import type { GatewayServices } from './services.js';
+import type { CostResult, GatewayServices } from './services.js';
 
 /** Records usage and cost on the entry; returns the cost in USD. */
 export function account(g: GatewayServices, entry: RequestLogEntry, d: Deployment, usage: Usage, counted: boolean): number {
@@ -18,9 +18,15 @@ export function account(g: GatewayServices, entry: RequestLogEntry, d: Deploymen
   const cached = usage.prompt_tokens_details?.cached_tokens;
   if (reasoning) entry.reasoningTokens = reasoning;
   if (cached) entry.cachedTokens = cached;
-  entry.tokensEstimated = counted;
-  entry.costUsd = cost.usd;
+  recordCost(entry, cost, counted);
   return cost.usd;
+}
+
+/** Cost on the log entry: tokens counted (upstream gave no usage) and price estimated (none known) are separate truths. */
+export function recordCost(entry: RequestLogEntry, cost: CostResult, tokensCounted: boolean): void {
+  entry.tokensEstimated = tokensCounted;
+  if (cost.priceEstimated) entry.costEstimated = true;
+  entry.costUsd = cost.usd;
 }
 
 /** Usage counted with the tokenizer, for upstreams that report none. */

@@ -170,20 +170,20 @@ async function reserveBudget(
   facts: RequestFacts,
 ): Promise<void> {
   const principal = ctx.principal;
+  const budgetContext = {
+    ...(principal.tenant ? { tenant: principal.tenant } : {}),
+    ...(principal.keyId ? { keyId: principal.keyId } : {}),
+    alias: resolved.alias,
+    ...(principal.budget ? { keyBudget: principal.budget } : {}),
+  };
+  // A deployment with no known price must not pass a USD budget as free (pricing.unknownModel).
+  g.meter.checkPrices(resolved.deployments, { usdBudget: g.budgets?.hasUsdBudget(budgetContext) ?? false });
   // No budget rule and no key budget: nothing to reserve (skips pricing every candidate per request).
   if (!g.budgets || (g.config.budgets.length === 0 && !principal.budget)) return;
-  const decision = await g.budgets.check(
-    {
-      ...(principal.tenant ? { tenant: principal.tenant } : {}),
-      ...(principal.keyId ? { keyId: principal.keyId } : {}),
-      alias: resolved.alias,
-      ...(principal.budget ? { keyBudget: principal.budget } : {}),
-    },
-    {
-      usd: estimateUsd(g, resolved.deployments, subject),
-      tokens: subject.estimatedPromptTokens + subject.expectedOutputTokens,
-    },
-  );
+  const decision = await g.budgets.check(budgetContext, {
+    usd: estimateUsd(g, resolved.deployments, subject),
+    tokens: subject.estimatedPromptTokens + subject.expectedOutputTokens,
+  });
   pending.budget = decision;
   if (decision.warnings.length) {
     g.logger.warn(
@@ -211,7 +211,9 @@ function estimateUsd(g: GatewayServices, deployments: readonly Deployment[], sub
   const prompt = subject.estimatedPromptTokens;
   const out = subject.expectedOutputTokens;
   const usage = { prompt_tokens: prompt, completion_tokens: out, total_tokens: prompt + out };
-  return deployments.reduce((max, d) => Math.max(max, g.meter.costOf(d, usage).usd), 0);
+  const costOf =
+    subject.kind === 'embeddings' ? (d: Deployment) => g.meter.costOfEmbedding(d, usage) : (d: Deployment) => g.meter.costOf(d, usage);
+  return deployments.reduce((max, d) => Math.max(max, costOf(d).usd), 0);
 }
 
 /** The facts policies look at, collected once per request (also by `POST /v1/route/explain`). */

@@ -4,6 +4,7 @@
  * first (a bad config throws and nothing changes), then the gateway swaps generations. What a
  * running process cannot change (listen address, store, auth mode) is reported as needing a restart.
  */
+import type { Logger } from 'pino';
 import type { MeridianConfig } from '../config/schema.js';
 import { createGuard } from '../guard/index.js';
 import { createBudgets } from '../meter/index.js';
@@ -25,11 +26,11 @@ const RESTART_ONLY = ['server.port', 'server.host', 'store', 'auth'] as const;
 /** Builds every config-dependent service; `overrides` (tests, embedding) replace the built ones. */
 export function buildConfigServices(
   config: MeridianConfig,
-  deps: { store?: Store | undefined; overrides?: Partial<ConfigServices> | undefined },
+  deps: { store?: Store | undefined; logger?: Logger | undefined; overrides?: Partial<ConfigServices> | undefined },
 ): ConfigServices {
   const o = deps.overrides ?? {};
   const catalog = o.catalog ?? new Catalog(config, catalogLookup);
-  const meter = o.meter ?? createMeterService(config);
+  const meter = o.meter ?? createMeterService(config, deps.logger ? { logger: deps.logger } : {});
   const router = o.router ?? createRouter({ router: config.router, policies: config.policies }, { priceOf: (d) => meter.priceOf(d) });
   const guard = 'guard' in o ? o.guard : createGuard(config.guard);
   const budgets = o.budgets ?? (deps.store ? createBudgets(config.budgets, deps.store.counters) : undefined);

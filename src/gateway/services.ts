@@ -13,6 +13,7 @@ import type { Catalog } from './catalog.js';
 import type { Principal } from './context.js';
 import type { ReloadReport } from './reload.js';
 import type { Budgets } from '../meter/budgets.js';
+import type { EmbeddingUsage, PriceCheck } from '../meter/index.js';
 import type { IncomingMessage } from 'node:http';
 
 /** The privacy guard as the pipeline uses it (src/guard: one definition of Inspection and Restorer). */
@@ -20,7 +21,8 @@ export type GuardService = Guard;
 
 export interface CostResult {
   usd: number;
-  estimated: boolean;
+  /** No price is known for the deployment: `usd` is the `pricing.unknownModel` fallback (logged as `costEstimated`). */
+  priceEstimated: boolean;
 }
 
 export interface MeterService {
@@ -31,6 +33,13 @@ export interface MeterService {
   /** Counts completion tokens from the text the model produced (used when the upstream gave no usage). */
   countCompletionTokens(text: string, model: string): number;
   costOf(deployment: Deployment, usage: Usage): CostResult;
+  /** Cost of an embeddings call: prompt tokens at the input rate. */
+  costOfEmbedding(deployment: Deployment, usage: EmbeddingUsage): CostResult;
+  /**
+   * At admission, before budgets: throws PolicyDeniedError (403 `price_unknown`) when a deployment
+   * has no known price and `pricing.unknownModel` refuses (by default: when a USD budget applies).
+   */
+  checkPrices(deployments: readonly Deployment[], opts: { usdBudget: boolean }): PriceCheck;
   /** The price that applies to a deployment (config, shipped catalog, local cost model), for routing. */
   priceOf(deployment: Deployment): Price | undefined;
 }
