@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { StreamEvent } from '../../src/api/types.js';
-import { ConfigError, MAX_UPSTREAM_MESSAGE_CHARS, UpstreamError } from '../../src/errors.js';
+import { ConfigError, MAX_UPSTREAM_MESSAGE_CHARS, UpstreamError, UpstreamTimeoutError } from '../../src/errors.js';
 import { createProviderHandle } from '../../src/providers/registry.js';
 import type { ChatResult, Deployment } from '../../src/providers/spec.js';
 import { policiesConfigSchema, routerConfigSchema } from '../../src/router/config.js';
@@ -81,7 +81,12 @@ const garbage: Record<Wire['type'], string> = {
 };
 
 /** Ways a caller or the adapter itself abandons a response the upstream is still sending. */
-const abandonments: Array<{ name: string; run(d: Deployment, wire: Wire): Promise<void> }> = [
+const abandonments: Array<{
+  name: string;
+  run(d: Deployment, wire: Wire): Promise<void>;
+  /** A timeout may fire before the request reached the upstream: count only that more than N did. */
+  timed?: boolean;
+}> = [
   {
     name: 'the caller fails after the attempt committed and only releases it (gateway error before writing)',
     async run(d) {
@@ -89,6 +94,18 @@ const abandonments: Array<{ name: string; run(d: Deployment, wire: Wire): Promis
       const plan = r.plan(facts, [d]);
       const result = await r.execute(plan, (dep, signal) => commitFirst(dep, signal), new AbortController().signal);
       result.release({ ok: false });
+    },
+  },
+  {
+    name: 'the router gives up on an attempt whose stream sends headers but no event in time',
+    timed: true,
+    async run(d, wire) {
+      behave = (res) => startStream(res, wire); // 200 and headers, then nothing
+      const r = createRouter({ router: routerConfigSchema.parse({ retries: 0, attemptTimeoutMs: 150 }), policies: [] });
+      await assert.rejects(
+        r.execute(r.plan(facts, [d]), (dep, signal) => commitFirst(dep, signal), new AbortController().signal),
+        (e: unknown) => e instanceof UpstreamTimeoutError,
+      );
     },
   },
   {
@@ -140,7 +157,9 @@ for (const wire of wires) {
             behave = stall(wire);
             await way.run(d, wire);
           }
-          assert.equal(closed.length, 3 * N, 'every request reached the upstream (none stuck waiting for a connection)');
+          if (way.timed)
+            assert.ok(closed.length > N, `more requests reached the upstream than the pool has connections (${closed.length})`);
+          else assert.equal(closed.length, 3 * N, 'every request reached the upstream (none stuck waiting for a connection)');
           await Promise.all(closed);
           // And the pool still serves a normal request.
           behave = (res) => {
@@ -158,6 +177,29 @@ for (const wire of wires) {
     }
   });
 }
+
+describe('a stream truncated before its first event falls back to the next deployment', () => {
+  for (const wire of wires) {
+    it(wire.type, async () => {
+      let calls = 0;
+      behave = (res) => {
+        startStream(res, wire);
+        res.end(++calls === 1 ? '' : wire.head + wire.end);
+      };
+      const a = deploymentFor(providerFor(wire, upstream.url), 'first');
+      const b = deploymentFor(providerFor(wire, upstream.url), 'second');
+      try {
+        const r = router();
+        const result = await r.execute(r.plan(facts, [a, b]), (dep, signal) => commitFirst(dep, signal), new AbortController().signal);
+        assert.equal(result.deployment, b);
+        assert.equal(result.attempts[0]!.error?.code, 'upstream_truncated');
+        result.release({ ok: true });
+      } finally {
+        await Promise.all([a.provider.http.destroy(), b.provider.http.destroy()]);
+      }
+    });
+  }
+});
 
 describe('upstream request building', () => {
   it('a provider header or key that cannot be sent is a start-up error naming the field', () => {
