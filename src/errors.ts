@@ -122,10 +122,13 @@ export class NoDeploymentError extends MeridianError {
   }
 }
 
+/** Upstream messages may echo the prompt: an UpstreamError keeps at most this many characters. */
+export const MAX_UPSTREAM_MESSAGE_CHARS = 500;
+
 /**
  * An upstream answered with an error or could not be reached. `upstreamStatus` is what the
  * upstream said (undefined when it never answered). The message keeps the upstream's own message
- * but never credentials.
+ * (at most MAX_UPSTREAM_MESSAGE_CHARS) but never credentials.
  */
 export class UpstreamError extends MeridianError {
   readonly upstreamStatus: number | undefined;
@@ -136,7 +139,10 @@ export class UpstreamError extends MeridianError {
     opts: { upstreamStatus?: number; deployment?: string; retryAfter?: number; cause?: unknown; status?: number; code?: string } = {},
   ) {
     const status = opts.status ?? mapUpstreamStatus(opts.upstreamStatus);
-    super(status, 'upstream_error', opts.code ?? 'upstream_error', message, { retryAfter: opts.retryAfter, cause: opts.cause });
+    super(status, 'upstream_error', opts.code ?? 'upstream_error', boundMessage(message), {
+      retryAfter: opts.retryAfter,
+      cause: opts.cause,
+    });
     this.upstreamStatus = opts.upstreamStatus;
     this.deployment = opts.deployment;
   }
@@ -145,6 +151,10 @@ export class UpstreamError extends MeridianError {
   override get isRetryable(): boolean {
     return this.upstreamStatus === undefined || isRetryableStatus(this.upstreamStatus);
   }
+}
+
+function boundMessage(message: string): string {
+  return message.length <= MAX_UPSTREAM_MESSAGE_CHARS ? message : message.slice(0, MAX_UPSTREAM_MESSAGE_CHARS - 1) + '…';
 }
 
 /** Client errors from the upstream (400, 404, 422…) are passed through as-is; the rest are 502. */

@@ -21,6 +21,8 @@ export const providerConfigSchema = z
     location: location.optional(),
     headers: z.record(z.string(), z.string()).optional(),
     timeoutMs: z.number().int().positive().optional(),
+    /** Longest silence between two chunks of a streamed response (ms; default 60000, 0 = off). */
+    streamIdleTimeoutMs: z.number().int().min(0).optional(),
     /** Max connections in the provider's pool. */
     connections: z.number().int().positive().optional(),
     options: z.record(z.string(), z.unknown()).optional(),

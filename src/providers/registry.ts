@@ -4,6 +4,7 @@
  */
 import { Agent, type Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
+import { headerProblem } from './shared/http.js';
 import type { Location, ProviderAdapter, ProviderConfig, ProviderHandle } from './spec.js';
 import { openaiAdapter, openaiCompatibleAdapter } from './openai-compatible/index.js';
 import { anthropicAdapter } from './anthropic/index.js';
@@ -36,6 +37,7 @@ export function createProviderHandle(config: ProviderConfig & { connections?: nu
   } catch (err) {
     throw new ConfigError(`providers[${config.id}].${(err as Error).message}`);
   }
+  checkHeaders(config);
   const baseUrl = (config.baseUrl ?? adapter.defaultBaseUrl ?? '').replace(/\/+$/, '');
   if (!baseUrl && adapter.defaultBaseUrl !== '') {
     throw new ConfigError(`providers[${config.id}].baseUrl is required for type '${config.type}'.`);
@@ -53,4 +55,17 @@ export function createProviderHandle(config: ProviderConfig & { connections?: nu
       bodyTimeout: 0,
     });
   return { id: config.id, type: config.type, config: { ...config, location }, baseUrl, location, http, adapter };
+}
+
+/** Headers and the key are sent on every request: one that cannot be sent is a start-up error, not a failure per request. */
+function checkHeaders(config: ProviderConfig): void {
+  for (const [name, value] of Object.entries(config.headers ?? {})) {
+    const problem = headerProblem(name, value);
+    if (problem) throw new ConfigError(`providers[${config.id}].headers: ${problem} Remove the line break or non-Latin-1 character.`);
+  }
+  if (config.apiKey !== undefined && headerProblem('authorization', config.apiKey)) {
+    throw new ConfigError(
+      `providers[${config.id}].apiKey contains CR, LF, a control character or a character outside Latin-1; check how the key was pasted or exported.`,
+    );
+  }
 }

@@ -25,6 +25,12 @@ export interface ProviderConfig {
   headers?: Record<string, string>;
   /** Per-attempt timeout in ms for this provider (overrides the router default). */
   timeoutMs?: number;
+  /**
+   * Longest silence between two chunks of a streamed response (ms); past it the stream fails
+   * with an UpstreamTimeoutError and the upstream body is cancelled. Default 60 000 (see
+   * `shared/upstream-body.ts`); 0 turns it off.
+   */
+  streamIdleTimeoutMs?: number;
   /** Adapter-specific settings (e.g. `anthropicVersion`, mock rules file). */
   options?: Record<string, unknown>;
 }
@@ -110,7 +116,10 @@ export type ChatResult =
        * Canonical chunks in OpenAI order: role/content/tool-call deltas, one chunk with
        * `finish_reason`, then — when the upstream reported usage — one chunk with `choices: []`
        * and `usage` (as if `include_usage` were set; the server drops it if the client did not
-       * ask). A failure mid-stream is thrown from the iterator as a MeridianError.
+       * ask). A failure mid-stream is thrown from the iterator as a MeridianError: an upstream
+       * that ends without its end marker throws `upstream_truncated`, silence longer than
+       * `streamIdleTimeoutMs` or the attempt signal firing throws an UpstreamTimeoutError.
+       * `return()` on the iterator cancels the upstream body, even before the first `next()`.
        */
       events: AsyncIterable<StreamEvent>;
     };

@@ -224,3 +224,51 @@ describe('router execute: fail closed', () => {
     assert.deepEqual([...new Set(ran)], ['a/local']);
   });
 });
+
+describe('router execute: the attempt signal lives as long as the attempt', () => {
+  const aborted = (s: AbortSignal) =>
+    new Promise<unknown>((resolve) => s.addEventListener('abort', () => resolve(s.reason), { once: true }));
+
+  it('after commit the attempt timeout no longer applies, but the request deadline still does', async () => {
+    const r = router({ router: { ...fast, retries: 0, attemptTimeoutMs: 20, deadlineMs: 120 } });
+    const plan = r.plan(facts(), [dep('a/stream', 'cloud')]);
+    const t0 = performance.now();
+    const res = await r.execute(plan, async (_d, signal) => signal, never);
+    const reason = (await aborted(res.value)) as DOMException;
+    const took = performance.now() - t0;
+    assert.equal(reason.name, 'TimeoutError');
+    assert.match(reason.message, /deadline of 120 ms/);
+    assert.ok(took >= 110, `fired at the deadline, not at the 20 ms attempt timeout (${Math.round(took)} ms)`);
+    res.release();
+  });
+
+  it('release() aborts the signal, so anything still open upstream is cancelled', async () => {
+    const r = router({ router: fast });
+    const plan = r.plan(facts(), [dep('a/one', 'cloud')]);
+    const res = await r.execute(plan, async (_d, signal) => signal, never);
+    assert.equal(res.value.aborted, false, 'still open while the caller streams');
+    res.release({ ok: true });
+    assert.equal(res.value.aborted, true);
+    assert.equal((res.value.reason as DOMException).name, 'AbortError');
+  });
+
+  it('a failed attempt has its signal aborted before the next attempt runs', async () => {
+    const r = router({ router: { ...fast, retries: 0 } });
+    const plan = r.plan(facts(), [dep('a/one', 'cloud'), dep('b/two', 'cloud')]);
+    const signals: AbortSignal[] = [];
+    const res = await r.execute(
+      plan,
+      async (d, signal) => {
+        signals.push(signal);
+        if (d.id === 'a/one') throw new UpstreamError('converted badly', { upstreamStatus: 502 });
+        return d.id;
+      },
+      never,
+    );
+    assert.equal(res.value, 'b/two');
+    assert.equal(signals[0]!.aborted, true, 'the failed attempt was ended');
+    assert.equal(signals[1]!.aborted, false);
+    res.release();
+    assert.equal(signals[1]!.aborted, true);
+  });
+});

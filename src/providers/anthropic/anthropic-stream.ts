@@ -9,24 +9,12 @@ import type { ChatChunk, ChunkDelta, FinishReason, StreamEvent } from '../../api
 import { UpstreamError } from '../../errors.js';
 import { nowSeconds } from '../shared/ids.js';
 import { sseEvents } from '../shared/sse.js';
+import type { UpstreamBody } from '../shared/upstream-body.js';
+import { anthropicErrorFailure } from './anthropic-error.js';
 import type { ProviderHandle } from '../spec.js';
 import type { AnthropicStreamEvent, AnthropicUsage } from './anthropic-api.js';
 import { convertAnthropicUsage, mergeAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
-
-/** HTTP status equivalent of each documented error type (https://docs.anthropic.com/en/api/errors). */
-const ERROR_TYPE_STATUS: Record<string, number> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  billing_error: 402,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  api_error: 500,
-  timeout_error: 504,
-  overloaded_error: 529,
-};
 
 /** What each Anthropic content block index turned into on the canonical side. */
 type BlockKind =
@@ -42,11 +30,13 @@ export interface AnthropicStreamOptions {
   deployment: string;
   /** JSON-mode tool (see convert-anthropic-request): its argument fragments become content. */
   jsonToolName?: string;
+  /** For scrubbing its key from upstream messages. */
+  provider?: ProviderHandle;
 }
 
 /** Parses the upstream SSE body and converts it. */
 export async function* anthropicStream(
-  body: AsyncIterable<Buffer>,
+  body: UpstreamBody,
   signal: AbortSignal,
   provider: ProviderHandle,
   opts: AnthropicStreamOptions,
@@ -54,17 +44,27 @@ export async function* anthropicStream(
   async function* parsed(): AsyncGenerator<AnthropicStreamEvent> {
     for await (const ev of sseEvents(body, signal, provider, opts.deployment)) {
       if (!ev.data) continue;
+      let parsedEvent: AnthropicStreamEvent;
       try {
-        yield JSON.parse(ev.data) as AnthropicStreamEvent;
+        parsedEvent = JSON.parse(ev.data) as AnthropicStreamEvent;
       } catch {
         throw new UpstreamError(`Upstream '${opts.deployment}' sent a stream event that is not JSON.`, {
           deployment: opts.deployment,
           upstreamStatus: 502,
         });
       }
+      if (parsedEvent === null || typeof parsedEvent !== 'object') {
+        throw new UpstreamError(`Upstream '${opts.deployment}' sent a stream event that is not a JSON object.`, {
+          deployment: opts.deployment,
+          upstreamStatus: 502,
+        });
+      }
+      // The SSE event name is authoritative even if the data lacks `"type": "error"`.
+      if (ev.event === 'error') throw anthropicErrorFailure(parsedEvent as { error?: unknown }, opts.deployment, provider, 'mid-stream');
+      yield parsedEvent;
     }
   }
-  yield* anthropicEventsToChunks(parsed(), opts);
+  yield* anthropicEventsToChunks(parsed(), { ...opts, provider });
 }
 
 /** The conversion proper, over already-parsed events (also used by tests and the mock). */
@@ -170,21 +170,21 @@ export async function* anthropicEventsToChunks(
         }
         return;
       }
-      case 'error': {
-        const type = ev.error?.type ?? 'api_error';
-        throw new UpstreamError(`Upstream '${deployment}' failed mid-stream: ${type}: ${ev.error?.message ?? 'unknown error'}`, {
-          deployment,
-          upstreamStatus: ERROR_TYPE_STATUS[type] ?? 502,
-          code: type === 'overloaded_error' ? 'upstream_overloaded' : undefined,
-        });
-      }
+      case 'error':
+        throw anthropicErrorFailure(ev, deployment, opts.provider, 'mid-stream');
       case 'ping':
       default:
         // Unknown event types are ignored, as the streaming docs ask ("handle unknown events").
         break;
     }
   }
-  throw new UpstreamError(`Upstream '${deployment}' ended the stream before message_stop.`, { deployment, upstreamStatus: 502 });
+  // Every stream ends with `message_stop` (https://docs.anthropic.com/en/docs/build-with-claude/streaming#event-types):
+  // without it the answer was cut off.
+  throw new UpstreamError(`Upstream '${deployment}' ended the stream before message_stop.`, {
+    deployment,
+    upstreamStatus: 502,
+    code: 'upstream_truncated',
+  });
 }
 
 function isNonEmptyObject(v: unknown): boolean {

@@ -5,7 +5,10 @@
  * https://docs.anthropic.com/en/docs/build-with-claude/streaming ,
  * https://docs.anthropic.com/en/api/models-list , https://docs.anthropic.com/en/api/versioning
  */
+import { UpstreamError } from '../../errors.js';
 import { readJson, upstreamRequest } from '../shared/http.js';
+import { tiedToBody } from '../shared/upstream-body.js';
+import { anthropicErrorFailure, isAnthropicErrorBody } from './anthropic-error.js';
 import type { ChatCall, ChatResult, DiscoveredModel, ProviderAdapter, ProviderHandle } from '../spec.js';
 import { ANTHROPIC_DEFAULT_VERSION, type AnthropicMessage, type AnthropicModelList } from './anthropic-api.js';
 import { anthropicStream } from './anthropic-stream.js';
@@ -50,10 +53,20 @@ export const anthropicAdapter: ProviderAdapter = {
     if (request.stream) {
       return {
         type: 'stream',
-        events: anthropicStream(res.body, signal, provider, { model: request.model, deployment: deployment.id, jsonToolName }),
+        events: tiedToBody(
+          res.body,
+          anthropicStream(res.body, signal, provider, { model: request.model, deployment: deployment.id, jsonToolName }),
+        ),
       };
     }
     const { json } = await readJson<AnthropicMessage>(res, provider, deployment.id);
+    if (isAnthropicErrorBody(json)) throw anthropicErrorFailure(json, deployment.id, provider, 'with a 200 status');
+    if (json === null || typeof json !== 'object' || !Array.isArray(json.content)) {
+      throw new UpstreamError(`Upstream '${deployment.id}' returned a body that is not a Message.`, {
+        deployment: deployment.id,
+        upstreamStatus: 502,
+      });
+    }
     return { type: 'response', response: convertAnthropicResponse(json, jsonToolName) };
   },
 

@@ -10,15 +10,23 @@
  * Function calls arrive whole in one part, so each becomes one tool-call delta carrying id, name
  * and the full arguments. Finish chunks wait for the end of the stream because Gemini puts
  * `finishReason` on the same event as the last text.
+ *
+ * Gemini has no end-of-stream event: a candidate's `finishReason` "if empty, the model has not
+ * stopped generating the tokens" (https://ai.google.dev/api/generate-content#candidate). A body
+ * that ends while a candidate has none, or with no candidate at all (and no prompt block), was
+ * cut off: `upstream_truncated`. A failure after the 200 arrives as a fragment holding the
+ * error object `{"error": {"code", "message", "status"}}`
+ * (https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes).
  */
 import type { ChatChunk, ChunkDelta, FinishReason, StreamEvent } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
-import { scrubSecrets } from '../shared/http.js';
 import { newId, nowSeconds } from '../shared/ids.js';
 import { sseEvents } from '../shared/sse.js';
+import type { UpstreamBody } from '../shared/upstream-body.js';
 import type { ProviderHandle } from '../spec.js';
 import type { GeminiGenerateContentResponse, GeminiUsageMetadata } from './gemini-api.js';
 import { toToolCall } from './convert-gemini-response.js';
+import { geminiErrorFailure } from './gemini-error.js';
 import { convertGeminiUsage } from './convert-gemini-usage.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 
@@ -28,7 +36,7 @@ interface CandidateState {
 }
 
 export async function* geminiStream(
-  body: AsyncIterable<Buffer>,
+  body: UpstreamBody,
   signal: AbortSignal,
   provider: ProviderHandle,
   deployment: string,
@@ -59,11 +67,13 @@ export async function* geminiStream(
     } catch {
       throw new UpstreamError(`Upstream '${deployment}' sent a stream event that is not JSON.`, { deployment, upstreamStatus: 502 });
     }
-    if (fragment.error) {
-      const status = typeof fragment.error.code === 'number' && fragment.error.code >= 400 ? fragment.error.code : 502;
-      const message = `Upstream '${deployment}' failed mid-stream: ${fragment.error.message ?? fragment.error.status ?? 'unknown error'}`;
-      throw new UpstreamError(scrubSecrets(message, provider), { deployment, upstreamStatus: status });
+    if (fragment === null || typeof fragment !== 'object') {
+      throw new UpstreamError(`Upstream '${deployment}' sent a stream event that is not a JSON object.`, {
+        deployment,
+        upstreamStatus: 502,
+      });
     }
+    if (fragment.error) throw geminiErrorFailure(fragment.error, deployment, provider, 'mid-stream');
     id ??= fragment.responseId ? `chatcmpl-${fragment.responseId}` : newId('chatcmpl');
     if (fragment.modelVersion) streamModel = fragment.modelVersion;
     if (fragment.usageMetadata) usage = fragment.usageMetadata;
@@ -89,18 +99,21 @@ export async function* geminiStream(
     }
   }
 
-  if (id === undefined) {
-    throw new UpstreamError(`Upstream '${deployment}' ended the stream without sending anything.`, { deployment, upstreamStatus: 502 });
-  }
+  const truncated = (what: string) =>
+    new UpstreamError(`Upstream '${deployment}' ended the stream ${what}.`, {
+      deployment,
+      upstreamStatus: 502,
+      code: 'upstream_truncated',
+    });
+  if (id === undefined) throw truncated('without sending anything');
   if (blocked && candidates.size === 0) {
     // The prompt was blocked (promptFeedback.blockReason): the same content_filter as non-stream.
     yield chunk(0, { role: 'assistant', content: '' });
     yield chunk(0, {}, 'content_filter');
   } else {
+    if (candidates.size === 0) throw truncated('before any candidate');
     for (const [index, state] of [...candidates].sort(([a], [b]) => a - b)) {
-      if (!state.finishReason) {
-        throw new UpstreamError(`Upstream '${deployment}' ended the stream before it finished.`, { deployment, upstreamStatus: 502 });
-      }
+      if (!state.finishReason) throw truncated('before it finished (no finishReason)');
       yield chunk(index, {}, mapGeminiFinishReason(state.finishReason, state.toolCalls > 0));
     }
   }

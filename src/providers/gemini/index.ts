@@ -15,7 +15,9 @@ import type { GeminiBatchEmbedResponse, GeminiGenerateContentResponse, GeminiLis
 import { convertGeminiEmbedRequest, convertGeminiEmbedResponse, embeddingInputs } from './convert-gemini-embeddings.js';
 import { convertGeminiRequest, defaultGeminiRequestSettings, type GeminiRequestSettings } from './convert-gemini-request.js';
 import { convertGeminiResponse } from './convert-gemini-response.js';
+import { geminiErrorFailure, type GeminiErrorObject } from './gemini-error.js';
 import { geminiStream } from './gemini-stream.js';
+import { tiedToBody } from '../shared/upstream-body.js';
 
 /** Pages of `models.list` read at most (1000 models a page). */
 const MAX_MODEL_PAGES = 10;
@@ -50,8 +52,11 @@ export const geminiAdapter: ProviderAdapter = {
       signal,
       deployment: deployment.id,
     });
-    if (request.stream) return { type: 'stream', events: geminiStream(res.body, signal, provider, deployment.id, deployment.model) };
+    if (request.stream) {
+      return { type: 'stream', events: tiedToBody(res.body, geminiStream(res.body, signal, provider, deployment.id, deployment.model)) };
+    }
     const { json } = await readJson<GeminiGenerateContentResponse>(res, provider, deployment.id);
+    if (json?.error) throw geminiErrorFailure(json.error, deployment.id, provider, 'with a 200 status');
     return { type: 'response', response: convertGeminiResponse(json, deployment.model, deployment.id) };
   },
 
@@ -66,7 +71,8 @@ export const geminiAdapter: ProviderAdapter = {
       signal,
       deployment: deployment.id,
     });
-    const { json } = await readJson<GeminiBatchEmbedResponse>(res, provider, deployment.id);
+    const { json } = await readJson<GeminiBatchEmbedResponse & { error?: GeminiErrorObject }>(res, provider, deployment.id);
+    if (json?.error) throw geminiErrorFailure(json.error, deployment.id, provider, 'with a 200 status');
     return convertGeminiEmbedResponse(json, inputs, request, deployment.model, deployment.id);
   },
 

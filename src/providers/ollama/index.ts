@@ -6,7 +6,8 @@
  */
 import type { EmbeddingsResponse } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
-import { readJson, upstreamRequest } from '../shared/http.js';
+import { readJson, scrubSecrets, upstreamRequest } from '../shared/http.js';
+import { tiedToBody } from '../shared/upstream-body.js';
 import type {
   Capabilities,
   ChatCall,
@@ -44,14 +45,19 @@ export const ollamaAdapter: ProviderAdapter = {
       signal,
       deployment: deployment.id,
     });
-    if (body.stream) return { type: 'stream', events: ollamaStream(res.body, signal, provider, deployment.id, deployment.model) };
+    if (body.stream) {
+      return { type: 'stream', events: tiedToBody(res.body, ollamaStream(res.body, signal, provider, deployment.id, deployment.model)) };
+    }
     const { json } = await readJson<OllamaChatResponse>(res, provider, deployment.id);
-    if (json.error !== undefined) {
-      // A 200 with an error body is still a failure.
-      throw new UpstreamError(`Upstream '${deployment.id}' failed: ${json.error || 'unknown error'}`, {
-        deployment: deployment.id,
-        upstreamStatus: 502,
-      });
+    // A 200 with an error body is still a failure (https://docs.ollama.com/api/errors).
+    if (json === null || typeof json !== 'object' || json.error !== undefined) {
+      throw new UpstreamError(
+        scrubSecrets(`Upstream '${deployment.id}' failed with a 200 status: ${json?.error || 'unknown error'}`, provider),
+        {
+          deployment: deployment.id,
+          upstreamStatus: 502,
+        },
+      );
     }
     return { type: 'response', response: convertOllamaResponse(json, deployment.model) };
   },

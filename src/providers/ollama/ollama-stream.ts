@@ -12,7 +12,9 @@
 import type { ChatChunk, ChunkDelta, FinishReason, Usage, StreamEvent } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { newId } from '../shared/ids.js';
+import { scrubSecrets } from '../shared/http.js';
 import { ndjsonLines } from '../shared/sse.js';
+import type { UpstreamBody } from '../shared/upstream-body.js';
 import type { ProviderHandle } from '../spec.js';
 import { createdSeconds, toCanonicalToolCall } from './convert-ollama-response.js';
 import { convertOllamaUsage } from './convert-ollama-usage.js';
@@ -20,7 +22,7 @@ import { mapOllamaFinishReason } from './map-ollama-finish-reason.js';
 import type { OllamaChatResponse } from './ollama-api.js';
 
 export async function* ollamaStream(
-  body: AsyncIterable<Buffer | Uint8Array>,
+  body: UpstreamBody,
   signal: AbortSignal,
   provider: ProviderHandle,
   deployment: string,
@@ -37,8 +39,14 @@ export async function* ollamaStream(
   });
 
   for await (const line of ndjsonLines<OllamaChatResponse>(body, signal, provider, deployment)) {
+    if (line === null || typeof line !== 'object') {
+      throw new UpstreamError(`Upstream '${deployment}' sent a stream line that is not a JSON object.`, {
+        deployment,
+        upstreamStatus: 502,
+      });
+    }
     if (line.error !== undefined) {
-      throw new UpstreamError(`Upstream '${deployment}' failed mid-stream: ${line.error || 'unknown error'}`, {
+      throw new UpstreamError(scrubSecrets(`Upstream '${deployment}' failed mid-stream: ${line.error || 'unknown error'}`, provider), {
         deployment,
         upstreamStatus: 502,
       });
@@ -63,7 +71,13 @@ export async function* ollamaStream(
       return;
     }
   }
-  throw new UpstreamError(`Upstream '${deployment}' ended the stream before it was done.`, { deployment, upstreamStatus: 502 });
+  // The last line of every stream has `done: true` (https://github.com/ollama/ollama/blob/main/docs/api.md#response-9):
+  // without it the answer was cut off.
+  throw new UpstreamError(`Upstream '${deployment}' ended the stream before it was done (no "done": true line).`, {
+    deployment,
+    upstreamStatus: 502,
+    code: 'upstream_truncated',
+  });
 }
 
 function usageEvent(id: string, created: number, model: string, usage: Usage): StreamEvent {

@@ -6,10 +6,13 @@
  * https://platform.openai.com/docs/api-reference/models/list
  */
 import type { ChatResponse, EmbeddingsResponse } from '../../api/types.js';
-import { readJson, upstreamRequest } from '../shared/http.js';
+import { UpstreamError } from '../../errors.js';
+import { readJson, scrubSecrets, upstreamRequest } from '../shared/http.js';
+import { tiedToBody } from '../shared/upstream-body.js';
 import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, EngineState, ProviderAdapter, ProviderHandle } from '../spec.js';
 import { convertOpenAIRequest } from './convert-openai-request.js';
 import { readEngineState } from './engine-state.js';
+import { errorBodyMessage, isErrorBody, type OpenAIErrorBody } from './openai-error-body.js';
 import { normalizeReasoning } from './normalize-openai-response.js';
 import { openaiStream } from './openai-stream.js';
 import { openaiCompatibleSettings, openaiSettings, readEngine, type OpenAICompatibleSettings } from './settings.js';
@@ -17,6 +20,14 @@ import { openaiCompatibleSettings, openaiSettings, readEngine, type OpenAICompat
 function authHeaders(provider: ProviderHandle): Record<string, string> {
   const key = provider.config.apiKey;
   return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+/** 5xx-equivalent: the upstream accepted the request and then failed, so another deployment may succeed. */
+function errorBodyFailure(json: OpenAIErrorBody, provider: ProviderHandle, deployment: string): UpstreamError {
+  return new UpstreamError(scrubSecrets(`Upstream '${deployment}' answered 200 with an error: ${errorBodyMessage(json)}`, provider), {
+    deployment,
+    upstreamStatus: 502,
+  });
 }
 
 export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings): ProviderAdapter {
@@ -38,8 +49,16 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
         signal,
         deployment: deployment.id,
       });
-      if (request.stream) return { type: 'stream', events: openaiStream(res.body, signal, provider, deployment.id) };
+      if (request.stream) return { type: 'stream', events: tiedToBody(res.body, openaiStream(res.body, signal, provider, deployment.id)) };
       const { json, raw } = await readJson<ChatResponse>(res, provider, deployment.id);
+      // A 200 carrying the error object (engines behind proxies, vLLM) is a failure, not an empty answer.
+      if (isErrorBody(json)) throw errorBodyFailure(json, provider, deployment.id);
+      if (json === null || typeof json !== 'object') {
+        throw new UpstreamError(`Upstream '${deployment.id}' returned a body that is not a completion.`, {
+          deployment: deployment.id,
+          upstreamStatus: 502,
+        });
+      }
       if (!Array.isArray(json.choices)) json.choices = [];
       return normalizeReasoning(json) ? { type: 'response', response: json } : { type: 'response', response: json, raw };
     },
@@ -53,7 +72,9 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
         signal,
         deployment: deployment.id,
       });
-      return (await readJson<EmbeddingsResponse>(res, provider, deployment.id)).json;
+      const { json } = await readJson<EmbeddingsResponse>(res, provider, deployment.id);
+      if (isErrorBody(json)) throw errorBodyFailure(json, provider, deployment.id);
+      return json;
     },
 
     async listModels(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]> {

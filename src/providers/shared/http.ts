@@ -30,16 +30,12 @@ export interface UpstreamResponse {
  * and thrown.
  */
 export async function upstreamRequest(provider: ProviderHandle, req: UpstreamRequest): Promise<UpstreamResponse> {
-  const base = splitBaseUrl(provider);
-  const body =
-    req.body === undefined ? undefined : typeof req.body === 'string' || Buffer.isBuffer(req.body) ? req.body : JSON.stringify(req.body);
-  const headers: Record<string, string> = { ...provider.config.headers, ...req.headers };
-  if (body !== undefined && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
+  const { origin, path, headers, body } = buildRequest(provider, req);
   let res: Dispatcher.ResponseData;
   try {
     res = await provider.http.request({
-      origin: base.origin,
-      path: base.path + req.path,
+      origin,
+      path,
       method: req.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
       body,
@@ -60,6 +56,54 @@ export async function upstreamRequest(provider: ProviderHandle, req: UpstreamReq
     deployment: req.deployment,
     retryAfter: parseRetryAfter(res.headers['retry-after']),
   });
+}
+
+/**
+ * Everything that goes on the wire, checked before anything is sent: a header or path that
+ * undici would refuse (or, worse, that would split the request) fails here with a message that
+ * names the field, never after a connection was taken. Header values are never echoed: they may
+ * be credentials.
+ */
+function buildRequest(
+  provider: ProviderHandle,
+  req: UpstreamRequest,
+): { origin: string; path: string; headers: Record<string, string>; body: string | Buffer | undefined } {
+  const base = splitBaseUrl(provider);
+  const where = req.deployment ?? provider.id;
+  const fail = (what: string) =>
+    new UpstreamError(`Cannot build the request to '${where}': ${what}`, { deployment: req.deployment, code: 'upstream_request_invalid' });
+  let body: string | Buffer | undefined;
+  try {
+    body =
+      req.body === undefined ? undefined : typeof req.body === 'string' || Buffer.isBuffer(req.body) ? req.body : JSON.stringify(req.body);
+  } catch {
+    throw fail('the body cannot be encoded as JSON.');
+  }
+  const headers: Record<string, string> = { ...provider.config.headers, ...req.headers };
+  for (const name in headers) {
+    const problem = headerProblem(name, headers[name]!);
+    if (problem) throw fail(`${problem} Check providers[${provider.id}].headers, apiKey and options.`);
+  }
+  if (body !== undefined && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
+  const path = base.path + req.path;
+  if (!REQUEST_TARGET.test(path)) throw fail('the request path has a space, control or non-ASCII character (encode it first).');
+  return { origin: base.origin, path, headers, body };
+}
+
+/** RFC 9110 §5.6.2 token: what a header name may contain. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 §5.5 field-value: visible ASCII, obs-text (Latin-1), space and tab; never CR, LF or NUL. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** RFC 9112 §3.2 origin-form: visible ASCII only (anything else must be percent-encoded). */
+const REQUEST_TARGET = /^[\x21-\x7e]*$/;
+
+/** Why a header cannot be sent as is, or undefined when it can. The value is never quoted (it may be a secret). */
+export function headerProblem(name: string, value: string): string | undefined {
+  if (!TOKEN.test(name)) return `header name ${JSON.stringify(name.slice(0, 64))} is not a valid HTTP token.`;
+  if (typeof value !== 'string' || !FIELD_VALUE.test(value)) {
+    return `the value of header '${name}' contains CR, LF, a control character or a character outside Latin-1.`;
+  }
+  return undefined;
 }
 
 const bases = new WeakMap<ProviderHandle, { origin: string; path: string }>();
@@ -90,8 +134,12 @@ export function transportError(err: unknown, signal: AbortSignal, provider: Prov
   if (err instanceof MeridianError) return err;
   const where = deployment ?? provider.id;
   if (signal.aborted) {
-    const reason = signal.reason as { name?: string } | undefined;
-    if (reason?.name === 'TimeoutError') return new UpstreamTimeoutError(`Upstream '${where}' did not answer in time.`, deployment);
+    const reason = signal.reason as { name?: string; message?: string } | undefined;
+    if (reason?.name === 'TimeoutError') {
+      // The router names the deadline in its reason; the plain attempt timeout says nothing more.
+      const why = reason.message && reason.message !== 'The operation timed out.' ? ` (${reason.message})` : '';
+      return new UpstreamTimeoutError(`Upstream '${where}' did not answer in time${why}.`, deployment);
+    }
     return new UpstreamError(`Request to '${where}' was cancelled.`, { deployment, cause: err, code: 'request_cancelled', status: 499 });
   }
   const e = err as { code?: string; message?: string; cause?: { code?: string } };

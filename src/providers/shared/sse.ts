@@ -1,15 +1,17 @@
 /**
  * Server-sent events and NDJSON from an upstream body, parsed once with a spec-following parser
- * (eventsource-parser). Errors while reading become MeridianErrors via `transportError`.
+ * (eventsource-parser). The body is read through `readBody` (idle timeout, abort, cancel on early
+ * exit); errors while reading become MeridianErrors via `transportError`.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { ProviderHandle } from '../spec.js';
 import { UpstreamError } from '../../errors.js';
 import { transportError } from './http.js';
+import { readBody, type UpstreamBody } from './upstream-body.js';
 
 /** Yields each SSE event (`event` name and `data` text) from a byte stream. */
 export async function* sseEvents(
-  body: AsyncIterable<Buffer | Uint8Array>,
+  body: UpstreamBody,
   signal: AbortSignal,
   provider: ProviderHandle,
   deployment?: string,
@@ -18,7 +20,7 @@ export async function* sseEvents(
   const parser = createParser({ onEvent: (e) => queue.push(e) });
   const decoder = new TextDecoder();
   try {
-    for await (const buf of body) {
+    for await (const buf of readBody(body, signal, provider, deployment)) {
       parser.feed(decoder.decode(buf, { stream: true }));
       while (queue.length) yield queue.shift()!;
     }
@@ -31,7 +33,7 @@ export async function* sseEvents(
 
 /** Yields each parsed JSON line of an NDJSON byte stream (Ollama). Blank lines are skipped. */
 export async function* ndjsonLines<T>(
-  body: AsyncIterable<Buffer | Uint8Array>,
+  body: UpstreamBody,
   signal: AbortSignal,
   provider: ProviderHandle,
   deployment?: string,
@@ -39,7 +41,7 @@ export async function* ndjsonLines<T>(
   const decoder = new TextDecoder();
   let rest = '';
   try {
-    for await (const buf of body) {
+    for await (const buf of readBody(body, signal, provider, deployment)) {
       rest += decoder.decode(buf, { stream: true });
       let nl: number;
       while ((nl = rest.indexOf('\n')) >= 0) {

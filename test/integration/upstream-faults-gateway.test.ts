@@ -1,0 +1,57 @@
+/**
+ * Issue #10 (4) through the running gateway: a deployment whose model name cannot go into a
+ * response header (outside Latin-1) made every streamed request fail after the upstream had
+ * answered, and the upstream body was never read or cancelled — four such requests took a pool
+ * of four connections for good. Whatever the gateway answers those requests, the provider's pool
+ * (`connections: 2`) must still serve a normal request after 3 × 2 of them.
+ */
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { after, before, it } from 'node:test';
+import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { postChat } from '../helpers/routing.js';
+import { startUpstream, type FakeUpstream } from '../helpers/upstream.js';
+import { startStream, wires } from '../contract/fixtures/wires.js';
+
+const N = 2;
+const wire = wires.find((w) => w.type === 'openai-compatible')!;
+
+let upstream: FakeUpstream;
+let gw: RunningGateway;
+const closed: Promise<void>[] = [];
+
+before(async () => {
+  upstream = await startUpstream((req, res: ServerResponse) => {
+    closed.push(new Promise((resolve) => res.on('close', () => resolve())));
+    startStream(res, wire);
+    if (req.json?.model === 'plain') res.end(wire.head + wire.end);
+    else res.write(wire.head); // the answer starts and never ends
+  });
+  gw = await startGateway(
+    {
+      providers: [{ id: 'engine', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local', connections: N }],
+      models: {
+        wide: [{ provider: 'engine', model: 'qwen-中文' }],
+        plain: [{ provider: 'engine', model: 'plain' }],
+      },
+      router: { healthIntervalMs: 0, retries: 0, attemptTimeoutMs: 2_000 },
+    },
+    { env: { MERIDIAN_MASTER_KEY: 'upstream-faults-master-key-0123' } },
+  );
+});
+after(async () => {
+  await gw.close();
+  await upstream.close();
+});
+
+it(`a pool of ${N} connections survives ${3 * N} streamed requests the gateway could not deliver`, { timeout: 20_000 }, async () => {
+  for (let i = 0; i < 3 * N; i++) {
+    const r = await postChat(gw.url, { model: 'wide', stream: true });
+    assert.notEqual(r.status, 0);
+  }
+  assert.equal(closed.length, 3 * N, 'every request got a connection');
+  await Promise.all(closed); // each abandoned upstream response was cancelled
+  const r = await postChat(gw.url, { model: 'plain', stream: true });
+  assert.equal(r.status, 200);
+  assert.match(r.text, /data: \[DONE\]/);
+});
