@@ -72,10 +72,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
   if (loaded.file) {
     const file = loaded.file;
-    gateway.services.reloadConfig = (actor) => gateway.reload(loadConfig(file).config, actor);
+    // async: a file that does not load throws inside the promise, never out of the signal handler
+    // (which would kill the process instead of keeping the previous config).
+    gateway.services.reloadConfig = async (actor) => gateway.reload(loadConfig(file).config, actor);
     process.on('SIGHUP', () => {
-      gateway.services.reloadConfig!('signal:SIGHUP').catch((err: Error) =>
-        logger.error({ err: err.message }, 'config reload failed; the previous config stays in effect'),
+      gateway.services.reloadConfig!('signal:SIGHUP').catch((err: unknown) =>
+        logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'config reload failed; the previous config stays in effect',
+        ),
       );
     });
   }
