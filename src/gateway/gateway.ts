@@ -61,6 +61,19 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
     meter,
     ...opts.overrides,
   };
+  // Metric labels come only from configured names; the services object is read at each scrape, so reloads are seen.
+  const labelNames = (g: GatewayServices) =>
+    g.metrics?.setKnownNames(
+      g.catalog.aliasNames(),
+      g.catalog.allDeployments().map((d) => d.id),
+    );
+  labelNames(services);
+  services.metrics?.watchBreakers(() => {
+    // The Router contract has no breakerState (RouterInstance does); a router given as an override may lack it.
+    const router = services.router as { breakerState?: (id: string) => 'closed' | 'half-open' | 'open' };
+    const state = router.breakerState?.bind(router);
+    return state ? services.catalog.allDeployments().map((d) => [d.id, state(d.id)] as const) : [];
+  });
   let ready = false;
   let draining = false;
   const routes = coreRoutes({ ready: () => ready && !draining });
@@ -121,6 +134,7 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
     },
     async reload(next, actor) {
       const { report, retired } = swapConfig(services, next);
+      labelNames(services);
       health?.stop();
       health = watchHealth(services);
       if (ready) health?.start();

@@ -1,12 +1,11 @@
 /**
  * GET /metrics over a real gateway (issue #10, item 3): made-up model names never become series,
- * and requests in flight are counted. The known names are set the way gateway start/reload must:
- * `metrics.setKnownNames(catalog.aliasNames(), catalog.allDeployments().map((d) => d.id))`.
+ * requests in flight are counted, and breaker states are read at each scrape.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RequestContext } from '../../src/gateway/context.js';
-import type { Metrics } from '../../src/observability/metrics.js';
+import { parseConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 
 describe('GET /metrics label bounds', () => {
@@ -41,11 +40,6 @@ describe('GET /metrics label bounds', () => {
           ]),
       },
     );
-    const g = gw.gateway.services;
-    (g.metrics as Metrics).setKnownNames(
-      g.catalog.aliasNames(),
-      g.catalog.allDeployments().map((d) => d.id),
-    );
   });
   after(() => gw.close());
 
@@ -71,6 +65,22 @@ describe('GET /metrics label bounds', () => {
     assert.ok(text.length < 100_000, `${text.length} bytes`);
     assert.match(text, /meridian_requests_total\{kind="chat",alias="_other",deployment="none",location="none",status="\d+"\} 200/);
     assert.match(text, /meridian_requests_total\{kind="chat",alias="chat",deployment="mock\/mock-small",location="local",status="200"\} 1/);
+    assert.match(text, /^meridian_breaker_state\{deployment="mock\/mock-small"\} 0$/m);
+  });
+
+  it('labels an alias added by a reload with its name', async () => {
+    await gw.gateway.reload(
+      parseConfig({
+        store: { sqlite: ':memory:' },
+        providers: [{ id: 'mock', type: 'mock', location: 'local' }],
+        models: { chat: [{ provider: 'mock', model: 'mock-small' }], fast: [{ provider: 'mock', model: 'mock-fast' }] },
+        router: { healthIntervalMs: 0 },
+      }),
+      'test',
+    );
+    assert.equal((await chat('fast')).status, 200);
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(text, /meridian_requests_total\{kind="chat",alias="fast",deployment="mock\/mock-fast",location="local",status="200"\} 1/);
   });
 
   it('counts requests in flight', async () => {
