@@ -32,8 +32,8 @@ function watch(child: ChildProcess) {
   };
   child.stdout!.on('data', (b: Buffer) => ((out += b.toString()), check()));
   child.stderr!.on('data', (b: Buffer) => ((out += b.toString()), check()));
-  child.once('exit', (code) => {
-    for (const w of waiters) w.reject(new Error(`exited (${code}) before printing ${w.re}: ${out}`));
+  child.once('exit', (code, signal) => {
+    for (const w of waiters) w.reject(new Error(`exited (${code ?? signal}) before printing ${w.re}: ${out}`));
     waiters = [];
   });
   return {

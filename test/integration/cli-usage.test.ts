@@ -48,7 +48,7 @@ writeFileSync(
   ].join('\n'),
 );
 
-describe('CLI usage errors and config loading', { timeout: 60_000 }, () => {
+describe('CLI usage errors and config loading', { timeout: 180_000 }, () => {
   it('prints a message for every usage error and exits 2', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['test', 'examples/scenarios', '--reporter', 'xml'], /unknown reporter\(s\): xml/],
