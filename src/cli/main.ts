@@ -11,12 +11,23 @@ import { registerKeyCommands, registerLogCommands } from '../store/cli.js';
 import { createStore } from '../store/index.js';
 import { registerServeCommand } from './serve.js';
 
+/** Whether commander has already printed the usage error it is about to throw. */
+let usagePrinted = false;
 const program = new Command();
+// Set before the verbs are registered: subcommands copy these settings when they are created.
 program
   .name('meridian')
   .description('Hybrid LLM gateway: local engines and cloud APIs behind one OpenAI-compatible endpoint')
   .version('0.1.0')
-  .option('-c, --config <file>', 'config file (default: ./meridian.yaml if present)');
+  .option('-c, --config <file>', 'config file (default: ./meridian.yaml if present)')
+  .exitOverride()
+  .showHelpAfterError("(run 'meridian help <command>' for its options)")
+  .configureOutput({
+    outputError: (text, write) => {
+      usagePrinted = true;
+      write(text);
+    },
+  });
 
 registerServeCommand(program);
 registerKeyCommands(program);
@@ -25,11 +36,13 @@ registerMockCommands(program);
 registerScenarioCommands(program);
 registerMeterCommands(program, {
   resolveProvider: (id) => {
-    const entry = loadConfig(program.opts<{ config?: string }>().config).config.providers.find((p) => p.id === id);
+    const entry = loadConfig(program.opts<{ config?: string }>().config, process.env, { only: ['providers'] }).config.providers.find(
+      (p) => p.id === id,
+    );
     return entry ? createProviderHandle({ ...entry, location: entry.location ?? 'cloud' }) : undefined;
   },
   loadUsage: async (days) => {
-    const store = await createStore(loadConfig(program.opts<{ config?: string }>().config).config.store);
+    const store = await createStore(loadConfig(program.opts<{ config?: string }>().config, process.env, { only: ['store'] }).config.store);
     try {
       const since = new Date(Date.now() - days * 86_400_000).toISOString();
       const t = await store.requestLog.totals(since);
@@ -48,15 +61,19 @@ registerMeterCommands(program, {
   },
 });
 
-program.exitOverride();
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof CommanderError) {
+    // Help and --version exit 0; a usage error thrown by a verb's own checks was not printed yet.
+    if (err.exitCode === 0) process.exit(0);
+    // `commander.help`: a verb run without its subcommand has just printed its help.
+    if (!usagePrinted && err.code !== 'commander.help') process.stderr.write(`meridian: ${err.message.replace(/^error: /, '')}\n`);
+    process.exit(2);
+  }
   if (err instanceof ConfigError || err instanceof MeridianError) {
     process.stderr.write(`meridian: ${err.message}\n`);
     process.exit(2);
   }
-  const e = err as Error & { code?: string };
-  if (e?.code?.startsWith('commander.')) process.exit(2);
+  const e = err as Error;
   process.stderr.write(`meridian: ${e?.message ?? String(err)}\n`);
   if (process.env.DEBUG) process.stderr.write(`${e?.stack}\n`);
   process.exit(1);

@@ -48,6 +48,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const host = opts.host ?? config.server.host;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number, got '${opts.port}'.`);
 
+  // Signal handlers go in before anything can tell the outside world we run: a signal with no
+  // handler kills the process, and a supervisor may send SIGHUP the moment the log says "listening".
+  let reload: (() => void) | undefined;
+  process.on('SIGHUP', () => {
+    if (reload) reload();
+    else if (loaded.file) logger.warn('SIGHUP during start-up: nothing reloaded; send it again once the gateway listens');
+    else logger.warn('SIGHUP ignored: the gateway was started without a config file, so there is nothing to reload');
+  });
+
   const built = await buildServices(config, logger, { host });
   const file = loaded.file;
   const gateway = createGateway(config, {
@@ -57,6 +66,28 @@ export async function serve(opts: ServeOptions): Promise<void> {
     // A reload re-reads the file; reading or validating it fails as a rejected reload, never a crash.
     ...(file ? { configSource: () => loadConfig(file).config } : {}),
   });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    await gateway.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  const reloadConfig = gateway.services.reloadConfig;
+  if (reloadConfig) {
+    reload = () =>
+      void reloadConfig('signal:SIGHUP').catch((err: unknown) =>
+        logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'config reload failed; the previous config stays in effect',
+        ),
+      );
+  }
+
   await gateway.refreshModels();
   const url = await gateway.listen(port, host);
   const providers = [...gateway.services.catalog.providers.values()].map((p) => `${p.id} (${p.type}, ${p.location})`);
@@ -67,26 +98,6 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (providers.length === 0) {
     logger.warn('no provider found: requests will get 503 until you configure one (see docs/config.md)');
   }
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'draining');
-    await gateway.close();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  const reloadConfig = gateway.services.reloadConfig;
-  if (reloadConfig) {
-    process.on('SIGHUP', () => {
-      reloadConfig('signal:SIGHUP').catch((err: Error) =>
-        logger.error({ err: err.message }, 'config reload failed; the previous config stays in effect'),
-      );
-    });
-  }
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 export function registerServeCommand(program: Command): void {

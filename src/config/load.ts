@@ -16,8 +16,16 @@ export interface LoadedConfig {
   file: string | undefined;
 }
 
+export interface LoadOptions {
+  /**
+   * Read only these top-level sections (the rest get their defaults): a command that needs the
+   * store does not need the providers' API keys in its environment.
+   */
+  only?: ReadonlyArray<keyof MeridianConfig>;
+}
+
 /** Loads `path`, or the first default file in the working directory, or the empty config. */
-export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): LoadedConfig {
   const file = path ?? DEFAULT_FILES.find((f) => existsSync(f));
   if (!file) return { config: parseConfig({}, env), file: undefined };
   let text: string;
@@ -32,40 +40,60 @@ export function loadConfig(path?: string, env: NodeJS.ProcessEnv = process.env):
   } catch (err) {
     throw new ConfigError(`Config file '${file}' is not valid YAML/JSON: ${(err as Error).message}`);
   }
-  return { config: parseConfig(raw, env, file), file };
+  return { config: parseConfig(opts.only ? pickSections(raw, opts.only) : raw, env, file), file };
 }
 
 /** Validates an already-parsed config object (after `${ENV}` interpolation). */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, source = 'config'): MeridianConfig {
-  const interpolated = interpolate(raw, env, '');
+  const missing: MissingVariable[] = [];
+  const interpolated = interpolate(raw, env, '', missing);
+  if (missing.length > 0) throw new ConfigError(formatMissing(missing, source));
   const result = configSchema.safeParse(interpolated);
   if (!result.success) throw new ConfigError(formatIssues(result.error, source));
   return deepFreeze(result.data);
 }
 
+function pickSections(raw: unknown, only: ReadonlyArray<string>): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => only.includes(k)));
+}
+
+interface MissingVariable {
+  path: string;
+  name: string;
+}
+
 /**
- * Replaces `${NAME}` and `${NAME:-default}` in every string. A missing variable with no default
- * becomes an empty string only for `apiKey`-like fields is not safe: so it is an error that names
- * the variable and the path.
+ * Replaces `${NAME}` and `${NAME:-default}` in every string. A variable that is not set and has
+ * no default is collected (with the path that uses it), so all of them are reported at once.
  */
-function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string): unknown {
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string, missing: MissingVariable[]): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => {
       const v = env[name];
       if (v !== undefined && v !== '') return v;
       if (def !== undefined) return def;
-      throw new ConfigError(
-        `${path || 'config'}: environment variable ${name} is not set (write \${${name}:-default} to make it optional).`,
-      );
+      missing.push({ path: path || 'config', name });
+      return '';
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`, missing));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, path ? `${path}.${k}` : k);
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, path ? `${path}.${k}` : k, missing);
     return out;
   }
   return value;
+}
+
+function formatMissing(missing: MissingVariable[], source: string): string {
+  const names = [...new Set(missing.map((m) => m.name))];
+  const lines = missing.slice(0, 20).map((m) => `  - ${m.path}: \${${m.name}}`);
+  if (missing.length > 20) lines.push(`  - … and ${missing.length - 20} more`);
+  return (
+    `${source}: ${names.length === 1 ? 'environment variable' : 'environment variables'} not set: ${names.join(', ')}\n${lines.join('\n')}\n` +
+    `Set ${names.length === 1 ? 'it' : 'them'} in the environment, or write \${NAME:-default} to make one optional.`
+  );
 }
 
 function formatIssues(error: z.ZodError, source: string): string {

@@ -64,21 +64,68 @@ const aliasSchema = z.union([
     .strict(),
 ]);
 
-export const configSchema = z
+/** A host name or address a client may put in `Host` (no port, no scheme). */
+const hostName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/, 'write a bare host name like "gateway.internal" or "[::1]" (no scheme, no port)');
+
+/** A browser origin exactly as the `Origin` header spells it. */
+const origin = z
+  .string()
+  .max(300)
+  .regex(/^https?:\/\/[^/\s]+$/, 'write an origin like "http://localhost:3000" (scheme, host and optional port; no path)');
+
+/**
+ * HTTP server limits. Timeouts keep slow or silent clients from holding sockets forever; the
+ * connection cap keeps the gateway below the process's file-descriptor limit.
+ */
+export const serverConfigSchema = z
   .object({
-    server: z
+    port: z.number().int().min(0).max(65535).default(4000),
+    host: z.string().default('127.0.0.1'),
+    /** Largest accepted request body in bytes. */
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(8 * 1024 * 1024),
+    /** A client must send all request headers within this time (ms), or its connection is closed. */
+    headersTimeoutMs: z.number().int().positive().default(30_000),
+    /** A client must send the whole request (headers and body) within this time (ms). Responses, streamed or not, are not limited by it. */
+    requestTimeoutMs: z.number().int().positive().default(120_000),
+    /** An idle keep-alive connection (between requests) is closed after this long (ms). */
+    keepAliveTimeoutMs: z.number().int().positive().default(65_000),
+    /** Open client connections at most; further connections are closed at once. Keep it below `ulimit -n`. */
+    maxConnections: z.number().int().positive().default(512),
+    /**
+     * Extra names accepted in the `Host` header. Requests to a gateway bound to loopback must name
+     * localhost, 127.0.0.1 or [::1] (or one of these), which defeats DNS rebinding.
+     */
+    allowedHosts: z.array(hostName).max(100).default([]),
+    cors: z
       .object({
-        port: z.number().int().min(0).max(65535).default(4000),
-        host: z.string().default('127.0.0.1'),
-        /** Largest accepted request body in bytes. */
-        bodyLimitBytes: z
-          .number()
-          .int()
-          .positive()
-          .default(8 * 1024 * 1024),
+        /** Browser origins allowed to call the gateway; empty (the default) means no cross-origin requests at all. */
+        origins: z.array(origin).max(100).default([]),
+        /** How long a browser may cache a preflight answer (seconds). */
+        maxAgeSeconds: z.number().int().min(0).max(86_400).default(600),
       })
       .strict()
-      .default({ port: 4000, host: '127.0.0.1', bodyLimitBytes: 8 * 1024 * 1024 }),
+      .prefault({}),
+  })
+  .strict()
+  .refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, {
+    message: 'headersTimeoutMs must not exceed requestTimeoutMs (the request timeout covers the headers too)',
+    path: ['headersTimeoutMs'],
+  })
+  .prefault({});
+
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+export const configSchema = z
+  .object({
+    server: serverConfigSchema,
     auth: z
       .object({
         /** `auto`: on when any key exists; `required`: always; `none`: off (must be explicit off loopback). */

@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { AuthenticationError, ConfigError, InvalidRequestError, MeridianError, PermissionDeniedError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { RouteTable } from '../server/app.js';
+import type { Route, RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
 import { parseTimeArg } from '../store/cli-parse.js';
 import { createApiKey, revokeApiKey, rotateApiKey, findKeyById } from '../store/keys.js';
@@ -39,10 +39,13 @@ const idSchema = z.object({ id: z.string().min(1) }).strict();
 
 export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; masterKey: string | undefined }): RouteTable {
   const routes: RouteTable = new Map();
-  const guard = (fn: (g: GatewayServices, ctx: RequestContext) => Promise<void>) => async (g: GatewayServices, ctx: RequestContext) => {
-    requireMaster(ctx, deps.masterKey);
-    await fn(g, ctx);
-  };
+  const guard = (fn: (g: GatewayServices, ctx: RequestContext) => Promise<void>): Route => ({
+    access: 'master',
+    handler: async (g, ctx) => {
+      requireMaster(ctx, deps.masterKey);
+      await fn(g, ctx);
+    },
+  });
   const parse = async <T>(ctx: RequestContext, schema: z.ZodType<T>, limit: number): Promise<T> => {
     const r = schema.safeParse(await readJsonBody(ctx.req, limit));
     if (!r.success) {
@@ -136,10 +139,13 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
     'GET /admin/audit',
     guard(async (_g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: await deps.store.audit.list(200) })),
   );
-  routes.set('GET /metrics', async (_g, ctx) => {
-    const body = await deps.metrics.registry.metrics();
-    ctx.res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
-    ctx.res.end(body);
+  routes.set('GET /metrics', {
+    access: 'public',
+    handler: async (_g, ctx) => {
+      const body = await deps.metrics.registry.metrics();
+      ctx.res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
+      ctx.res.end(body);
+    },
   });
   return routes;
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { checkMasterKey } from '../config/master-key.js';
 import type { MeridianConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { createGuard } from '../guard/index.js';
@@ -60,13 +61,15 @@ export async function buildServices(config: MeridianConfig, logger: Logger, opts
 }
 
 function readMasterKey(config: MeridianConfig, env: NodeJS.ProcessEnv): string | undefined {
-  if (env.MERIDIAN_MASTER_KEY) return env.MERIDIAN_MASTER_KEY;
+  if (env.MERIDIAN_MASTER_KEY) return checkMasterKey(env.MERIDIAN_MASTER_KEY, 'MERIDIAN_MASTER_KEY');
   if (config.auth.masterKeyFile) {
+    let text: string;
     try {
-      return readFileSync(config.auth.masterKeyFile, 'utf8').split('\n')[0]!.trim() || undefined;
+      text = readFileSync(config.auth.masterKeyFile, 'utf8');
     } catch (err) {
       throw new ConfigError(`auth.masterKeyFile: cannot read '${config.auth.masterKeyFile}' (${(err as NodeJS.ErrnoException).code}).`);
     }
+    return checkMasterKey(text.split('\n')[0]!.trim() || undefined, `auth.masterKeyFile '${config.auth.masterKeyFile}'`);
   }
   return config.auth.masterKey;
 }

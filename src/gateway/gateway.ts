@@ -86,6 +86,19 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
     retired: false,
   });
   let current = generationOf(config);
+  // Metric labels come only from configured names (others are `_other`), renewed on every reload.
+  const labelNames = (g: GatewayServices) =>
+    g.metrics?.setKnownNames(
+      g.catalog.aliasNames(),
+      g.catalog.allDeployments().map((d) => d.id),
+    );
+  labelNames(current.services);
+  base.metrics?.watchBreakers(() => {
+    // The Router contract has no breakerState (RouterInstance does); a router given as an override may lack it.
+    const { router, catalog } = current.services;
+    const state = (router as { breakerState?: (id: string) => 'closed' | 'half-open' | 'open' }).breakerState?.bind(router);
+    return state ? catalog.allDeployments().map((d) => [d.id, state(d.id)] as const) : [];
+  });
   let ready = false;
   let draining = false;
   const routes = coreRoutes({ ready: () => ready && !draining && (current.services.store?.health?.().ready ?? true) });
@@ -169,6 +182,7 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
       prev.retired = true;
       if (prev.active === 0) retire(prev);
       logger.level = next.log.level;
+      labelNames(fresh.services);
       health?.stop();
       health = watchHealth(fresh.services);
       if (ready) health?.start();

@@ -21,7 +21,19 @@ export interface ReloadReport {
   needsRestart: string[];
 }
 
-const RESTART_ONLY = ['server.port', 'server.host', 'store', 'auth'] as const;
+/** The listening socket, its timeouts and checks, the store and auth are built once per process. */
+const RESTART_ONLY = [
+  'server.port',
+  'server.host',
+  'server.headersTimeoutMs',
+  'server.requestTimeoutMs',
+  'server.keepAliveTimeoutMs',
+  'server.maxConnections',
+  'server.allowedHosts',
+  'server.cors',
+  'store',
+  'auth',
+] as const;
 
 /** Builds every config-dependent service; `overrides` (tests, embedding) replace the built ones. */
 export function buildConfigServices(

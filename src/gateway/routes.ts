@@ -1,6 +1,7 @@
 /** The route table: every HTTP endpoint the gateway serves, in one place. */
 import { parseChatRequest } from '../api/schemas.js';
-import type { RouteTable } from '../server/app.js';
+import { errorToAnthropic } from '../providers/anthropic/inbound.js';
+import type { Route, RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
 import { handleMessages } from './anthropic-wire.js';
 import { chatSubject, handleChat } from './chat.js';
@@ -10,20 +11,28 @@ import { handleEmbeddings } from './embeddings.js';
 import type { GatewayServices } from './services.js';
 
 export function coreRoutes(state: { ready: () => boolean }): RouteTable {
-  const routes: RouteTable = new Map();
-  routes.set('POST /v1/chat/completions', handleChat);
-  routes.set('POST /v1/messages', handleMessages);
-  routes.set('POST /v1/embeddings', handleEmbeddings);
-  routes.set('GET /v1/models', (g, ctx) => {
-    sendJson(ctx.res, 200, { object: 'list', data: g.catalog.listModels(startedAt) });
-  });
-  routes.set('GET /healthz', (_g, ctx) => sendJson(ctx.res, 200, { status: 'ok' }));
-  routes.set('GET /readyz', (_g, ctx) => {
-    const ready = state.ready();
-    sendJson(ctx.res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
-  });
-  routes.set('POST /v1/route/explain', explain);
-  return routes;
+  return new Map<string, Route>([
+    ['POST /v1/chat/completions', { handler: handleChat, access: 'key' }],
+    // Anthropic clients parse Anthropic's error envelope, also for auth and content-type failures.
+    ['POST /v1/messages', { handler: handleMessages, access: 'key', errorFormat: (e) => ({ type: 'error', error: errorToAnthropic(e) }) }],
+    ['POST /v1/embeddings', { handler: handleEmbeddings, access: 'key' }],
+    [
+      'GET /v1/models',
+      { handler: (g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: g.catalog.listModels(startedAt) }), access: 'key' },
+    ],
+    ['POST /v1/route/explain', { handler: explain, access: 'key' }],
+    ['GET /healthz', { handler: (_g, ctx) => sendJson(ctx.res, 200, { status: 'ok' }), access: 'public' }],
+    [
+      'GET /readyz',
+      {
+        handler: (_g, ctx) => {
+          const ready = state.ready();
+          sendJson(ctx.res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
+        },
+        access: 'public',
+      },
+    ],
+  ]);
 }
 
 const startedAt = Math.floor(Date.now() / 1000);

@@ -57,6 +57,10 @@ export interface MetricsService {
   observe(entry: RequestLogEntry): void;
   routeDecision(alias: string, deployment: string, reason: string): void;
   inflight(delta: number): void;
+  /** The configured alias names and deployment ids, the only values metric labels take; at start and on reload. */
+  setKnownNames(aliases: Iterable<string>, deployments: Iterable<string>): void;
+  /** Reads breaker states at each scrape. */
+  watchBreakers(read: () => Iterable<readonly [deployment: string, state: 'closed' | 'half-open' | 'open']>): void;
 }
 
 /** What lives as long as the process: a reload cannot change these (store, auth mode, metrics registry). */

@@ -46,13 +46,14 @@ export function uiRoutes(dir: string = defaultWebDir()): RouteTable {
     const missing: RouteHandler = () => {
       throw new NotFoundError(`The dashboard files are not installed (expected ${join(dir, 'index.html')}).`, 'ui_not_installed');
     };
-    routes.set('GET /ui', missing);
-    routes.set('GET /ui/', missing);
+    routes.set('GET /ui', { handler: missing, access: 'public' });
+    routes.set('GET /ui/', { handler: missing, access: 'public' });
     return routes;
   }
-  for (const [name, file] of files) routes.set(`GET /ui/${name}`, serve(file));
-  routes.set('GET /ui', serve(index));
-  routes.set('GET /ui/', serve(index));
+  // Public: the files hold no data; the page calls the admin API with the master key the operator types in.
+  for (const [name, file] of files) routes.set(`GET /ui/${name}`, { handler: serve(file), access: 'public' });
+  routes.set('GET /ui', { handler: serve(index), access: 'public' });
+  routes.set('GET /ui/', { handler: serve(index), access: 'public' });
   return routes;
 }
 

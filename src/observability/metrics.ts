@@ -2,6 +2,10 @@
  * Prometheus metrics (GET /metrics): requests, errors, latency and TTFT histograms, tokens and
  * cost by alias/deployment/location, route decisions by reason, breaker states, in-flight.
  * One registry per gateway so tests and several gateways in one process don't collide.
+ *
+ * Every label value is bounded: aliases and deployments must be configured names (anything a
+ * client made up is `_other`), and open-ended values (error codes, route reasons, PII types) are
+ * short identifiers, at most MAX_DISTINCT of each, so no client can grow the series without end.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MetricsService } from '../gateway/services.js';
@@ -9,15 +13,40 @@ import type { RequestLogEntry } from '../store/types.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
+/** The label value for anything not configured or past a label's bound. */
+export const OTHER = '_other';
+const MAX_DISTINCT = 100;
+const MAX_LABEL_LENGTH = 64;
+const LOCATIONS = new Set(['local', 'private', 'cloud', 'none']);
+const KINDS = new Set(['chat', 'embeddings']);
+
+export type BreakerStateName = 'closed' | 'half-open' | 'open';
+
 export interface Metrics extends MetricsService {
   registry: Registry;
-  /** Sets the breaker state gauge (0 closed, 1 half-open, 2 open). */
-  breakerState(deployment: string, state: 'closed' | 'half-open' | 'open'): void;
+  /**
+   * The configured alias names and deployment ids (`provider/model`): the only values the alias
+   * and deployment labels take. Call at start and after every config reload.
+   */
+  setKnownNames(aliases: Iterable<string>, deployments: Iterable<string>): void;
+  /** Reads the breaker states at each scrape (0 closed, 1 half-open, 2 open); deployments outside the known names are skipped. */
+  watchBreakers(read: () => Iterable<readonly [deployment: string, state: BreakerStateName]>): void;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'meridian_process_' });
+  // prom-client names them process_* and nodejs_*: the prefix makes meridian_process_cpu_seconds_total.
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'meridian_' });
+  let aliases = new Set<string>();
+  let deployments = new Set<string>();
+  let readBreakers: (() => Iterable<readonly [string, BreakerStateName]>) | undefined;
+  const alias = (v: string) => (aliases.has(v) ? v : OTHER);
+  const deployment = (v: string | undefined) => (v === undefined ? 'none' : deployments.has(v) ? v : OTHER);
+  const location = (v: string | undefined) => (v === undefined ? 'none' : LOCATIONS.has(v) ? v : OTHER);
+  const status = (v: number) => (Number.isInteger(v) && v >= 100 && v <= 599 ? String(v) : OTHER);
+  const errorCode = boundedLabel();
+  const reason = boundedLabel();
+  const piiType = boundedLabel();
   const labels = ['kind', 'alias', 'deployment', 'location', 'status'] as const;
   const requests = new Counter({ name: 'meridian_requests_total', help: 'Requests by outcome', labelNames: labels, registers: [registry] });
   const errors = new Counter({
@@ -58,11 +87,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     labelNames: ['alias', 'deployment', 'reason'],
     registers: [registry],
   });
-  const breakers = new Gauge({
+  new Gauge({
     name: 'meridian_breaker_state',
     help: 'Circuit breaker state (0 closed, 1 half-open, 2 open)',
     labelNames: ['deployment'],
     registers: [registry],
+    collect() {
+      if (!readBreakers) return;
+      this.reset();
+      for (const [d, state] of readBreakers()) {
+        if (deployments.has(d)) this.set({ deployment: d }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
+      }
+    },
   });
   const inflight = new Gauge({ name: 'meridian_inflight_requests', help: 'Requests in flight', registers: [registry] });
   const piiFound = new Counter({
@@ -88,47 +124,69 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
 
   return {
     registry,
+    setKnownNames(a, d) {
+      aliases = new Set(a);
+      deployments = new Set(d);
+      // Cached children hold label values mapped under the old names.
+      children.clear();
+      routeChildren.clear();
+    },
+    watchBreakers(read) {
+      readBreakers = read;
+    },
     observe(e: RequestLogEntry) {
-      const deployment = e.deployment ?? 'none';
-      const location = e.location ?? 'none';
+      const l = { alias: alias(e.alias), deployment: deployment(e.deployment), location: location(e.location) };
+      const kind = KINDS.has(e.kind) ? e.kind : OTHER;
+      const code = status(e.status);
       // Label children are cached per combination: prom-client hashes labels on every call otherwise.
-      const key = `${e.kind}\u0000${e.alias}\u0000${deployment}\u0000${location}\u0000${e.status}`;
+      const key = `${kind}\u0000${l.alias}\u0000${l.deployment}\u0000${l.location}\u0000${code}`;
       let c = children.get(key);
       if (!c) {
-        const l = { alias: e.alias, deployment, location };
         c = {
-          requests: requests.labels({ kind: e.kind, ...l, status: String(e.status) }),
+          requests: requests.labels({ kind, ...l, status: code }),
           latency: latency.labels(l),
           ttft: ttft.labels(l),
           tokensIn: tokens.labels({ ...l, direction: 'input' }),
           tokensOut: tokens.labels({ ...l, direction: 'output' }),
           cost: cost.labels(l),
         };
-        if (children.size < 10_000) children.set(key, c);
+        children.set(key, c);
       }
       c.requests.inc();
-      if (e.status >= 400) errors.inc({ alias: e.alias, code: e.errorCode ?? 'unknown' });
+      if (e.status >= 400) errors.inc({ alias: l.alias, code: errorCode(e.errorCode ?? 'unknown') });
       c.latency.observe(e.latencyMs / 1000);
       if (e.ttftMs !== undefined) c.ttft.observe(e.ttftMs / 1000);
       if (e.promptTokens) c.tokensIn.inc(e.promptTokens);
       if (e.completionTokens) c.tokensOut.inc(e.completionTokens);
       if (e.costUsd) c.cost.inc(e.costUsd);
-      if (e.pii) for (const [type, n] of Object.entries(e.pii)) piiFound.inc({ type }, n);
+      if (e.pii) for (const [type, n] of Object.entries(e.pii)) piiFound.inc({ type: piiType(type) }, n);
     },
-    routeDecision(alias, deployment, reason) {
-      const key = `${alias}\u0000${deployment}\u0000${reason}`;
+    routeDecision(a, d, r) {
+      const l = { alias: alias(a), deployment: deployment(d), reason: reason(r) };
+      const key = `${l.alias}\u0000${l.deployment}\u0000${l.reason}`;
       let c = routeChildren.get(key);
       if (!c) {
-        c = routes.labels({ alias, deployment, reason });
-        if (routeChildren.size < 10_000) routeChildren.set(key, c);
+        c = routes.labels(l);
+        routeChildren.set(key, c);
       }
       c.inc();
     },
     inflight(delta) {
       inflight.inc(delta);
     },
-    breakerState(deployment, state) {
-      breakers.set({ deployment }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
-    },
+  };
+}
+
+/**
+ * An open-ended label (error code, route reason, PII type): short identifiers pass, up to
+ * MAX_DISTINCT distinct values; anything else, or anything after that, is `_other`.
+ */
+function boundedLabel(): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (value.length > MAX_LABEL_LENGTH || !/^[A-Za-z0-9_.:\/-]+$/.test(value) || seen.size >= MAX_DISTINCT) return OTHER;
+    seen.add(value);
+    return value;
   };
 }

@@ -19,6 +19,21 @@ function list(value: string): string[] {
     .filter(Boolean);
 }
 
+/** `--reporter a,b`: checked while parsing, so commander prints the error with the option name. */
+function reporterList(value: string): ReporterName[] {
+  const names = list(value);
+  const unknown = names.filter((r) => !(REPORTERS as readonly string[]).includes(r));
+  if (unknown.length) throw new InvalidArgumentError(`unknown reporter(s): ${unknown.join(', ')}. Known: ${REPORTERS.join(', ')}.`);
+  if (names.length === 0) throw new InvalidArgumentError(`name at least one reporter: ${REPORTERS.join(', ')}.`);
+  return names as ReporterName[];
+}
+
+function positiveMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive whole number of milliseconds, got '${value}'.`);
+  return n;
+}
+
 function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`--var expects key=value, got '${value}'.`);
@@ -63,16 +78,17 @@ export function registerScenarioCommands(program: Command, io: CliOutput = { std
     .description('Run scenario files (JSON/YAML) against local, mock and production environments')
     .argument('<paths...>', 'scenario files or folders')
     .option('--env <names>', "environments to run, comma-separated, or 'all'", list)
-    .option('--reporter <names>', 'pretty, json, junit (comma-separated)', list, ['pretty'])
+    .option('--reporter <names>', 'pretty, json, junit (comma-separated)', reporterList, ['pretty'] as ReporterName[])
     .option('--out <dir>', 'folder for report files (report.json, junit.xml, report.txt)')
     .option('--var <key=value>', 'set a variable (repeatable); overrides environment entries', collectVar, {})
-    .option('--timeout <ms>', 'per-step timeout when a step sets none', (v) => Number(v), 60_000)
+    .option('--timeout <ms>', 'per-step timeout when a step sets none', positiveMs, 60_000)
     .action(
-      async (paths: string[], o: { env?: string[]; reporter: string[]; out?: string; var: Record<string, string>; timeout: number }) => {
-        const unknown = o.reporter.filter((r) => !(REPORTERS as readonly string[]).includes(r));
-        if (unknown.length) throw new InvalidArgumentError(`Unknown reporter(s): ${unknown.join(', ')}. Known: ${REPORTERS.join(', ')}.`);
+      async (
+        paths: string[],
+        o: { env?: string[]; reporter: ReporterName[]; out?: string; var: Record<string, string>; timeout: number },
+      ) => {
         const report = await runScenarios(paths, { ...(o.env ? { environments: o.env } : {}), vars: o.var, timeoutMs: o.timeout });
-        const written = writeReports(report, o.reporter as ReporterName[], o.out, io.stdout.isTTY === true, io.stdout);
+        const written = writeReports(report, o.reporter, o.out, io.stdout.isTTY === true, io.stdout);
         for (const f of written) io.stderr.write(`wrote ${f}\n`);
         if (report.totals.runs === 0 || report.totals.passed + report.totals.failed === 0) {
           io.stderr.write('No scenario ran: check the paths and --env names.\n');

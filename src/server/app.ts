@@ -3,16 +3,31 @@
  * Built on node:http directly because the hot path must add well under a millisecond.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, MeridianError } from '../errors.js';
 import { clientRequestIdOf, type RequestContext } from '../gateway/context.js';
 import type { GatewayServices } from '../gateway/services.js';
-import { sendError } from './http-util.js';
+import { sendError, sendErrorAs } from './http-util.js';
+import { createRequestChecks, type RequestChecks } from './request-checks.js';
 
 export type RouteHandler = (g: GatewayServices, ctx: RequestContext) => Promise<void> | void;
 
-/** `METHOD /path` → handler. */
-export type RouteTable = Map<string, RouteHandler>;
+/**
+ * Who may call a route: `public` (anyone who passes the Host/Origin checks), `key` (a virtual
+ * key when auth is on), `master` (the handler checks the master key itself: the admin API).
+ */
+export type RouteAccess = 'public' | 'key' | 'master';
+
+export interface Route {
+  handler: RouteHandler;
+  access: RouteAccess;
+  /** The wire format's error body, for failures before and inside the handler (default: OpenAI's envelope). */
+  errorFormat?: (e: MeridianError) => unknown;
+}
+
+/** `METHOD /path` → route. */
+export type RouteTable = Map<string, Route>;
 
 export interface AppOptions {
   routes: RouteTable;
@@ -31,21 +46,51 @@ export type AppServer = Server & {
 /** The services a request runs on, taken when it arrives and released when its handler returns. */
 export type ServicesLease = () => { services: GatewayServices; release(): void };
 
+/**
+ * `lease` gives each request the generation of services current when it arrives; the server's own
+ * limits (timeouts, connections, hosts, CORS) come from the config it starts with (restart to change).
+ */
 export function createApp(lease: ServicesLease, opts: AppOptions): AppServer {
+  const initial = lease();
+  const { config, logger } = initial.services;
+  initial.release();
+  const limits = config.server;
   let inflight = 0;
   let idleWaiters: Array<() => void> = [];
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
-    // Counted until the handler returns, not until the socket closes: after the response is sent
-    // a handler still settles budgets and appends to the request log.
-    inflight++;
-    const taken = lease();
-    void handle(taken.services, opts, req, res).finally(() => {
-      taken.release();
-      if (--inflight > 0) return;
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const w of waiters) w();
-    });
+  let boundAddress: string | undefined;
+  const checks = createRequestChecks(limits, () => boundAddress);
+  const methodsByPath = indexMethods(opts.routes);
+  const server = createServer(
+    {
+      // Node closes a connection whose headers (or whole request) have not arrived in time, and
+      // checks every `connectionsCheckingInterval`: keep that a fraction of the shortest timeout.
+      // The request timeout covers receiving the request only, never the (streamed) response.
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.max(25, Math.min(5_000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    (req, res) => {
+      // Counted until the handler returns, not until the socket closes: after the response is sent
+      // a handler still settles budgets and appends to the request log.
+      inflight++;
+      const taken = lease();
+      void handle(taken.services, opts, checks, methodsByPath, req, res).finally(() => {
+        taken.release();
+        if (--inflight > 0) return;
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const w of waiters) w();
+      });
+    },
+  );
+  // Beyond this node closes new connections at once (before reading a byte), so idle or hostile
+  // clients cannot use up the process's file descriptors.
+  server.maxConnections = limits.maxConnections;
+  server.on('drop', () => logger.warn({ maxConnections: limits.maxConnections }, 'connection refused: server.maxConnections reached'));
+  server.on('listening', () => {
+    const addr = server.address();
+    boundAddress = typeof addr === 'object' && addr ? (addr as AddressInfo).address : undefined;
   });
   Object.defineProperty(server, 'inflight', { get: () => inflight });
   Object.defineProperty(server, 'idle', {
@@ -54,22 +99,37 @@ export function createApp(lease: ServicesLease, opts: AppOptions): AppServer {
   return server as AppServer;
 }
 
-async function handle(g: GatewayServices, opts: AppOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  g: GatewayServices,
+  opts: AppOptions,
+  checks: RequestChecks,
+  methodsByPath: Map<string, string[]>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
-  const handler = opts.routes.get(`${req.method} ${path}`);
+  const route = opts.routes.get(`${req.method} ${path}`);
   const requestId = randomUUID();
   const clientRequestId = clientRequestIdOf(req.headers['x-request-id']);
   res.setHeader('x-request-id', requestId);
-  if (!handler) {
-    sendError(res, new NotFoundError(`Unknown route ${req.method} ${path}.`, 'unknown_route'));
+  const fail = (err: unknown) => (route?.errorFormat ? sendErrorAs(res, err, route.errorFormat) : sendError(res, err));
+  const methods = methodsByPath.get(path);
+  try {
+    if (req.method === 'OPTIONS' && methods) {
+      checks.preflight(req, res, methods);
+      return;
+    }
+    checks.checkSource(req, res);
+    if (!route) throw new NotFoundError(`Unknown route ${req.method} ${path.slice(0, 200)}.`, 'unknown_route');
+  } catch (err) {
+    fail(err);
     return;
   }
   if (opts.isDraining?.()) {
     res.setHeader('connection', 'close');
-    sendError(
-      res,
+    fail(
       new MeridianError(503, 'service_unavailable', 'shutting_down', 'The gateway is shutting down; retry on another replica.', {
         retryAfter: 1,
       }),
@@ -90,15 +150,27 @@ async function handle(g: GatewayServices, opts: AppOptions, req: IncomingMessage
     signal: controller.signal,
     principal: {},
   };
+  const counted = route.access === 'key' && g.metrics !== undefined;
+  if (counted) g.metrics!.inflight(1);
   try {
-    // The dashboard's static files are public (no data in them); the admin API checks the master key itself.
-    const isPublic = path === '/healthz' || path === '/readyz' || path === '/metrics' || path === '/ui' || path.startsWith('/ui/');
-    if (g.auth && !path.startsWith('/admin/') && !isPublic) {
-      ctx.principal = await g.auth.authenticate(req);
-    }
-    await handler(g, ctx);
+    checks.checkContentType(req);
+    if (route.access === 'key' && g.auth) ctx.principal = await g.auth.authenticate(req);
+    await route.handler(g, ctx);
   } catch (err) {
-    const e = sendError(res, err);
+    const e = fail(err);
     if (e.status >= 500) g.logger.error({ requestId, err }, 'unhandled error');
+  } finally {
+    if (counted) g.metrics!.inflight(-1);
   }
+}
+
+/** `/path` → the methods served there (for CORS preflights). */
+function indexMethods(routes: RouteTable): Map<string, string[]> {
+  const byPath = new Map<string, string[]>();
+  for (const key of routes.keys()) {
+    const space = key.indexOf(' ');
+    const path = key.slice(space + 1);
+    byPath.set(path, [...(byPath.get(path) ?? []), key.slice(0, space)]);
+  }
+  return byPath;
 }

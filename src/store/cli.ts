@@ -19,7 +19,9 @@ export interface CliIo {
 
 const defaultIo: CliIo = { out: (text) => process.stdout.write(`${text}\n`) };
 
-export const openStoreFromConfig: OpenStore = async ({ config }) => createStore(loadConfig(config).config.store);
+// Only the `store` section: these verbs must work without the providers' API keys in the environment.
+export const openStoreFromConfig: OpenStore = async ({ config }) =>
+  createStore(loadConfig(config, process.env, { only: ['store'] }).config.store);
 
 /** The audit actor for CLI actions: who ran it, as far as the OS says. */
 function cliActor(): string {

@@ -17,10 +17,12 @@ export async function startGateway(
   const config = parseConfig({ store: { sqlite: ':memory:' }, ...rawConfig }, process.env);
   const logger = pino({ level: process.env.DEBUG ? 'debug' : 'silent' });
   const built = await buildServices(config, logger, { env: opts.env ?? {} });
+  const extra = opts.routes;
   const gateway = createGateway(config, {
     logger,
-    routes: built.routes,
     ...opts,
+    // Test routes are added to the production ones (admin API, /metrics, dashboard).
+    routes: (g) => new Map([...(built.routes?.(g) ?? []), ...(extra?.(g) ?? [])]),
     overrides: { ...built.overrides, ...opts.overrides },
   });
   const url = await gateway.listen(0, '127.0.0.1');

@@ -57,6 +57,7 @@ describe('discovery', () => {
     try {
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }),
       });
       assert.equal(res.status, 503);
@@ -99,6 +100,7 @@ describe('client disconnect', () => {
       const controller = new AbortController();
       const res = await request(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: 'go on forever' }] }),
         signal: controller.signal,
       });

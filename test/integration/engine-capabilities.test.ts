@@ -25,6 +25,7 @@ describe('engine-reported model capabilities', () => {
   const chat = (body: Record<string, unknown>, model = 'chat') =>
     fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], ...body }),
     });
 
@@ -97,6 +98,7 @@ describe('engine-reported model capabilities', () => {
     const long = 'word '.repeat(12_000);
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: long }] }),
     });
     assert.match(res.headers.get('x-meridian-route') ?? '', /^cloud\/big;/, 'prompt over the 8192-token window: cloud');

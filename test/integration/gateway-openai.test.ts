@@ -197,16 +197,22 @@ describe('gateway over an OpenAI-compatible upstream', () => {
     );
     const bad = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: '{"model":"chat-default","messages":[{"role":"wizard"}]}',
     });
     assert.equal(bad.status, 400);
     const j = (await bad.json()) as { error: { message: string; type: string; param: string } };
     assert.equal(j.error.type, 'invalid_request_error');
     assert.equal(j.error.param, 'messages[0].role');
-    const notJson = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: '{oops' });
+    const notJson = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{oops',
+    });
     assert.equal(notJson.status, 400);
     const upstream400 = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'chat-default', messages: [{ role: 'user', content: 'fail please' }] }),
     });
     assert.equal(upstream400.status, 400);
@@ -219,6 +225,7 @@ describe('gateway over an OpenAI-compatible upstream', () => {
     const big = 'x'.repeat(9 * 1024 * 1024);
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'chat-default', messages: [{ role: 'user', content: big }] }),
     }).catch((e: Error) => e);
     if (res instanceof Error) return; // the server may close the socket before the client finishes sending

@@ -48,7 +48,7 @@ describe('embeddings and the privacy guard', () => {
   const embed = (gw: RunningGateway, input: unknown, key?: string) =>
     fetch(`${gw.url}/v1/embeddings`, {
       method: 'POST',
-      headers: key ? { authorization: `Bearer ${key}` } : {},
+      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
       body: JSON.stringify({ model: 'embed', input }),
     });
 

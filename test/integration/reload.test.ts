@@ -13,6 +13,7 @@ const MASTER = 'master-key-for-reload-tests-01';
 const chat = (url: string) =>
   fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: "Say 'ok'" }] }),
   });
 const mockModels = (model: string) => ({

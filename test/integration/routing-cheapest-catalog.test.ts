@@ -45,6 +45,7 @@ describe('cheapest strategy with catalog prices', () => {
   it('picks the model the catalog prices lowest', async () => {
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
     });
     assert.equal(res.status, 200);

@@ -283,7 +283,7 @@ export function errorToAnthropic(err: unknown): { type: string; message: string 
   const type =
     s === 429
       ? 'rate_limit_error'
-      : s === 400 || s === 422
+      : s === 400 || s === 415 || s === 422
         ? 'invalid_request_error'
         : s === 401
           ? 'authentication_error'
