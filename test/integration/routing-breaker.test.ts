@@ -5,11 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { parseConfig } from '../../src/config/load.js';
+import { createRouter } from '../../src/router/index.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { fail, logEntry, ok, postChat, route, startFakeEngine, type FakeEngine } from '../helpers/routing.js';
 
 const MASTER = 'routing-breaker-master-key-01234';
 const COOLDOWN_MS = 400;
+/** The breaker's clock: the test moves it past the cool-down instead of sleeping. */
+let clock = 0;
+const passCooldown = () => (clock += COOLDOWN_MS + 1);
 
 describe('circuit breaker through the gateway', () => {
   let local: FakeEngine;
@@ -19,28 +24,28 @@ describe('circuit breaker through the gateway', () => {
   before(async () => {
     local = await startFakeEngine('local');
     cloud = await startFakeEngine('cloud');
-    gw = await startGateway(
-      {
-        providers: [
-          { id: 'local', type: 'openai-compatible', baseUrl: local.baseUrl, location: 'local' },
-          { id: 'cloud', type: 'openai-compatible', baseUrl: cloud.baseUrl, location: 'cloud' },
+    const config = {
+      providers: [
+        { id: 'local', type: 'openai-compatible', baseUrl: local.baseUrl, location: 'local' },
+        { id: 'cloud', type: 'openai-compatible', baseUrl: cloud.baseUrl, location: 'cloud' },
+      ],
+      models: {
+        smart: [
+          { provider: 'local', model: 'm-local' },
+          { provider: 'cloud', model: 'm-cloud' },
         ],
-        models: {
-          smart: [
-            { provider: 'local', model: 'm-local' },
-            { provider: 'cloud', model: 'm-cloud' },
-          ],
-        },
-        router: {
-          healthIntervalMs: 0,
-          retries: 0,
-          backoffBaseMs: 1,
-          backoffMaxMs: 1,
-          breaker: { failureThreshold: 3, cooldownMs: COOLDOWN_MS },
-        },
       },
-      { env: { MERIDIAN_MASTER_KEY: MASTER } },
-    );
+      router: {
+        healthIntervalMs: 0,
+        retries: 0,
+        backoffBaseMs: 1,
+        backoffMaxMs: 1,
+        breaker: { failureThreshold: 3, cooldownMs: COOLDOWN_MS },
+      },
+    };
+    const parsed = parseConfig(config, {});
+    const router = createRouter({ router: parsed.router, policies: parsed.policies }, { now: () => clock });
+    gw = await startGateway(config, { env: { MERIDIAN_MASTER_KEY: MASTER }, overrides: { router } });
   });
   after(async () => {
     await gw.close();
@@ -70,7 +75,6 @@ describe('circuit breaker through the gateway', () => {
     assert.equal(breakerState(), 'open');
 
     // Open: the next requests skip local without calling it.
-    const openedAt = performance.now();
     const skipped = await postChat(gw.url, { model: 'smart' });
     assert.equal(skipped.status, 200);
     assert.equal(route(skipped).deployment, 'cloud/m-cloud');
@@ -101,8 +105,7 @@ describe('circuit breaker through the gateway', () => {
     const stillOpen = await postChat(gw.url, { model: 'smart' });
     assert.equal(route(stillOpen).deployment, 'cloud/m-cloud', 'still skipped during the cool-down');
     assert.equal(local.chats.length, 3);
-    const wait = COOLDOWN_MS - (performance.now() - openedAt) + 50;
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    passCooldown();
     assert.equal(breakerState(), 'half-open');
 
     const probe = await postChat(gw.url, { model: 'smart' });
@@ -125,7 +128,7 @@ describe('circuit breaker through the gateway', () => {
     for (let i = 0; i < 3; i++) await postChat(gw.url, { model: 'smart' });
     assert.equal(breakerState(), 'open');
     const before = local.chats.length;
-    await new Promise((r) => setTimeout(r, COOLDOWN_MS + 50));
+    passCooldown();
 
     const probe = await postChat(gw.url, { model: 'smart' });
     assert.equal(probe.status, 200, 'the failed probe falls back to cloud');
@@ -140,7 +143,7 @@ describe('circuit breaker through the gateway', () => {
   });
 
   it('rate limits (429) do not open the breaker', async () => {
-    await new Promise((r) => setTimeout(r, COOLDOWN_MS + 50));
+    passCooldown();
     await postChat(gw.url, { model: 'smart' }); // half-open probe succeeds → closed
     assert.equal(breakerState(), 'closed');
     local.behave(fail(429, 'busy', { 'retry-after': '60' }));
