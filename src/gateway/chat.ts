@@ -78,7 +78,7 @@ async function serveChat(
   const estimatedPromptTokens = g.meter.estimatePromptTokens(request);
   await g.auth?.admit(principal, estimatedPromptTokens);
 
-  const inspection = g.guard?.inspect(request);
+  const inspection = await g.guard?.inspect(request, ctx.signal);
   if (inspection && Object.keys(inspection.counts).length) entry.pii = inspection.counts;
   if (inspection?.action === 'block') {
     throw new PolicyDeniedError(

@@ -34,7 +34,7 @@ export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext):
       model: request.model,
       messages: textual.map((t) => ({ role: 'user', content: t })),
     };
-    const inspection = asChat && g.guard?.inspect(asChat);
+    const inspection = asChat && (await g.guard?.inspect(asChat, ctx.signal));
     if (inspection && Object.keys(inspection.counts).length) entry.pii = inspection.counts;
     if (inspection?.action === 'block') {
       throw new PolicyDeniedError(

@@ -30,7 +30,7 @@ const startedAt = Math.floor(Date.now() / 1000);
 export async function explain(g: GatewayServices, ctx: Parameters<typeof handleChat>[1]): Promise<void> {
   const request = parseChatRequest(await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
   const resolved = g.catalog.resolve(request.model);
-  const inspection = g.guard?.inspect(request);
+  const inspection = await g.guard?.inspect(request, ctx.signal);
   const facts = requestFacts(ctx, request, resolved.alias, g.meter.estimatePromptTokens(request), inspection);
   sendJson(ctx.res, 200, { facts, ...g.router.explain(facts, resolved.deployments, resolved.strategy) });
 }

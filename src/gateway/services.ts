@@ -28,7 +28,8 @@ export interface Restorer {
 }
 
 export interface GuardService {
-  inspect(req: ChatRequest): Inspection;
+  /** The guard's inspect is async (it yields while scanning); a test double may answer directly. */
+  inspect(req: ChatRequest, signal?: AbortSignal): Inspection | Promise<Inspection>;
   pseudonymize(req: ChatRequest, inspection: Inspection): { request: ChatRequest; restorer: Restorer };
 }
 

@@ -13,11 +13,28 @@ export const CLOSE = '\u27E7';
 /** A complete placeholder anywhere in text. */
 export const PLACEHOLDER_RE = /\u27E6[A-Z][A-Z0-9_]*_\d+\u27E7/g;
 
+/**
+ * A placeholder in JSON text, where either bracket may be written as a `\u27e6`/`\u27e7` escape.
+ * Group 1 is the body (`EMAIL_1`).
+ */
+export const JSON_PLACEHOLDER_RE = /(?:\u27E6|\\u27[eE]6)([A-Z][A-Z0-9_]*_\d+)(?:\u27E7|\\u27[eE]7)/g;
+
+/** Bodies (`EMAIL_1`) of every placeholder-like token in `text`, in either form. */
+export function placeholderBodies(text: string, into: Set<string>): void {
+  if (text.indexOf(OPEN) < 0 && text.indexOf('\\u27') < 0) return;
+  for (const m of text.matchAll(JSON_PLACEHOLDER_RE)) into.add(m[1]!);
+}
+
 /** What may follow OPEN inside an unfinished placeholder. */
 const PARTIAL_BODY = /^[A-Z0-9_]*$/;
 
+/** `EMAIL_1` for (`email`, 1): a placeholder without its brackets. */
+export function placeholderBody(type: string, n: number): string {
+  return `${type.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_${n}`;
+}
+
 export function makePlaceholder(type: string, n: number): string {
-  return `${OPEN}${type.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}_${n}${CLOSE}`;
+  return `${OPEN}${placeholderBody(type, n)}${CLOSE}`;
 }
 
 /**
