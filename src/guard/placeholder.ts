@@ -46,3 +46,17 @@ export function partialPlaceholderStart(text: string, maxLength: number): number
   if (i < 0 || text.length - i >= maxLength) return -1;
   return PARTIAL_BODY.test(text.slice(i + 1)) ? i : -1;
 }
+
+/**
+ * The JSON-text variant of `partialPlaceholderStart`, for tool-call arguments: either bracket
+ * may also arrive as a `\u27e6`/`\u27e7` escape, itself split anywhere (`\u2` | `7e6EMAIL_1\u27e7`).
+ */
+const PARTIAL_JSON_TAIL = /(?:(?:\u27E6|\\u27[eE]6)[A-Z0-9_]*(?:\\(?:u(?:2(?:7[eE]?)?)?)?)?|\\(?:u(?:2(?:7[eE]?)?)?)?)$/;
+/** An escaped bracket is 6 characters instead of 1. */
+const ESCAPE_EXTRA = 10;
+
+export function partialJsonPlaceholderStart(text: string, maxLength: number): number {
+  const tail = PARTIAL_JSON_TAIL.exec(text);
+  if (!tail || tail[0].length >= maxLength + ESCAPE_EXTRA) return -1;
+  return tail.index;
+}

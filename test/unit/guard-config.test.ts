@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatRequest } from '../../src/api/types.js';
-import { createGuard, formatPiiHeader, guardConfigSchema } from '../../src/guard/index.js';
+import { createGuard, formatPiiHeader, guardConfigSchema, SCRUB_MAX_CHARS } from '../../src/guard/index.js';
 
 const req = (text: string): ChatRequest => ({ model: 'm', messages: [{ role: 'user', content: text }] });
 
@@ -12,6 +12,41 @@ describe('guard config, actions and header', async () => {
     assert.equal(c.defaultAction, 'pseudonymize');
     assert.throws(() => guardConfigSchema.parse({ customRecognizers: [{ type: 'x', pattern: '(' }] }));
     assert.throws(() => guardConfigSchema.parse({ actions: { email: 'drop' } }));
+  });
+
+  it('rejects unknown keys and types, naming the valid ones', () => {
+    const message = (input: unknown): string => {
+      const r = guardConfigSchema.safeParse(input);
+      assert.equal(r.success, false, JSON.stringify(input));
+      return r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') ?? '';
+    };
+    assert.match(message({ actions: { emails: 'block' } }), /actions\.emails: unknown entity type 'emails'; valid: email, phone/);
+    assert.match(message({ disabledTypes: ['persons'] }), /disabledTypes\.0: unknown built-in type 'persons'; valid: .*person/);
+    assert.match(message({ minscore: 0.3 }), /minscore/);
+    assert.match(message({ customRecognizers: [{ type: 'x', pattern: 'a', scroe: 1 }] }), /scroe/);
+    assert.match(message({ denyList: [{ value: 'v', typ: 'x' }] }), /typ/);
+    // Types that custom recognizers and deny-list entries report may have actions.
+    const ok = guardConfigSchema.parse({
+      customRecognizers: [{ type: 'employee_id', pattern: 'E\\d+' }],
+      denyList: [{ value: 'Falcon', type: 'codename' }],
+      actions: { employee_id: 'block', codename: 'local-only', denied: 'block', email: 'allow' },
+    });
+    assert.equal(ok.actions.employee_id, 'block');
+  });
+
+  it('scrub replaces every finding with its type and bounds the text', () => {
+    const guard = createGuard(guardConfigSchema.parse({}));
+    assert.equal(
+      guard.scrub('upstream 400: invalid user jane.doe@example.com (card 4111 1111 1111 1111)'),
+      'upstream 400: invalid user [EMAIL] (card [CREDIT_CARD])',
+    );
+    assert.equal(guard.scrub('nothing to hide'), 'nothing to hide');
+    const long = guard.scrub(`${'x '.repeat(10_000)}jane.doe@example.com`);
+    assert.ok(long.length <= SCRUB_MAX_CHARS + 1 && long.endsWith('…'), 'cut before scanning');
+    const straddling = guard.scrub(`${'y '.repeat(2040)}jane.doe@example.com and more`);
+    assert.ok(straddling.endsWith('[EMAIL]…') && !straddling.includes('jane'), 'a value across the cut is scrubbed whole');
+    // Logs are scrubbed even when the guard is off for requests.
+    assert.equal(createGuard(guardConfigSchema.parse({ enabled: false })).scrub('mail a.b@example.com'), 'mail [EMAIL]');
   });
 
   it('formats the header with counts only, sorted', async () => {

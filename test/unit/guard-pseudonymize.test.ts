@@ -135,6 +135,43 @@ describe('guard inspect + pseudonymize + restore', async () => {
     }
   });
 
+  it('restores tool-call arguments whose placeholder arrives JSON-escaped and split across chunks', async () => {
+    const req = request();
+    const { restorer } = guard.pseudonymize(req, await guard.inspect(req));
+    for (const args of ['{"email":"\\u27e6EMAIL_1\\u27e7"}', '{"email":"\\u27E6EMAIL_1⟧"}', '{"email":"⟦EMAIL_1\\u27e7"}']) {
+      for (let i = 0; i <= args.length; i++) {
+        for (let k = i; k <= args.length; k++) {
+          const events = [
+            chunk({ tool_calls: [{ index: 0, id: 'c', type: 'function', function: { name: 'f', arguments: args.slice(0, i) } }] }),
+            chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, k) } }] }),
+            chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(k) } }] }),
+            chunk({}, 'tool_calls'),
+          ];
+          const out = await collect(restorer.restoreStream(from(events)));
+          const joined = out
+            .flatMap((e) => e.chunk.choices[0]?.delta.tool_calls ?? [])
+            .map((t) => t.function?.arguments ?? '')
+            .join('');
+          assert.deepEqual(JSON.parse(joined), { email: EMAIL }, `${args} split at ${i}/${k}`);
+        }
+      }
+    }
+    // A JSON backslash that is not a placeholder is held back only until the next chunk.
+    const plain = [
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"p":"C:\\\\' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: 'x"}' } }] }),
+      chunk({}, 'tool_calls'),
+    ];
+    const out = await collect(restorer.restoreStream(from(plain)));
+    assert.equal(
+      out
+        .flatMap((e) => e.chunk.choices[0]?.delta.tool_calls ?? [])
+        .map((t) => t.function?.arguments ?? '')
+        .join(''),
+      '{"p":"C:\\\\x"}',
+    );
+  });
+
   it('flushes a held suffix when the stream ends without a finish chunk', async () => {
     const req = request();
     const { restorer } = guard.pseudonymize(req, await guard.inspect(req));
