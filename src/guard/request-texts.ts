@@ -4,6 +4,8 @@
  * matches on (`tool_call_id`, tool and function names, `tool_choice`, the json_schema `name`),
  * object keys (JSON-schema property names, metadata keys), image URLs (rewriting a URL breaks
  * the image), and `reasoning_content` (never sent upstream as prompt content).
+ * Fields the canonical type does not name (the request schema passes them through and the
+ * OpenAI-compatible adapter forwards them, e.g. `prediction`) have every string value scanned.
  */
 import type { ChatRequest } from '../api/types.js';
 import type { RequestPath } from './types.js';
@@ -12,6 +14,34 @@ export interface RequestText {
   text: string;
   path: RequestPath;
 }
+
+/** Top-level and message fields handled below or holding no free text. */
+const KNOWN_REQUEST_FIELDS = new Set([
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
+  'stop',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'seed',
+  'user',
+  'n',
+  'presence_penalty',
+  'frequency_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'reasoning_effort',
+  'metadata',
+]);
+const KNOWN_MESSAGE_FIELDS = new Set(['role', 'content', 'name', 'tool_calls', 'tool_call_id', 'reasoning_content']);
 
 /** The scannable strings of `request`, in document order. */
 export function requestTexts(request: ChatRequest): RequestText[] {
@@ -32,6 +62,7 @@ export function requestTexts(request: ChatRequest): RequestText[] {
     }
     add(message.name, ['messages', m, 'name']);
     message.tool_calls?.forEach((call, c) => add(call.function.arguments, ['messages', m, 'tool_calls', c, 'function', 'arguments']));
+    addUnknownFields(message, KNOWN_MESSAGE_FIELDS, ['messages', m], out);
   });
   request.tools?.forEach((tool, t) => {
     add(tool.function.description, ['tools', t, 'function', 'description']);
@@ -46,7 +77,12 @@ export function requestTexts(request: ChatRequest): RequestText[] {
   }
   if (request.metadata) for (const [key, value] of Object.entries(request.metadata)) add(value, ['metadata', key]);
   add(request.user, ['user']);
+  addUnknownFields(request, KNOWN_REQUEST_FIELDS, [], out);
   return out;
+}
+
+function addUnknownFields(object: object, known: ReadonlySet<string>, path: RequestPath, out: RequestText[]): void {
+  for (const [key, value] of Object.entries(object)) if (!known.has(key)) addJsonStrings(value, [...path, key], out);
 }
 
 /** Every string value (not key) in a JSON value: descriptions, enum values, defaults, examples. */

@@ -83,6 +83,18 @@ const cases: Array<{ field: string; request: ChatRequest; path: string; at: (r: 
     path: 'response_format.json_schema.description',
     at: (r) => (r.response_format?.type === 'json_schema' ? r.response_format.json_schema.description : undefined),
   },
+  {
+    field: 'a field the canonical type does not name (passed through upstream)',
+    request: { ...base(), prediction: { type: 'content', content: `Dear ${EMAIL}` } } as ChatRequest,
+    path: 'prediction.content',
+    at: (r) => (r as unknown as { prediction: { content: string } }).prediction.content,
+  },
+  {
+    field: 'an unnamed message field',
+    request: { model: 'm', messages: [{ role: 'user', content: 'hi', note: EMAIL } as ChatRequest['messages'][number]] },
+    path: 'messages.0.note',
+    at: (r) => (r.messages[0] as unknown as { note: string }).note,
+  },
   { field: 'metadata value', request: { ...base(), metadata: { owner: EMAIL } }, path: 'metadata.owner', at: (r) => r.metadata?.owner },
 ];
 
