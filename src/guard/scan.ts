@@ -56,7 +56,10 @@ export function createScanner(config: GuardConfig): Scanner {
   const allow = new Set(config.allowList.map((v) => v.trim().toLowerCase()));
   const minScore = config.minScore;
 
-  /** Appends the findings of `text` (offset by `offset`) that start in [keepFrom, keepTo). */
+  // Order of discovery: the last tie-break of overlap resolution, as in a single pass.
+  let seq = 0;
+
+  /** The candidates in `text` (shifted by `offset`) that start in [keepFrom, keepTo). */
   const collect = (text: string, offset: number, keepFrom: number, keepTo: number): RankedFinding[] => {
     const out: RankedFinding[] = [];
     const buf: Finding[] = [];
@@ -74,8 +77,6 @@ export function createScanner(config: GuardConfig): Scanner {
     });
     return out;
   };
-
-  let seq = 0;
 
   function* scanSteps<T extends Finding>(text: string, make: MakeFinding<T>): Generator<void, T[]> {
     const resolver = new OverlapResolver(make);
