@@ -95,7 +95,12 @@ function fail(g: GatewayServices, ctx: RequestContext, pending: Pending, wire: E
   if (attempts) entry.attempts = [...entry.attempts, ...attempts];
   if (e.status >= 500) {
     g.logger.warn(
-      { requestId: ctx.requestId, code: e.code, err: e.message, ...(e.cause !== undefined ? { cause: describeCause(e.cause) } : {}) },
+      {
+        requestId: ctx.requestId,
+        code: e.code,
+        err: scrubbed(g, e.message),
+        ...(e.cause !== undefined ? { cause: describeCause(g, e.cause) } : {}),
+      },
       `${entry.kind} request failed`,
     );
   }
@@ -115,8 +120,17 @@ async function finish(g: GatewayServices, ctx: RequestContext, pending: Pending)
       ?.settle(pending.budget, { usd: entry.costUsd ?? 0, tokens: (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0) })
       .catch((err: unknown) => g.logger.error({ requestId: ctx.requestId, err: (err as Error).message }, 'budget settle failed'));
   }
+  // Upstream error messages may echo the prompt: nothing with personal data reaches the log.
+  entry.attempts = (entry.attempts as AttemptRecord[]).map((a) =>
+    a.error ? { ...a, error: { ...a.error, message: scrubbed(g, a.error.message) } } : a,
+  );
   if (g.config.log.requests) g.store?.requestLog.append(entry);
   g.metrics?.observe(entry);
+}
+
+/** Text for logs and the stored request log: every finding replaced by its type (`[EMAIL]`). */
+export function scrubbed(g: Pick<GatewayServices, 'guard'>, text: string): string {
+  return g.guard ? g.guard.scrub(text) : text;
 }
 
 /** Admits a request: every check, in one order, for every endpoint. Throws the refusal. */
@@ -126,16 +140,11 @@ export async function admit(g: GatewayServices, ctx: RequestContext, pending: Pe
   assertModelAllowed(principal, subject.model);
   const resolved = g.catalog.resolve(subject.model);
 
-  const inspection = subject.inspectable ? await g.guard?.inspect(subject.view) : undefined;
+  const inspection = subject.inspectable ? await g.guard?.inspect(subject.view, ctx.signal) : undefined;
   if (inspection) {
     if (Object.keys(inspection.counts).length) entry.pii = inspection.counts;
     entry.guardAction = inspection.action;
-    if (inspection.action === 'block') {
-      throw new PolicyDeniedError(
-        `Request blocked by the privacy policy: it contains ${Object.keys(inspection.counts).join(', ')}.`,
-        'pii_blocked',
-      );
-    }
+    if (inspection.action === 'block') throw blocked(inspection);
   }
 
   await g.auth?.admit(principal, subject.estimatedPromptTokens);
@@ -144,6 +153,19 @@ export async function admit(g: GatewayServices, ctx: RequestContext, pending: Pe
 
   const plan = planRequest(g, entry, facts, resolved);
   return { resolved, facts, inspection, plan };
+}
+
+function blocked(inspection: Inspection): PolicyDeniedError {
+  if (inspection.counts.unscannable) {
+    return new PolicyDeniedError(
+      'Request blocked by the privacy policy: it is too large to scan for personal data (guard.maxScanChars).',
+      'pii_unscannable',
+    );
+  }
+  return new PolicyDeniedError(
+    `Request blocked by the privacy policy: it contains ${Object.keys(inspection.counts).join(', ')}.`,
+    'pii_blocked',
+  );
 }
 
 /** Plans, keeping the planner's exclusions in the log whether or not anything is left to try. */
@@ -272,11 +294,15 @@ function skippedAttempts(plan: RoutePlan, candidates: readonly Deployment[]): At
   return out;
 }
 
-/** A 500's cause for the operator's log: its class and message, never a request body. */
-function describeCause(cause: unknown): { name: string; message: string; stack?: string } {
-  if (cause instanceof Error)
-    return { name: cause.name, message: cause.message.slice(0, 500), ...(cause.stack ? { stack: cause.stack } : {}) };
-  return { name: typeof cause, message: String(cause).slice(0, 500) };
+/** A failure's cause for the operator's log: its class, scrubbed message and call sites (never a request body). */
+export function describeCause(g: Pick<GatewayServices, 'guard'>, cause: unknown): { name: string; message: string; stack?: string } {
+  if (!(cause instanceof Error)) return { name: typeof cause, message: scrubbed(g, String(cause).slice(0, 500)) };
+  // The stack's first line repeats the message: keep only the frames.
+  const frames = cause.stack
+    ?.split('\n')
+    .filter((l) => l.trimStart().startsWith('at '))
+    .join('\n');
+  return { name: cause.name, message: scrubbed(g, cause.message.slice(0, 500)), ...(frames ? { stack: frames } : {}) };
 }
 
 export function round(ms: number): number {

@@ -44,7 +44,7 @@ export async function explain(g: GatewayServices, ctx: Parameters<typeof handleC
   assertModelAllowed(ctx.principal, request.model);
   const resolved = g.catalog.resolve(request.model);
   const subject = chatSubject(g, request);
-  const inspection = await g.guard?.inspect(request);
+  const inspection = await g.guard?.inspect(request, ctx.signal);
   const facts = requestFacts(ctx, subject, resolved.alias, inspection);
   sendJson(ctx.res, 200, { facts, ...g.router.explain(facts, resolved.deployments, resolved.strategy) });
 }

@@ -4,6 +4,7 @@
  * every found type is pseudonymized before a cloud deployment. See docs/privacy.md.
  */
 import { z } from 'zod';
+import { BUILTIN_TYPES } from './types.js';
 
 export const guardActionSchema = z.enum(['block', 'local-only', 'pseudonymize', 'allow']);
 export type GuardAction = z.infer<typeof guardActionSchema>;
@@ -43,7 +44,10 @@ export type CustomRecognizerConfig = z.infer<typeof customRecognizerSchema>;
 
 const denyEntrySchema = z.union([z.string().min(1), z.object({ value: z.string().min(1), type: typeName.default('denied') }).strict()]);
 
-export const guardConfigSchema = z
+/** 2 MiB of text (UTF-16 units) across all scanned fields of one request. */
+export const DEFAULT_MAX_SCAN_CHARS = 2 * 1024 * 1024;
+
+const guardObjectSchema = z
   .object({
     /** Off: inspect() reports nothing and the action is always `allow`. */
     enabled: z.boolean().default(true),
@@ -59,18 +63,44 @@ export const guardConfigSchema = z
     allowList: z.array(z.string().min(1)).default([]),
     /** Values always reported wherever they occur (case-insensitive); a string means type `denied`. */
     denyList: z.array(denyEntrySchema).default([]),
+    /** Most text scanned per request; a larger request is `unscannable` (bounds CPU per request). */
+    maxScanChars: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(DEFAULT_MAX_SCAN_CHARS),
+    /** What happens to a request over `maxScanChars`: it fails closed, kept local or refused. */
+    unscannableAction: z.enum(['local-only', 'block']).default('local-only'),
   })
   .strict()
-  .default({
-    enabled: true,
-    minScore: 0.5,
-    disabledTypes: [],
-    actions: {},
-    defaultAction: 'pseudonymize',
-    customRecognizers: [],
-    allowList: [],
-    denyList: [],
+  .superRefine((config, ctx) => {
+    const builtin = new Set<string>(BUILTIN_TYPES);
+    for (const [i, type] of config.disabledTypes.entries()) {
+      if (!builtin.has(type)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['disabledTypes', i],
+          message: `unknown built-in type '${type}'; valid: ${[...BUILTIN_TYPES].join(', ')}`,
+        });
+      }
+    }
+    // An action for a type no recognizer reports would be silently ignored (e.g. `emails: block`).
+    const known = new Set<string>([...BUILTIN_TYPES, ...config.customRecognizers.map((r) => r.type), 'denied']);
+    for (const e of config.denyList) if (typeof e !== 'string') known.add(e.type);
+    for (const type of Object.keys(config.actions)) {
+      if (!known.has(type)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['actions', type],
+          message: `unknown entity type '${type}'; valid: ${[...known].join(', ')} (custom types come from customRecognizers and denyList)`,
+        });
+      }
+    }
   });
+
+// prefault: an absent section is parsed as {}, so every default lives in one place (above).
+export const guardConfigSchema = guardObjectSchema.prefault({});
 
 /** The validated `guard:` section (all defaults applied). */
 export type GuardConfig = z.infer<typeof guardConfigSchema>;

@@ -1,8 +1,9 @@
-/** Walks a ChatRequest: every message's text, tool results and assistant tool-call arguments. */
+/** Inspects a ChatRequest: scans every string sent upstream, without holding the event loop. */
 import type { ChatRequest } from '../api/types.js';
 import type { GuardAction, GuardConfig } from './config.js';
-import type { Scanner } from './scan.js';
-import type { FindingLocation, Inspection, LocatedFinding } from './types.js';
+import { requestTexts } from './request-texts.js';
+import { SLICE_CHARS, type Scanner } from './scan.js';
+import type { Inspection, LocatedFinding } from './types.js';
 
 const STRICTNESS: Record<GuardAction, number> = { allow: 0, pseudonymize: 1, 'local-only': 2, block: 3 };
 
@@ -11,35 +12,58 @@ export function stricterAction(a: GuardAction, b: GuardAction): GuardAction {
   return STRICTNESS[a] >= STRICTNESS[b] ? a : b;
 }
 
-/** Calls `visit` with each scannable string of the request and where it sits. */
-export function forEachText(request: ChatRequest, visit: (text: string, where: FindingLocation) => void): void {
-  request.messages.forEach((message, m) => {
-    const content = message.content;
-    if (typeof content === 'string') visit(content, { message: m, field: 'content' });
-    else if (Array.isArray(content)) {
-      content.forEach((part, p) => {
-        if (part.type === 'text') visit(part.text, { message: m, field: 'content', part: p });
-      });
-    }
-    message.tool_calls?.forEach((call, c) => visit(call.function.arguments, { message: m, field: 'tool_call', toolCall: c }));
-  });
+/** Lets timers and I/O run; rejects with the abort reason once `signal` aborts. */
+function yieldToEventLoop(signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted();
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
-export function inspectRequest(request: ChatRequest, scanner: Scanner, config: GuardConfig): Inspection {
+export async function inspectRequest(
+  request: ChatRequest,
+  scanner: Scanner,
+  config: GuardConfig,
+  signal?: AbortSignal,
+): Promise<Inspection> {
   if (!config.enabled) return { findings: [], counts: {}, action: 'allow' };
   try {
+    const texts = requestTexts(request);
+    let total = 0;
+    for (const t of texts) total += t.text.length;
+    // Bounded work per request: beyond the limit nothing is scanned, and the request fails closed.
+    if (total > config.maxScanChars) return { findings: [], counts: { unscannable: 1 }, action: config.unscannableAction };
+
     const findings: LocatedFinding[] = [];
-    forEachText(request, (text, where) => {
-      for (const f of scanner.scan(text)) findings.push({ ...f, ...where });
-    });
     const counts: Record<string, number> = {};
-    let action: GuardAction = 'allow';
-    for (const f of findings) {
-      counts[f.type] = (counts[f.type] ?? 0) + 1;
-      action = stricterAction(action, config.actions[f.type] ?? config.defaultAction);
+    let sinceYield = 0;
+    for (const { text, path } of texts) {
+      const steps = scanner.scanSteps(text, (f): LocatedFinding => ({
+        type: f.type,
+        start: f.start,
+        end: f.end,
+        score: f.score,
+        value: f.value,
+        path,
+      }));
+      let step = steps.next();
+      while (!step.done) {
+        await yieldToEventLoop(signal);
+        step = steps.next();
+      }
+      for (const f of step.value) {
+        findings.push(f);
+        counts[f.type] = (counts[f.type] ?? 0) + 1;
+      }
+      sinceYield += text.length;
+      if (sinceYield >= SLICE_CHARS) {
+        sinceYield = 0;
+        await yieldToEventLoop(signal);
+      }
     }
+    let action: GuardAction = 'allow';
+    for (const type of Object.keys(counts)) action = stricterAction(action, config.actions[type] ?? config.defaultAction);
     return { findings, counts, action };
-  } catch {
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
     // Fail closed: an unscannable request never leaves for a cloud deployment.
     return { findings: [], counts: { guard_error: 1 }, action: 'local-only' };
   }

@@ -1,7 +1,8 @@
 /** Replaces findings with consistent placeholders in a copy of the request. */
-import type { ChatMessage, ChatRequest, ContentPart } from '../api/types.js';
+import type { ChatRequest } from '../api/types.js';
 import { MeridianError } from '../errors.js';
-import { makePlaceholder } from './placeholder.js';
+import { OPEN, CLOSE, placeholderBodies, placeholderBody } from './placeholder.js';
+import { isJsonText, requestTexts } from './request-texts.js';
 import { createRestorer } from './restore.js';
 import type { Inspection, LocatedFinding, Pseudonymized } from './types.js';
 
@@ -18,7 +19,7 @@ export function pseudonymizeFailed(cause?: unknown): MeridianError {
 
 /** Tool-call arguments are JSON text: the real value of a span there is its JSON-unescaped form. */
 function realValue(f: LocatedFinding): string {
-  if (f.field !== 'tool_call' || !f.value.includes('\\')) return f.value;
+  if (!isJsonText(f.path) || !f.value.includes('\\')) return f.value;
   try {
     return JSON.parse(`"${f.value}"`) as string;
   } catch {
@@ -38,12 +39,57 @@ function replaceSpans(text: string, findings: LocatedFinding[], placeholderOf: (
   return out + text.slice(pos);
 }
 
-function key(f: LocatedFinding): string {
-  return f.field === 'tool_call' ? `${f.message}/t${f.toolCall}` : `${f.message}/c${f.part ?? ''}`;
+/** A trie of the request paths that change; a leaf holds the findings in that string. */
+interface PathNode {
+  children: Map<string | number, PathNode>;
+  findings?: LocatedFinding[];
+}
+
+function buildTrie(findings: LocatedFinding[]): PathNode {
+  const root: PathNode = { children: new Map() };
+  for (const f of findings) {
+    let node = root;
+    for (const key of f.path) {
+      let next = node.children.get(key);
+      if (!next) node.children.set(key, (next = { children: new Map() }));
+      node = next;
+    }
+    (node.findings ??= []).push(f);
+  }
+  return root;
+}
+
+/** A copy of `value` with the strings at the trie's leaves rewritten; untouched branches are shared. */
+function rewrite(value: unknown, node: PathNode, replace: (text: string, found: LocatedFinding[]) => string): unknown {
+  if (node.findings) {
+    // The inspection must describe this very request: a path that is not a string fails closed.
+    if (typeof value !== 'string') throw pseudonymizeFailed();
+    return replace(value, node.findings);
+  }
+  if (Array.isArray(value)) {
+    const copy = [...value];
+    for (const [key, child] of node.children) {
+      if (typeof key !== 'number' || key < 0 || key >= copy.length) throw pseudonymizeFailed();
+      copy[key] = rewrite(copy[key], child, replace);
+    }
+    return copy;
+  }
+  if (value === null || typeof value !== 'object') throw pseudonymizeFailed();
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [key, child] of node.children) {
+    if (!Object.hasOwn(copy, key)) throw pseudonymizeFailed();
+    copy[key] = rewrite(copy[key], child, replace);
+  }
+  return copy;
 }
 
 export function pseudonymizeRequest(request: ChatRequest, inspection: Inspection): Pseudonymized {
   try {
+    // Placeholder-like tokens the client already sent are never handed out: restore then only
+    // ever replaces placeholders this request created, never a look-alike from the client.
+    const taken = new Set<string>();
+    if (inspection.findings.length > 0) for (const { text } of requestTexts(request)) placeholderBodies(text, taken);
+
     const placeholderByValue = new Map<string, string>();
     const valueByPlaceholder = new Map<string, string>();
     const perType = new Map<string, number>();
@@ -52,52 +98,22 @@ export function pseudonymizeRequest(request: ChatRequest, inspection: Inspection
       const mapKey = `${f.type}\u0000${value}`;
       let placeholder = placeholderByValue.get(mapKey);
       if (placeholder === undefined) {
-        const n = (perType.get(f.type) ?? 0) + 1;
+        let n = perType.get(f.type) ?? 0;
+        let body: string;
+        do body = placeholderBody(f.type, ++n);
+        while (taken.has(body));
         perType.set(f.type, n);
-        placeholder = makePlaceholder(f.type, n);
+        placeholder = `${OPEN}${body}${CLOSE}`;
         placeholderByValue.set(mapKey, placeholder);
         valueByPlaceholder.set(placeholder, value);
       }
       return placeholder;
     };
 
-    const byLocation = new Map<string, LocatedFinding[]>();
-    for (const f of inspection.findings) {
-      const k = key(f);
-      const list = byLocation.get(k);
-      if (list) list.push(f);
-      else byLocation.set(k, [f]);
-    }
-
-    const messages = request.messages.map((message, m): ChatMessage => {
-      let copy: ChatMessage | undefined;
-      const content = message.content;
-      if (typeof content === 'string') {
-        const found = byLocation.get(`${m}/c`);
-        if (found) copy = { ...message, content: replaceSpans(content, found, placeholderOf) };
-      } else if (Array.isArray(content)) {
-        let changed = false;
-        const parts = content.map((part, p): ContentPart => {
-          const found = part.type === 'text' ? byLocation.get(`${m}/c${p}`) : undefined;
-          if (!found || part.type !== 'text') return part;
-          changed = true;
-          return { ...part, text: replaceSpans(part.text, found, placeholderOf) };
-        });
-        if (changed) copy = { ...message, content: parts };
-      }
-      if (message.tool_calls) {
-        let changed = false;
-        const calls = message.tool_calls.map((call, c) => {
-          const found = byLocation.get(`${m}/t${c}`);
-          if (!found) return call;
-          changed = true;
-          return { ...call, function: { ...call.function, arguments: replaceSpans(call.function.arguments, found, placeholderOf) } };
-        });
-        if (changed) copy = { ...(copy ?? message), tool_calls: calls };
-      }
-      return copy ?? message;
-    });
-    return { request: { ...request, messages }, restorer: createRestorer(valueByPlaceholder) };
+    // Findings are in document order, so numbering follows the text (the first email is EMAIL_1).
+    for (const f of inspection.findings) placeholderOf(f);
+    const safe = rewrite(request, buildTrie(inspection.findings), (text, found) => replaceSpans(text, found, placeholderOf)) as ChatRequest;
+    return { request: safe, restorer: createRestorer(valueByPlaceholder) };
   } catch (err) {
     if (err instanceof MeridianError) throw err;
     throw pseudonymizeFailed(err);

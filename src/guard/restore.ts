@@ -1,11 +1,8 @@
 /** Puts real values back in place of placeholders: whole responses and streams. */
 import type { ChatChunk, ChatResponse, ChunkChoice, ContentPart, ToolCallDelta } from '../api/types.js';
 import type { StreamEvent } from '../api/types.js';
-import { OPEN, PLACEHOLDER_RE, partialPlaceholderStart } from './placeholder.js';
+import { CLOSE, JSON_PLACEHOLDER_RE, OPEN, PLACEHOLDER_RE, partialJsonPlaceholderStart, partialPlaceholderStart } from './placeholder.js';
 import type { Restorer } from './types.js';
-
-// A model may write the brackets JSON-escaped inside tool-call arguments.
-const ESCAPED_PLACEHOLDER_RE = /\\u27e6([A-Z][A-Z0-9_]*_\d+)\\u27e7/gi;
 
 function jsonEscape(value: string): string {
   return JSON.stringify(value).slice(1, -1);
@@ -26,22 +23,13 @@ export function createRestorer(valueByPlaceholder: ReadonlyMap<string, string>):
   const restoreText = (text: string): string =>
     size === 0 || text.indexOf(OPEN) < 0 ? text : text.replace(PLACEHOLDER_RE, (p) => valueByPlaceholder.get(p) ?? p);
 
+  // A model may write either bracket JSON-escaped (`\u27e6`) inside tool-call arguments.
   const restoreJsonText = (text: string): string => {
-    if (size === 0) return text;
-    let out =
-      text.indexOf(OPEN) < 0
-        ? text
-        : text.replace(PLACEHOLDER_RE, (p) => {
-            const v = valueByPlaceholder.get(p);
-            return v === undefined ? p : jsonEscape(v);
-          });
-    if (out.indexOf('\\u') >= 0) {
-      out = out.replace(ESCAPED_PLACEHOLDER_RE, (whole, body: string) => {
-        const v = valueByPlaceholder.get(`${OPEN}${body}\u27E7`);
-        return v === undefined ? whole : jsonEscape(v);
-      });
-    }
-    return out;
+    if (size === 0 || (text.indexOf(OPEN) < 0 && text.indexOf('\\u27') < 0)) return text;
+    return text.replace(JSON_PLACEHOLDER_RE, (whole, body: string) => {
+      const v = valueByPlaceholder.get(`${OPEN}${body}${CLOSE}`);
+      return v === undefined ? whole : jsonEscape(v);
+    });
   };
 
   const restoreResponse = (response: ChatResponse): ChatResponse => {
@@ -72,7 +60,7 @@ export function createRestorer(valueByPlaceholder: ReadonlyMap<string, string>):
   /** Restores `held + text`; unless `final`, keeps back a suffix that may be a placeholder's start. */
   const feed = (held: string, text: string, final: boolean, json: boolean): { out: string; held: string } => {
     const all = held + text;
-    const cut = final ? -1 : partialPlaceholderStart(all, maxLength);
+    const cut = final ? -1 : json ? partialJsonPlaceholderStart(all, maxLength) : partialPlaceholderStart(all, maxLength);
     const ready = cut < 0 ? all : all.slice(0, cut);
     return { out: json ? restoreJsonText(ready) : restoreText(ready), held: cut < 0 ? '' : all.slice(cut) };
   };

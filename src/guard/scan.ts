@@ -13,6 +13,7 @@ import { personRecognizer } from './recognizers/person.js';
 import { phoneRecognizer } from './recognizers/phone.js';
 import { secretRecognizer } from './recognizers/secret.js';
 import { usSsnRecognizer } from './recognizers/us-ssn.js';
+import { OverlapResolver, type MakeFinding, type RankedFinding } from './overlaps.js';
 import type { Finding, Recognizer } from './types.js';
 
 /** Built-in recognizers in priority order: on equal score, the earlier type wins an overlap. */
@@ -28,8 +29,19 @@ export const BUILTIN_RECOGNIZERS: readonly Recognizer[] = [
   personRecognizer,
 ];
 
+/** Text is scanned in slices of about this many characters; the async scan yields between them. */
+export const SLICE_CHARS = 8 * 1024;
+/** Each slice is scanned with this much text either side, so spans across a cut are still found. */
+const CONTEXT_CHARS = 512;
+
 export interface Scanner {
+  /** Findings in `text`, sorted by start, overlaps resolved. */
   scan(text: string): Finding[];
+  /**
+   * The same findings, computed one slice per step: the caller decides what happens between
+   * steps. `make` builds each kept finding (so a caller can add fields without copying them all).
+   */
+  scanSteps<T extends Finding>(text: string, make: MakeFinding<T>): Generator<void, T[]>;
 }
 
 export function createScanner(config: GuardConfig): Scanner {
@@ -41,50 +53,73 @@ export function createScanner(config: GuardConfig): Scanner {
     ...config.customRecognizers.map(createCustomRecognizer),
     ...BUILTIN_RECOGNIZERS.filter((r) => !disabled.has(r.type)),
   ];
-  const priority = new Map<Recognizer, number>(recognizers.map((r, i) => [r, i]));
   const allow = new Set(config.allowList.map((v) => v.trim().toLowerCase()));
   const minScore = config.minScore;
+
+  // Order of discovery: the last tie-break of overlap resolution, as in a single pass.
+  let seq = 0;
+
+  /** The candidates in `text` (shifted by `offset`) that start in [keepFrom, keepTo). */
+  const collect = (text: string, offset: number, keepFrom: number, keepTo: number): RankedFinding[] => {
+    const out: RankedFinding[] = [];
+    const buf: Finding[] = [];
+    recognizers.forEach((r, rank) => {
+      buf.length = 0;
+      r.scan(text, buf);
+      for (const f of buf) {
+        // Deny-listed values (rank 0 when present) are reported whatever minScore says.
+        if (f.score < minScore) continue;
+        const start = f.start + offset;
+        if (start < keepFrom || start >= keepTo) continue;
+        if (allow.size > 0 && allow.has(f.value.trim().toLowerCase())) continue;
+        out.push({ type: f.type, start, end: f.end + offset, score: f.score, value: f.value, rank, seq: seq++ });
+      }
+    });
+    return out;
+  };
+
+  function* scanSteps<T extends Finding>(text: string, make: MakeFinding<T>): Generator<void, T[]> {
+    const resolver = new OverlapResolver(make);
+    if (text.length <= SLICE_CHARS) resolver.add(collect(text, 0, 0, text.length));
+    else {
+      // Slices keep the findings that start inside them, so each slice's candidates start after
+      // the previous slice's: the resolver settles clusters as it goes.
+      for (let from = 0; from < text.length;) {
+        const to = cutPoint(text, from + SLICE_CHARS);
+        const lo = Math.max(0, from - CONTEXT_CHARS);
+        resolver.add(collect(text.slice(lo, Math.min(text.length, to + CONTEXT_CHARS)), lo, from, to));
+        from = to;
+        if (from < text.length) yield;
+      }
+    }
+    return resolver.finish();
+  }
 
   return {
     scan(text: string): Finding[] {
       if (text.length === 0) return [];
-      const found: Array<Finding & { rank: number }> = [];
-      const buf: Finding[] = [];
-      for (const r of recognizers) {
-        buf.length = 0;
-        r.scan(text, buf);
-        const rank = priority.get(r) ?? 0;
-        for (const f of buf) {
-          // Deny-listed values (rank 0 when present) are reported whatever minScore says.
-          if (f.score < minScore) continue;
-          if (allow.size > 0 && allow.has(f.value.trim().toLowerCase())) continue;
-          found.push({ ...f, rank });
-        }
+      const steps = scanSteps(text, plainFinding);
+      for (;;) {
+        const r = steps.next();
+        if (r.done) return r.value;
       }
-      return resolveOverlaps(dropNamesInsideAddresses(found));
     },
+    scanSteps,
   };
 }
 
-/** "12 rue Jean Jaurès", "7 Willow Rd": a name inside an address is part of the address. */
-function dropNamesInsideAddresses<T extends Finding>(found: T[]): T[] {
-  const addresses = found.filter((f) => f.type === 'address');
-  if (addresses.length === 0) return found;
-  return found.filter((f) => f.type !== 'person' || !addresses.some((a) => a.start < f.end && f.start < a.end));
-}
+const plainFinding: MakeFinding<Finding> = (f) => ({ type: f.type, start: f.start, end: f.end, score: f.score, value: f.value });
 
-/** Keeps the best finding where spans overlap: higher score, then earlier recognizer, then longer. */
-function resolveOverlaps(found: Array<Finding & { rank: number }>): Finding[] {
-  if (found.length <= 1) return found.map(strip);
-  found.sort((a, b) => b.score - a.score || a.rank - b.rank || b.end - b.start - (a.end - a.start));
-  const kept: Finding[] = [];
-  for (const f of found) {
-    if (kept.some((k) => k.start < f.end && f.start < k.end)) continue;
-    kept.push(strip(f));
+/** Where to end a slice near `target`: a blank line, else a line end, else a space, else `target`. */
+function cutPoint(text: string, target: number): number {
+  if (target >= text.length) return text.length;
+  for (const [sep, reach] of [
+    ['\n\n', 2048],
+    ['\n', 1024],
+    [' ', 256],
+  ] as const) {
+    const i = text.indexOf(sep, target);
+    if (i >= 0 && i - target <= reach) return Math.min(text.length, i + sep.length);
   }
-  return kept.sort((a, b) => a.start - b.start);
-}
-
-function strip(f: Finding & { rank: number }): Finding {
-  return { type: f.type, start: f.start, end: f.end, score: f.score, value: f.value };
+  return target;
 }

@@ -31,23 +31,27 @@ export interface Finding {
   value: string;
 }
 
-/** Where in a ChatRequest a finding sits. */
+/**
+ * A path into a ChatRequest, as property names and array indexes, e.g. `['messages', 1, 'content']`,
+ * `['messages', 1, 'content', 0, 'text']`, `['messages', 2, 'tool_calls', 0, 'function', 'arguments']`,
+ * `['tools', 0, 'function', 'parameters', 'properties', 'to', 'enum', 1]`, `['user']`, `['metadata', 'owner']`.
+ */
+export type RequestPath = ReadonlyArray<string | number>;
+
+/** Where in a ChatRequest a finding sits: the string at `path` (see inspect.ts for which are scanned). */
 export interface FindingLocation {
-  /** Index into `request.messages`. */
-  message: number;
-  /** `content`: string content or text part `part`; `tool_call`: arguments of `tool_calls[toolCall]`. */
-  field: 'content' | 'tool_call';
-  /** Index of the text part when content is an array. */
-  part?: number;
-  /** Index into `tool_calls` when field is `tool_call`. */
-  toolCall?: number;
+  path: RequestPath;
 }
 
 export type LocatedFinding = Finding & FindingLocation;
 
 export interface Inspection {
   findings: LocatedFinding[];
-  /** Entity type → count; `guard_error: 1` when scanning failed (then action is `local-only`). */
+  /**
+   * Entity type → count. `guard_error: 1` when scanning failed (then action is `local-only`);
+   * `unscannable: 1` when the request has more text than `guard.maxScanChars` (then action is
+   * `guard.unscannableAction` and nothing was scanned).
+   */
   counts: Record<string, number>;
   /** Strictest action among found types: block > local-only > pseudonymize > allow. */
   action: GuardAction;
@@ -77,10 +81,19 @@ export interface Pseudonymized {
 }
 
 export interface Guard {
-  /** Scans every message's text, tool results and assistant tool-call arguments. Never throws. */
-  inspect(request: ChatRequest): Inspection;
-  /** Finds PII in one string (allow/deny lists and minScore applied). */
+  /**
+   * Scans every string of the request that is sent upstream (see docs/privacy.md, "What is
+   * scanned"). Yields to the event loop between slices of about 16 KB, so a large prompt does not
+   * stall other requests. Never rejects, except with `signal.reason` when `signal` aborts.
+   */
+  inspect(request: ChatRequest, signal?: AbortSignal): Promise<Inspection>;
+  /** Finds PII in one string (allow/deny lists and minScore applied). Synchronous: for short text. */
   scanText(text: string): Finding[];
+  /**
+   * `text` safe to log or store: cut to the first 4 KB, then each finding replaced by `[TYPE]`
+   * (`[EMAIL]`, `[PHONE]`). Applies even when the guard is disabled for requests. Never throws.
+   */
+  scrub(text: string): string;
   /** A copy of the request with each finding replaced by a placeholder; the input is not mutated. */
   pseudonymize(request: ChatRequest, inspection: Inspection): Pseudonymized;
 }

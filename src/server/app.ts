@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, MeridianError } from '../errors.js';
 import { clientRequestIdOf, type RequestContext } from '../gateway/context.js';
+import { describeCause } from '../gateway/pipeline.js';
 import type { GatewayServices } from '../gateway/services.js';
 import { sendError, sendErrorAs } from './http-util.js';
 import { createRequestChecks, type RequestChecks } from './request-checks.js';
@@ -158,7 +159,7 @@ async function handle(
     await route.handler(g, ctx);
   } catch (err) {
     const e = fail(err);
-    if (e.status >= 500) g.logger.error({ requestId, err }, 'unhandled error');
+    if (e.status >= 500) g.logger.error({ requestId, err: describeCause(g, err) }, 'unhandled error');
   } finally {
     if (counted) g.metrics!.inflight(-1);
   }

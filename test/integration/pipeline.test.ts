@@ -259,3 +259,33 @@ describe('reload: a request keeps the services it started with', () => {
     }
   });
 });
+
+describe('nothing personal reaches the request log', () => {
+  it('an upstream error echoing the prompt is stored scrubbed in the attempts', async () => {
+    const upstream = await startUpstream((req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      const prompt = String(req.json?.messages?.[0]?.content);
+      res.end(JSON.stringify({ error: { message: `Invalid prompt: ${prompt}`, type: 'invalid_request_error', code: 'bad' } }));
+    });
+    const gw = await startGateway(
+      {
+        providers: [{ id: 'local', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local' }],
+        models: { chat: [{ provider: 'local', model: 'm' }] },
+        router: { healthIntervalMs: 0, retries: 0 },
+      },
+      { env: { MERIDIAN_MASTER_KEY: MASTER } },
+    );
+    try {
+      const email = 'jane.doe@example.org';
+      const res = await post(gw.url, '/v1/chat/completions', { model: 'chat', messages: [{ role: 'user', content: `Mail ${email} now` }] });
+      assert.equal(res.status, 400, res.text);
+      const logged = await requestLog(gw.url, MASTER, 'limit=10');
+      const stored = JSON.stringify(logged);
+      assert.ok(!stored.includes(email), stored);
+      assert.match(stored, /\[EMAIL\]/);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});

@@ -510,7 +510,7 @@ describe('privacy guard in the gateway: local-only, block, fail closed', () => {
   it('fails closed: a scan error (guard_error) keeps the request local', async () => {
     const failingScan: GuardService = {
       ...createGuard(guardConfigSchema.parse({})),
-      inspect: () => ({ findings: [], counts: { guard_error: 1 }, action: 'local-only' }),
+      inspect: async () => ({ findings: [], counts: { guard_error: 1 }, action: 'local-only' }),
       pseudonymize: () => {
         throw new Error('not reached');
       },

@@ -42,9 +42,12 @@ describe('guard quality floors', () => {
     });
   });
 
-  it('presidio-research development set (shared/data/pii)', () => {
-    const raw = JSON.parse(readFileSync(join(root, '..', 'shared', 'data', 'pii', 'presidio-generated-large.json'), 'utf8'));
+  // A fixed subset vendored under test/fixtures/pii (scripts/vendor-presidio-subset.ts); the
+  // full set's figures come from bench/pii.ts, which may read ../shared.
+  it('presidio-research subset (test/fixtures/pii/presidio-subset.json)', () => {
+    const raw = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'pii', 'presidio-subset.json'), 'utf8'));
     const { examples } = fromPresidio(raw);
+    assert.ok(examples.length >= 400);
     const strict = { precision: 0.98, recall: 0.98 };
     assertFloors(evaluate(examples, scan), {
       email: strict,
@@ -53,8 +56,8 @@ describe('guard quality floors', () => {
       us_ssn: strict,
       ip_address: strict,
       phone: { precision: 0.98, recall: 0.98 },
-      person: { precision: 0.9, recall: 0.87 },
-      address: { precision: 0.98, recall: 0.86 },
+      person: { precision: 0.88, recall: 0.86 },
+      address: { precision: 0.98, recall: 0.88 },
     });
   });
 });

@@ -46,20 +46,20 @@ async function collect(it: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   return out;
 }
 
-describe('guard inspect + pseudonymize + restore', () => {
-  it('inspects content parts, tool results and tool-call arguments', () => {
-    const inspection = guard.inspect(request());
+describe('guard inspect + pseudonymize + restore', async () => {
+  it('inspects content parts, tool results and tool-call arguments', async () => {
+    const inspection = await guard.inspect(request());
     assert.equal(inspection.counts.email, 4);
     assert.equal(inspection.counts.phone, 1);
     assert.equal(inspection.counts.credit_card, 2);
     assert.equal(inspection.action, 'pseudonymize');
-    assert.ok(inspection.findings.some((f) => f.field === 'tool_call' && f.message === 2 && f.toolCall === 0));
+    assert.ok(inspection.findings.some((f) => f.path.join('.') === 'messages.2.tool_calls.0.function.arguments'));
   });
 
-  it('replaces values with consistent placeholders and does not mutate the input', () => {
+  it('replaces values with consistent placeholders and does not mutate the input', async () => {
     const req = request();
     const before = JSON.stringify(req);
-    const { request: safe, restorer } = guard.pseudonymize(req, guard.inspect(req));
+    const { request: safe, restorer } = guard.pseudonymize(req, await guard.inspect(req));
     assert.equal(JSON.stringify(req), before);
     const wire = JSON.stringify(safe);
     for (const v of [EMAIL, PHONE, CARD]) assert.ok(!wire.includes(v), 'value leaked');
@@ -68,10 +68,10 @@ describe('guard inspect + pseudonymize + restore', () => {
     assert.equal(restorer.restoreText(JSON.stringify(safe)), JSON.stringify(req));
   });
 
-  it('restores a non-streamed response, with JSON escaping in tool-call arguments', () => {
+  it('restores a non-streamed response, with JSON escaping in tool-call arguments', async () => {
     const tricky = 'Dr. Zoë "Q" O\'Neil';
     const req: ChatRequest = { model: 'm', messages: [{ role: 'user', content: `My name is ${tricky}, mail ${EMAIL}` }] };
-    const { restorer } = guard.pseudonymize(req, guard.inspect(req));
+    const { restorer } = guard.pseudonymize(req, await guard.inspect(req));
     const person = [...Array(3).keys()].map((i) => `⟦PERSON_${i + 1}⟧`).find((p) => restorer.restoreText(p) !== p) ?? '';
     assert.ok(person, 'a person placeholder exists');
     const res: ChatResponse = {
@@ -103,7 +103,7 @@ describe('guard inspect + pseudonymize + restore', () => {
 
   it('restores a stream with placeholders split at every point (content and tool arguments)', async () => {
     const req = request();
-    const { restorer } = guard.pseudonymize(req, guard.inspect(req));
+    const { restorer } = guard.pseudonymize(req, await guard.inspect(req));
     const content = 'Mail ⟦EMAIL_1⟧ and card ⟦CREDIT_CARD_1⟧ done ⟦UNKNOWN_9⟧';
     const expected = `Mail ${EMAIL} and card ${CARD} done ⟦UNKNOWN_9⟧`;
     for (let i = 0; i <= content.length; i++) {
@@ -135,16 +135,53 @@ describe('guard inspect + pseudonymize + restore', () => {
     }
   });
 
+  it('restores tool-call arguments whose placeholder arrives JSON-escaped and split across chunks', async () => {
+    const req = request();
+    const { restorer } = guard.pseudonymize(req, await guard.inspect(req));
+    for (const args of ['{"email":"\\u27e6EMAIL_1\\u27e7"}', '{"email":"\\u27E6EMAIL_1⟧"}', '{"email":"⟦EMAIL_1\\u27e7"}']) {
+      for (let i = 0; i <= args.length; i++) {
+        for (let k = i; k <= args.length; k++) {
+          const events = [
+            chunk({ tool_calls: [{ index: 0, id: 'c', type: 'function', function: { name: 'f', arguments: args.slice(0, i) } }] }),
+            chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, k) } }] }),
+            chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(k) } }] }),
+            chunk({}, 'tool_calls'),
+          ];
+          const out = await collect(restorer.restoreStream(from(events)));
+          const joined = out
+            .flatMap((e) => e.chunk.choices[0]?.delta.tool_calls ?? [])
+            .map((t) => t.function?.arguments ?? '')
+            .join('');
+          assert.deepEqual(JSON.parse(joined), { email: EMAIL }, `${args} split at ${i}/${k}`);
+        }
+      }
+    }
+    // A JSON backslash that is not a placeholder is held back only until the next chunk.
+    const plain = [
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"p":"C:\\\\' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: 'x"}' } }] }),
+      chunk({}, 'tool_calls'),
+    ];
+    const out = await collect(restorer.restoreStream(from(plain)));
+    assert.equal(
+      out
+        .flatMap((e) => e.chunk.choices[0]?.delta.tool_calls ?? [])
+        .map((t) => t.function?.arguments ?? '')
+        .join(''),
+      '{"p":"C:\\\\x"}',
+    );
+  });
+
   it('flushes a held suffix when the stream ends without a finish chunk', async () => {
     const req = request();
-    const { restorer } = guard.pseudonymize(req, guard.inspect(req));
+    const { restorer } = guard.pseudonymize(req, await guard.inspect(req));
     const out = await collect(restorer.restoreStream(from([chunk({ content: 'price ⟦' }), chunk({ content: 'EMAI' })])));
     assert.equal(out.map((e) => e.chunk.choices[0]?.delta.content ?? '').join(''), 'price ⟦EMAI');
   });
 
   it('passes a stream through untouched when nothing was pseudonymized', async () => {
     const req: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'nothing here' }] };
-    const { restorer } = guard.pseudonymize(req, guard.inspect(req));
+    const { restorer } = guard.pseudonymize(req, await guard.inspect(req));
     const events = [chunk({ content: 'hi ⟦EMAIL_1⟧' }), chunk({}, 'stop')];
     const out = await collect(restorer.restoreStream(from(events)));
     assert.equal(out[0], events[0]);
