@@ -19,6 +19,21 @@ storeConformance('sqlite', async () => {
     appliedMigrations: async (store) => (store as SqliteStore).appliedMigrations(),
     latestMigration: sqliteMigrations.at(-1)!.version,
     sharedCounters: false,
+    refuseAlias: async (store, alias) => {
+      const db = (store as SqliteStore).db;
+      db.prepare(
+        `CREATE TRIGGER refuse_${alias.replace(/\W/g, '_')} BEFORE INSERT ON request_log WHEN NEW.alias = ${JSON.stringify(alias).replaceAll('"', "'")} ` +
+          `BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`,
+      ).run();
+    },
+    deadLetters: async (store) =>
+      (
+        (store as SqliteStore).db.prepare('SELECT entry_id, entry, error FROM request_log_dead_letters ORDER BY seq').all() as {
+          entry_id: string | null;
+          entry: string;
+          error: string;
+        }[]
+      ).map((r) => ({ entryId: r.entry_id, entry: r.entry, error: r.error })),
     destroy: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });

@@ -13,8 +13,20 @@ import { defaultLogWriterOptions, RequestLogWriter } from '../log-writer.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
-import { RedisCounters } from '../redis-counters.js';
-import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, RequestLogSummary, Store, UsageTotalsRow } from '../types.js';
+import { RedisCounters, type CounterErrorMode } from '../redis-counters.js';
+import { RedisSpendCounters } from './spend-counters.js';
+import { PostgresSpendJournal } from './spend-journal.js';
+import type {
+  ApiKeyRecord,
+  AuditEntry,
+  RequestLogEntry,
+  RequestLogFilter,
+  RequestLogSummary,
+  Store,
+  StoreHealth,
+  StoreStats,
+  UsageTotalsRow,
+} from '../types.js';
 import { WorkerLogSink, workerFileUrl } from '../log-worker-sink.js';
 import { postgresLogSink } from './log-insert.js';
 import type { PostgresLogWorkerData } from './log-worker.js';
@@ -29,6 +41,10 @@ export interface PostgresStoreConfig {
   retentionDays: number;
   /** Pool size per replica. */
   poolSize?: number;
+  /** When Redis cannot answer a counter call: refuse (503, default) or allow unmetered. */
+  onCounterError?: CounterErrorMode;
+  /** A Redis command slower than this fails (default 250 ms): counters fail fast, never hang requests. */
+  redisTimeoutMs?: number;
   /**
    * Send request-log batches from a worker thread with one connection of its own (default), so
    * building and sending them costs the event loop almost nothing; `false` uses the pool.
@@ -60,7 +76,12 @@ const placeholders = (n: number, offset = 0): string => Array.from({ length: n }
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly counters: RedisCounters;
+  readonly spend: RedisSpendCounters;
+  private readonly journal: PostgresSpendJournal;
+  private readonly onError: (err: unknown, context: string) => void;
   private readonly writer: RequestLogWriter;
+  /** Why Redis is not connected, from its client's events (for health()). */
+  private redisProblem: string | undefined = 'redis: not connected yet';
   private readonly workerSink: WorkerLogSink | undefined;
   private initialized = false;
 
@@ -71,9 +92,18 @@ export class PostgresStore implements Store {
     options: StoreOptions,
     private readonly migrations: readonly Migration[],
   ) {
-    this.counters = new RedisCounters(redis, options.redisPrefix);
-    const inProcess = postgresLogSink(pool);
     const onError = options.onError ?? defaultLogWriterOptions.onError;
+    this.onError = onError;
+    const counterOptions = {
+      ...(options.redisPrefix !== undefined ? { prefix: options.redisPrefix } : {}),
+      onCounterError: config.onCounterError ?? 'fail-closed',
+      onError,
+    };
+    this.counters = new RedisCounters(redis, counterOptions);
+    this.journal = new PostgresSpendJournal(pool, onError);
+    this.spend = new RedisSpendCounters(redis, this.journal, counterOptions);
+    this.watchRedis(redis);
+    const inProcess = postgresLogSink(pool);
     this.workerSink =
       config.logWorker === false
         ? undefined
@@ -85,13 +115,48 @@ export class PostgresStore implements Store {
           );
     this.writer = new RequestLogWriter(this.workerSink ?? inProcess, {
       ...options.log,
-      // One statement per batch (23 array parameters, see log-insert.ts); the cap keeps each
+      // One statement per batch (one array parameter per column, see log-insert.ts); the cap keeps each
       // statement, and a retried batch, bounded. Sent from the worker, larger batches cost the
       // event loop nothing and PostgreSQL less per row.
       batchSize: Math.min(options.log?.batchSize ?? (this.workerSink ? 2_000 : 500), 2_000),
       retentionDays: config.retentionDays,
       ...(options.onError ? { onError: options.onError } : {}),
+      ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}),
     });
+  }
+
+  /** Tracks the Redis connection from its events, so health() is synchronous and free. */
+  private watchRedis(redis: Redis): void {
+    let lastError: string | undefined;
+    redis.on('error', (err: unknown) => {
+      const e = err as { code?: unknown; message?: unknown };
+      lastError = typeof e?.code === 'string' ? e.code : typeof e?.message === 'string' ? e.message.slice(0, 200) : 'error';
+    });
+    redis.on('ready', () => {
+      lastError = undefined;
+      this.redisProblem = undefined;
+    });
+    const lost = (): void => {
+      this.redisProblem = `redis: connection lost${lastError ? ` (${lastError})` : ''}; reconnecting`;
+    };
+    redis.on('close', lost);
+    redis.on('reconnecting', lost);
+    redis.on('end', () => (this.redisProblem = 'redis: connection closed'));
+  }
+
+  /** Not ready while Redis is disconnected, or PostgreSQL refuses the request log or spend writes. */
+  health(): StoreHealth {
+    if (this.redisProblem !== undefined || this.redis.status !== 'ready')
+      return { ready: false, reason: this.redisProblem ?? `redis: ${this.redis.status}` };
+    const logFailure = this.writer.failing;
+    if (logFailure) return { ready: false, reason: `postgres: request log writes fail (${logFailure.slice(0, 200)})` };
+    const spendFailure = this.journal.failing;
+    if (spendFailure) return { ready: false, reason: `postgres: budget spend writes fail (${spendFailure.slice(0, 200)})` };
+    return { ready: true };
+  }
+
+  stats(): StoreStats {
+    return { deadLetters: this.writer.deadLetters, pendingLogEntries: this.writer.pending };
   }
 
   /** Loads the drivers and creates the pool and Redis client (no connection yet: see init). */
@@ -102,7 +167,15 @@ export class PostgresStore implements Store {
     const onError = options.onError ?? ((err: unknown, ctx: string) => process.stderr.write(`meridian store: ${ctx}: ${String(err)}\n`));
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', (err) => onError(err, 'postgres idle client error'));
-    const redis = new RedisClient(config.redis, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    const redis = new RedisClient(config.redis, {
+      lazyConnect: true,
+      // Fail fast while Redis is away (no queueing, no per-command retries, a command deadline),
+      // and reconnect in the background (ioredis' default backoff, at most 2 s between tries).
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: config.redisTimeoutMs ?? 250,
+      connectTimeout: 2_000,
+    });
     redis.on('error', (err: unknown) => onError(err, 'redis connection error'));
     return new PostgresStore(pool, redis, config, options, migrations);
   }
@@ -122,6 +195,7 @@ export class PostgresStore implements Store {
       throw unavailable('PostgreSQL', this.config.postgres, err);
     }
     this.writer.start();
+    this.journal.start();
     this.initialized = true;
   }
 
@@ -129,6 +203,7 @@ export class PostgresStore implements Store {
     try {
       await this.writer.close();
     } finally {
+      await this.journal.close().catch((err: unknown) => this.onError(err, 'budget spend not saved to PostgreSQL at close'));
       await this.workerSink?.close();
       // quit() waits for replies to commands already sent; a client that never connected just drops.
       const redisDone = this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect());
