@@ -46,7 +46,7 @@ export async function buildServices(config: MeridianConfig, logger: Logger, opts
     }
     const metrics = createMetrics();
     const masterKey = readMasterKey(config, env);
-    const budgets = createBudgets(config.budgets, store.counters);
+    const budgets = createBudgets(config.budgets, store.spend);
     const guard = createGuard(config.guard);
     const dashboard = uiRoutes(); // reads web/ once, now
     return {

@@ -34,7 +34,7 @@ export function swapConfig(services: GatewayServices, next: MeridianConfig): { r
     meter,
   };
   if (services.guard) fresh.guard = createGuard(next.guard);
-  if (services.budgets && services.store) fresh.budgets = createBudgets(next.budgets, services.store.counters);
+  if (services.budgets && services.store) fresh.budgets = createBudgets(next.budgets, services.store.spend);
   const retired = [...services.catalog.providers.values()];
   Object.assign(services, fresh);
   services.logger.level = next.log.level;

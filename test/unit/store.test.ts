@@ -9,6 +9,7 @@ import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { maskUrl } from '../../src/store/postgres/postgres-store.js';
 import { storeConformance } from '../helpers/store-conformance.js';
+import { storeConfigSchema } from '../../src/store/config.js';
 
 storeConformance('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-store-'));
@@ -64,4 +65,23 @@ test('store connection errors name the server but never its password', () => {
   );
   assert.equal(maskUrl('redis://:pw@cache:6379'), 'redis://:***@cache:6379');
   assert.equal(maskUrl('redis://cache:6379'), 'redis://cache:6379');
+});
+
+test('store config: strict, with defaults in one place and messages that say how to fix', () => {
+  assert.deepEqual(storeConfigSchema.parse(undefined), {
+    sqlite: '.meridian/meridian.db',
+    retentionDays: 30,
+    onCounterError: 'fail-closed',
+    redisTimeoutMs: 250,
+  });
+  assert.deepEqual(storeConfigSchema.parse({ onCounterError: 'fail-open' }).onCounterError, 'fail-open');
+  const messages = (input: unknown): string =>
+    (storeConfigSchema.safeParse(input).error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
+  assert.match(messages({ sqllite: 'x.db' }), /unknown key "sqllite" in store; the keys are: sqlite, postgres/);
+  assert.match(messages({ onCounterError: 'open' }), /"fail-closed" .*or "fail-open"/);
+  assert.match(messages({ postgres: 'localhost:5432' }), /PostgreSQL URL like "postgres:\/\//);
+  assert.match(messages({ redis: 'http://cache' }), /Redis URL like "redis:\/\/cache:6379"/);
+  assert.match(messages({ retentionDays: 0 }), /at least 1/);
+  assert.match(messages({ redisTimeoutMs: 60_000 }), /at most 10000/);
+  assert.match(messages('sqlite.db'), /store must be a mapping/);
 });
