@@ -5,7 +5,8 @@
  * so the embedded default never loads them.
  */
 import type { Pool, PoolClient } from 'pg';
-import { MeridianError } from '../../errors.js';
+import { MeridianError, StoreUnavailableError } from '../../errors.js';
+import { isPostgresUnavailable } from './unavailable.js';
 import type { Redis } from 'ioredis';
 import { buildLogQuery, decodeLogRow, toIsoTime } from '../log-rows.js';
 import { decodeSummary, postgresSummaryDialect, summarySql } from '../log-summary.js';
@@ -80,6 +81,8 @@ export class PostgresStore implements Store {
   private readonly journal: PostgresSpendJournal;
   private readonly onError: (err: unknown, context: string) => void;
   private readonly writer: RequestLogWriter;
+  /** Set when a query found PostgreSQL unreachable; cleared by the next one that succeeds. */
+  private postgresProblem: string | undefined;
   /** Why Redis is not connected, from its client's events (for health()). */
   private redisProblem: string | undefined = 'redis: not connected yet';
   private readonly workerSink: WorkerLogSink | undefined;
@@ -148,6 +151,7 @@ export class PostgresStore implements Store {
   health(): StoreHealth {
     if (this.redisProblem !== undefined || this.redis.status !== 'ready')
       return { ready: false, reason: this.redisProblem ?? `redis: ${this.redis.status}` };
+    if (this.postgresProblem) return { ready: false, reason: this.postgresProblem };
     const logFailure = this.writer.failing;
     if (logFailure) return { ready: false, reason: `postgres: request log writes fail (${logFailure.slice(0, 200)})` };
     const spendFailure = this.journal.failing;
@@ -163,7 +167,8 @@ export class PostgresStore implements Store {
   static async create(config: PostgresStoreConfig, options: StoreOptions = {}, migrations = postgresMigrations): Promise<PostgresStore> {
     const pg = (await import('pg')).default;
     const { Redis: RedisClient } = await import('ioredis');
-    const pool = new pg.Pool({ connectionString: config.postgres, max: config.poolSize ?? 10 });
+    // A bounded wait for a connection: with PostgreSQL unreachable, a query fails instead of hanging a request.
+    const pool = new pg.Pool({ connectionString: config.postgres, max: config.poolSize ?? 10, connectionTimeoutMillis: 2_000 });
     const onError = options.onError ?? ((err: unknown, ctx: string) => process.stderr.write(`meridian store: ${ctx}: ${String(err)}\n`));
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', (err) => onError(err, 'postgres idle client error'));
@@ -211,6 +216,36 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * A query on the pool; when PostgreSQL cannot be reached the caller gets StoreUnavailableError
+   * (503 store_unavailable), not the driver's error (a generic 500), and health() says why.
+   */
+  private async sql(text: string | { text: string }, values?: unknown[]): Promise<{ rows: Row[]; rowCount: number | null }> {
+    try {
+      const res = await this.pool.query(typeof text === 'string' ? text : text.text, values);
+      this.postgresProblem = undefined;
+      return res;
+    } catch (err) {
+      throw this.mapPostgresError(err);
+    }
+  }
+
+  /** Flushes this replica's log buffer (queries see what was appended before them); same error mapping. */
+  private async flushed(): Promise<void> {
+    try {
+      await this.writer.flush();
+    } catch (err) {
+      throw this.mapPostgresError(err);
+    }
+  }
+
+  private mapPostgresError(err: unknown): unknown {
+    if (!isPostgresUnavailable(err)) return err;
+    const reason = err instanceof Error ? err.message.slice(0, 200) : String(err);
+    this.postgresProblem = `postgres: unreachable (${reason})`;
+    return new StoreUnavailableError(`The gateway cannot reach PostgreSQL (${reason}); retry shortly.`, err);
+  }
+
   /** Versions recorded in schema_migrations (for tests and `meridian doctor`). */
   async appliedMigrations(): Promise<number[]> {
     const res = await this.pool.query('SELECT version FROM schema_migrations ORDER BY version');
@@ -251,27 +286,24 @@ export class PostgresStore implements Store {
 
   readonly keys = {
     create: async (rec: ApiKeyRecord): Promise<void> => {
-      await this.pool.query(
-        `INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${placeholders(KEY_COLUMNS.length)})`,
-        encodeKey(rec),
-      );
+      await this.sql(`INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${placeholders(KEY_COLUMNS.length)})`, encodeKey(rec));
     },
     findByHash: async (hash: string): Promise<ApiKeyRecord | undefined> => {
-      const res = await this.pool.query(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys WHERE hash = $1`, [hash]);
+      const res = await this.sql(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys WHERE hash = $1`, [hash]);
       const row = res.rows[0] as Row | undefined;
       return row ? decodeKey(row) : undefined;
     },
     list: async (): Promise<ApiKeyRecord[]> => {
-      const res = await this.pool.query(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys ORDER BY created_at, id`);
+      const res = await this.sql(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys ORDER BY created_at, id`);
       return res.rows.map(decodeKey);
     },
     revoke: async (id: string): Promise<boolean> => {
-      const res = await this.pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+      const res = await this.sql('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
       return (res.rowCount ?? 0) > 0;
     },
     /** Every key ever created, revoked ones too: revoking the last key must not switch auth off. */
     count: async (): Promise<number> => {
-      const res = await this.pool.query('SELECT count(*) AS n FROM api_keys');
+      const res = await this.sql('SELECT count(*) AS n FROM api_keys');
       return Number((res.rows[0] as Row).n);
     },
   };
@@ -281,18 +313,18 @@ export class PostgresStore implements Store {
     flush: (): Promise<void> => this.writer.flush(),
     /** Flushes this replica's buffer first, so a query sees everything appended here before it. */
     query: async (filter: RequestLogFilter): Promise<RequestLogEntry[]> => {
-      await this.writer.flush();
+      await this.flushed();
       const { sql, params } = buildLogQuery(
         filter,
         (n) => `$${n}`,
         (p) => `${p}::timestamptz`,
       );
-      const res = await this.pool.query(sql, params);
+      const res = await this.sql(sql, params);
       return res.rows.map(decodeLogRow);
     },
     totals: async (since: string): Promise<UsageTotalsRow> => {
-      await this.writer.flush();
-      const res = await this.pool.query(
+      await this.flushed();
+      const res = await this.sql(
         `SELECT count(*) AS requests, coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,
   coalesce(sum(cached_tokens), 0) AS cached, coalesce(sum(CASE WHEN location = 'cloud' THEN cost_usd ELSE 0 END), 0) AS cloud_cost
   FROM request_log WHERE time >= $1::timestamptz AND status = 200`,
@@ -301,10 +333,10 @@ export class PostgresStore implements Store {
       return decodeTotals(res.rows[0] as Row);
     },
     summary: async (since: string): Promise<RequestLogSummary> => {
-      await this.writer.flush();
+      await this.flushed();
       const iso = toIsoTime(since);
       const sql = summarySql(postgresSummaryDialect);
-      const [groups, pii] = await Promise.all([this.pool.query(sql.groups, [iso]), this.pool.query(sql.pii, [iso])]);
+      const [groups, pii] = await Promise.all([this.sql(sql.groups, [iso]), this.sql(sql.pii, [iso])]);
       return decodeSummary(iso, groups.rows as Row[], pii.rows as Row[]);
     },
     prune: (): Promise<number> => this.writer.prune(),
@@ -312,13 +344,13 @@ export class PostgresStore implements Store {
 
   readonly audit = {
     append: async (entry: AuditEntry): Promise<void> => {
-      await this.pool.query(
+      await this.sql(
         `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${placeholders(AUDIT_COLUMNS.length)})`,
         encodeAudit(entry),
       );
     },
     list: async (limit = 100): Promise<AuditEntry[]> => {
-      const res = await this.pool.query(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ORDER BY seq DESC LIMIT $1`, [
+      const res = await this.sql(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ORDER BY seq DESC LIMIT $1`, [
         Math.max(1, Math.trunc(limit)),
       ]);
       return res.rows.map(decodeAudit);
