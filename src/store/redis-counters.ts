@@ -57,6 +57,43 @@ export interface RedisCounterOptions {
   onCounterError?: CounterErrorMode;
   /** Told about failed calls (throttled): under fail-open, each means requests went unmetered. */
   onError?: (err: unknown, context: string) => void;
+  /** A call that has no answer after this long fails (default 250 ms). */
+  timeoutMs?: number;
+}
+
+/**
+ * Resolves like `work`, or rejects once `ms` have passed without an answer. The deadline timer
+ * does not decide alone: it defers to the next check phase (setImmediate), after the event loop
+ * has read the sockets, so a reply that arrived while the loop was busy (a burst of requests on
+ * a loaded machine) still wins. ioredis' own commandTimeout would fail those.
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (settled) return;
+          settled = true;
+          reject(new Error(`no answer within ${ms} ms`));
+        }),
+      ms,
+    );
+    work.then(
+      (v) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
 }
 
 const REPORT_INTERVAL_MS = 10_000;
@@ -66,6 +103,7 @@ export class RedisCounters implements Counters {
   protected readonly prefix: string;
   private readonly mode: CounterErrorMode;
   private readonly onError: (err: unknown, context: string) => void;
+  private readonly timeoutMs: number;
   private lastReportAt = -Infinity;
 
   constructor(redis: Redis, options: RedisCounterOptions = {}) {
@@ -76,13 +114,16 @@ export class RedisCounters implements Counters {
     this.prefix = options.prefix ?? 'meridian:';
     this.mode = options.onCounterError ?? 'fail-closed';
     this.onError = options.onError ?? (() => undefined);
+    this.timeoutMs = options.timeoutMs ?? 250;
   }
 
   consume(key: string, amount: number, limit: number, windowSeconds: number): Promise<ConsumeResult> {
     const windowMs = Math.max(1, Math.round(windowSeconds * 1000));
     return this.guarded(
       async () => {
-        const [allowed, used, ttlMs] = await this.redis.meridianConsume(this.prefix + key, String(amount), String(limit), String(windowMs));
+        const [allowed, used, ttlMs] = await this.timed(
+          this.redis.meridianConsume(this.prefix + key, String(amount), String(limit), String(windowMs)),
+        );
         return { allowed: allowed === 1, used: Number(used), resetSeconds: Math.max(1, Math.ceil(Number(ttlMs) / 1000)) };
       },
       () => ({ allowed: true, used: 0, resetSeconds: Math.max(1, Math.ceil(windowSeconds)) }),
@@ -92,7 +133,7 @@ export class RedisCounters implements Counters {
   add(key: string, amount: number, ttlSeconds: number): Promise<number> {
     const ttlMs = Math.max(1, Math.round(ttlSeconds * 1000));
     return this.guarded(
-      async () => Number(await this.redis.meridianAdd(this.prefix + key, String(amount), String(ttlMs))),
+      async () => Number(await this.timed(this.redis.meridianAdd(this.prefix + key, String(amount), String(ttlMs)))),
       () => amount,
     );
   }
@@ -100,7 +141,7 @@ export class RedisCounters implements Counters {
   get(key: string): Promise<number> {
     return this.guarded(
       async () => {
-        const v = await this.redis.get(this.prefix + key);
+        const v = await this.timed(this.redis.get(this.prefix + key));
         return v === null ? 0 : Number(v);
       },
       () => 0,
@@ -127,6 +168,11 @@ export class RedisCounters implements Counters {
         err,
       );
     }
+  }
+
+  /** A Redis command with the counters' deadline (store.redisTimeoutMs). */
+  protected timed<T>(command: Promise<T>): Promise<T> {
+    return withDeadline(command, this.timeoutMs);
   }
 
   private report(err: unknown, context: string): void {

@@ -85,3 +85,23 @@ test('store config: strict, with defaults in one place and messages that say how
   assert.match(messages({ redisTimeoutMs: 60_000 }), /at most 10000/);
   assert.match(messages('sqlite.db'), /store must be a mapping/);
 });
+
+test('embedded budget spend: two processes on one file add up instead of overwriting each other', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-store-'));
+  try {
+    const path = join(dir, 'm.db');
+    const a = await createStore({ sqlite: path, retentionDays: 30 });
+    const b = await createStore({ sqlite: path, retentionDays: 30 });
+    await a.spend.add('meridian:budget:k', 300, 3_600);
+    await b.spend.add('meridian:budget:k', 200, 3_600);
+    assert.equal((await b.spend.consume('meridian:budget:k', 50, 1_000, 3_600)).used, 250, 'each enforces with its own view');
+    await a.close();
+    await b.close();
+    const c = await createStore({ sqlite: path, retentionDays: 30 });
+    assert.equal(await c.spend.get('meridian:budget:k'), 550);
+    assert.equal(await c.counters.get('rpm:anything'), 0, 'rate-limit windows are not durable');
+    await c.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -101,6 +101,7 @@ export class PostgresStore implements Store {
       ...(options.redisPrefix !== undefined ? { prefix: options.redisPrefix } : {}),
       onCounterError: config.onCounterError ?? 'fail-closed',
       onError,
+      timeoutMs: config.redisTimeoutMs ?? 250,
     };
     this.counters = new RedisCounters(redis, counterOptions);
     this.journal = new PostgresSpendJournal(pool, onError);
@@ -174,11 +175,13 @@ export class PostgresStore implements Store {
     pool.on('error', (err) => onError(err, 'postgres idle client error'));
     const redis = new RedisClient(config.redis, {
       lazyConnect: true,
-      // Fail fast while Redis is away (no queueing, no per-command retries, a command deadline),
-      // and reconnect in the background (ioredis' default backoff, at most 2 s between tries).
+      // Fail fast while Redis is away (no queueing, no per-command retries), and reconnect in the
+      // background (ioredis' default backoff, at most 2 s between tries). The counters apply their
+      // own deadline (redisTimeoutMs, see withDeadline); this one only clears commands a hung
+      // Redis never answers.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: config.redisTimeoutMs ?? 250,
+      commandTimeout: Math.max(5_000, 4 * (config.redisTimeoutMs ?? 250)),
       connectTimeout: 2_000,
     });
     redis.on('error', (err: unknown) => onError(err, 'redis connection error'));

@@ -52,6 +52,7 @@ interface SpendCommands {
 
 export class RedisSpendCounters extends RedisCounters {
   private readonly spendRedis: Redis & SpendCommands;
+  private readonly reseeding = new Map<string, Promise<void>>();
 
   constructor(
     redis: Redis,
@@ -69,7 +70,7 @@ export class RedisSpendCounters extends RedisCounters {
     const k = this.prefix + key;
     const r = await this.guarded(
       async () => {
-        const run = () => this.spendRedis.meridianSpendConsume(k, String(amount), String(limit), String(windowMs));
+        const run = () => this.timed(this.spendRedis.meridianSpendConsume(k, String(amount), String(limit), String(windowMs)));
         let [allowed, used, ttlMs] = await run();
         if (allowed === -1) {
           await this.reseed(key, windowMs);
@@ -90,7 +91,7 @@ export class RedisSpendCounters extends RedisCounters {
     try {
       return await this.guarded(
         async () => {
-          const run = () => this.spendRedis.meridianSpendAdd(k, String(amount), String(ttlMs));
+          const run = () => this.timed(this.spendRedis.meridianSpendAdd(k, String(amount), String(ttlMs)));
           let [present, after] = await run();
           if (present === 0) {
             await this.reseed(key, ttlMs);
@@ -111,10 +112,10 @@ export class RedisSpendCounters extends RedisCounters {
     const k = this.prefix + key;
     return this.guarded(
       async () => {
-        let v = await this.redis.get(k);
+        let v = await this.timed(this.redis.get(k));
         if (v === null) {
           await this.reseed(key, EMPTY_SEED_TTL_MS);
-          v = await this.redis.get(k);
+          v = await this.timed(this.redis.get(k));
         }
         return v === null ? 0 : Number(v);
       },
@@ -122,11 +123,23 @@ export class RedisSpendCounters extends RedisCounters {
     );
   }
 
-  /** Puts the durable value back into Redis unless another call (or replica) already did. */
-  private async reseed(key: string, fallbackTtlMs: number): Promise<void> {
-    const durable = await this.journal.read(key);
-    const value = durable?.value ?? 0;
-    const ttlMs = durable ? Math.max(1, Math.round(durable.expiresAt - Date.now())) : fallbackTtlMs;
-    await this.redis.set(this.prefix + key, String(value), 'PX', ttlMs, 'NX');
+  /**
+   * Puts the durable value back into Redis unless another call (or replica) already did.
+   * Concurrent calls for one key share one re-seed (a burst on a new budget period reads
+   * PostgreSQL once). The PostgreSQL read is not under the Redis deadline: it is bounded by the
+   * pool's connection timeout, and happens once per key per Redis lifetime.
+   */
+  private reseed(key: string, fallbackTtlMs: number): Promise<void> {
+    let running = this.reseeding.get(key);
+    if (!running) {
+      running = (async () => {
+        const durable = await this.journal.read(key);
+        const value = durable?.value ?? 0;
+        const ttlMs = durable ? Math.max(1, Math.round(durable.expiresAt - Date.now())) : fallbackTtlMs;
+        await this.timed(this.redis.set(this.prefix + key, String(value), 'PX', ttlMs, 'NX'));
+      })().finally(() => this.reseeding.delete(key));
+      this.reseeding.set(key, running);
+    }
+    return running;
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Budget spend for the embedded store: the in-memory counters (same semantics and speed as
- * `store.counters`), with every key a call changed written to the `spend_counters` table in one
- * small transaction per flush interval, and loaded back at start. A restart (also a crash, up to
- * the last flush interval) therefore keeps what was spent in the current period.
+ * `store.counters`), with every change added to the `spend_counters` table in one small
+ * transaction per flush interval, and loaded back at start. A restart (also a crash, up to the
+ * last flush interval) therefore keeps what was spent in the current period. Changes are added
+ * as deltas, not written as values, so two processes on one file never overwrite each other's
+ * spend (each still enforces limits with its own in-memory view, loaded at its start).
  *
  * Batched rather than written through: the flush runs on the event loop, and one transaction per
  * interval costs the same whatever the request rate, where one per request would not.
@@ -15,11 +17,10 @@ export const SPEND_FLUSH_INTERVAL_MS = 100;
 
 export class SqliteSpendCounters implements Counters {
   private readonly mem: MemoryCounters;
-  private readonly dirty = new Set<string>();
+  /** Per key: the change not yet saved, and the expiry it should have. */
+  private pending = new Map<string, { amount: number; expiresAt: number }>();
   private timer: NodeJS.Timeout | undefined;
-  private readonly upsert: Database.Statement;
-  private readonly remove: Database.Statement;
-  private readonly writeDirty: (keys: string[]) => void;
+  private readonly writePending: (batch: Map<string, { amount: number; expiresAt: number }>) => void;
 
   constructor(
     private readonly db: Database.Database,
@@ -28,19 +29,14 @@ export class SqliteSpendCounters implements Counters {
     private readonly flushIntervalMs = SPEND_FLUSH_INTERVAL_MS,
   ) {
     this.mem = new MemoryCounters(now);
-    this.upsert = db.prepare(
+    const upsert = db.prepare(
       'INSERT INTO spend_counters (key, value, expires_at) VALUES (?, ?, ?) ' +
-        'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+        'ON CONFLICT (key) DO UPDATE SET value = value + excluded.value, expires_at = max(expires_at, excluded.expires_at)',
     );
-    this.remove = db.prepare('DELETE FROM spend_counters WHERE key = ?');
-    const tx = db.transaction((keys: string[]) => {
-      for (const key of keys) {
-        const cell = this.mem.peek(key);
-        if (cell) this.upsert.run(key, cell.value, cell.expiresAt);
-        else this.remove.run(key); // expired meanwhile
-      }
+    const tx = db.transaction((batch: Map<string, { amount: number; expiresAt: number }>) => {
+      for (const [key, d] of batch) upsert.run(key, d.amount, d.expiresAt);
     });
-    this.writeDirty = (keys) => tx.immediate(keys);
+    this.writePending = (batch) => tx.immediate(batch);
   }
 
   /** Loads the live counters and drops expired rows; then starts the flush timer. */
@@ -58,13 +54,13 @@ export class SqliteSpendCounters implements Counters {
 
   async consume(key: string, amount: number, limit: number, windowSeconds: number): Promise<ConsumeResult> {
     const r = await this.mem.consume(key, amount, limit, windowSeconds);
-    if (r.allowed) this.dirty.add(key);
+    if (r.allowed) this.record(key, amount);
     return r;
   }
 
   async add(key: string, amount: number, ttlSeconds: number): Promise<number> {
     const value = await this.mem.add(key, amount, ttlSeconds);
-    this.dirty.add(key);
+    this.record(key, amount);
     return value;
   }
 
@@ -72,17 +68,30 @@ export class SqliteSpendCounters implements Counters {
     return this.mem.get(key);
   }
 
-  /** Writes every changed key now (the timer does this every flush interval). */
+  /** Saves every pending change now (the timer does this every flush interval). */
   flush(): void {
-    if (this.dirty.size === 0) return;
-    const keys = [...this.dirty];
-    this.dirty.clear();
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
     try {
-      this.writeDirty(keys);
+      this.writePending(batch);
     } catch (err) {
-      for (const k of keys) this.dirty.add(k); // kept for the next flush
+      // Kept for the next flush, merged with what arrived meanwhile: sums stay exact.
+      for (const [k, d] of batch) {
+        const later = this.pending.get(k);
+        this.pending.set(k, later ? { amount: d.amount + later.amount, expiresAt: Math.max(d.expiresAt, later.expiresAt) } : d);
+      }
       throw err;
     }
+  }
+
+  private record(key: string, amount: number): void {
+    const expiresAt = this.mem.peek(key)?.expiresAt ?? this.now();
+    const d = this.pending.get(key);
+    if (d) {
+      d.amount += amount;
+      d.expiresAt = Math.max(d.expiresAt, expiresAt);
+    } else this.pending.set(key, { amount, expiresAt });
   }
 
   /** Final flush; the database is closed by the store afterwards. */
@@ -100,7 +109,7 @@ export class SqliteSpendCounters implements Counters {
     try {
       this.flush();
     } catch (err) {
-      this.onError(err, `budget spend not saved yet (${this.dirty.size} counters kept for retry)`);
+      this.onError(err, `budget spend not saved yet (${this.pending.size} counters kept for retry)`);
     }
   }
 }
