@@ -8,7 +8,7 @@ import { AuthenticationError, ConfigError, InvalidRequestError, MeridianError, P
 import type { Metrics } from '../observability/metrics.js';
 import type { Route, RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
-import { parseTimeArg } from '../store/cli-parse.js';
+import { parseTimeOrDuration, TIME_ARG_HINT } from '../store/time-arg.js';
 import { createApiKey, revokeApiKey, rotateApiKey, findKeyById } from '../store/keys.js';
 import type { ApiKeyRecord, Store } from '../store/types.js';
 import type { Auth } from './auth.js';
@@ -95,8 +95,8 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
       const status = q.get('status');
       const limit = q.get('limit');
       const filter = {
-        ...(q.get('since') ? { since: q.get('since')! } : {}),
-        ...(q.get('until') ? { until: q.get('until')! } : {}),
+        ...(q.get('since') ? { since: timeParam(q.get('since')!, 'since') } : {}),
+        ...(q.get('until') ? { until: timeParam(q.get('until')!, 'until') } : {}),
         ...(q.get('tenant') ? { tenant: q.get('tenant')! } : {}),
         ...(q.get('alias') ? { alias: q.get('alias')! } : {}),
         ...(q.get('location') ? { location: q.get('location')! } : {}),
@@ -163,15 +163,15 @@ function intParam(v: string, name: string): number {
 
 /** `since`: a duration ago (`15m`, `24h`, `7d`) or an ISO time; the last 24 hours when absent. */
 function sinceParam(v: string | null): string {
-  if (!v) return new Date(Date.now() - 86_400_000).toISOString();
-  try {
-    return parseTimeArg(v);
-  } catch {
-    throw new InvalidRequestError(
-      `Query parameter 'since' must be a duration like '1h' or '7d', or an ISO time; got '${v.slice(0, 40)}'.`,
-      'since',
-    );
-  }
+  return v ? timeParam(v, 'since') : new Date(Date.now() - 86_400_000).toISOString();
+}
+
+/** A time query parameter through the parser the CLI uses (`meridian logs --since`). */
+function timeParam(v: string, name: 'since' | 'until'): string {
+  const iso = parseTimeOrDuration(v);
+  if (iso === undefined)
+    throw new InvalidRequestError(`Query parameter '${name}' must be ${TIME_ARG_HINT}; got '${v.slice(0, 40)}'.`, name);
+  return iso;
 }
 
 function requireMaster(ctx: RequestContext, masterKey: string | undefined): void {

@@ -46,8 +46,9 @@ export async function buildServices(config: MeridianConfig, logger: Logger, opts
       );
     }
     const metrics = createMetrics();
+    metrics.watchStore(() => store.stats());
     const masterKey = readMasterKey(config, env);
-    const budgets = createBudgets(config.budgets, store.counters);
+    const budgets = createBudgets(config.budgets, store.spend);
     const guard = createGuard(config.guard);
     const dashboard = uiRoutes(); // reads web/ once, now
     return {

@@ -101,7 +101,7 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
   });
   let ready = false;
   let draining = false;
-  const routes = coreRoutes({ ready: () => ready && !draining && (current.services.store?.health?.().ready ?? true) });
+  const routes = coreRoutes({ ready: () => ready && !draining });
   if (opts.routes) for (const [k, v] of opts.routes(current.services)) routes.set(k, v);
 
   const retire = (gen: Generation) => {

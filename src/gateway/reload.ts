@@ -45,7 +45,7 @@ export function buildConfigServices(
   const meter = o.meter ?? createMeterService(config, deps.logger ? { logger: deps.logger } : {});
   const router = o.router ?? createRouter({ router: config.router, policies: config.policies }, { priceOf: (d) => meter.priceOf(d) });
   const guard = 'guard' in o ? o.guard : createGuard(config.guard);
-  const budgets = o.budgets ?? (deps.store ? createBudgets(config.budgets, deps.store.counters) : undefined);
+  const budgets = o.budgets ?? (deps.store ? createBudgets(config.budgets, deps.store.spend) : undefined);
   return { config, catalog, meter, router, ...(guard ? { guard } : {}), ...(budgets ? { budgets } : {}) };
 }
 

@@ -25,9 +25,15 @@ export function coreRoutes(state: { ready: () => boolean }): RouteTable {
     [
       'GET /readyz',
       {
-        handler: (_g, ctx) => {
-          const ready = state.ready();
-          sendJson(ctx.res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting' });
+        handler: (g, ctx) => {
+          const up = state.ready();
+          // A replica whose store is unreachable must leave the load balancer's rotation (fail closed).
+          const store = g.store?.health();
+          const ready = up && (store?.ready ?? true);
+          sendJson(ctx.res, ready ? 200 : 503, {
+            status: ready ? 'ready' : up ? 'store_unavailable' : 'starting',
+            ...(store && !store.ready && store.reason ? { reason: store.reason } : {}),
+          });
         },
         access: 'public',
       },

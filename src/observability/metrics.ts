@@ -31,6 +31,8 @@ export interface Metrics extends MetricsService {
   setKnownNames(aliases: Iterable<string>, deployments: Iterable<string>): void;
   /** Reads the breaker states at each scrape (0 closed, 1 half-open, 2 open); deployments outside the known names are skipped. */
   watchBreakers(read: () => Iterable<readonly [deployment: string, state: BreakerStateName]>): void;
+  /** Reads the store's request-log health at each scrape: rows dead-lettered, entries waiting to be written. */
+  watchStore(read: () => { deadLetters: number; pendingLogEntries: number }): void;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -100,6 +102,23 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       }
     },
   });
+  let readStore: (() => { deadLetters: number; pendingLogEntries: number }) | undefined;
+  new Gauge({
+    name: 'meridian_request_log_dead_letters',
+    help: 'Request-log entries the database refused (kept in request_log_dead_letters) since start',
+    registers: [registry],
+    collect() {
+      if (readStore) this.set(readStore().deadLetters);
+    },
+  });
+  new Gauge({
+    name: 'meridian_request_log_pending',
+    help: 'Request-log entries accepted and not yet written',
+    registers: [registry],
+    collect() {
+      if (readStore) this.set(readStore().pendingLogEntries);
+    },
+  });
   const inflight = new Gauge({ name: 'meridian_inflight_requests', help: 'Requests in flight', registers: [registry] });
   const piiFound = new Counter({
     name: 'meridian_pii_findings_total',
@@ -133,6 +152,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     },
     watchBreakers(read) {
       readBreakers = read;
+    },
+    watchStore(read) {
+      readStore = read;
     },
     observe(e: RequestLogEntry) {
       const l = { alias: alias(e.alias), deployment: deployment(e.deployment), location: location(e.location) };

@@ -1,5 +1,6 @@
 /** Option parsers for the keys/logs CLI verbs. They throw commander's InvalidArgumentError, which commander prints with the option name. */
 import { InvalidArgumentError } from 'commander';
+import { parseTimeOrDuration, TIME_ARG_HINT } from './time-arg.js';
 import type { ApiKeyRecord } from './types.js';
 
 export function parsePositiveInt(value: string): number {
@@ -43,17 +44,12 @@ export function parseList(value: string, previous: string[] = []): string[] {
   );
 }
 
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /**
  * A point in time: a duration ago (`90s`, `15m`, `1h`, `7d`, `2w`) or an absolute time
- * (ISO-8601). Returns ISO-8601 UTC.
+ * (ISO-8601). Returns ISO-8601 UTC. The parser is shared with the admin API (./time-arg.ts).
  */
 export function parseTimeArg(value: string, now = Date.now()): string {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(value.trim());
-  if (m) return new Date(now - Number(m[1]) * (UNIT_MS[m[2]!.toLowerCase()] ?? 0)).toISOString();
-  const t = Date.parse(value);
-  if (Number.isNaN(t))
-    throw new InvalidArgumentError(`expected a duration like '1h' or '7d', or a time like '2025-01-31T12:00:00Z', got '${value}'`);
-  return new Date(t).toISOString();
+  const iso = parseTimeOrDuration(value, now);
+  if (iso === undefined) throw new InvalidArgumentError(`expected ${TIME_ARG_HINT}, got '${value.slice(0, 64)}'`);
+  return iso;
 }

@@ -35,7 +35,16 @@ async function openBackend(config: StoreConfig, options: StoreOptions): Promise<
     }
     const { PostgresStore } = await import('./postgres/postgres-store.js');
     const withPrefix = config.redisPrefix && options.redisPrefix === undefined ? { ...options, redisPrefix: config.redisPrefix } : options;
-    return PostgresStore.create({ postgres: config.postgres, redis: config.redis, retentionDays: config.retentionDays }, withPrefix);
+    return PostgresStore.create(
+      {
+        postgres: config.postgres,
+        redis: config.redis,
+        retentionDays: config.retentionDays,
+        ...(config.onCounterError ? { onCounterError: config.onCounterError } : {}),
+        ...(config.redisTimeoutMs ? { redisTimeoutMs: config.redisTimeoutMs } : {}),
+      },
+      withPrefix,
+    );
   }
   if (config.redis) {
     throw new ConfigError(

@@ -1,9 +1,12 @@
 /**
  * Request-log rows: one column list and one value encoding shared by SQLite and PostgreSQL.
  * Values are encoded once, at `append()` time, as text/number/null only (booleans as 1/0, JSON as
- * text, time as ISO-8601 UTC), which both databases accept; so a bad entry fails fast in the
- * caller instead of poisoning a batch later.
+ * text, time as ISO-8601 UTC), cleaned and bounded by ./sanitize.ts, which both databases accept;
+ * so whatever a client or an upstream sent cannot poison a batch later.
  */
+import { InvalidRequestError } from '../errors.js';
+import { boundedInt, boundedJson, boundedNumber, cleanText, optText } from './sanitize.js';
+import { parseTimeOrDuration, TIME_ARG_HINT } from './time-arg.js';
 import type { RequestLogEntry, RequestLogFilter } from './types.js';
 
 export const LOG_COLUMNS = [
@@ -30,6 +33,10 @@ export const LOG_COLUMNS = [
   'cost_usd',
   'pii',
   'prompt_version',
+  'client_request_id',
+  'guard_action',
+  'excluded',
+  'cost_estimated',
 ] as const;
 
 export type LogValue = string | number | null;
@@ -53,61 +60,58 @@ export function toIsoTime(value: string | Date | undefined | null, fallback?: Da
   fallback ??= new Date();
   if (value === undefined || value === null) return fallback.toISOString();
   const d = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(d.getTime()) ? fallback.toISOString() : d.toISOString();
+  // Years past 9999 print as `+010000-…`, which neither database reads as a time.
+  const year = d.getUTCFullYear();
+  return Number.isNaN(d.getTime()) || year < 1 || year > 9999 ? fallback.toISOString() : d.toISOString();
 }
 
-/** PostgreSQL text and JSON reject NUL characters; they carry no meaning in a log, so drop them. */
-function clean(s: string | undefined | null): string | null {
-  if (s === undefined || s === null) return null;
-  return s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
+/** Bounds of numeric columns: token counts are BIGINT, status a small INTEGER; durations and cost finite. */
+const MAX_STATUS = 999;
+const MAX_MS = 1e12;
+const MAX_USD = 1e12;
+
+function flag(v: unknown): number | null {
+  return typeof v === 'boolean' ? (v ? 1 : 0) : null;
 }
 
-function jsonText(v: unknown): string | null {
-  if (v === undefined || v === null) return null;
-  if (Array.isArray(v) && v.length === 0) return '[]'; // most requests: no failed attempts
-  const text = JSON.stringify(v);
-  return text.includes('\\u0000') ? text.replaceAll('\\u0000', '') : text;
-}
-
-function num(v: number | undefined | null): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
-/** Integer columns: a fractional value would make PostgreSQL reject the whole batch. */
-function int(v: number | undefined | null): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : null;
-}
-
-function flag(v: boolean | undefined | null): number | null {
-  return v === undefined || v === null ? null : v ? 1 : 0;
-}
-
+/** Encodes an entry as a row; every value cleaned and bounded, so no entry can fail an insert for its content. */
 export function encodeLogEntry(e: RequestLogEntry): LogRow {
   return [
-    clean(e.id) ?? '',
+    optText(e.id, 200) ?? '',
     toIsoTime(e.time),
-    clean(e.tenant),
-    clean(e.keyId),
-    clean(e.kind),
-    clean(e.alias) ?? '',
-    clean(e.deployment),
-    clean(e.location),
-    clean(e.routeReason),
-    jsonText(e.attempts ?? []),
-    int(e.status) ?? 0,
-    clean(e.errorCode),
+    optText(e.tenant),
+    optText(e.keyId),
+    optText(e.kind, 40),
+    optText(e.alias) ?? '',
+    optText(e.deployment),
+    optText(e.location, 40),
+    optText(e.routeReason),
+    boundedJson(Array.isArray(e.attempts) ? e.attempts : []),
+    boundedInt(e.status, 0, MAX_STATUS) ?? 0,
+    optText(e.errorCode, 200),
     flag(e.stream) ?? 0,
-    num(e.latencyMs) ?? 0,
-    num(e.ttftMs),
-    int(e.promptTokens),
-    int(e.completionTokens),
-    int(e.reasoningTokens),
-    int(e.cachedTokens),
+    boundedNumber(e.latencyMs, 0, MAX_MS) ?? 0,
+    boundedNumber(e.ttftMs, 0, MAX_MS),
+    boundedInt(e.promptTokens),
+    boundedInt(e.completionTokens),
+    boundedInt(e.reasoningTokens),
+    boundedInt(e.cachedTokens),
     flag(e.tokensEstimated),
-    num(e.costUsd),
-    jsonText(e.pii),
-    clean(e.promptVersion),
+    boundedNumber(e.costUsd, -MAX_USD, MAX_USD),
+    boundedJson(e.pii),
+    optText(e.promptVersion),
+    optText(e.clientRequestId, 200),
+    optText(e.guardAction, 40),
+    boundedJson(e.excluded),
+    flag(e.costEstimated),
   ];
+}
+
+/** A row as a JSON object keyed by column (for the dead-letter table: readable, and already sanitized). */
+export function logRowJson(row: LogRow): string {
+  const o: Record<string, LogValue> = {};
+  LOG_COLUMNS.forEach((c, i) => (o[c] = row[i] ?? null));
+  return JSON.stringify(o);
 }
 
 /** Accepts both drivers' shapes: SQLite gives text/0/1, pg gives Date/boolean/parsed JSON. */
@@ -137,6 +141,10 @@ export function decodeLogRow(r: Record<string, unknown>): RequestLogEntry {
   setIf(entry, 'costUsd', optNum(r.cost_usd));
   setIf(entry, 'pii', parseJson(r.pii) as Record<string, number> | undefined);
   setIf(entry, 'promptVersion', str(r.prompt_version));
+  setIf(entry, 'clientRequestId', str(r.client_request_id));
+  setIf(entry, 'guardAction', str(r.guard_action));
+  setIf(entry, 'excluded', parseJson(r.excluded) as RequestLogEntry['excluded']);
+  setIf(entry, 'costEstimated', toBool(r.cost_estimated));
   return entry;
 }
 
@@ -155,12 +163,13 @@ export function buildLogQuery(
     params.push(value);
     where.push(clause(placeholder(params.length)));
   };
-  if (filter.since !== undefined) add((p) => `time >= ${timeParam(p)}`, toIsoTime(filter.since));
-  if (filter.until !== undefined) add((p) => `time < ${timeParam(p)}`, toIsoTime(filter.until));
+  if (filter.since !== undefined) add((p) => `time >= ${timeParam(p)}`, filterTime(filter.since, 'since'));
+  if (filter.until !== undefined) add((p) => `time < ${timeParam(p)}`, filterTime(filter.until, 'until'));
   if (filter.tenant !== undefined) add((p) => `tenant = ${p}`, filter.tenant);
   if (filter.alias !== undefined) add((p) => `alias = ${p}`, filter.alias);
   if (filter.location !== undefined) add((p) => `location = ${p}`, filter.location);
   if (filter.status !== undefined) add((p) => `status = ${p}`, filter.status);
+  if (filter.clientRequestId !== undefined) add((p) => `client_request_id = ${p}`, cleanText(filter.clientRequestId, 200));
   const limit = Math.min(Math.max(Math.trunc(filter.limit ?? DEFAULT_QUERY_LIMIT), 1), MAX_QUERY_LIMIT);
   params.push(limit);
   const sql =
@@ -168,6 +177,13 @@ export function buildLogQuery(
     (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
     ` ORDER BY time DESC, id DESC LIMIT ${placeholder(params.length)}`;
   return { sql, params };
+}
+
+/** A filter time: ISO or a duration ago (`10m`); never silently "now" (that made `since=10m` return nothing). */
+function filterTime(value: string, param: 'since' | 'until'): string {
+  const iso = parseTimeOrDuration(value);
+  if (iso === undefined) throw new InvalidRequestError(`'${param}' must be ${TIME_ARG_HINT}; got '${cleanText(value, 40)}'.`, param);
+  return iso;
 }
 
 function setIf<K extends keyof RequestLogEntry>(o: RequestLogEntry, k: K, v: RequestLogEntry[K] | undefined): void {

@@ -20,7 +20,11 @@ export type LogWorkerReply =
   | { type: 'reply'; id: number; ok: false; message: string; code?: string };
 
 /** Worker side: answers the main thread's requests with `sink`; `close` runs on 'close', then the port closes. */
-export function serveLogWorker(port: MessagePort, sink: RequestLogSink, close: () => Promise<void> | void): void {
+export function serveLogWorker(
+  port: MessagePort,
+  sink: Pick<RequestLogSink, 'insertRows' | 'deleteOlderThan'>,
+  close: () => Promise<void> | void,
+): void {
   const send = (reply: LogWorkerReply): void => port.postMessage(reply);
   let queue: Promise<unknown> = Promise.resolve();
   port.on('message', (msg: LogWorkerRequest) => {

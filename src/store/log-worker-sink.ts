@@ -15,7 +15,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { LogRow } from './log-rows.js';
-import type { RequestLogSink } from './log-writer.js';
+import type { DeadLetter, RequestLogSink } from './log-writer.js';
 import type { LogWorkerReply, LogWorkerRequest } from './log-worker-protocol.js';
 
 interface Pending {
@@ -81,6 +81,16 @@ export class WorkerLogSink implements RequestLogSink {
   async insertRows(rows: LogRow[]): Promise<void> {
     if (this.unavailable) return this.fallback.insertRows(rows);
     await this.call({ type: 'insert', rows });
+  }
+
+  /** Classified on this thread: the worker passes the driver's error code through. */
+  isRowError(err: unknown): boolean {
+    return this.fallback.isRowError(err);
+  }
+
+  /** Rare, so written on the main thread's connection rather than through the worker. */
+  insertDeadLetters(letters: DeadLetter[]): Promise<void> {
+    return this.fallback.insertDeadLetters(letters);
   }
 
   async deleteOlderThan(cutoffIso: string): Promise<number> {

@@ -1,18 +1,47 @@
 /**
  * The request-log writer, shared by both backends. The hot path only calls `append()`, which
  * encodes the entry and pushes it onto an in-memory buffer (synchronous, O(1)); a timer writes
- * the buffer in batches. Nothing is dropped: a failed batch goes back to the front of the buffer
- * and is retried, and `flush()` tells the caller whether everything appended so far is durable.
+ * the buffer in batches. Nothing is dropped: a batch that fails because the database is
+ * unreachable goes back to the front of the buffer and is retried; a batch the database refuses
+ * for its content is split in halves until the refused row is found, and that row goes to the
+ * dead-letter table (with the error) instead of blocking every later entry. `flush()` tells the
+ * caller whether everything appended so far is durable (written or dead-lettered).
  */
-import { encodeLogEntry, type LogRow } from './log-rows.js';
+import { logRowJson, encodeLogEntry, type LogRow } from './log-rows.js';
+import { cleanText } from './sanitize.js';
 import type { RequestLogEntry } from './types.js';
 
-/** What a backend provides: one atomic batch insert and the retention delete. */
+/** A row the database refused, with its message. */
+export interface DeadLetter {
+  row: LogRow;
+  error: string;
+}
+
+/** What a backend provides: one atomic batch insert, the retention delete, and the dead-letter path. */
 export interface RequestLogSink {
   /** Inserts all rows or none (duplicates by id are ignored, so a retried batch is harmless). */
   insertRows(rows: LogRow[]): Promise<void>;
   /** Deletes entries with time < cutoff (ISO); returns how many. */
   deleteOlderThan(cutoffIso: string): Promise<number>;
+  /**
+   * True when `err` says the database refused the rows' content (a data or constraint error),
+   * false when it could not write at all (connection, lock, disk): only the first is isolated.
+   */
+  isRowError(err: unknown): boolean;
+  /** Keeps refused rows in `request_log_dead_letters`; they are not retried. */
+  insertDeadLetters(letters: DeadLetter[]): Promise<void>;
+}
+
+/** Dead-letter text of a refused row: its sanitized JSON. */
+export function deadLetterJson(row: LogRow): string {
+  return logRowJson(row);
+}
+
+/** The message of a driver error, bounded, for the dead-letter table. */
+export function errorText(err: unknown): string {
+  const e = err as { message?: unknown; code?: unknown } | null;
+  const msg = typeof e?.message === 'string' ? e.message : String(err);
+  return cleanText(typeof e?.code === 'string' ? `${e.code}: ${msg}` : msg, 1_000);
 }
 
 export interface LogWriterOptions {
@@ -30,6 +59,8 @@ export interface LogWriterOptions {
   retryDelayMs: number;
   /** Told about write failures (throttled); never given entry contents. */
   onError: (err: unknown, context: string) => void;
+  /** Told each time rows go to the dead-letter table, with how many (e.g. to count them in a metric). */
+  onDeadLetter: (rows: number) => void;
   now: () => number;
 }
 
@@ -41,6 +72,7 @@ export const defaultLogWriterOptions: LogWriterOptions = {
   retentionIntervalMs: 60 * 60 * 1000,
   retryDelayMs: 1_000,
   onError: defaultOnError,
+  onDeadLetter: () => undefined,
   now: Date.now,
 };
 
@@ -70,6 +102,9 @@ export class RequestLogWriter {
   private retentionTimer: NodeJS.Timeout | undefined;
   private firstRetention: NodeJS.Timeout | undefined;
   private closed = false;
+  private deadLettered = 0;
+  /** Why the last write failed, while the database stays unreachable (cleared by the next success). */
+  private failure: string | undefined;
 
   constructor(
     private readonly sink: RequestLogSink,
@@ -96,6 +131,16 @@ export class RequestLogWriter {
     this.buffer.push(encodeLogEntry(entry));
     this.appended++;
     if (this.buffer.length >= this.opts.highWaterMark) this.kick(false);
+  }
+
+  /** Rows this writer has put in the dead-letter table since it started. */
+  get deadLetters(): number {
+    return this.deadLettered;
+  }
+
+  /** Set while writes fail for a reason other than a row's content (the database is unreachable). */
+  get failing(): string | undefined {
+    return this.failure;
   }
 
   /** Entries appended but not yet durable. */
@@ -168,7 +213,8 @@ export class RequestLogWriter {
         try {
           while (written < pending.length) {
             const batch = pending.slice(written, written + this.opts.batchSize);
-            await this.sink.insertRows(batch);
+            await this.insertIsolating(batch);
+            this.failure = undefined;
             written += batch.length;
             this.durable += batch.length;
             this.settleWaiters();
@@ -179,6 +225,7 @@ export class RequestLogWriter {
           // Put what was not written back in front of whatever arrived meanwhile: order is kept.
           this.buffer = written === 0 ? pending.concat(this.buffer) : pending.slice(written).concat(this.buffer);
           this.retryAt = this.opts.now() + this.opts.retryDelayMs;
+          this.failure = errorText(err);
           this.failWaiters(err);
           this.report(err, `request log write failed; ${this.buffer.length} entries kept for retry`);
           return;
@@ -187,6 +234,29 @@ export class RequestLogWriter {
       this.retryAt = 0;
     } finally {
       this.draining = false;
+    }
+  }
+
+  /**
+   * Inserts `rows`; if the database refuses their content, halves the batch until the refused
+   * rows are single, and dead-letters those (k bad rows cost O(k log n) inserts, not n). Rows
+   * written before a later failure are written again on retry, which the sink ignores.
+   */
+  private async insertIsolating(rows: LogRow[]): Promise<void> {
+    try {
+      await this.sink.insertRows(rows);
+    } catch (err) {
+      if (!this.sink.isRowError(err)) throw err;
+      if (rows.length > 1) {
+        const mid = rows.length >> 1;
+        await this.insertIsolating(rows.slice(0, mid));
+        await this.insertIsolating(rows.slice(mid));
+        return;
+      }
+      await this.sink.insertDeadLetters([{ row: rows[0]!, error: errorText(err) }]);
+      this.deadLettered++;
+      this.opts.onDeadLetter(1);
+      this.report(err, 'a request log entry was refused by the database; kept in request_log_dead_letters');
     }
   }
 

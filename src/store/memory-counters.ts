@@ -50,6 +50,17 @@ export class MemoryCounters implements Counters {
     return this.live(key, this.now())?.value ?? 0;
   }
 
+  /** The live value and expiry (ms since the epoch) of a key, for persisting it. */
+  peek(key: string): { value: number; expiresAt: number } | undefined {
+    const cell = this.live(key, this.now());
+    return cell ? { value: cell.value, expiresAt: cell.expiresAt } : undefined;
+  }
+
+  /** Sets a key as loaded from durable storage (ignored when already expired). */
+  seed(key: string, value: number, expiresAt: number): void {
+    if (expiresAt > this.now()) this.cells.set(key, { value, expiresAt });
+  }
+
   close(): void {
     clearInterval(this.sweeper);
     this.cells.clear();

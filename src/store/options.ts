@@ -3,9 +3,15 @@ import type { LogWriterOptions } from './log-writer.js';
 
 export interface StoreOptions {
   /** Request-log writer tuning; `retentionDays` comes from the store config. */
-  log?: Partial<Omit<LogWriterOptions, 'retentionDays' | 'onError'>>;
+  log?: Partial<Omit<LogWriterOptions, 'retentionDays' | 'onError' | 'onDeadLetter'>>;
   /** Told about background failures (log writes, retention); never given entry contents. */
   onError?: (err: unknown, context: string) => void;
+  /**
+   * Told each time request-log rows go to the dead-letter table (the database refused them even
+   * after sanitizing), with how many: e.g. `(n) => deadLetterCounter.inc(n)`. `store.stats()`
+   * gives the running total too.
+   */
+  onDeadLetter?: (rows: number) => void;
   /** Namespace for Redis counter keys (default `meridian:`). */
   redisPrefix?: string;
 }

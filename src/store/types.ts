@@ -62,8 +62,12 @@ export interface RequestLogEntry {
 }
 
 export interface RequestLogFilter {
+  /** Inclusive: an ISO time or a duration ago (`10m`, `2h`, `7d`); anything else is an InvalidRequestError (param `since`). */
   since?: string;
+  /** Exclusive; same forms as `since`. */
   until?: string;
+  /** The client's `x-request-id`: every entry that carried it (ids are not unique). */
+  clientRequestId?: string;
   tenant?: string;
   alias?: string;
   location?: string;
@@ -141,14 +145,44 @@ export interface Counters {
   get(key: string): Promise<number>;
 }
 
+/** Whether the store can serve requests now (for `/readyz`). */
+export interface StoreHealth {
+  ready: boolean;
+  /** Why not, for operators (never credentials), e.g. `redis: connection lost (ECONNREFUSED)`. */
+  reason?: string;
+}
+
+/** Running totals for metrics; cheap and synchronous. */
+export interface StoreStats {
+  /** Request-log rows put in the dead-letter table by this process since the store opened. */
+  deadLetters: number;
+  /** Request-log entries appended but not yet written. */
+  pendingLogEntries: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   init(): Promise<void>;
   /** Flushes pending log writes, then closes connections. */
   close(): Promise<void>;
+  /**
+   * Synchronous and cheap (from connection events and the last write's outcome, no round-trip):
+   * not ready while Redis is disconnected or PostgreSQL refuses the log writes.
+   */
+  health(): StoreHealth;
+  stats(): StoreStats;
+  /**
+   * Rate-limit windows (rpm, tpm): in memory embedded, Redis scaled out; not durable. When Redis
+   * is unreachable a call fails within ~250 ms with StoreUnavailableError (503 store_unavailable),
+   * or allows the request when `store.onCounterError` is `fail-open`.
+   */
   counters: Counters;
-  /** Whether the store can serve requests now (cheap, from connection state): feeds `/readyz`. */
-  health?(): { ready: boolean; reason?: string };
+  /**
+   * Budget spend: the same operations and semantics as `counters`, but durable. Embedded, values
+   * are kept in SQLite (written in batches within ~100 ms, loaded at start); scaled out, every
+   * change is also added to PostgreSQL and a key Redis lost (restart, flush) is re-seeded from it.
+   */
+  spend: Counters;
   keys: {
     create(rec: ApiKeyRecord): Promise<void>;
     findByHash(hash: string): Promise<ApiKeyRecord | undefined>;

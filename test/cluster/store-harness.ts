@@ -39,6 +39,19 @@ export async function makePostgresHarness(): Promise<StoreHarness & { schema: st
     appliedMigrations: async (store) => (store as PostgresStore).appliedMigrations(),
     latestMigration: postgresMigrations.at(-1)!.version,
     sharedCounters: true,
+    refuseAlias: async (store, alias) => {
+      await (store as PostgresStore).pool.query(
+        `ALTER TABLE request_log ADD CONSTRAINT refuse_${alias.replace(/\W/g, '_')} CHECK (alias <> '${alias.replaceAll("'", "''")}')`,
+      );
+    },
+    deadLetters: async (store) => {
+      const res = await (store as PostgresStore).pool.query('SELECT entry_id, entry, error FROM request_log_dead_letters ORDER BY seq');
+      return (res.rows as { entry_id: string | null; entry: string; error: string }[]).map((r) => ({
+        entryId: r.entry_id,
+        entry: r.entry,
+        error: r.error,
+      }));
+    },
     destroy: async () => {
       const c = new pg.Client({ connectionString: POSTGRES_URL });
       await c.connect();

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
+import { InvalidRequestError } from '../../src/errors.js';
 import { createApiKey, hashKey, rotateApiKey, revokeApiKey } from '../../src/store/keys.js';
 import type { StoreOptions } from '../../src/store/options.js';
 import type { ApiKeyRecord, RequestLogEntry, Store } from '../../src/store/types.js';
@@ -18,6 +19,10 @@ export interface StoreHarness {
   latestMigration: number;
   /** True when two opened stores share counters (Redis); false for in-process counters. */
   sharedCounters: boolean;
+  /** Makes the database itself refuse request-log rows with this alias (a trigger / CHECK constraint). */
+  refuseAlias(store: Store, alias: string): Promise<void>;
+  /** Rows of the dead-letter table, oldest first. */
+  deadLetters(store: Store): Promise<{ entryId: string | null; entry: string; error: string }[]>;
   /** Removes the backing data (file / schema / Redis keys). */
   destroy(): Promise<void>;
 }
@@ -367,6 +372,151 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
         [fresh.id],
       );
       await s.close();
+    });
+
+    it('request log: hostile values are stored cleaned and bounded, and never block the entries after them', async () => {
+      const tenant = `hostile-${tag()}`;
+      const t0 = Date.now() - 30_000;
+      const at = (i: number) => new Date(t0 + i).toISOString();
+      const surrogate = logEntry({ tenant, time: at(1), alias: 'openai/x\ud800', deployment: 'dep\udc00end' });
+      const huge = logEntry({
+        tenant,
+        time: at(2),
+        promptTokens: 3_000_000_000,
+        completionTokens: 1e300,
+        cachedTokens: 12.7,
+        reasoningTokens: Number.NaN,
+        costUsd: Number.POSITIVE_INFINITY,
+        latencyMs: -5,
+        status: 70_000,
+      });
+      const nul = logEntry({
+        tenant,
+        time: at(3),
+        routeReason: 'rule\u0000one',
+        errorCode: 'x'.repeat(50_000),
+        attempts: [{ deployment: 'a\u0000b', error: 'bad \ud800 text', n: Number.NaN }],
+        pii: { 'EMAIL\ud800': 2 },
+        clientRequestId: 'client\u0000\udfff',
+        excluded: [{ deployment: 'd'.repeat(5_000), rule: 'r', reason: 'why\u0000' }],
+      });
+      const after = logEntry({ tenant, time: at(4), alias: 'plain' });
+      for (const e of [surrogate, huge, nul, after]) store.requestLog.append(e);
+      await store.requestLog.flush();
+      const rows = await store.requestLog.query({ tenant });
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        [after.id, nul.id, huge.id, surrogate.id],
+        'every entry written, in order',
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      assert.equal(byId.get(surrogate.id)?.alias, 'openai/x\ufffd', 'lone surrogate replaced by U+FFFD');
+      assert.equal(byId.get(surrogate.id)?.deployment, 'dep\ufffdend');
+      const h = byId.get(huge.id)!;
+      assert.equal(h.promptTokens, 3_000_000_000, 'token counts beyond 32 bits are kept');
+      assert.equal(h.completionTokens, Number.MAX_SAFE_INTEGER, 'clamped');
+      assert.equal(h.cachedTokens, 13);
+      assert.equal(h.reasoningTokens, undefined, 'NaN is not a number');
+      assert.equal(h.costUsd, undefined, 'infinity is not a cost');
+      assert.equal(h.latencyMs, 0);
+      assert.equal(h.status, 999);
+      const n = byId.get(nul.id)!;
+      assert.equal(n.routeReason, 'ruleone', 'NUL removed');
+      assert.equal(n.errorCode?.length, 200, 'bounded');
+      assert.deepEqual(n.attempts, [{ deployment: 'ab', error: 'bad \ufffd text', n: null }]);
+      assert.deepEqual(n.pii, { 'EMAIL\ufffd': 2 });
+      assert.equal(n.clientRequestId, 'client\ufffd');
+      assert.equal(n.excluded?.[0]?.deployment.length, 1_000);
+      assert.equal(n.excluded?.[0]?.reason, 'why');
+    });
+
+    it('request log: a row the database refuses goes to the dead letters with its error, and the log keeps going', async () => {
+      const tenant = `dead-${tag()}`;
+      const poison = `poison-${tag()}`;
+      const counted: number[] = [];
+      const s = await open({ options: { onDeadLetter: (n) => counted.push(n), onError: () => undefined } });
+      await harness.refuseAlias(s, poison);
+      const before = logEntry({ tenant, alias: 'ok-1', time: new Date(Date.now() - 3_000).toISOString() });
+      const bad = logEntry({ tenant, alias: poison, time: new Date(Date.now() - 2_000).toISOString() });
+      const later = logEntry({ tenant, alias: 'ok-2', time: new Date(Date.now() - 1_000).toISOString() });
+      for (const e of [before, bad, later]) s.requestLog.append(e);
+      await s.requestLog.flush();
+      assert.deepEqual(
+        (await s.requestLog.query({ tenant })).map((r) => r.id),
+        [later.id, before.id],
+      );
+      const dead = (await harness.deadLetters(s)).filter((d) => d.entryId === bad.id);
+      assert.equal(dead.length, 1);
+      assert.equal((JSON.parse(dead[0]!.entry) as { alias: string }).alias, poison, 'kept as JSON');
+      assert.ok(dead[0]!.error.length > 0, 'with the error message');
+      assert.deepEqual(counted, [1]);
+      assert.equal(s.stats().deadLetters, 1);
+      const next = logEntry({ tenant, alias: 'ok-3' });
+      s.requestLog.append(next);
+      assert.equal((await s.requestLog.query({ tenant })).length, 3, 'later entries are still written');
+      assert.deepEqual(s.health(), { ready: true });
+      await s.close();
+    });
+
+    it('request log: client request id, guard action and exclusions round-trip; 16 entries sharing a client id are all kept', async () => {
+      const tenant = `cid-${tag()}`;
+      const clientRequestId = `client-${tag()}`;
+      const entries = Array.from({ length: 16 }, (_, i) =>
+        logEntry({
+          tenant,
+          time: new Date(Date.now() - 20_000 + i).toISOString(),
+          clientRequestId,
+          guardAction: i % 2 ? 'pseudonymize' : 'allow',
+          excluded: [{ deployment: 'openai/gpt-4o', rule: 'pii-local', reason: 'policy' }],
+        }),
+      );
+      for (const e of entries) store.requestLog.append(e);
+      store.requestLog.append(logEntry({ tenant, clientRequestId: 'someone-else' }));
+      const rows = await store.requestLog.query({ clientRequestId });
+      assert.equal(rows.length, 16);
+      assert.deepEqual(rows, [...entries].reverse(), 'exact round-trip, newest first');
+      assert.equal((await store.requestLog.query({ tenant })).length, 17);
+    });
+
+    it('request log: since and until take a duration ago as well as an ISO time; anything else is a 400', async () => {
+      const tenant = `since-${tag()}`;
+      const recent = logEntry({ tenant, time: new Date(Date.now() - 60_000).toISOString() });
+      const old = logEntry({ tenant, time: new Date(Date.now() - 3 * 3_600_000).toISOString() });
+      store.requestLog.append(recent);
+      store.requestLog.append(old);
+      assert.deepEqual(
+        (await store.requestLog.query({ tenant, since: '10m' })).map((r) => r.id),
+        [recent.id],
+      );
+      assert.deepEqual(
+        (await store.requestLog.query({ tenant, since: '1d', until: '2h' })).map((r) => r.id),
+        [old.id],
+      );
+      await assert.rejects(
+        store.requestLog.query({ tenant, since: 'ten minutes' }),
+        (err: unknown) => err instanceof InvalidRequestError && err.status === 400 && err.param === 'since' && /10m/.test(err.message),
+      );
+    });
+
+    it('spend: budget spend survives closing and reopening the store', async () => {
+      const key = `meridian:budget:test:${tag()}:usd`;
+      const first = await open();
+      assert.equal((await first.spend.consume(key, 2_000, 10_000, 3_600)).allowed, true);
+      assert.equal(await first.spend.add(key, 500, 3_600), 2_500);
+      await first.close();
+      const second = await open();
+      assert.equal(await second.spend.get(key), 2_500);
+      assert.deepEqual(
+        await second.spend.consume(key, 8_000, 10_000, 3_600).then((r) => [r.allowed, r.used]),
+        [false, 2_500],
+        'the limit counts what was spent before the restart',
+      );
+      await second.close();
+    });
+
+    it('health and stats: a working store is ready and reports no dead letters', async () => {
+      assert.deepEqual(store.health(), { ready: true });
+      assert.equal(store.stats().deadLetters, 0);
     });
 
     it('counters: consume admits exactly the limit under 100 concurrent calls', async () => {

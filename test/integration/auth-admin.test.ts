@@ -83,6 +83,19 @@ describe('keys, admin API, request log, metrics', () => {
     assert.ok(audit.data.some((a) => a.action === 'key.revoked'));
   });
 
+  it('/admin/requests?since= takes a duration ago (10m) or an ISO time; anything else is a 400 naming the parameter', async () => {
+    const recent = (await (await admin('/admin/requests?tenant=acme&since=10m&limit=50')).json()) as { data: unknown[] };
+    assert.ok(recent.data.length >= 3, 'since=10m finds the requests just made');
+    const iso = encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
+    assert.deepEqual(((await (await admin(`/admin/requests?tenant=acme&since=${iso}`)).json()) as { data: unknown[] }).data, []);
+    const bad = await admin('/admin/requests?since=yesterday');
+    assert.equal(bad.status, 400);
+    const body = (await bad.json()) as { error: { param: string; message: string } };
+    assert.equal(body.error.param, 'since');
+    assert.match(body.error.message, /10m/);
+    assert.equal((await admin('/admin/requests?until=soon')).status, 400);
+  });
+
   it('logs every accepted request, without secrets or PII values', async () => {
     const res = await admin('/admin/requests?tenant=acme&limit=50');
     const { data } = (await res.json()) as { data: Array<Record<string, unknown>> };

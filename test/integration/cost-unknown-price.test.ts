@@ -105,3 +105,38 @@ describe('models with no known price', () => {
     closeTo(costValue(res.headers.get('x-meridian-cost-usd') ?? undefined), expected, 'embeddings cost');
   });
 });
+
+describe('models with no known price, default policy', () => {
+  it('are refused (403 price_unknown naming the deployment) under a USD budget, and served (estimated) without one', async () => {
+    const up = await startUpstream(upstream);
+    const gw = await startGateway(
+      {
+        providers: [{ id: 'acme', type: 'openai-compatible', baseUrl: `${up.url}/v1`, location: 'cloud' }],
+        models: {
+          mystery: [{ provider: 'acme', model: 'mystery-model-9000' }],
+          free: [{ provider: 'acme', model: 'mystery-model-9000' }],
+        },
+        budgets: [{ scope: 'alias', match: 'mystery', period: 'day', usd: 5, mode: 'hard' }],
+        router: { healthIntervalMs: 0 },
+      },
+      { env: { MERIDIAN_MASTER_KEY: MASTER } },
+    );
+    try {
+      const refused = await chat(gw.url, { model: 'mystery', messages: [{ role: 'user', content: 'Hi' }] }, MASTER);
+      assert.equal(refused.status, 403, refused.text);
+      assert.equal(refused.json.error.code, 'price_unknown');
+      assert.match(refused.json.error.message, /acme\/mystery-model-9000/);
+      assert.equal(up.requests.filter((r) => r.method === 'POST').length, 0, 'nothing was sent upstream');
+
+      const served = await chat(gw.url, { model: 'free', messages: [{ role: 'user', content: 'Hi' }] }, MASTER);
+      assert.equal(served.status, 200, served.text);
+      assert.ok(costValue(served.headers['x-meridian-cost-usd']) > 0, 'charged the fallback price, not $0');
+      const entry = await logEntry(gw.url, served.headers['x-request-id']!);
+      assert.equal(entry.costEstimated, true);
+      assert.equal(entry.tokensEstimated ?? false, false);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});

@@ -113,6 +113,10 @@ class RecordingSink implements RequestLogSink {
   async deleteOlderThan(): Promise<number> {
     return 0;
   }
+  isRowError(): boolean {
+    return false;
+  }
+  async insertDeadLetters(): Promise<void> {}
 }
 
 test('a worker that cannot start hands every batch to the main-thread sink and says so once', async () => {

@@ -9,6 +9,7 @@ import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { maskUrl } from '../../src/store/postgres/postgres-store.js';
 import { storeConformance } from '../helpers/store-conformance.js';
+import { storeConfigSchema } from '../../src/store/config.js';
 
 storeConformance('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-store-'));
@@ -19,6 +20,21 @@ storeConformance('sqlite', async () => {
     appliedMigrations: async (store) => (store as SqliteStore).appliedMigrations(),
     latestMigration: sqliteMigrations.at(-1)!.version,
     sharedCounters: false,
+    refuseAlias: async (store, alias) => {
+      const db = (store as SqliteStore).db;
+      db.prepare(
+        `CREATE TRIGGER refuse_${alias.replace(/\W/g, '_')} BEFORE INSERT ON request_log WHEN NEW.alias = ${JSON.stringify(alias).replaceAll('"', "'")} ` +
+          `BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`,
+      ).run();
+    },
+    deadLetters: async (store) =>
+      (
+        (store as SqliteStore).db.prepare('SELECT entry_id, entry, error FROM request_log_dead_letters ORDER BY seq').all() as {
+          entry_id: string | null;
+          entry: string;
+          error: string;
+        }[]
+      ).map((r) => ({ entryId: r.entry_id, entry: r.entry, error: r.error })),
     destroy: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });
@@ -49,4 +65,43 @@ test('store connection errors name the server but never its password', () => {
   );
   assert.equal(maskUrl('redis://:pw@cache:6379'), 'redis://:***@cache:6379');
   assert.equal(maskUrl('redis://cache:6379'), 'redis://cache:6379');
+});
+
+test('store config: strict, with defaults in one place and messages that say how to fix', () => {
+  assert.deepEqual(storeConfigSchema.parse(undefined), {
+    sqlite: '.meridian/meridian.db',
+    retentionDays: 30,
+    onCounterError: 'fail-closed',
+    redisTimeoutMs: 250,
+  });
+  assert.deepEqual(storeConfigSchema.parse({ onCounterError: 'fail-open' }).onCounterError, 'fail-open');
+  const messages = (input: unknown): string =>
+    (storeConfigSchema.safeParse(input).error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
+  assert.match(messages({ sqllite: 'x.db' }), /unknown key "sqllite" in store; the keys are: sqlite, postgres/);
+  assert.match(messages({ onCounterError: 'open' }), /"fail-closed" .*or "fail-open"/);
+  assert.match(messages({ postgres: 'localhost:5432' }), /PostgreSQL URL like "postgres:\/\//);
+  assert.match(messages({ redis: 'http://cache' }), /Redis URL like "redis:\/\/cache:6379"/);
+  assert.match(messages({ retentionDays: 0 }), /at least 1/);
+  assert.match(messages({ redisTimeoutMs: 60_000 }), /at most 10000/);
+  assert.match(messages('sqlite.db'), /store must be a mapping/);
+});
+
+test('embedded budget spend: two processes on one file add up instead of overwriting each other', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-store-'));
+  try {
+    const path = join(dir, 'm.db');
+    const a = await createStore({ sqlite: path, retentionDays: 30 });
+    const b = await createStore({ sqlite: path, retentionDays: 30 });
+    await a.spend.add('meridian:budget:k', 300, 3_600);
+    await b.spend.add('meridian:budget:k', 200, 3_600);
+    assert.equal((await b.spend.consume('meridian:budget:k', 50, 1_000, 3_600)).used, 250, 'each enforces with its own view');
+    await a.close();
+    await b.close();
+    const c = await createStore({ sqlite: path, retentionDays: 30 });
+    assert.equal(await c.spend.get('meridian:budget:k'), 550);
+    assert.equal(await c.counters.get('rpm:anything'), 0, 'rate-limit windows are not durable');
+    await c.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -4,13 +4,13 @@
  *
  * Why not one multi-row `VALUES ($1, …), (…)`: for a 500-row batch that is 11,500 parameters and
  * a ~100 kB statement to build, bind and parse on every batch. Measured with bench/request-log.ts
- * it cost the gateway's event loop ~12 µs per entry; 23 array parameters cost a fraction of that
+ * it cost the gateway's event loop ~12 µs per entry; 26 array parameters cost a fraction of that
  * and PostgreSQL plans the statement once per connection.
  * https://www.postgresql.org/docs/current/functions-array.html (unnest(anyarray, anyarray [, ...]))
  */
 import type { Pool } from 'pg';
 import { LOG_COLUMNS, type LogRow, type LogValue } from '../log-rows.js';
-import type { RequestLogSink } from '../log-writer.js';
+import { deadLetterJson, type RequestLogSink } from '../log-writer.js';
 
 /** The PostgreSQL type of each request_log column (postgres/migrations.ts), in LOG_COLUMNS order. */
 const COLUMN_TYPES: Record<(typeof LOG_COLUMNS)[number], string> = {
@@ -30,19 +30,23 @@ const COLUMN_TYPES: Record<(typeof LOG_COLUMNS)[number], string> = {
   stream: 'boolean',
   latency_ms: 'double precision',
   ttft_ms: 'double precision',
-  prompt_tokens: 'integer',
-  completion_tokens: 'integer',
-  reasoning_tokens: 'integer',
-  cached_tokens: 'integer',
+  prompt_tokens: 'bigint',
+  completion_tokens: 'bigint',
+  reasoning_tokens: 'bigint',
+  cached_tokens: 'bigint',
   tokens_estimated: 'boolean',
   cost_usd: 'double precision',
   pii: 'jsonb',
   prompt_version: 'text',
+  client_request_id: 'text',
+  guard_action: 'text',
+  excluded: 'jsonb',
+  cost_estimated: 'boolean',
 };
 
 /** The statement: named, so each pooled connection parses and plans it once. */
 export const LOG_INSERT_STATEMENT = {
-  name: 'meridian_request_log_insert_v1',
+  name: 'meridian_request_log_insert_v3',
   text:
     `INSERT INTO request_log (${LOG_COLUMNS.join(', ')}) ` +
     `SELECT * FROM unnest(${LOG_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ')}) ` +
@@ -87,5 +91,22 @@ export function postgresLogSink(pool: Pool): RequestLogSink {
       const res = await pool.query('DELETE FROM request_log WHERE time < $1::timestamptz', [cutoffIso]);
       return res.rowCount ?? 0;
     },
+    isRowError: isPostgresRowError,
+    insertDeadLetters: async (letters) => {
+      await pool.query(
+        'INSERT INTO request_log_dead_letters (entry_id, entry, error) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])',
+        [letters.map((l) => l.row[0] ?? null), letters.map((l) => deadLetterJson(l.row)), letters.map((l) => l.error)],
+      );
+    },
   };
+}
+
+/**
+ * SQLSTATE classes that mean "this content is refused", not "the server is unreachable":
+ * 22 data exception (bad encoding, out of range), 23 integrity constraint, 54 program limit
+ * (e.g. an index row too large). https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function isPostgresRowError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
 }

@@ -62,4 +62,42 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX audit_log_time ON audit_log (time);
     `,
   },
+  {
+    version: 2,
+    name: 'request log: client request id, guard action, exclusions, BIGINT tokens; dead letters; durable budget spend',
+    // Replicas still on version 1 keep working: the new columns are nullable and their integer
+    // token arrays cast to BIGINT. The type change rewrites request_log once (a lock while it runs).
+    sql: `
+      ALTER TABLE request_log
+        ADD COLUMN client_request_id TEXT,
+        ADD COLUMN guard_action TEXT,
+        ADD COLUMN excluded JSONB,
+        ALTER COLUMN prompt_tokens TYPE BIGINT,
+        ALTER COLUMN completion_tokens TYPE BIGINT,
+        ALTER COLUMN reasoning_tokens TYPE BIGINT,
+        ALTER COLUMN cached_tokens TYPE BIGINT;
+      CREATE INDEX request_log_client_request_id ON request_log (client_request_id);
+
+      -- Entries the database refused even after sanitizing: kept (as JSON text) with the error, never retried.
+      CREATE TABLE request_log_dead_letters (
+        seq BIGSERIAL PRIMARY KEY,
+        time TIMESTAMPTZ NOT NULL DEFAULT now(),
+        entry_id TEXT,
+        entry TEXT NOT NULL,
+        error TEXT NOT NULL
+      );
+
+      -- Budget spend, accumulated by every replica (src/store/postgres/spend-journal.ts).
+      CREATE TABLE spend_counters (
+        key TEXT PRIMARY KEY,
+        value DOUBLE PRECISION NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'request log: cost estimated (no known price; pricing.unknownModel)',
+    sql: `ALTER TABLE request_log ADD COLUMN cost_estimated BOOLEAN;`,
+  },
 ];

@@ -5,7 +5,8 @@
  * so the embedded default never loads them.
  */
 import type { Pool, PoolClient } from 'pg';
-import { MeridianError } from '../../errors.js';
+import { MeridianError, StoreUnavailableError } from '../../errors.js';
+import { isPostgresUnavailable } from './unavailable.js';
 import type { Redis } from 'ioredis';
 import { buildLogQuery, decodeLogRow, toIsoTime } from '../log-rows.js';
 import { decodeSummary, postgresSummaryDialect, summarySql } from '../log-summary.js';
@@ -13,8 +14,20 @@ import { defaultLogWriterOptions, RequestLogWriter } from '../log-writer.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
-import { RedisCounters } from '../redis-counters.js';
-import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, RequestLogSummary, Store, UsageTotalsRow } from '../types.js';
+import { RedisCounters, type CounterErrorMode } from '../redis-counters.js';
+import { RedisSpendCounters } from './spend-counters.js';
+import { PostgresSpendJournal } from './spend-journal.js';
+import type {
+  ApiKeyRecord,
+  AuditEntry,
+  RequestLogEntry,
+  RequestLogFilter,
+  RequestLogSummary,
+  Store,
+  StoreHealth,
+  StoreStats,
+  UsageTotalsRow,
+} from '../types.js';
 import { WorkerLogSink, workerFileUrl } from '../log-worker-sink.js';
 import { postgresLogSink } from './log-insert.js';
 import type { PostgresLogWorkerData } from './log-worker.js';
@@ -29,6 +42,10 @@ export interface PostgresStoreConfig {
   retentionDays: number;
   /** Pool size per replica. */
   poolSize?: number;
+  /** When Redis cannot answer a counter call: refuse (503, default) or allow unmetered. */
+  onCounterError?: CounterErrorMode;
+  /** A Redis command slower than this fails (default 250 ms): counters fail fast, never hang requests. */
+  redisTimeoutMs?: number;
   /**
    * Send request-log batches from a worker thread with one connection of its own (default), so
    * building and sending them costs the event loop almost nothing; `false` uses the pool.
@@ -60,7 +77,14 @@ const placeholders = (n: number, offset = 0): string => Array.from({ length: n }
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly counters: RedisCounters;
+  readonly spend: RedisSpendCounters;
+  private readonly journal: PostgresSpendJournal;
+  private readonly onError: (err: unknown, context: string) => void;
   private readonly writer: RequestLogWriter;
+  /** Set when a query found PostgreSQL unreachable; cleared by the next one that succeeds. */
+  private postgresProblem: string | undefined;
+  /** Why Redis is not connected, from its client's events (for health()). */
+  private redisProblem: string | undefined = 'redis: not connected yet';
   private readonly workerSink: WorkerLogSink | undefined;
   private initialized = false;
 
@@ -71,9 +95,19 @@ export class PostgresStore implements Store {
     options: StoreOptions,
     private readonly migrations: readonly Migration[],
   ) {
-    this.counters = new RedisCounters(redis, options.redisPrefix);
-    const inProcess = postgresLogSink(pool);
     const onError = options.onError ?? defaultLogWriterOptions.onError;
+    this.onError = onError;
+    const counterOptions = {
+      ...(options.redisPrefix !== undefined ? { prefix: options.redisPrefix } : {}),
+      onCounterError: config.onCounterError ?? 'fail-closed',
+      onError,
+      timeoutMs: config.redisTimeoutMs ?? 250,
+    };
+    this.counters = new RedisCounters(redis, counterOptions);
+    this.journal = new PostgresSpendJournal(pool, onError);
+    this.spend = new RedisSpendCounters(redis, this.journal, counterOptions);
+    this.watchRedis(redis);
+    const inProcess = postgresLogSink(pool);
     this.workerSink =
       config.logWorker === false
         ? undefined
@@ -85,24 +119,71 @@ export class PostgresStore implements Store {
           );
     this.writer = new RequestLogWriter(this.workerSink ?? inProcess, {
       ...options.log,
-      // One statement per batch (23 array parameters, see log-insert.ts); the cap keeps each
+      // One statement per batch (one array parameter per column, see log-insert.ts); the cap keeps each
       // statement, and a retried batch, bounded. Sent from the worker, larger batches cost the
       // event loop nothing and PostgreSQL less per row.
       batchSize: Math.min(options.log?.batchSize ?? (this.workerSink ? 2_000 : 500), 2_000),
       retentionDays: config.retentionDays,
       ...(options.onError ? { onError: options.onError } : {}),
+      ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}),
     });
+  }
+
+  /** Tracks the Redis connection from its events, so health() is synchronous and free. */
+  private watchRedis(redis: Redis): void {
+    let lastError: string | undefined;
+    redis.on('error', (err: unknown) => {
+      const e = err as { code?: unknown; message?: unknown };
+      lastError = typeof e?.code === 'string' ? e.code : typeof e?.message === 'string' ? e.message.slice(0, 200) : 'error';
+    });
+    redis.on('ready', () => {
+      lastError = undefined;
+      this.redisProblem = undefined;
+    });
+    const lost = (): void => {
+      this.redisProblem = `redis: connection lost${lastError ? ` (${lastError})` : ''}; reconnecting`;
+    };
+    redis.on('close', lost);
+    redis.on('reconnecting', lost);
+    redis.on('end', () => (this.redisProblem = 'redis: connection closed'));
+  }
+
+  /** Not ready while Redis is disconnected, or PostgreSQL refuses the request log or spend writes. */
+  health(): StoreHealth {
+    if (this.redisProblem !== undefined || this.redis.status !== 'ready')
+      return { ready: false, reason: this.redisProblem ?? `redis: ${this.redis.status}` };
+    if (this.postgresProblem) return { ready: false, reason: this.postgresProblem };
+    const logFailure = this.writer.failing;
+    if (logFailure) return { ready: false, reason: `postgres: request log writes fail (${logFailure.slice(0, 200)})` };
+    const spendFailure = this.journal.failing;
+    if (spendFailure) return { ready: false, reason: `postgres: budget spend writes fail (${spendFailure.slice(0, 200)})` };
+    return { ready: true };
+  }
+
+  stats(): StoreStats {
+    return { deadLetters: this.writer.deadLetters, pendingLogEntries: this.writer.pending };
   }
 
   /** Loads the drivers and creates the pool and Redis client (no connection yet: see init). */
   static async create(config: PostgresStoreConfig, options: StoreOptions = {}, migrations = postgresMigrations): Promise<PostgresStore> {
     const pg = (await import('pg')).default;
     const { Redis: RedisClient } = await import('ioredis');
-    const pool = new pg.Pool({ connectionString: config.postgres, max: config.poolSize ?? 10 });
+    // A bounded wait for a connection: with PostgreSQL unreachable, a query fails instead of hanging a request.
+    const pool = new pg.Pool({ connectionString: config.postgres, max: config.poolSize ?? 10, connectionTimeoutMillis: 2_000 });
     const onError = options.onError ?? ((err: unknown, ctx: string) => process.stderr.write(`meridian store: ${ctx}: ${String(err)}\n`));
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', (err) => onError(err, 'postgres idle client error'));
-    const redis = new RedisClient(config.redis, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    const redis = new RedisClient(config.redis, {
+      lazyConnect: true,
+      // Fail fast while Redis is away (no queueing, no per-command retries), and reconnect in the
+      // background (ioredis' default backoff, at most 2 s between tries). The counters apply their
+      // own deadline (redisTimeoutMs, see withDeadline); this one only clears commands a hung
+      // Redis never answers.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: Math.max(5_000, 4 * (config.redisTimeoutMs ?? 250)),
+      connectTimeout: 2_000,
+    });
     redis.on('error', (err: unknown) => onError(err, 'redis connection error'));
     return new PostgresStore(pool, redis, config, options, migrations);
   }
@@ -122,6 +203,7 @@ export class PostgresStore implements Store {
       throw unavailable('PostgreSQL', this.config.postgres, err);
     }
     this.writer.start();
+    this.journal.start();
     this.initialized = true;
   }
 
@@ -129,11 +211,42 @@ export class PostgresStore implements Store {
     try {
       await this.writer.close();
     } finally {
+      await this.journal.close().catch((err: unknown) => this.onError(err, 'budget spend not saved to PostgreSQL at close'));
       await this.workerSink?.close();
       // quit() waits for replies to commands already sent; a client that never connected just drops.
       const redisDone = this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect());
       await Promise.allSettled([this.pool.end(), redisDone]);
     }
+  }
+
+  /**
+   * A query on the pool; when PostgreSQL cannot be reached the caller gets StoreUnavailableError
+   * (503 store_unavailable), not the driver's error (a generic 500), and health() says why.
+   */
+  private async sql(text: string | { text: string }, values?: unknown[]): Promise<{ rows: Row[]; rowCount: number | null }> {
+    try {
+      const res = await this.pool.query(typeof text === 'string' ? text : text.text, values);
+      this.postgresProblem = undefined;
+      return res;
+    } catch (err) {
+      throw this.mapPostgresError(err);
+    }
+  }
+
+  /** Flushes this replica's log buffer (queries see what was appended before them); same error mapping. */
+  private async flushed(): Promise<void> {
+    try {
+      await this.writer.flush();
+    } catch (err) {
+      throw this.mapPostgresError(err);
+    }
+  }
+
+  private mapPostgresError(err: unknown): unknown {
+    if (!isPostgresUnavailable(err)) return err;
+    const reason = err instanceof Error ? err.message.slice(0, 200) : String(err);
+    this.postgresProblem = `postgres: unreachable (${reason})`;
+    return new StoreUnavailableError(`The gateway cannot reach PostgreSQL (${reason}); retry shortly.`, err);
   }
 
   /** Versions recorded in schema_migrations (for tests and `meridian doctor`). */
@@ -176,27 +289,24 @@ export class PostgresStore implements Store {
 
   readonly keys = {
     create: async (rec: ApiKeyRecord): Promise<void> => {
-      await this.pool.query(
-        `INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${placeholders(KEY_COLUMNS.length)})`,
-        encodeKey(rec),
-      );
+      await this.sql(`INSERT INTO api_keys (${KEY_COLUMNS.join(', ')}) VALUES (${placeholders(KEY_COLUMNS.length)})`, encodeKey(rec));
     },
     findByHash: async (hash: string): Promise<ApiKeyRecord | undefined> => {
-      const res = await this.pool.query(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys WHERE hash = $1`, [hash]);
+      const res = await this.sql(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys WHERE hash = $1`, [hash]);
       const row = res.rows[0] as Row | undefined;
       return row ? decodeKey(row) : undefined;
     },
     list: async (): Promise<ApiKeyRecord[]> => {
-      const res = await this.pool.query(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys ORDER BY created_at, id`);
+      const res = await this.sql(`SELECT ${KEY_COLUMNS.join(', ')} FROM api_keys ORDER BY created_at, id`);
       return res.rows.map(decodeKey);
     },
     revoke: async (id: string): Promise<boolean> => {
-      const res = await this.pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+      const res = await this.sql('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
       return (res.rowCount ?? 0) > 0;
     },
     /** Every key ever created, revoked ones too: revoking the last key must not switch auth off. */
     count: async (): Promise<number> => {
-      const res = await this.pool.query('SELECT count(*) AS n FROM api_keys');
+      const res = await this.sql('SELECT count(*) AS n FROM api_keys');
       return Number((res.rows[0] as Row).n);
     },
   };
@@ -206,18 +316,18 @@ export class PostgresStore implements Store {
     flush: (): Promise<void> => this.writer.flush(),
     /** Flushes this replica's buffer first, so a query sees everything appended here before it. */
     query: async (filter: RequestLogFilter): Promise<RequestLogEntry[]> => {
-      await this.writer.flush();
+      await this.flushed();
       const { sql, params } = buildLogQuery(
         filter,
         (n) => `$${n}`,
         (p) => `${p}::timestamptz`,
       );
-      const res = await this.pool.query(sql, params);
+      const res = await this.sql(sql, params);
       return res.rows.map(decodeLogRow);
     },
     totals: async (since: string): Promise<UsageTotalsRow> => {
-      await this.writer.flush();
-      const res = await this.pool.query(
+      await this.flushed();
+      const res = await this.sql(
         `SELECT count(*) AS requests, coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,
   coalesce(sum(cached_tokens), 0) AS cached, coalesce(sum(CASE WHEN location = 'cloud' THEN cost_usd ELSE 0 END), 0) AS cloud_cost
   FROM request_log WHERE time >= $1::timestamptz AND status = 200`,
@@ -226,10 +336,10 @@ export class PostgresStore implements Store {
       return decodeTotals(res.rows[0] as Row);
     },
     summary: async (since: string): Promise<RequestLogSummary> => {
-      await this.writer.flush();
+      await this.flushed();
       const iso = toIsoTime(since);
       const sql = summarySql(postgresSummaryDialect);
-      const [groups, pii] = await Promise.all([this.pool.query(sql.groups, [iso]), this.pool.query(sql.pii, [iso])]);
+      const [groups, pii] = await Promise.all([this.sql(sql.groups, [iso]), this.sql(sql.pii, [iso])]);
       return decodeSummary(iso, groups.rows as Row[], pii.rows as Row[]);
     },
     prune: (): Promise<number> => this.writer.prune(),
@@ -237,13 +347,13 @@ export class PostgresStore implements Store {
 
   readonly audit = {
     append: async (entry: AuditEntry): Promise<void> => {
-      await this.pool.query(
+      await this.sql(
         `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${placeholders(AUDIT_COLUMNS.length)})`,
         encodeAudit(entry),
       );
     },
     list: async (limit = 100): Promise<AuditEntry[]> => {
-      const res = await this.pool.query(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ORDER BY seq DESC LIMIT $1`, [
+      const res = await this.sql(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ORDER BY seq DESC LIMIT $1`, [
         Math.max(1, Math.trunc(limit)),
       ]);
       return res.rows.map(decodeAudit);

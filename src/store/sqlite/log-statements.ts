@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { LOG_COLUMNS, type LogRow } from '../log-rows.js';
+import { deadLetterJson, type DeadLetter } from '../log-writer.js';
 
 /** Rows deleted per retention statement, so a large backlog never holds the write lock for long. */
 export const PRUNE_CHUNK = 5_000;
@@ -52,4 +53,23 @@ export async function pruneLog(db: Database.Database, cutoffIso: string, between
     if (changes < PRUNE_CHUNK) return total;
     await between();
   }
+}
+
+/**
+ * Result codes that mean "this row is refused" (constraint, too big, type mismatch), not "the
+ * database cannot be written" (busy, I/O, full). https://www.sqlite.org/rescode.html
+ */
+export function isSqliteRowError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/.test(code);
+}
+
+/** Returns a function that keeps refused rows in request_log_dead_letters, in one transaction. */
+export function prepareDeadLetterInsert(db: Database.Database): (letters: DeadLetter[]) => void {
+  const insert = db.prepare('INSERT INTO request_log_dead_letters (time, entry_id, entry, error) VALUES (?, ?, ?, ?)');
+  const insertMany = db.transaction((letters: DeadLetter[]) => {
+    const now = new Date().toISOString();
+    for (const l of letters) insert.run(now, l.row[0] ?? null, deadLetterJson(l.row), l.error);
+  });
+  return (letters) => insertMany.immediate(letters);
 }

@@ -62,4 +62,35 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX audit_log_time ON audit_log (time);
     `,
   },
+  {
+    version: 2,
+    name: 'request log: client request id, guard action, exclusions; dead letters; durable budget spend',
+    sql: `
+      ALTER TABLE request_log ADD COLUMN client_request_id TEXT;
+      ALTER TABLE request_log ADD COLUMN guard_action TEXT;
+      ALTER TABLE request_log ADD COLUMN excluded TEXT;
+      CREATE INDEX request_log_client_request_id ON request_log (client_request_id);
+
+      -- Entries the database refused even after sanitizing: kept (as JSON) with the error, never retried.
+      CREATE TABLE request_log_dead_letters (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        entry_id TEXT,
+        entry TEXT NOT NULL,
+        error TEXT NOT NULL
+      );
+
+      -- Budget spend counters (src/store/durable-counters.ts); expires_at in ms since the epoch.
+      CREATE TABLE spend_counters (
+        key TEXT PRIMARY KEY,
+        value REAL NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'request log: cost estimated (no known price; pricing.unknownModel)',
+    sql: `ALTER TABLE request_log ADD COLUMN cost_estimated INTEGER;`,
+  },
 ];

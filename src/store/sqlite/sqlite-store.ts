@@ -1,6 +1,6 @@
 /**
- * The embedded store: one SQLite file (WAL mode) for keys, request log and audit log, counters
- * in memory. better-sqlite3 is synchronous, so the main thread only runs short statements
+ * The embedded store: one SQLite file (WAL mode) for keys, request log, audit log and budget
+ * spend (./spend-counters.ts), rate-limit counters in memory. better-sqlite3 is synchronous, so the main thread only runs short statements
  * (single-row key/audit writes, queries); request-log batches are inserted by a worker thread on
  * its own connection to the same file (../log-worker-sink.ts, ./log-worker.ts). A ':memory:' database cannot be
  * shared with another connection, so there the batches are inserted on the main thread.
@@ -10,14 +10,32 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { buildLogQuery, decodeLogRow, toIsoTime, type LogRow } from '../log-rows.js';
 import { decodeSummary, sqliteSummaryDialect, summarySql } from '../log-summary.js';
-import { defaultLogWriterOptions, RequestLogWriter, type RequestLogSink } from '../log-writer.js';
+import { defaultLogWriterOptions, RequestLogWriter, type DeadLetter, type RequestLogSink } from '../log-writer.js';
 import { MemoryCounters } from '../memory-counters.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
-import type { ApiKeyRecord, AuditEntry, RequestLogEntry, RequestLogFilter, RequestLogSummary, Store, UsageTotalsRow } from '../types.js';
+import type {
+  ApiKeyRecord,
+  AuditEntry,
+  RequestLogEntry,
+  RequestLogFilter,
+  RequestLogSummary,
+  Store,
+  StoreHealth,
+  StoreStats,
+  UsageTotalsRow,
+} from '../types.js';
+import { SqliteSpendCounters } from './spend-counters.js';
 import { WorkerLogSink, workerFileUrl } from '../log-worker-sink.js';
-import { configureLogConnection, prepareLogInsert, pruneLog, WORKER_WAL_AUTOCHECKPOINT_PAGES } from './log-statements.js';
+import {
+  configureLogConnection,
+  isSqliteRowError,
+  prepareDeadLetterInsert,
+  prepareLogInsert,
+  pruneLog,
+  WORKER_WAL_AUTOCHECKPOINT_PAGES,
+} from './log-statements.js';
 import type { SqliteLogWorkerData } from './log-worker.js';
 import { sqliteMigrations } from './migrations.js';
 
@@ -38,6 +56,9 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
   readonly counters: MemoryCounters;
+  /** Set by init(): its statements need the migrated schema. */
+  spend!: SqliteSpendCounters;
+  private readonly onError: (err: unknown, context: string) => void;
   private readonly writer: RequestLogWriter;
   private readonly workerSink: WorkerLogSink | undefined;
   private initialized = false;
@@ -56,6 +77,7 @@ export class SqliteStore implements Store {
     configureLogConnection(this.db, useWorker ? WORKER_WAL_AUTOCHECKPOINT_PAGES : undefined);
     this.counters = new MemoryCounters();
     const onError = options.onError ?? defaultLogWriterOptions.onError;
+    this.onError = onError;
     const inProcess = this.logSink();
     this.workerSink = useWorker
       ? new WorkerLogSink(
@@ -72,6 +94,7 @@ export class SqliteStore implements Store {
       batchSize: options.log?.batchSize ?? (useWorker ? 2_000 : 500),
       retentionDays: config.retentionDays,
       ...(options.onError ? { onError: options.onError } : {}),
+      ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}),
     });
   }
 
@@ -79,6 +102,8 @@ export class SqliteStore implements Store {
   async init(): Promise<void> {
     if (this.initialized) return;
     this.migrate();
+    this.spend = new SqliteSpendCounters(this.db, this.onError);
+    this.spend.start();
     this.writer.start();
     this.initialized = true;
   }
@@ -89,8 +114,23 @@ export class SqliteStore implements Store {
     } finally {
       await this.workerSink?.close();
       this.counters.close();
-      if (this.db.open) this.db.close();
+      try {
+        if (this.initialized && this.db.open) this.spend.close();
+      } finally {
+        if (this.db.open) this.db.close();
+      }
     }
+  }
+
+  /** Ready unless the database file cannot be written (the log writer's last attempt failed). */
+  health(): StoreHealth {
+    if (!this.db.open) return { ready: false, reason: 'sqlite: closed' };
+    const failing = this.writer.failing;
+    return failing ? { ready: false, reason: `sqlite: request log writes fail (${failing})` } : { ready: true };
+  }
+
+  stats(): StoreStats {
+    return { deadLetters: this.writer.deadLetters, pendingLogEntries: this.writer.pending };
   }
 
   /** Versions recorded in schema_migrations (for tests and `meridian doctor`). */
@@ -194,10 +234,16 @@ export class SqliteStore implements Store {
   /** Inserts on this (the main thread's) connection: for ':memory:', and as the worker's fallback. */
   private logSink(): RequestLogSink {
     let insert: ((rows: LogRow[]) => void) | undefined;
+    let insertDead: ((letters: DeadLetter[]) => void) | undefined;
     return {
       insertRows: async (rows) => {
         insert ??= prepareLogInsert(this.db);
         insert(rows);
+      },
+      isRowError: isSqliteRowError,
+      insertDeadLetters: async (letters) => {
+        insertDead ??= prepareDeadLetterInsert(this.db);
+        insertDead(letters);
       },
       // Let requests through between chunks.
       deleteOlderThan: (cutoffIso) => pruneLog(this.db, cutoffIso, () => new Promise((r) => setImmediate(r))),
