@@ -118,7 +118,8 @@ async function handle(
   const fail = (err: unknown) => (route?.errorFormat ? sendErrorAs(res, err, route.errorFormat) : sendError(res, err));
   const methods = methodsByPath.get(path);
   try {
-    if (req.method === 'OPTIONS' && methods) {
+    // A CORS preflight; an OPTIONS without Origin is no preflight and gets the usual 404.
+    if (req.method === 'OPTIONS' && methods && req.headers.origin !== undefined) {
       checks.preflight(req, res, methods);
       return;
     }

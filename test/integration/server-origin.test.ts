@@ -113,6 +113,8 @@ describe('Host, Origin and content-type checks (auth off, loopback)', () => {
     });
     assert.equal(foreign.status, 403);
     assert.equal(foreign.headers['access-control-allow-origin'], undefined);
+    const noOrigin = await send(gw.url, { method: 'OPTIONS', path: '/v1/chat/completions' });
+    assert.equal(noOrigin.status, 404, 'not a preflight');
   });
 
   it('refuses a body that is not declared JSON with 415 in the OpenAI envelope', async () => {
