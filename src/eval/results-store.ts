@@ -16,12 +16,16 @@ export function saveRun(run: EvalRun, dir: string): string {
   return path;
 }
 
-/** Run ids, oldest first (ids start with a UTC timestamp, so names sort by time). */
+/** Ids made by `makeRunId`: a UTC timestamp and a short random suffix. */
+const RUN_ID = /^\d{8}T\d{6}Z-[a-z0-9]+$/;
+
+/** Run ids, oldest first (ids start with a UTC timestamp, so names sort by time); other files are ignored. */
 export function listRuns(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length))
+    .filter((id) => RUN_ID.test(id))
     .sort();
 }
 
