@@ -6,7 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+// ConfigError, not commander's InvalidArgumentError: a bad option exits 2 like a bad suite (1 means "below threshold").
+import { ConfigError } from '../errors.js';
 import { compareRuns, renderComparison } from './compare.js';
 import { DEFAULT_BASE_URL } from './gateway-client.js';
 import { loadSuite } from './load-suite.js';
@@ -49,14 +50,14 @@ function reporterList(value: string): EvalReporter[] {
     .map((s) => s.trim())
     .filter(Boolean);
   const unknown = names.filter((n) => !(EVAL_REPORTERS as readonly string[]).includes(n));
-  if (unknown.length) throw new InvalidArgumentError(`Unknown reporter(s): ${unknown.join(', ')}. Known: ${EVAL_REPORTERS.join(', ')}.`);
+  if (unknown.length) throw new ConfigError(`Unknown reporter(s): ${unknown.join(', ')}. Known: ${EVAL_REPORTERS.join(', ')}.`);
   return names as EvalReporter[];
 }
 
-function positiveInt(max: number) {
+function positiveInt(option: string, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected an integer from 1 to ${max}, got '${value}'.`);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(`${option} expects an integer from 1 to ${max}, got '${value}'.`);
     return n;
   };
 }
@@ -66,11 +67,10 @@ export function checkBaseUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError(`'${value}' is not a URL; expected e.g. ${DEFAULT_BASE_URL}.`);
+    throw new ConfigError(`'${value}' is not a URL; expected e.g. ${DEFAULT_BASE_URL}.`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new InvalidArgumentError(`the base URL must be http(s), got ${url.protocol}`);
-  if (url.username || url.password) throw new InvalidArgumentError('put credentials in --api-key / MERIDIAN_API_KEY, not in the URL.');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`the base URL must be http(s), got ${url.protocol}`);
+  if (url.username || url.password) throw new ConfigError('put credentials in --api-key / MERIDIAN_API_KEY, not in the URL.');
   return value;
 }
 
@@ -128,8 +128,16 @@ export function registerEvalCommands(program: Command, io: EvalCliIo = defaultIo
     .option('--out <dir>', 'folder for report files (report.txt, report.json, junit.xml, report.html)')
     .option('--results-dir <dir>', 'where runs are saved for `eval compare`', DEFAULT_RESULTS_DIR)
     .option('--no-save', 'do not save the run')
-    .option('--concurrency <n>', "requests in flight (default: the suite's evaluateOptions.maxConcurrency, else 4)", positiveInt(64))
-    .option('--timeout <ms>', "per-request timeout in ms (default: the suite's timeoutMs, else 120000)", positiveInt(3_600_000))
+    .option(
+      '--concurrency <n>',
+      "requests in flight (default: the suite's evaluateOptions.maxConcurrency, else 4)",
+      positiveInt('--concurrency', 64),
+    )
+    .option(
+      '--timeout <ms>',
+      "per-request timeout in ms (default: the suite's timeoutMs, else 120000)",
+      positiveInt('--timeout', 3_600_000),
+    )
     .action(async (file: string, o: EvalOptions) => {
       const suite = loadSuite(file);
       const baseUrl = o.baseUrl ?? (io.env.MERIDIAN_BASE_URL ? checkBaseUrl(io.env.MERIDIAN_BASE_URL) : DEFAULT_BASE_URL);

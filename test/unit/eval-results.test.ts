@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { ConfigError } from '../../src/errors.js';
 import { registerEvalCommands } from '../../src/eval/cli.js';
 import { compareRuns, renderComparison } from '../../src/eval/compare.js';
 import { renderHtml } from '../../src/eval/reporters/html.js';
@@ -178,5 +179,21 @@ describe('reporters escape what models say', () => {
     assert.match(xml, /<testcase classname="eval.cloud" name="&lt;b&gt;&amp;case&lt;\/b&gt;"/);
     assert.ok(xml.includes('&lt;/pre&gt;&lt;script&gt;'));
     assert.match(xml, /<testsuites name="meridian eval demo &lt;suite&gt;" tests="2" failures="1" errors="0"/);
+  });
+});
+
+describe('command line', () => {
+  it('bad options are ConfigErrors (exit 2), never the "below threshold" exit 1', async () => {
+    for (const args of [
+      ['--reporter', 'pdf'],
+      ['--base-url', 'ftp://x'],
+      ['--base-url', 'http://user:pw@127.0.0.1/v1'],
+      ['--concurrency', '0'],
+      ['--timeout', 'soon'],
+    ]) {
+      const program = new Command().exitOverride();
+      registerEvalCommands(program, { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, setExitCode: () => {} });
+      await assert.rejects(program.parseAsync(['eval', 'suite.yaml', ...args], { from: 'user' }), ConfigError, args.join(' '));
+    }
   });
 });
