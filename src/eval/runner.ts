@@ -3,7 +3,7 @@
  * gateway, at most `concurrency` requests at a time, then its assertions score it. Library code:
  * returns an `EvalRun` and never exits; the CLI decides the exit code.
  */
-import type { ChatMessage } from '../api/types.js';
+import type { ChatMessage, FunctionTool } from '../api/types.js';
 import { ConfigError } from '../errors.js';
 import { interpolate, interpolateString, UnresolvedVariableError } from '../scenarios/template.js';
 import { runAssertion, scoreCase } from './assertions/index.js';
@@ -91,8 +91,15 @@ export async function mapLimit<T, R>(items: T[], limit: number, work: (item: T, 
   return out;
 }
 
+/** The suite's tools plus the target's; a target tool with the same name replaces the suite's. */
+export function offeredTools(suite: EvalSuite, target: EvalTarget): FunctionTool[] {
+  const own = target.config.tools ?? [];
+  const names = new Set(own.map((t) => t.function.name));
+  return [...suite.tools.filter((t) => !names.has(t.function.name)), ...own];
+}
+
 async function runCell(client: GatewayClient, suite: EvalSuite, target: EvalTarget, planned: PlannedCase): Promise<CellResult> {
-  const tools = [...suite.tools, ...(target.config.tools ?? [])];
+  const tools = offeredTools(suite, target);
   const answer = await client.chat(target.model, planned.messages, { ...target.config, tools });
   const output = answer.text || (answer.toolCalls.length ? JSON.stringify(answer.toolCalls.map((c) => c.function)) : '');
   const cell: CellResult = {

@@ -30,7 +30,7 @@ function captureIo(env: NodeJS.ProcessEnv): EvalCliIo & { out: string[]; err: st
     err: [] as string[],
     code: 0,
     stdout: { write: (t: string) => io.out.push(t) },
-    stderr: { write: (t: string) => io.err.push(t) },
+    stderr: { write: (t: string) => io.err.push(t), isTTY: true },
     env,
     setExitCode: (c: number) => {
       io.code = c;
@@ -144,6 +144,10 @@ describe('the local-vs-cloud example through a gateway in front of the mock', ()
       },
     );
     assert.equal(io.code, 0, io.out.join(''));
+    // On a terminal: a progress line rewritten in place, ending at 18/18, then cleared.
+    const err = io.err.join('');
+    assert.match(err, /\r\x1b\[2K {2}eval 0\/18 {2}0 passed, 0 failed/);
+    assert.match(err, /\r\x1b\[2K {2}eval 18\/18 {2}16 passed, 2 failed\r\x1b\[2K/);
     assert.deepEqual(readdirSync(out).sort(), ['junit.xml', 'report.html', 'report.json', 'report.txt']);
     const saved = readdirSync(results);
     assert.equal(saved.length, 1);

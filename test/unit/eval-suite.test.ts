@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { loadSuite, parseSuite, targetModel } from '../../src/eval/load-suite.js';
-import { renderPrompt, runEval } from '../../src/eval/runner.js';
+import { offeredTools, renderPrompt, runEval } from '../../src/eval/runner.js';
 import { expectedToAssertion, parseCsv } from '../../src/eval/test-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-eval-suite-'));
@@ -145,6 +145,19 @@ outputPath: results.html
       { role: 'user', content: 'He said "hi"' },
     ]);
     assert.deepEqual(renderPrompt({ label: 't', raw: '[draft] {{q}}' }, { q: 'x' }), [{ role: 'user', content: '[draft] x' }]);
+  });
+});
+
+describe('tools offered to a target', () => {
+  it('are the suite tools plus the target tools; a target tool replaces a suite tool of the same name', () => {
+    const tool = (name: string, description: string) => ({ type: 'function' as const, function: { name, description } });
+    const suite = parseSuite('prompts: [p]\ntargets: [m]\ntests: [{}]', join(dir, 't.yaml'));
+    suite.tools = [tool('a', 'suite'), tool('b', 'suite')];
+    const target = { model: 'm', label: 'm', config: { tools: [tool('b', 'target'), tool('c', 'target')] } };
+    assert.deepEqual(
+      offeredTools(suite, target).map((t) => `${t.function.name}:${t.function.description}`),
+      ['a:suite', 'b:target', 'c:target'],
+    );
   });
 });
 

@@ -5,7 +5,7 @@
  * the small inline script only adds the "failures only" filter.
  */
 import type { CellResult, EvalRun } from '../types.js';
-import { cellFor, formatUsd, percent } from './pretty.js';
+import { cellIndex, formatUsd, percent } from './pretty.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -64,9 +64,10 @@ export function renderHtml(run: EvalRun): string {
         `<td>${t.tokens.prompt} / ${t.tokens.completion}</td><td>${percent(t.threshold)} ${t.meetsThreshold ? '✓' : '✗'}</td></tr>`,
     )
     .join('\n');
+  const cellFor = cellIndex(run);
   const grid = run.cases
     .map((c) => {
-      const cells = run.targets.map((t) => cellFor(run, c.key, t.target));
+      const cells = run.targets.map((t) => cellFor(c.key, t.target));
       const allPass = cells.every((r) => r?.pass);
       return `<tr class="case${allPass ? ' all-pass' : ''}" data-case="${escapeHtml(c.key)}"><th scope="row">${escapeHtml(c.key)}</th>${cells.map(cellHtml).join('')}</tr>`;
     })

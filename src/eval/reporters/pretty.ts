@@ -23,8 +23,10 @@ export function formatUsd(usd: number): string {
 
 export const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
-export function cellFor(run: EvalRun, caseKey: string, target: string): CellResult | undefined {
-  return run.results.find((r) => r.caseKey === caseKey && r.target === target);
+/** Cells by case and target, so a matrix of 10 000 cases is not a quadratic scan. */
+export function cellIndex(run: EvalRun): (caseKey: string, target: string) => CellResult | undefined {
+  const byKey = new Map(run.results.map((r) => [`${r.target}\u0000${r.caseKey}`, r]));
+  return (caseKey, target) => byKey.get(`${target}\u0000${caseKey}`);
 }
 
 function summaryRow(t: TargetSummary): string[] {
@@ -45,9 +47,10 @@ export function renderPretty(run: EvalRun, opts: PrettyOptions = {}): string {
   const col = Math.max(14, ...run.targets.map((t) => t.target.length + 2));
   const labelWidth = Math.min(60, Math.max(20, ...run.cases.map((c) => c.key.length + 2)));
   lines.push(pad('', labelWidth) + run.targets.map((t) => pad(paint('1', t.target), col)).join(''));
+  const cellFor = cellIndex(run);
   for (const c of run.cases) {
     const cells = run.targets.map((t) => {
-      const r = cellFor(run, c.key, t.target);
+      const r = cellFor(c.key, t.target);
       if (!r) return pad(paint('2', '-'), col);
       const mark = r.pass ? paint('32', '✓') : paint('31', r.error ? '!' : '✗');
       return pad(`${mark} ${r.score.toFixed(2)}`, col);
