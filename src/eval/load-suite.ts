@@ -161,6 +161,20 @@ function mergeTests(tests: RawTest[], defaults: RawTest | undefined, suiteGrader
   });
 }
 
+function loadDefaultTest(raw: RawSuite['defaultTest'], baseDir: string): RawTest | undefined {
+  if (typeof raw !== 'string') return raw;
+  const text = readText(resolve(baseDir, raw.slice('file://'.length)), raw);
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${raw}: not valid YAML/JSON: ${(err as Error).message}`);
+  }
+  const parsed = testSchema.safeParse(data);
+  if (!parsed.success) throw new ConfigError(`${raw}: not a valid defaultTest: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
 export function parseSuite(text: string, file: string): EvalSuite {
   let data: unknown;
   try {
@@ -179,7 +193,7 @@ export function parseSuite(text: string, file: string): EvalSuite {
   const suiteGraders: GraderModels = {};
   if (raw.judge) suiteGraders.judge = raw.judge;
   if (raw.embedding) suiteGraders.embedding = raw.embedding;
-  const tests = mergeTests(loadRawTests(raw.tests, baseDir), raw.defaultTest, suiteGraders);
+  const tests = mergeTests(loadRawTests(raw.tests, baseDir), loadDefaultTest(raw.defaultTest, baseDir), suiteGraders);
   if (!tests.length) throw new ConfigError(`${file}: the suite has no test cases.`);
   return {
     file,

@@ -90,7 +90,8 @@ export const suiteSchema = z
     providers: z.union([targetSchema, z.array(targetSchema).min(1)]).optional(),
     targets: z.union([targetSchema, z.array(targetSchema).min(1)]).optional(),
     tests: z.union([z.string(), z.array(z.union([z.string(), testSchema]))]),
-    defaultTest: testSchema.optional(),
+    /** Inline, or a `file://` path to a YAML/JSON test case object (promptfoo allows both). */
+    defaultTest: z.union([z.string().startsWith('file://'), testSchema]).optional(),
     threshold: z.number().min(0).max(1).optional(),
     reference: z.string().optional(),
     judge: z.string().min(1).max(300).optional(),

@@ -125,6 +125,18 @@ outputPath: results.html
     );
   });
 
+  it('reads defaultTest from a file:// path too', () => {
+    write('default.yaml', 'vars: { lang: French }\nassert: [{ type: latency, threshold: 100 }]\n');
+    const suite = loadSuite(write('d.yaml', 'prompts: [p]\ntargets: [m]\ndefaultTest: file://default.yaml\ntests: [{vars: {x: 1}}]\n'));
+    assert.deepEqual(suite.tests[0]!.vars, { lang: 'French', x: 1 });
+    assert.deepEqual(suite.tests[0]!.assert, [{ type: 'latency', threshold: 100 }]);
+    write('bad-default.yaml', 'assert: [{ kind: x }]\n');
+    assert.throws(
+      () => loadSuite(write('d2.yaml', 'prompts: [p]\ntargets: [m]\ndefaultTest: file://bad-default.yaml\ntests: [{}]\n')),
+      /file:\/\/bad-default.yaml: not a valid defaultTest/,
+    );
+  });
+
   it('CSV parsing handles quotes, CRLF and line breaks inside quotes', () => {
     assert.deepEqual(parseCsv('a,b\r\n"x\ny","z ""q"""\r\n'), [
       ['a', 'b'],
