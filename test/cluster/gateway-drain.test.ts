@@ -197,7 +197,9 @@ describe('SIGTERM of one replica under load', () => {
     const db = new pg.Client({ connectionString: cluster.postgresUrl });
     await db.connect();
     try {
-      const res = await db.query('SELECT id, status, stream FROM request_log WHERE id = ANY($1)', [[...expected.keys()]]);
+      const res = await db.query('SELECT client_request_id AS id, status, stream FROM request_log WHERE client_request_id = ANY($1)', [
+        [...expected.keys()],
+      ]);
       const found = new Map(res.rows.map((r: { id: string; status: number }) => [r.id, Number(r.status)]));
       const missing = [...expected.keys()].filter((k) => !found.has(k));
       assert.deepEqual(missing, [], 'no accepted request is missing from the log');
@@ -234,7 +236,7 @@ describe('SIGTERM of one replica under load', () => {
     const db = new pg.Client({ connectionString: cluster.postgresUrl });
     await db.connect();
     try {
-      const res = await db.query('SELECT id FROM request_log WHERE id = ANY($1)', [ids]);
+      const res = await db.query('SELECT client_request_id AS id FROM request_log WHERE client_request_id = ANY($1)', [ids]);
       const found = new Set(res.rows.map((r: { id: string }) => r.id));
       assert.deepEqual(
         ids.filter((x) => !found.has(x)),
