@@ -95,7 +95,7 @@ async function walkPlan<T>(
       try {
         const value = await untilAborted(run(d, attempt.signal), attempt.signal);
         // Committed: no more attempt timeout, but the stream that follows still ends by the deadline.
-        attempt.rearm(deadlineAt - performance.now(), `request deadline of ${config.deadlineMs} ms (router.deadlineMs) passed`);
+        attempt.rearm(deadlineAt - performance.now(), `request deadline of ${config.deadlineMs} ms (router.deadlineMs) passed`, true);
         const commitMs = performance.now() - t0;
         breakers.onSuccess(d.id);
         records.push({ deployment: d.id, location: d.location, ok: true, latencyMs: Math.round(commitMs), retries: retry, reason });
@@ -264,8 +264,12 @@ function deadlineError(where: string, ms: number): MeridianError {
 
 interface AttemptSignal {
   signal: AbortSignal;
-  /** Replaces the timer: the signal now times out `ms` from now, with `message` as the reason. */
-  rearm(ms: number, message: string): void;
+  /**
+   * Replaces the timer: the signal now times out `ms` from now, with `message` as the reason.
+   * `background`: the timer alone does not keep the process alive (a committed response whose
+   * caller never releases it must not hold a CLI or test process open until the deadline).
+   */
+  rearm(ms: number, message: string, background?: boolean): void;
   /** The attempt is over: aborts the signal (if it has not fired) and detaches from the client. */
   end(): void;
 }
@@ -284,10 +288,11 @@ function attemptSignal(client: AbortSignal, timeoutMs: number): AttemptSignal {
     client.removeEventListener('abort', onClient);
     if (!controller.signal.aborted) controller.abort(reason);
   }
-  function rearm(ms: number, message: string): void {
+  function rearm(ms: number, message: string, background = false): void {
     if (controller.signal.aborted) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => stop(new DOMException(message, 'TimeoutError')), Math.max(1, ms));
+    if (background) timer.unref();
   }
   if (client.aborted) controller.abort(client.reason);
   else {

@@ -4,6 +4,8 @@
  * answered, and the upstream body was never read or cancelled — four such requests took a pool
  * of four connections for good. Whatever the gateway answers those requests, the provider's pool
  * (`connections: 2`) must still serve a normal request after 3 × 2 of them.
+ * Issue #10 (6, 7) as the client sees them: a started stream that is cut short or goes silent
+ * ends with `event: error` (`upstream_truncated`, `upstream_timeout`), never a clean `[DONE]`.
  */
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
@@ -25,14 +27,21 @@ before(async () => {
     closed.push(new Promise((resolve) => res.on('close', () => resolve())));
     startStream(res, wire);
     if (req.json?.model === 'plain') res.end(wire.head + wire.end);
+    else if (req.json?.model === 'cut')
+      res.end(wire.head); // ends without finish_reason or [DONE]
     else res.write(wire.head); // the answer starts and never ends
   });
   gw = await startGateway(
     {
-      providers: [{ id: 'engine', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local', connections: N }],
+      providers: [
+        { id: 'engine', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local', connections: N },
+        { id: 'impatient', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local', streamIdleTimeoutMs: 50 },
+      ],
       models: {
         wide: [{ provider: 'engine', model: 'qwen-中文' }],
         plain: [{ provider: 'engine', model: 'plain' }],
+        cut: [{ provider: 'engine', model: 'cut' }],
+        stalls: [{ provider: 'impatient', model: 'stalls' }],
       },
       router: { healthIntervalMs: 0, retries: 0, attemptTimeoutMs: 2_000 },
     },
@@ -55,3 +64,33 @@ it(`a pool of ${N} connections survives ${3 * N} streamed requests the gateway c
   assert.equal(r.status, 200);
   assert.match(r.text, /data: \[DONE\]/);
 });
+
+/** The SSE `event: error` the client gets when a started stream fails, parsed. */
+function streamError(text: string): { code: string; type: string } {
+  const m = /event: error\ndata: (.*)\n\n$/.exec(text);
+  assert.ok(m, `the stream ends with event: error, got: ${text.slice(-200)}`);
+  assert.ok(!text.includes('data: [DONE]'), 'never a clean end');
+  return JSON.parse(m[1]!).error;
+}
+
+it('a stream the upstream cuts short reaches the client as event: error upstream_truncated, after the text', async () => {
+  const r = await postChat(gw.url, { model: 'cut', stream: true });
+  assert.equal(r.status, 200);
+  assert.match(r.text, /"content":"Hi"/);
+  assert.equal(streamError(r.text).code, 'upstream_truncated');
+});
+
+it(
+  'a stream that goes silent reaches the client as event: error upstream_timeout (providers[].streamIdleTimeoutMs)',
+  { timeout: 10_000 },
+  async () => {
+    const before = closed.length;
+    const r = await postChat(gw.url, { model: 'stalls', stream: true });
+    assert.equal(r.status, 200);
+    assert.match(r.text, /"content":"Hi"/);
+    const e = streamError(r.text);
+    assert.equal(e.code, 'upstream_timeout');
+    assert.equal(e.type, 'timeout_error');
+    await closed[before]; // the upstream body was cancelled
+  },
+);
