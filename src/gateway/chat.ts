@@ -9,7 +9,8 @@ import { formatPiiHeader } from '../guard/index.js';
 import type { ChatResult } from '../providers/spec.js';
 import { readJsonBody } from '../server/http-util.js';
 import type { RequestContext } from './context.js';
-import { formatUsd, routeHeader } from './headers.js';
+import { formatRouteHeader } from '../router/index.js';
+import { formatUsd } from './headers.js';
 import { account, countUsage, meterStream, responseText, type StreamMeter } from './metering.js';
 import { admit, round, runPipeline, type Pending, type Subject } from './pipeline.js';
 import type { GatewayServices } from './services.js';
@@ -70,7 +71,7 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
   g.metrics?.routeDecision(resolved.alias, d.id, result.reason);
   const headers: Record<string, string> = {
     'x-request-id': ctx.requestId,
-    'x-meridian-route': routeHeader(d.id, result.reason, plan.strategy),
+    'x-meridian-route': formatRouteHeader({ deployment: d, reason: result.reason, strategy: plan.strategy }),
   };
   if (entry.pii) headers['x-meridian-pii'] = formatPiiHeader(entry.pii);
   if (pending.budget?.warningHeader) headers['x-meridian-budget-warning'] = pending.budget.warningHeader;

@@ -5,7 +5,8 @@ import { InvalidRequestError } from '../errors.js';
 import { formatPiiHeader } from '../guard/index.js';
 import { readJsonBody, sendError, sendJson } from '../server/http-util.js';
 import type { RequestContext } from './context.js';
-import { formatUsd, routeHeader } from './headers.js';
+import { formatRouteHeader } from '../router/index.js';
+import { formatUsd } from './headers.js';
 import { recordCost } from './metering.js';
 import { admit, runPipeline, type Pending, type Subject } from './pipeline.js';
 import type { GatewayServices } from './services.js';
@@ -63,7 +64,7 @@ async function serveEmbeddings(g: GatewayServices, ctx: RequestContext, pending:
   g.metrics?.routeDecision(plan.alias, d.id, result.reason);
   sendJson(ctx.res, 200, request.encoding_format === 'base64' ? toBase64Embeddings(result.value) : result.value, {
     'x-request-id': ctx.requestId,
-    'x-meridian-route': routeHeader(d.id, result.reason, plan.strategy),
+    'x-meridian-route': formatRouteHeader({ deployment: d, reason: result.reason, strategy: plan.strategy }),
     'x-meridian-cost-usd': formatUsd(cost.usd),
     ...(entry.pii ? { 'x-meridian-pii': formatPiiHeader(entry.pii) } : {}),
   });

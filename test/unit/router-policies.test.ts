@@ -193,6 +193,7 @@ describe('router explain and route header', () => {
       'ollama/llama3; reason=confidential-stays-inside; strategy=local-first',
     );
     assert.equal(formatRouteHeader({ deployment: 'a/b', reason: 'x;y\r\nz' }), 'a/b; reason=x y  z');
+    assert.equal(formatRouteHeader({ deployment: 'p/qwen-中文', reason: 'priority' }), 'p/qwen-%E4%B8%AD%E6%96%87; reason=priority');
   });
 });
 
