@@ -50,6 +50,15 @@ const ROMANCE = new RegExp(
 const PO_BOX = /(?<![\w])(?:P\.?\s?O\.?\s?Box|Post Office Box|Postfach|Apartado(?: de correos)?|Caixa Postal|Boîte postale|BP)\s+\d{1,6}/gi;
 const MILITARY =
   /(?<![\w])(?:(?:Unit|PSC|CMR)\s+\d{3,5},?\s+Box\s+\d{1,5}|(?:USNS|USNV|USS|USCGC)\s+\p{Lu}[\p{L}]*(?:\s+\p{Lu}[\p{L}]*)?)\s*,?\s*\n?\s*(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}/giu;
+/**
+ * House number, street name without a type word, then a unit: "20789 Allika Suite 501". The unit
+ * is the evidence; matching it here keeps UNIT_ALONE from claiming the house number alone.
+ */
+const NUMBER_NAME_UNIT =
+  /(?<![\w.\-])\d{1,6}[A-Za-z]?[ \t]+(?:\p{Lu}[\p{L}'’.\-]*[ \t]+){1,3}(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?(?![\w])/gu;
+/** "the corner of Halsey Street and Ralph Avenue", "corner of 5th & Main". */
+const CORNER =
+  /(?<![\w])(?:corner of|junction of|intersection of|crossing of)[ \t]+((?:[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]+){0,3}[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]+(?:and|&)[ \t]+(?:[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]*){1,4})/giu;
 const UNIT_ALONE = /(?<![\w])(?:Apt|Apartment|Suite|Ste)\.?\s+#?\d{1,5}[A-Za-z]?(?![\w])/g;
 /**
  * Street name + house number with no street-type word ("Trg revolucije 12", "Grote Baan 477"):
@@ -66,7 +75,10 @@ const NAME_NUMBER_HINT =
   /(?:^|[\s>?])\d{1,5}[ \t]+[^\s\d,.;:]+(?:[ \t]+[^\s\d,.;:]+){0,3}[ \t]+\d|[^\d,\s]\s\d{1,5}[a-zA-Z]?\.?[ \t]*(?:,[ \t]*[^\s\d]|\n|$|[ \t]+(?:apt|suite|unit|flat)\b)/i;
 /** "My zip code is 70637", "postcode: SW1A 1AA". */
 const POSTCODE_CUE =
-  /(?:zip|zip code|zipcode|postal code|postcode|post code|plz|code postal|código postal|cap)(?: is|:)?[ \t]*((?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}))(?![\w])/gi;
+  /(?:zip|zip code|zipcode|postal code|postcode|post code|plz|code postal|código postal|cap)(?: is|:)?[ \t]*((?:\d{5}(?:-\d{4})?|\d{3} \d{2}|\d{4}|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}))(?![\w])/gi;
+/** Words right before a street name that say an address follows ("lives at", "ulici", "Adresse:"). */
+const ADDRESS_CUE =
+  /(?:address|adresse|adres|dirección|direccion|endereço|indirizzo|adresa|osoite|live[sd]? (?:at|on|in)|living (?:at|on)|located at|moved to|ship(?:ped)? to|deliver(?:ed)? to|send (?:it )?to|ulici|ulicy|ulica|ul\.|wohne in der|wohnt in der|habite au|habite|vivo en|vive en|abito in|moro na|woon aan|bor på|bor i|asun|mieszkam przy|bydlím v)[ \t]*:?[ \t]*$/i;
 /** Words that take a number but are not streets. */
 const NOT_STREET =
   /^(?:chapter|section|page|pages|level|version|v|room|figure|fig|table|step|part|season|episode|vol|volume|item|line|lines|row|rows|col|column|grade|class|year|day|days|week|weeks|month|months|hour|hours|minute|minutes|top|over|under|about|around|only|windows|iphone|android|python|java|node|ios|gpt|model|type|size|phase|stage|round|group|team|area|zone|gate|terminal|platform|flight|bus|train|route|highway|interstate|number|no|order|invoice|ticket|case|box|unit|apt|suite|floor|building|block|lot|plan|tier|rank|score|total|and|or|the|at|in|on|of|to|for|by|from|with|is|are|was|were|be|been|has|have|had|it|its|i|we|you|he|she|they|my|our|your|his|her|their)$/i;
@@ -95,6 +107,7 @@ const PATTERNS: AddressPattern[] = [
   { re: ROMANCE, pre: new RegExp(`\\b(?:${ROMANCE_WORDS}) `), score: (m) => (m[1] !== undefined || m[2] !== undefined ? 0.8 : 0) },
   { re: PO_BOX, pre: /box|postfach|apartado|caixa|boîte|BP /i, score: () => 0.8 },
   { re: MILITARY, pre: /[adf]po /i, score: () => 0.9 },
+  { re: NUMBER_NAME_UNIT, pre: /Apt|Apartment|Suite|Ste|Unit|Flat/, score: () => 0.75 },
   { re: UNIT_ALONE, pre: /Apt|Apartment|Suite|Ste/, score: () => 0.6 },
   { re: UK_POSTCODE, score: () => 0.6 },
 ];
@@ -108,6 +121,7 @@ function push(text: string, out: Finding[], start: number, end: number, score: n
 export const addressRecognizer: Recognizer = {
   type: 'address',
   scan(text: string, out: Finding[]): void {
+    if (/corner|junction|intersection|crossing/i.test(text)) cornerOf(text, out);
     if (!/\d/.test(text)) return;
     const first = out.length;
     for (const { re, pre, score } of PATTERNS) {
@@ -142,7 +156,11 @@ export const addressRecognizer: Recognizer = {
       const blockEnd = extendAddressEnd(text, end);
       const block = text.slice(end, blockEnd);
       // A house number before it, or a following unit / postcode / second place line.
-      const strong = m[1] !== undefined || /\d{4}|(?:apt|suite|unit|flat)\b/i.test(block) || (block.match(/[,\n]/g)?.length ?? 0) >= 2;
+      const strong =
+        m[1] !== undefined ||
+        /\d{4}|(?:apt|suite|unit|flat)\b/i.test(block) ||
+        (block.match(/[,\n]/g)?.length ?? 0) >= 2 ||
+        ADDRESS_CUE.test(text.slice(Math.max(0, m.index - 32), m.index));
       if (!strong) continue;
       push(text, out, m.index, end, 0.7);
     }
@@ -156,3 +174,12 @@ export const addressRecognizer: Recognizer = {
     }
   },
 };
+
+function cornerOf(text: string, out: Finding[]): void {
+  CORNER.lastIndex = 0;
+  for (let m = CORNER.exec(text); m; m = CORNER.exec(text)) {
+    const streets = (m[1] as string).replace(/[ \t]+$/, '');
+    const start = m.index + m[0].indexOf(streets);
+    out.push({ type: 'address', start, end: start + streets.length, score: 0.75, value: streets });
+  }
+}
