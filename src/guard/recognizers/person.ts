@@ -6,13 +6,13 @@
  * dialogue speakers ("Kim: …"), and lower-case chat text ("mr. smith", "natasha higuchi").
  */
 import { COMMON_WORDS } from '../data/common-words.js';
-import { GIVEN_NAMES, SURNAMES } from '../data/names.js';
+import { CURATED, GIVEN, SURNAME } from '../data/name-sets.js';
 import type { Finding, Recognizer } from '../types.js';
-import { looksLowerCase, lowerCaseNames } from './person-lower.js';
+import { EVERYDAY, looksLowerCase, lowerCaseNames } from './person-lower.js';
+import { laterMentions, lowerCasePairs } from './person-mentions.js';
+import { uncasedScriptNames } from './person-scripts.js';
 import { HONORIFICS, INTRO_STRONG, INTRO_WEAK, NOT_ALONE, SPEECH_AFTER, TITLES, followedBy, preceded } from './person-cues.js';
 
-const GIVEN = new Set(GIVEN_NAMES.split(' '));
-const SURNAME = new Set(SURNAMES.split(' '));
 const COMMON = new Set(COMMON_WORDS);
 
 const ORG_SUFFIX = new Set([
@@ -135,12 +135,33 @@ function isInitial(text: string, t: Token): boolean {
   return t.end - t.start === 1 && text.charAt(t.end) === '.';
 }
 
-const listed = (t: Token): boolean => GIVEN.has(t.lower) || SURNAME.has(t.lower);
+/** In the list, or (Cyrillic) in it after dropping a case ending: "Ивана", "Петрову". */
+function inList(set: ReadonlySet<string>, lower: string): boolean {
+  if (set.has(lower)) return true;
+  if (!CYRILLIC_WORD.test(lower) || lower.length < 4) return false;
+  for (const ending of CYRILLIC_ENDINGS) {
+    if (!lower.endsWith(ending)) continue;
+    const stem = lower.slice(0, -ending.length);
+    if (set.has(stem) || set.has(stem + 'а') || set.has(stem + 'я') || set.has(stem + 'й')) return true;
+  }
+  return false;
+}
+const CYRILLIC_WORD = /^\p{Script=Cyrillic}+$/u;
+const CYRILLIC_ENDINGS = ['ого', 'ому', 'ыми', 'ым', 'ом', 'ой', 'ей', 'ую', 'ах', 'ам', 'ым', 'а', 'у', 'е', 'ы', 'и', 'ю', 'я'];
+const isGiven = (t: Token): boolean => inList(GIVEN, t.lower);
+const isSurname = (t: Token): boolean => inList(SURNAME, t.lower);
+const listed = (t: Token): boolean => isGiven(t) || isSurname(t);
+
+/** At the start of a sentence or line (where every word is capitalised). */
+function sentenceInitial(text: string, start: number): boolean {
+  const before = text.slice(Math.max(0, start - 4), start);
+  return start === 0 || /(?:^|[.!?:;\n])[ \t"'“(«>-]*$/.test(before);
+}
 
 /** Could be part of a name: listed, or an unknown (not common) word; all-caps words only when listed. */
 function nameLike(t: Token): boolean {
   if (t.end - t.start < 2) return false;
-  if (t.upper) return listed(t) && !COMMON.has(t.lower);
+  if (t.upper) return CURATED.has(t.lower) && !COMMON.has(t.lower);
   return listed(t) || !COMMON.has(t.lower);
 }
 
@@ -177,16 +198,25 @@ export const personRecognizer: Recognizer = {
           extend();
           score = 0.9;
         }
-      } else if (i > 0 && PLACE_PREFIX.has((tokens[i - 1] as Token).lower) && adjacent(text, tokens[i - 1] as Token, t)) {
+      } else if (
+        PLACE_PREFIX.has(t.lower) ||
+        (i > 0 && PLACE_PREFIX.has((tokens[i - 1] as Token).lower) && adjacent(text, tokens[i - 1] as Token, t))
+      ) {
         // "San Francisco", "St Helena", "New Caledonia": a place, not a person.
       } else if (nameLike(t) && !NOT_ALONE.has(t.lower)) {
-        const given = GIVEN.has(t.lower);
-        const surname = SURNAME.has(t.lower);
+        const given = isGiven(t);
+        const surname = isSurname(t);
+        // "Yesterday Ivan Petrov …", "Вчера Иван Петров …": a sentence's first word before a listed name is not part of it.
+        const next = tokens[i + 1];
+        if (!given && !surname && next && sentenceInitial(text, t.start) && adjacent(text, t, next) && isGiven(next)) {
+          i++;
+          continue;
+        }
         const common = COMMON.has(t.lower);
         extend();
         const multi = j > i;
         const last = tokens[j] as Token;
-        const lastSurname = multi && SURNAME.has(last.lower);
+        const lastSurname = multi && isSurname(last);
         const cued = (): boolean => preceded(text, t.start, INTRO_STRONG) || followedBy(text, last.end, SPEECH_AFTER);
         if (!given && !surname && !multi && t.end - t.start > 1 && cued()) score = 0.8;
         else if (!given && !surname && multi && !lastSurname && cued()) score = 0.85;
@@ -218,8 +248,14 @@ export const personRecognizer: Recognizer = {
     }
     namesListedWithNames(text, tokens, byToken, found);
     dialogueSpeakers(text, found);
+    uncasedScriptNames(text, found);
+    const lower = looksLowerCase(text);
+    if (lower) lowerCaseNames(text, GIVEN, SURNAME, COMMON, found);
+    else if (/ \p{Ll}/u.test(text)) lowerCasePairs(text, GIVEN, SURNAME, COMMON, (w) => EVERYDAY.has(w), found);
+    const later: Finding[] = [];
+    if (found.length > 0) laterMentions(text, found, COMMON, later);
     for (const f of found) out.push(f);
-    if (looksLowerCase(text)) lowerCaseNames(text, GIVEN, SURNAME, COMMON, out);
+    for (const f of later) out.push(f);
   },
 };
 
