@@ -16,6 +16,11 @@ const PLACE_CAP = new RegExp(
   `(?:\\p{Lu}[\\p{L}'’.\\-]*(?:[ \\t]+(?:${PARTICLE}[ \\t]+)*\\p{Lu}[\\p{L}'’.\\-]*){0,4}|\\p{Lu}{2,3})(?:,?[ \\t]+\\p{Lu}{1,3})?(?:,?[ \\t]+${POSTCODE})?${END}`,
   'uy',
 );
+/** Right after a unit ("Suite 498 Curitiba Paraná 80010"): capitalised words need no separator. */
+const PLACE_AFTER_UNIT = new RegExp(
+  `\\p{Lu}[\\p{L}'’.\\-]*(?:[ \\t]+(?:${PARTICLE}[ \\t]+)*\\p{Lu}[\\p{L}'’.\\-]*){0,3}(?:,?[ \\t]+${POSTCODE})?`,
+  'uy',
+);
 /** On its own line any case is accepted ("urjala", "maldives 58673"). */
 const PLACE_LINE = new RegExp(
   `[\\p{L}][\\p{L}'’.\\-]*(?:[ \\t]+[\\p{L}][\\p{L}'’.\\-]*){0,4}(?:,?[ \\t]+${POSTCODE})?(?=[ \\t]*(?:\\n|$))`,
@@ -49,6 +54,14 @@ export function extendAddressEnd(text: string, end: number, maxSegments = 5): nu
       const u = matchAt(UNIT, text, pos + sp[0].length);
       if (u > 0) {
         pos = u;
+        // "Suite 498 Curitiba Paraná": after a unit, a place may follow with only a space.
+        const placeSpace = /[ \t]+/y;
+        placeSpace.lastIndex = pos;
+        const ps = placeSpace.exec(text);
+        if (ps) {
+          const p = matchAt(PLACE_AFTER_UNIT, text, pos + ps[0].length);
+          if (p > 0) pos = p;
+        }
         continue;
       }
       const z = matchAt(POSTCODE_ONLY, text, pos + sp[0].length);

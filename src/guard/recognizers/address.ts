@@ -58,7 +58,7 @@ const NUMBER_NAME_UNIT =
   /(?<![\w.\-])\d{1,6}[A-Za-z]?[ \t]+(?:\p{Lu}[\p{L}'’.\-]*[ \t]+){1,3}(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?(?![\w])/gu;
 /** "the corner of Halsey Street and Ralph Avenue", "corner of 5th & Main". */
 const CORNER =
-  /(?<![\w])(?:corner of|junction of|intersection of|crossing of)[ \t]+((?:[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]+){0,3}[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]+(?:and|&)[ \t]+(?:[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]*){1,4})/giu;
+  /(?<![\w])(?:corner of|junction of|intersection of|crossing of)[ \t]+((?:[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]+){0,5}[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]+(?:and|&)[ \t]+(?:[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]*){1,4})/giu;
 const UNIT_ALONE = /(?<![\w])(?:Apt|Apartment|Suite|Ste)\.?\s+#?\d{1,5}[A-Za-z]?(?![\w])/g;
 /**
  * Street name + house number with no street-type word ("Trg revolucije 12", "Grote Baan 477"):
@@ -121,9 +121,9 @@ function push(text: string, out: Finding[], start: number, end: number, score: n
 export const addressRecognizer: Recognizer = {
   type: 'address',
   scan(text: string, out: Finding[]): void {
+    const first = out.length;
     if (/corner|junction|intersection|crossing/i.test(text)) cornerOf(text, out);
     if (!/\d/.test(text)) return;
-    const first = out.length;
     for (const { re, pre, score } of PATTERNS) {
       if (pre && !pre.test(text)) continue;
       re.lastIndex = 0;
@@ -138,6 +138,11 @@ export const addressRecognizer: Recognizer = {
       for (let k = first; k < out.length; k++) if ((out[k] as Finding).start < b && a < (out[k] as Finding).end) return true;
       return false;
     };
+    /** Wholly inside an earlier match: nothing to add. A partial overlap is merged below. */
+    const inside = (a: number, b: number): boolean => {
+      for (let k = first; k < out.length; k++) if ((out[k] as Finding).start <= a && b <= (out[k] as Finding).end) return true;
+      return false;
+    };
     const nameNumber = looksLowerCase(text) ? NAME_NUMBER_LOWER : NAME_NUMBER;
     nameNumber.lastIndex = NAME_NUMBER_HINT.test(text) ? 0 : text.length;
     for (let m = nameNumber.exec(text); m; m = nameNumber.exec(text)) {
@@ -148,7 +153,7 @@ export const addressRecognizer: Recognizer = {
       const prose = words.some(
         (w, k) => (k > 0 || nameNumber === NAME_NUMBER_LOWER) && COMMON.has(w.toLowerCase()) && !STREET_PARTICLE.has(w.toLowerCase()),
       );
-      if (NOT_STREET.test(firstWord) || prose || covered(m.index, m.index + m[0].length)) {
+      if (NOT_STREET.test(firstWord) || prose || inside(m.index, m.index + m[0].length)) {
         nameNumber.lastIndex = m.index + (m[1]?.length ?? 0) + firstWord.length;
         continue;
       }
@@ -164,6 +169,7 @@ export const addressRecognizer: Recognizer = {
       if (!strong) continue;
       push(text, out, m.index, end, 0.7);
     }
+    mergeOverlapping(text, out, first);
     if (/zip|post|plz|code|cap/i.test(text)) {
       POSTCODE_CUE.lastIndex = 0;
       for (let m = POSTCODE_CUE.exec(text); m; m = POSTCODE_CUE.exec(text)) {
@@ -182,4 +188,25 @@ function cornerOf(text: string, out: Finding[]): void {
     const start = m.index + m[0].indexOf(streets);
     out.push({ type: 'address', start, end: start + streets.length, score: 0.75, value: streets });
   }
+}
+
+/**
+ * "78 Camiño Ancho 91⏎ Suite 286": the unit's block (extended back over "91") and the street +
+ * number overlap. Each alone would leave part of the address in the clear; their union is the address.
+ */
+function mergeOverlapping(text: string, out: Finding[], first: number): void {
+  if (out.length - first < 2) return;
+  const mine = out.splice(first).sort((a, b) => a.start - b.start);
+  const merged: Finding[] = [];
+  for (const f of mine) {
+    const prev = merged[merged.length - 1];
+    if (prev && f.start < prev.end) {
+      if (f.end > prev.end) {
+        prev.end = f.end;
+        prev.value = text.slice(prev.start, prev.end);
+      }
+      prev.score = Math.max(prev.score, f.score);
+    } else merged.push({ ...f });
+  }
+  for (const f of merged) out.push(f);
 }

@@ -59,6 +59,27 @@ const ORG_SUFFIX = new Set([
   'media',
   'airlines',
   'motors',
+  // Places named after people: "Carnegie Hall", "Wembley Stadium", "Lincoln Center".
+  'hall',
+  'theatre',
+  'theater',
+  'museum',
+  'church',
+  'cathedral',
+  'stadium',
+  'arena',
+  'center',
+  'centre',
+  'library',
+  'gallery',
+  'academy',
+  'palace',
+  'castle',
+  'bridge',
+  'tower',
+  'prize',
+  'award',
+  'trophy',
 ]);
 const PLACE_PREFIX = new Set([
   'san',
@@ -223,11 +244,14 @@ export const personRecognizer: Recognizer = {
         else if (given && !common) score = multi ? 0.9 : 0.75;
         else if (given && multi && lastSurname) score = 0.8;
         else if (multi && lastSurname && !common) score = 0.8;
-        else if (surname && !common) score = multi ? 0.7 : preceded(text, t.start, INTRO_WEAK) || cued() ? 0.65 : 0.55;
+        else if (surname && !common)
+          // A lone listed surname opening a sentence ("Nel 1888 …", "Dean of …") is capitalised anyway: weak.
+          score = multi ? 0.7 : preceded(text, t.start, INTRO_WEAK) || cued() ? 0.65 : sentenceInitial(text, t.start) ? 0.45 : 0.55;
         else if (multi && given) score = 0.6;
         else if ((given || surname) && cued()) score = 0.6;
       }
-      // "Cantrell Ltd", "Fischer GmbH": a company named after a person.
+      // "Cantrell Ltd", "Fischer GmbH": a company named after a person; "Carnegie Hall": a place.
+      if (score > 0 && j > first && ORG_SUFFIX.has((tokens[j] as Token).lower)) score = -1;
       if (
         score > 0 &&
         j + 1 < tokens.length &&
@@ -283,6 +307,8 @@ function namesListedWithNames(text: string, tokens: Token[], byToken: Map<number
     const named = items.filter((it) => it.finding).length;
     if (items.length >= 2 && named >= 1 && named * 2 >= items.length) {
       for (const it of items) {
+        // A weak mention ("Sjöberg" opening a sentence) is stronger listed with another name.
+        if (it.finding && it.finding.score < 0.6 && items.length > 1) it.finding.score = 0.6;
         if (it.finding || it.first !== it.last) continue;
         const t = tokens[it.first] as Token;
         // "Bryan and Meierigaten 206": a word before a number is a street, not a name.
