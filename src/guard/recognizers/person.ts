@@ -10,6 +10,7 @@ import { CURATED, GIVEN, SURNAME } from '../data/name-sets.js';
 import type { Finding, Recognizer } from '../types.js';
 import { EVERYDAY, looksLowerCase, lowerCaseNames } from './person-lower.js';
 import { laterMentions, lowerCasePairs } from './person-mentions.js';
+import { nameProbability } from '../model/name-model.js';
 import { uncasedScriptNames } from './person-scripts.js';
 import { HONORIFICS, INTRO_STRONG, INTRO_WEAK, NOT_ALONE, SPEECH_AFTER, TITLES, followedBy, preceded } from './person-cues.js';
 
@@ -170,8 +171,47 @@ function inList(set: ReadonlySet<string>, lower: string): boolean {
 const CYRILLIC_WORD = /^\p{Script=Cyrillic}+$/u;
 const CYRILLIC_ENDINGS = ['ого', 'ому', 'ыми', 'ым', 'ом', 'ой', 'ей', 'ую', 'ах', 'ам', 'ым', 'а', 'у', 'е', 'ы', 'и', 'ю', 'я'];
 const isGiven = (t: Token): boolean => inList(GIVEN, t.lower);
-const isSurname = (t: Token): boolean => inList(SURNAME, t.lower);
+/**
+ * East Slavic, Georgian and Armenian surnames by their endings ("Шевченко", "Петров", "Ковальчук",
+ * "Гамула" is not): only for capitalised Cyrillic words of five letters or more. Adjectives of
+ * places share -ский/-ская ("Московский"), so those endings count only next to another name.
+ */
+const SLAVIC_SURNAME =
+  /^\p{Script=Cyrillic}{2,}(?:енко|чук|ук|юк|ович|евич|івна|овна|евна|ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|швили|дзе|ян)$/u;
+const SLAVIC_ADJ_SURNAME = /^\p{Script=Cyrillic}{3,}(?:ский|ская|цкий|цкая|ський|цький|ська|цька)$/u;
+const isSurname = (t: Token): boolean => inList(SURNAME, t.lower) || (t.end - t.start >= 5 && SLAVIC_SURNAME.test(t.lower));
 const listed = (t: Token): boolean => isGiven(t) || isSurname(t);
+
+/** Words before a single capitalised word that make it a place or a thing, not a person. */
+const PLACE_BEFORE =
+  /(?:^|[^\p{L}])(?:in|at|to|into|near|via|from|of|on|w|we|na|do|z|en|à|au|aux|a|de|da|di|nel|nella|im|in der|nach|aus|bei|zu|van|uit|naar|para|em|no|na|в|во|на|из|под|к)[ \t]+$/iu;
+
+/**
+ * Capitalised words no list knows, weighed by the character n-gram model: two or three such words
+ * that all look like names ("Oyelaran Adebisi"), or one mid-sentence word that looks very much
+ * like a name and is not after a word that introduces places ("You can tell Alterio was…").
+ */
+function modelScore(text: string, tokens: Token[], i: number, j: number): number {
+  const t = tokens[i] as Token;
+  if (t.upper) return 0;
+  if (j > i) {
+    let min = 1;
+    let sum = 0;
+    for (let k = i; k <= j; k++) {
+      const tk = tokens[k] as Token;
+      if (tk.upper || tk.end - tk.start < 2) return 0;
+      const p = nameProbability(tk.lower);
+      min = Math.min(min, p);
+      sum += p;
+    }
+    return min >= 0.5 && sum / (j - i + 1) >= 0.75 ? 0.6 : 0;
+  }
+  if (t.end - t.start < 4 || sentenceInitial(text, t.start)) return 0;
+  // Only a word standing alone in lower-case prose: not inside a title or a capitalised phrase.
+  const prev = text.slice(Math.max(0, t.start - 16), t.start);
+  if (!/\p{Ll}[ \t]+$/u.test(prev) || PLACE_BEFORE.test(prev)) return 0;
+  return nameProbability(t.lower) >= 0.9 ? 0.55 : 0;
+}
 
 /** At the start of a sentence or line (where every word is capitalised). */
 function sentenceInitial(text: string, start: number): boolean {
@@ -237,7 +277,7 @@ export const personRecognizer: Recognizer = {
         extend();
         const multi = j > i;
         const last = tokens[j] as Token;
-        const lastSurname = multi && isSurname(last);
+        const lastSurname = multi && (isSurname(last) || SLAVIC_ADJ_SURNAME.test(last.lower));
         const cued = (): boolean => preceded(text, t.start, INTRO_STRONG) || followedBy(text, last.end, SPEECH_AFTER);
         if (!given && !surname && !multi && t.end - t.start > 1 && cued()) score = 0.8;
         else if (!given && !surname && multi && !lastSurname && cued()) score = 0.85;
@@ -249,6 +289,7 @@ export const personRecognizer: Recognizer = {
           score = multi ? 0.7 : preceded(text, t.start, INTRO_WEAK) || cued() ? 0.65 : sentenceInitial(text, t.start) ? 0.45 : 0.55;
         else if (multi && given) score = 0.6;
         else if ((given || surname) && cued()) score = 0.6;
+        else if (!given && !surname && !common) score = modelScore(text, tokens, i, j);
       }
       // "Cantrell Ltd", "Fischer GmbH": a company named after a person; "Carnegie Hall": a place.
       if (score > 0 && j > first && ORG_SUFFIX.has((tokens[j] as Token).lower)) score = -1;
