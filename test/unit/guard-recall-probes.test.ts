@@ -113,6 +113,12 @@ describe('issue #11 probes: addresses and postcodes', () => {
     covered('Bydlím v ulici Pod Floriánem 1677, Praha.', 'Pod Floriánem 1677', 'address');
     covered('Elle habite au 26 rue des Lilas à Lyon.', '26 rue des Lilas', 'address');
   });
+  it('Cyrillic streets and a cued house number with an unknown street', () => {
+    covered('Адреса: вул. Вічева, 34, Шостка', 'вул. Вічева, 34', 'address');
+    covered('Доставка: Базарная аллея, 248, Москва', 'Базарная аллея, 248', 'address');
+    covered('I live at 9725 Guazfe, Vaokaiv.', '9725 Guazfe', 'address');
+    covered('Ship to 63 Ommerweg 159 Suite 287 Hellendoorn Saudi Arabia', '63 Ommerweg 159 Suite 287 Hellendoorn', 'address');
+  });
   it('the corner of X and Y', () => {
     covered('Meet me at the corner of Halsey Street and Ralph Avenue.', 'Halsey Street and Ralph Avenue', 'address');
   });

@@ -47,6 +47,18 @@ const ROMANCE = new RegExp(
   'gu',
 );
 
+/** East Slavic street words (Ukrainian, Russian, Belarusian usage), before or after the name. */
+const CYR_TYPES =
+  'вул\\.|вулиця|Вулиця|ул\\.|Ул\\.|улица|Улица|пр\\.|просп\\.|проспект|Проспект|пров\\.|провулок|пер\\.|переулок|пл\\.|площа|Площа|площадь|Площадь|бульв\\.|бульвар|Бульвар|наб\\.|набережна|набережная|шосе|шоссе|алея|аллея|ал\\.|майдан|Майдан|тупик|проезд|проїзд';
+const CYR_NAME = "\\p{Lu}[\\p{L}'’\\-]*(?:[ \\t]+\\p{Lu}[\\p{L}'’\\-]*){0,2}";
+const CYR_NUMBER = '(,?[ \\t]*(?:буд\\.|д\\.|дом|будинок)?[ \\t]*\\d{1,4}(?:[\\-/]?\\p{Ll})?(?![\\p{L}\\d]))?';
+const CYRILLIC_STREET = new RegExp(
+  `(?<![\\p{L}])(?:(?:${CYR_TYPES})[ \\t]*${CYR_NAME}|${CYR_NAME}[ \\t]+(?:${CYR_TYPES}))${CYR_NUMBER}`,
+  'gu',
+);
+/** After "I live at", "ship to", "Adresse:": a house number and capitalised words need no street type. */
+const CUED_NUMBER_NAME = /(?<![\w.\-])\d{1,5}[A-Za-z]?[ \t]+\p{Lu}[\p{L}'’\-]*(?:[ \t]+\p{Lu}[\p{L}'’\-]*){0,2}/gu;
+
 const PO_BOX = /(?<![\w])(?:P\.?\s?O\.?\s?Box|Post Office Box|Postfach|Apartado(?: de correos)?|Caixa Postal|Boîte postale|BP)\s+\d{1,6}/gi;
 const MILITARY =
   /(?<![\w])(?:(?:Unit|PSC|CMR)\s+\d{3,5},?\s+Box\s+\d{1,5}|(?:USNS|USNV|USS|USCGC)\s+\p{Lu}[\p{L}]*(?:\s+\p{Lu}[\p{L}]*)?)\s*,?\s*\n?\s*(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}/giu;
@@ -79,6 +91,8 @@ const POSTCODE_CUE =
 /** Words right before a street name that say an address follows ("lives at", "ulici", "Adresse:"). */
 const ADDRESS_CUE =
   /(?:address|adresse|adres|dirección|direccion|endereço|indirizzo|adresa|osoite|live[sd]? (?:at|on|in)|living (?:at|on)|located at|moved to|ship(?:ped)? to|deliver(?:ed)? to|send (?:it )?to|ulici|ulicy|ulica|ul\.|wohne in der|wohnt in der|habite au|habite|vivo en|vive en|abito in|moro na|woon aan|bor på|bor i|asun|mieszkam przy|bydlím v)[ \t]*:?[ \t]*$/i;
+const CUE_HINT =
+  /live|living|located|moved|ship|deliver|send|address|adres|direcc|endere|indirizzo|habite|wohn|vivo|abito|woon|bor |asun|mieszkam|bydlím|ulic/i;
 /** Words that take a number but are not streets. */
 const NOT_STREET =
   /^(?:chapter|section|page|pages|level|version|v|room|figure|fig|table|step|part|season|episode|vol|volume|item|line|lines|row|rows|col|column|grade|class|year|day|days|week|weeks|month|months|hour|hours|minute|minutes|top|over|under|about|around|only|windows|iphone|android|python|java|node|ios|gpt|model|type|size|phase|stage|round|group|team|area|zone|gate|terminal|platform|flight|bus|train|route|highway|interstate|number|no|order|invoice|ticket|case|box|unit|apt|suite|floor|building|block|lot|plan|tier|rank|score|total|and|or|the|at|in|on|of|to|for|by|from|with|is|are|was|were|be|been|has|have|had|it|its|i|we|you|he|she|they|my|our|your|his|her|their)$/i;
@@ -105,6 +119,7 @@ const PATTERNS: AddressPattern[] = [
     score: () => 0.8,
   },
   { re: ROMANCE, pre: new RegExp(`\\b(?:${ROMANCE_WORDS}) `), score: (m) => (m[1] !== undefined || m[2] !== undefined ? 0.8 : 0) },
+  { re: CYRILLIC_STREET, pre: /[вулпбнштам][а-яіїє]*\.?[ \t]/i, score: (m) => (m[1] !== undefined ? 0.8 : 0.6) },
   { re: PO_BOX, pre: /box|postfach|apartado|caixa|boîte|BP /i, score: () => 0.8 },
   { re: MILITARY, pre: /[adf]po /i, score: () => 0.9 },
   { re: NUMBER_NAME_UNIT, pre: /Apt|Apartment|Suite|Ste|Unit|Flat/, score: () => 0.75 },
@@ -151,7 +166,12 @@ export const addressRecognizer: Recognizer = {
       const firstWord = words[0] as string;
       // Street words are names, not prose: "lives at 18" is not a street called "lives at".
       const prose = words.some(
-        (w, k) => (k > 0 || nameNumber === NAME_NUMBER_LOWER) && COMMON.has(w.toLowerCase()) && !STREET_PARTICLE.has(w.toLowerCase()),
+        // In capitalised text a capitalised everyday word is part of a name ("Republica de Chile 8305").
+        (w, k) =>
+          (k > 0 || nameNumber === NAME_NUMBER_LOWER) &&
+          (nameNumber === NAME_NUMBER_LOWER || w.charAt(0) === w.charAt(0).toLowerCase()) &&
+          COMMON.has(w.toLowerCase()) &&
+          !STREET_PARTICLE.has(w.toLowerCase()),
       );
       if (NOT_STREET.test(firstWord) || prose || inside(m.index, m.index + m[0].length)) {
         nameNumber.lastIndex = m.index + (m[1]?.length ?? 0) + firstWord.length;
@@ -170,6 +190,14 @@ export const addressRecognizer: Recognizer = {
       push(text, out, m.index, end, 0.7);
     }
     mergeOverlapping(text, out, first);
+    if (CUE_HINT.test(text)) {
+      CUED_NUMBER_NAME.lastIndex = 0;
+      for (let m = CUED_NUMBER_NAME.exec(text); m; m = CUED_NUMBER_NAME.exec(text)) {
+        if (!ADDRESS_CUE.test(text.slice(Math.max(0, m.index - 32), m.index)) || inside(m.index, m.index + m[0].length)) continue;
+        push(text, out, m.index, m.index + m[0].length, 0.7);
+      }
+      mergeOverlapping(text, out, first);
+    }
     if (/zip|post|plz|code|cap/i.test(text)) {
       POSTCODE_CUE.lastIndex = 0;
       for (let m = POSTCODE_CUE.exec(text); m; m = POSTCODE_CUE.exec(text)) {

@@ -6,8 +6,9 @@ import { luhnValid } from '../validators.js';
 import type { Finding, Recognizer } from '../types.js';
 import { before } from './context.js';
 
-// Digits in up to five groups separated by one space, dash or dot, or none.
-const CARD = /(?<![\d\-+.])\d{4}(?:[ \-.]?\d{2,7})(?:[ \-.]?\d{2,6}){0,3}(?![\d]|[\-.]\d)/g;
+// A compact run, or groups each after one space, dash or dot (writers mix them). Every group is
+// whole (no optional separators), so a long digit run cannot be split many ways when it fails.
+const CARD = /(?<![\d\-+.])(?:\d{12,19}|\d{4}(?:[ \-.]\d{2,7}){1,4})(?![\d]|[\-.]\d)/g;
 
 /**
  * Issuer identification number prefixes of the major networks (ISO/IEC 7812). 2: a network with a

@@ -23,6 +23,8 @@ interface IdRule {
   valid: (compact: string) => boolean;
   /** Required words before the match (within 40 characters); absent: the shape is enough. */
   cue?: RegExp;
+  /** Cheap test on the whole text before the pattern runs (defaults to the cue, case-insensitive). */
+  pre?: RegExp;
   score: number;
 }
 
@@ -60,7 +62,10 @@ export const nationalIdRecognizer: Recognizer = {
   type: 'national_id',
   scan(text: string, out: Finding[]): void {
     if (!HINT.test(text)) return;
+    const lower = text.toLowerCase();
     for (const rule of RULES) {
+      if (rule.cue && !rule.cue.test(lower)) continue;
+      if (rule.pre && !rule.pre.test(text)) continue;
       rule.re.lastIndex = 0;
       for (let m = rule.re.exec(text); m; m = rule.re.exec(text)) {
         const compact = m[0].replace(/[ \-.]/g, '').toUpperCase();
