@@ -47,14 +47,6 @@ describe('national_id', () => {
   });
 });
 
-describe('us_ssn named as such', () => {
-  it('a dashed number after "SSN"/"ITIN" is masked even outside the SSA ranges; bare ones are not', () => {
-    assert.deepEqual(valuesOf('SSN 987-33-6568 is on the form.', 'us_ssn'), ['987-33-6568']);
-    assert.deepEqual(valuesOf('ITIN: 912-70-1234', 'us_ssn'), ['912-70-1234']);
-    assert.deepEqual(valuesOf('ticket 987-33-6568 closed', 'us_ssn'), []);
-  });
-});
-
 describe('drivers_license', () => {
   it('UK DVLA and Indian formats without a cue; other countries after the licence word', () => {
     assert.deepEqual(valuesOf('licence MORGA657054SM9IJ', 'drivers_license'), ['MORGA657054SM9IJ']);
