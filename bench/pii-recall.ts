@@ -101,7 +101,7 @@ if (existsSync(devPath)) {
 
 const heldPath = join(here, 'data', 'pii-heldout.json');
 const held = JSON.parse(readFileSync(heldPath, 'utf8')) as Labelled[];
-for (const set of ['templated', 'prose']) {
+for (const set of ['templated', 'templated-b', 'prose']) {
   const part = held.filter((e) => e.set === set);
   print(
     `held-out ${set} (${part.length} examples)`,

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { usSsnValid } from '../src/guard/validators.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const modules = process.argv[2] ?? '/tmp/names/node_modules';
@@ -34,7 +35,7 @@ interface Span {
 interface Example {
   text: string;
   spans: Span[];
-  set: 'templated' | 'prose';
+  set: 'templated' | 'templated-b' | 'prose';
   lang: string;
 }
 
@@ -65,6 +66,13 @@ function fill(template: string, slots: Record<string, string | [string, string]>
 }
 
 const person = (v: string): [string, string] => ['person', v];
+/** chance draws 9xx areas too (ITIN range, never an SSN): keep SSA-valid numbers only. */
+function ssn(): string {
+  for (;;) {
+    const v = c.ssn() as string;
+    if (usSsnValid(v.replace(/-/g, ''))) return v;
+  }
+}
 const out: Example[] = [];
 
 // ---------- templated (chat, records, lists) ----------
@@ -181,7 +189,7 @@ const TEMPLATED: Array<() => Example> = [
   },
   () => ({ ...fill('Write to {e} when you land.', { e: ['email', obfuscate(c.email())] }), set: 'templated', lang: 'en' }),
   () => ({ ...fill('Reach me on {ph} after six.', { ph: ['phone', c.phone()] }), set: 'templated', lang: 'en' }),
-  () => ({ ...fill('SSN {s} is on the form.', { s: ['us_ssn', c.ssn()] }), set: 'templated', lang: 'en' }),
+  () => ({ ...fill('SSN {s} is on the form.', { s: ['us_ssn', ssn()] }), set: 'templated', lang: 'en' }),
   () => ({ ...fill('The server at {ip} is down.', { ip: ['ip_address', c.ip()] }), set: 'templated', lang: 'en' }),
   () => ({
     ...fill("Driver's license: {d}", {
@@ -251,6 +259,49 @@ function prose(lang: string): Example {
 }
 
 for (let i = 0; i < 1200; i++) out.push(pick(TEMPLATED)());
+// Group B: templates written after the guard was tuned, never inspected for errors.
+const TEMPLATED_B: Array<() => Example> = [
+  () => ({ ...fill('Remind {p} about the dentist at 4.', { p: person(`${first()} ${last()}`) }), set: 'templated-b', lang: 'en' }),
+  () => ({ ...fill('The keys are with {p} until Sunday.', { p: person(`${first()} ${last()}`) }), set: 'templated-b', lang: 'en' }),
+  () => ({
+    ...fill('Forwarded message from {p}:\nplease sign the attached form.', { p: person(`${first()} ${last()}`) }),
+    set: 'templated-b',
+    lang: 'en',
+  }),
+  () => ({ ...fill('{p} will cover the night shift, not me.', { p: person(`${first()} ${last()}`) }), set: 'templated-b', lang: 'en' }),
+  () => ({
+    ...fill('Order placed by {p} on 3 May, paid by card {cc}.', {
+      p: person(`${first()} ${last()}`),
+      cc: ['credit_card', c.cc({ type: pick(['Visa', 'Mastercard', 'American Express']) })],
+    }),
+    set: 'templated-b',
+    lang: 'en',
+  }),
+  () => ({ ...fill('Signed for by: {l}, {f}', { l: person(last()), f: person(first()) }), set: 'templated-b', lang: 'en' }),
+  () => ({
+    ...fill('Thanks to {a} and {b} for the review.', { a: person(`${first()} ${last()}`), b: person(`${first()} ${last()}`) }),
+    set: 'templated-b',
+    lang: 'en',
+  }),
+  () => ({
+    ...fill('Return address: {a}', { a: ['address', `${c.address()}, ${c.city()}, ${c.state()} ${c.zip()}`] }),
+    set: 'templated-b',
+    lang: 'en',
+  }),
+  () => ({ ...fill('Deliver to {a} before noon.', { a: ['address', `${c.address()}`] }), set: 'templated-b', lang: 'en' }),
+  () => ({ ...fill('Send the invoice to {e}.', { e: ['email', c.email()] }), set: 'templated-b', lang: 'en' }),
+  () => ({ ...fill('His mobile is {ph}.', { ph: ['phone', c.phone()] }), set: 'templated-b', lang: 'en' }),
+  () => ({ ...fill('Her social security number: {s}', { s: ['us_ssn', ssn()] }), set: 'templated-b', lang: 'en' }),
+  () => {
+    const f = fakers[0];
+    return {
+      ...fill('Зустріч з {p} перенесли на четвер.', { p: person(`${f.person.firstName()} ${f.person.lastName()}`) }),
+      set: 'templated-b',
+      lang: 'uk',
+    };
+  },
+];
+for (let i = 0; i < 600; i++) out.push(pick(TEMPLATED_B)());
 for (const lang of Object.keys(PROSE)) for (let i = 0; i < 60; i++) out.push(prose(lang));
 
 const dir = join(here, '..', 'bench', 'data');
