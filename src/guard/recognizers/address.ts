@@ -57,7 +57,7 @@ const CYRILLIC_STREET = new RegExp(
   'gu',
 );
 /** After "I live at", "ship to", "Adresse:": a house number and capitalised words need no street type. */
-const CUED_NUMBER_NAME = /(?<![\w.\-])\d{1,5}[A-Za-z]?[ \t]+\p{Lu}[\p{L}'’\-]*(?:[ \t]+\p{Lu}[\p{L}'’\-]*){0,2}/gu;
+const CUED_NUMBER_NAME = /\d{1,5}[A-Za-z]?[ \t]+\p{Lu}[\p{L}'’\-]*(?:[ \t]+\p{Lu}[\p{L}'’\-]*){0,2}/uy;
 
 const PO_BOX = /(?<![\w])(?:P\.?\s?O\.?\s?Box|Post Office Box|Postfach|Apartado(?: de correos)?|Caixa Postal|Boîte postale|BP)\s+\d{1,6}/gi;
 const MILITARY =
@@ -91,6 +91,8 @@ const POSTCODE_CUE =
 /** Words right before a street name that say an address follows ("lives at", "ulici", "Adresse:"). */
 const ADDRESS_CUE =
   /(?:address|adresse|adres|dirección|direccion|endereço|indirizzo|adresa|osoite|live[sd]? (?:at|on|in)|living (?:at|on)|located at|moved to|ship(?:ped)? to|deliver(?:ed)? to|send (?:it )?to|ulici|ulicy|ulica|ul\.|wohne in der|wohnt in der|habite au|habite|vivo en|vive en|abito in|moro na|woon aan|bor på|bor i|asun|mieszkam przy|bydlím v)[ \t]*:?[ \t]*$/i;
+/** ADDRESS_CUE anywhere in the text (not anchored), up to the first character after it. */
+const ADDRESS_CUE_ANY = new RegExp(ADDRESS_CUE.source.replace(/\$$/, ''), 'gi');
 const CUE_HINT =
   /live|living|located|moved|ship|deliver|send|address|adres|direcc|endere|indirizzo|habite|wohn|vivo|abito|woon|bor |asun|mieszkam|bydlím|ulic/i;
 /** Words that take a number but are not streets. */
@@ -191,9 +193,12 @@ export const addressRecognizer: Recognizer = {
     }
     mergeOverlapping(text, out, first);
     if (CUE_HINT.test(text)) {
-      CUED_NUMBER_NAME.lastIndex = 0;
-      for (let m = CUED_NUMBER_NAME.exec(text); m; m = CUED_NUMBER_NAME.exec(text)) {
-        if (!ADDRESS_CUE.test(text.slice(Math.max(0, m.index - 32), m.index)) || inside(m.index, m.index + m[0].length)) continue;
+      // Find the cues first, then look for a house number + words right after each.
+      ADDRESS_CUE_ANY.lastIndex = 0;
+      for (let c = ADDRESS_CUE_ANY.exec(text); c; c = ADDRESS_CUE_ANY.exec(text)) {
+        CUED_NUMBER_NAME.lastIndex = c.index + c[0].length;
+        const m = CUED_NUMBER_NAME.exec(text);
+        if (!m || inside(m.index, m.index + m[0].length)) continue;
         push(text, out, m.index, m.index + m[0].length, 0.7);
       }
       mergeOverlapping(text, out, first);

@@ -28,7 +28,9 @@ export function nameParts(found: readonly Finding[], common: ReadonlySet<string>
 
 /** Appends every other whole-word occurrence of a part of a found name (Cyrillic: with case endings). */
 export function laterMentions(text: string, found: readonly Finding[], common: ReadonlySet<string>, out: Finding[]): void {
-  const parts = nameParts(found, common);
+  const seen = new Set<string>();
+  const unique = found.filter((f) => f.type === 'person' && !seen.has(f.value) && seen.add(f.value));
+  const parts = nameParts(unique, common);
   if (parts.length === 0) return;
   const taken = (s: number, e: number): boolean => found.some((f) => f.start < e && s < f.end) || out.some((f) => f.start < e && s < f.end);
   for (const part of parts) {
@@ -74,21 +76,30 @@ export function lowerCasePairs(
   everyday: (w: string) => boolean,
   out: Finding[],
 ): void {
-  // Native split on spaces is far cheaper than a unicode regex over every word of a long prompt.
+  // Native split on spaces is far cheaper than a unicode regex over every word of a long prompt;
+  // the costlier checks run only on the word after a listed given name.
   const tokens = text.split(' ');
   let offset = 0;
-  let prevWord = '';
+  let prevGiven = '';
   let prevStart = -1;
   for (const token of tokens) {
-    const word = bareLowerWord(token);
-    if (word && prevWord && given.has(prevWord) && surname.has(word) && !given.has(word)) {
-      if (!common.has(prevWord) && !common.has(word) && !everyday(prevWord) && !everyday(word)) {
+    if (prevGiven) {
+      const word = bareLowerWord(token);
+      if (
+        word &&
+        surname.has(word) &&
+        !given.has(word) &&
+        !common.has(prevGiven) &&
+        !common.has(word) &&
+        !everyday(prevGiven) &&
+        !everyday(word)
+      ) {
         const end = offset + word.length;
         out.push({ type: 'person', start: prevStart, end, score: 0.6, value: text.slice(prevStart, end) });
       }
     }
-    // Only a word that ends the token (no trailing punctuation) can start a pair.
-    prevWord = word.length === token.length ? word : '';
+    // Only a bare lower-case word (no punctuation after it) can start a pair.
+    prevGiven = token.length >= 3 && given.has(token) && bareLowerWord(token) === token ? token : '';
     prevStart = offset;
     offset += token.length + 1;
   }

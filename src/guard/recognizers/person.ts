@@ -160,7 +160,8 @@ function isInitial(text: string, t: Token): boolean {
 /** In the list, or (Cyrillic) in it after dropping a case ending: "Ивана", "Петрову". */
 function inList(set: ReadonlySet<string>, lower: string): boolean {
   if (set.has(lower)) return true;
-  if (!CYRILLIC_WORD.test(lower) || lower.length < 4) return false;
+  const c = lower.charCodeAt(0);
+  if (c < 0x400 || c > 0x4ff || lower.length < 4 || !CYRILLIC_WORD.test(lower)) return false;
   for (const ending of CYRILLIC_ENDINGS) {
     if (!lower.endsWith(ending)) continue;
     const stem = lower.slice(0, -ending.length);
