@@ -76,6 +76,11 @@ describe('issue #11 probes: person names', () => {
     caught('김민준 씨에게 내일 전화하세요.', '김민준', 'person');
     caught('التقيت محمد العلي أمس في المكتب', 'محمد العلي', 'person');
   });
+  it('unlisted names with life dates, as encyclopedias write them', () => {
+    caught('Ealdric Thorvaldsen (1815–1852) was a poet.', 'Ealdric Thorvaldsen', 'person');
+    caught('Oskaro Quibble (born 1947) is a chef.', 'Oskaro Quibble', 'person');
+    notFound('The Treaty of Paris (1783) ended the war. Windows Server (2019) is old.', 'person');
+  });
   it('hard negatives: organisations, places and year ranges are not people', () => {
     notFound('The Deutsche Bundesbank raised rates in Frankfurt am Main.', 'person');
     notFound('Вчера в Москве прошёл дождь.', 'person');

@@ -183,6 +183,14 @@ const SLAVIC_ADJ_SURNAME = /^\p{Script=Cyrillic}{3,}(?:ский|ская|цки�
 const isSurname = (t: Token): boolean => inList(SURNAME, t.lower) || (t.end - t.start >= 5 && SLAVIC_SURNAME.test(t.lower));
 const listed = (t: Token): boolean => isGiven(t) || isSurname(t);
 
+/**
+ * Life dates right after a name, as biographies write them in every language: "Ada Byron
+ * (1815–1852)", "(born 1947)", "(né en 1821)", "(geb. 1900)", "(1821—1881)". A single year alone
+ * is a work or an event ("Titanic (1997)"), not a life.
+ */
+const LIFE_DATES =
+  /^ ?\((?:(?:born|b\.|né|née|nata?|nacid[oa]|nascid[oa]|geb\.|geboren|ur\.|род\.|\*)[ ]?[^()\d]{0,14}\d{3,4}|[^()\d]{0,14}\d{3,4}[ ]?[–—\-][ ]?[^()\d]{0,14}\d{3,4})\)/;
+
 /** Words before a single capitalised word that make it a place or a thing, not a person. */
 const PLACE_BEFORE =
   /(?:^|[^\p{L}])(?:in|at|to|into|near|via|from|of|on|w|we|na|do|z|en|à|au|aux|a|de|da|di|nel|nella|im|in der|nach|aus|bei|zu|van|uit|naar|para|em|no|na|в|во|на|из|под|к)[ \t]+$/iu;
@@ -210,7 +218,7 @@ function modelScore(text: string, tokens: Token[], i: number, j: number): number
   if (t.end - t.start < 4 || sentenceInitial(text, t.start)) return 0;
   // Only a word standing alone in lower-case prose: not inside a title or a capitalised phrase.
   const prev = text.slice(Math.max(0, t.start - 16), t.start);
-  if (!/\p{Ll}[ \t]+$/u.test(prev) || PLACE_BEFORE.test(prev)) return 0;
+  if (!/(?:^|[^\p{L}])\p{Ll}[\p{Ll}'’\-]*[ \t]+$/u.test(prev) || PLACE_BEFORE.test(prev)) return 0;
   return nameProbability(t.lower) >= 0.9 ? 0.55 : 0;
 }
 
@@ -279,7 +287,10 @@ export const personRecognizer: Recognizer = {
         const multi = j > i;
         const last = tokens[j] as Token;
         const lastSurname = multi && (isSurname(last) || SLAVIC_ADJ_SURNAME.test(last.lower));
-        const cued = (): boolean => preceded(text, t.start, INTRO_STRONG) || followedBy(text, last.end, SPEECH_AFTER);
+        const cued = (): boolean =>
+          preceded(text, t.start, INTRO_STRONG) ||
+          followedBy(text, last.end, SPEECH_AFTER) ||
+          LIFE_DATES.test(text.slice(last.end, last.end + 24));
         if (!given && !surname && !multi && t.end - t.start > 1 && cued()) score = 0.8;
         else if (!given && !surname && multi && !lastSurname && cued()) score = 0.85;
         else if (given && !common) score = multi ? 0.9 : 0.75;
