@@ -4,6 +4,7 @@
  * NL) the number is taken only right after a word naming the licence. Reported as `drivers_license`.
  */
 import type { Finding, Recognizer } from '../types.js';
+import { idWindows } from './national-id.js';
 
 // DVLA: 5 surname chars (9-padded), decade, month (+5 for women), day, year, 2 initials, digit, 2 check letters.
 const UK = /(?<![\w])[A-Z9]{5}\d[0156]\d[0-3]\d\d[A-Z9]{2}\d[A-Z]{2}(?:\s?\d{2})?(?![\w])/g;
@@ -19,15 +20,20 @@ const CUED = new RegExp(
     String.raw`((?=[A-Z0-9\-]*\d)[A-Z0-9][A-Z0-9\-]{3,18}[A-Z0-9])(?![\w\-])`,
   'gi',
 );
+const SHAPE_HINT = /[A-Z9]{2}[ \-]?\d/;
 const HINT = /licen[cs]e|\bDL|D\.L\.|führerschein|permis|permiso|carnet|licencia|patente|rijbewijs|condução|motorista|cnh|jazdy/i;
 
 export const driversLicenseRecognizer: Recognizer = {
   type: 'drivers_license',
   scan(text: string, out: Finding[]): void {
-    for (const re of [UK, IN]) {
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m; m = re.exec(text)) {
-        out.push({ type: 'drivers_license', start: m.index, end: m.index + m[0].length, score: 0.8, value: m[0] });
+    // Both shapes need two capitals next to digits: skip the windows when there are none.
+    for (const [ws, we] of SHAPE_HINT.test(text) ? idWindows(text) : []) {
+      const slice = text.slice(ws, we);
+      for (const re of [UK, IN]) {
+        re.lastIndex = 0;
+        for (let m = re.exec(slice); m; m = re.exec(slice)) {
+          out.push({ type: 'drivers_license', start: ws + m.index, end: ws + m.index + m[0].length, score: 0.8, value: m[0] });
+        }
       }
     }
     if (!HINT.test(text)) return;

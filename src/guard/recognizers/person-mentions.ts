@@ -48,26 +48,17 @@ export function laterMentions(text: string, found: readonly Finding[], common: R
   }
 }
 
-/** A lower-case letter (Latin with diacritics, Cyrillic) by code, without a regex. */
-function lowerLetter(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 0xdf && c <= 0xff && c !== 0xf7) || (c >= 0x100 && c <= 0x24f) || (c >= 0x430 && c <= 0x45f);
-}
+/**
+ * A word that often comes right before a person, then two lower-case words. Searching for these
+ * (a plain regex with a literal start) is far cheaper than looking up every word of a long prompt.
+ */
+const CUED_LOWER_PAIR =
+  /(?:^|[\s(])(?:to|with|by|from|for|and|or|cc|ask|tell|call|email|mail|contact|thank|thanks|forward|meet|met|invite|remind|ping|page|notify|dear|hi|hello|hey|mr\.?|ms\.?|mrs\.?|dr\.?)[ \t]+([a-z\u00df-\u00ff\u0100-\u024f\u0430-\u045f][a-z\u00df-\u00ff\u0100-\u024f\u0430-\u045f'’\-]{1,}) ([a-z\u00df-\u00ff\u0100-\u024f\u0430-\u045f][a-z\u00df-\u00ff\u0100-\u024f\u0430-\u045f'’\-]{1,})(?![\p{L}\d_@])/giu;
 
-const TRAILING = new Set([...'.,;:!?)"\'”’'].map((c) => c.charCodeAt(0)));
-
-/** A run of lower-case letters between spaces, with trailing punctuation removed; '' otherwise. */
-function bareLowerWord(token: string): string {
-  let end = token.length;
-  while (end > 0 && TRAILING.has(token.charCodeAt(end - 1))) end--;
-  if (end < 3) return '';
-  for (let k = 0; k < end; k++) {
-    const c = token.charCodeAt(k);
-    if (!lowerLetter(c) && !(k > 0 && (c === 45 || c === 39))) return '';
-  }
-  return end === token.length ? token : token.slice(0, end);
-}
-
-/** "jürgen wiśniewski" in capitalised text: a listed given name then a listed surname, both unusual words. */
+/**
+ * "forward this to jürgen wiśniewski" in capitalised text: after a word that often precedes a
+ * person, a listed given name then a listed surname, both unusual words.
+ */
 export function lowerCasePairs(
   text: string,
   given: ReadonlySet<string>,
@@ -76,31 +67,17 @@ export function lowerCasePairs(
   everyday: (w: string) => boolean,
   out: Finding[],
 ): void {
-  // Native split on spaces is far cheaper than a unicode regex over every word of a long prompt;
-  // the costlier checks run only on the word after a listed given name.
-  const tokens = text.split(' ');
-  let offset = 0;
-  let prevGiven = '';
-  let prevStart = -1;
-  for (const token of tokens) {
-    if (prevGiven) {
-      const word = bareLowerWord(token);
-      if (
-        word &&
-        surname.has(word) &&
-        !given.has(word) &&
-        !common.has(prevGiven) &&
-        !common.has(word) &&
-        !everyday(prevGiven) &&
-        !everyday(word)
-      ) {
-        const end = offset + word.length;
-        out.push({ type: 'person', start: prevStart, end, score: 0.6, value: text.slice(prevStart, end) });
-      }
-    }
-    // Only a bare lower-case word (no punctuation after it) can start a pair.
-    prevGiven = token.length >= 3 && given.has(token) && bareLowerWord(token) === token ? token : '';
-    prevStart = offset;
-    offset += token.length + 1;
+  CUED_LOWER_PAIR.lastIndex = 0;
+  for (let m = CUED_LOWER_PAIR.exec(text); m; m = CUED_LOWER_PAIR.exec(text)) {
+    const a = m[1] as string;
+    const b = m[2] as string;
+    // Let the next search start at the second word: "to anna and jan kowalski" still finds the pair.
+    CUED_LOWER_PAIR.lastIndex = m.index + m[0].length - b.length - 1;
+    if (a.length < 3 || b.length < 3 || a !== a.toLowerCase() || b !== b.toLowerCase()) continue;
+    if (!given.has(a) || !surname.has(b) || given.has(b)) continue;
+    if (common.has(a) || common.has(b) || everyday(a) || everyday(b)) continue;
+    const start = m.index + m[0].length - b.length - 1 - a.length;
+    const end = m.index + m[0].length;
+    out.push({ type: 'person', start, end, score: 0.6, value: text.slice(start, end) });
   }
 }
