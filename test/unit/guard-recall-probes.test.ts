@@ -84,6 +84,8 @@ describe('issue #11 probes: person names', () => {
   it('hard negatives: organisations, places and year ranges are not people', () => {
     notFound('The Deutsche Bundesbank raised rates in Frankfurt am Main.', 'person');
     notFound('Вчера в Москве прошёл дождь.', 'person');
+    // Function words that are also surnames somewhere ("Das", "Como") open sentences in other languages.
+    notFound('Das Haus steht am Markt. Como Antes, nada.', 'person');
   });
 });
 
