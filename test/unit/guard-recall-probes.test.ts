@@ -75,6 +75,7 @@ describe('issue #11 probes: person names', () => {
     caught('佐藤健さんに連絡してください。', '佐藤健', 'person');
     caught('김민준 씨에게 내일 전화하세요.', '김민준', 'person');
     caught('التقيت محمد العلي أمس في المكتب', 'محمد العلي', 'person');
+    caught('أرسلت الملف لمحمد العلي أمس', 'محمد العلي', 'person');
   });
   it('unlisted names with life dates, as encyclopedias write them', () => {
     caught('Ealdric Thorvaldsen (1815–1852) was a poet.', 'Ealdric Thorvaldsen', 'person');

@@ -19,6 +19,7 @@ const KO_PARTICLE = /^(?:은|는|이|가|을|를|의|와|과|도|에게|한테|�
 const HAN_RUN = new RegExp(`${HAN}{2,4}`, 'gu');
 const KANA_HAN_RUN = /[\p{Script=Han}\p{Script=Katakana}ー]{1,6}(?=[ \t]?(?:さん|様|さま|くん|君|ちゃん|先生|氏|殿))/gu;
 const HANGUL_WORD = /(?<![\p{Script=Hangul}])\p{Script=Hangul}{2,4}/gu;
+const RTL_PREFIX = /^[وبلفובלהמשכ]/u;
 const RTL_WORD = /[\p{Script=Arabic}\p{Script=Hebrew}]{2,}/gu;
 
 function push(out: Finding[], text: string, start: number, end: number, score: number): void {
@@ -106,8 +107,14 @@ function rightToLeft(text: string, out: Finding[]): void {
   const words: Array<{ start: number; end: number; w: string }> = [];
   for (let m = RTL_WORD.exec(text); m; m = RTL_WORD.exec(text)) words.push({ start: m.index, end: m.index + m[0].length, w: m[0] });
   for (let i = 0; i < words.length; i++) {
-    const first = words[i]!;
-    if (!GIVEN.has(first.w)) continue;
+    let first = words[i]!;
+    if (!GIVEN.has(first.w)) {
+      // One-letter prefixes written onto the next word: Arabic و/ب/ل/ف ("and/with/to"), Hebrew ו/ב/ל/ה/מ/ש/כ.
+      const bare = first.w.slice(1);
+      if (bare.length < 3 || !RTL_PREFIX.test(first.w) || !GIVEN.has(bare)) continue;
+      first = { start: first.start + 1, end: first.end, w: bare };
+      words[i] = first;
+    }
     let j = i;
     // Following words that are names, "al-…" family names, or "bin/ibn …".
     while (j + 1 < words.length && j - i < 3) {
