@@ -72,6 +72,7 @@ export const PRESIDIO_TYPE_MAP: Readonly<Record<string, string>> = {
   IP_ADDRESS: 'ip_address',
   ADDRESS: 'address',
   STREET_ADDRESS: 'address',
+  US_DRIVER_LICENSE: 'drivers_license',
 };
 
 interface PresidioRecord {

@@ -6,11 +6,15 @@ import type { GuardConfig } from './config.js';
 import { addressRecognizer } from './recognizers/address.js';
 import { creditCardRecognizer } from './recognizers/credit-card.js';
 import { createCustomRecognizer, createDenyListRecognizer } from './recognizers/custom.js';
+import { driversLicenseRecognizer } from './recognizers/drivers-license.js';
 import { emailRecognizer } from './recognizers/email.js';
+import { obfuscatedEmailRecognizer } from './recognizers/email-obfuscated.js';
 import { ibanRecognizer } from './recognizers/iban.js';
 import { ipAddressRecognizer } from './recognizers/ip-address.js';
+import { nationalIdRecognizer } from './recognizers/national-id.js';
 import { personRecognizer } from './recognizers/person.js';
 import { phoneRecognizer } from './recognizers/phone.js';
+import { postcodeRecognizer } from './recognizers/postcode.js';
 import { secretRecognizer } from './recognizers/secret.js';
 import { usSsnRecognizer } from './recognizers/us-ssn.js';
 import { OverlapResolver, type MakeFinding, type RankedFinding } from './overlaps.js';
@@ -20,12 +24,16 @@ import type { Finding, Recognizer } from './types.js';
 export const BUILTIN_RECOGNIZERS: readonly Recognizer[] = [
   secretRecognizer,
   emailRecognizer,
+  obfuscatedEmailRecognizer,
   creditCardRecognizer,
   ibanRecognizer,
   usSsnRecognizer,
+  nationalIdRecognizer,
+  driversLicenseRecognizer,
   ipAddressRecognizer,
   phoneRecognizer,
   addressRecognizer,
+  postcodeRecognizer,
   personRecognizer,
 ];
 

@@ -97,6 +97,12 @@ store story study support system talk team tech test text thanks ticket today to
 turn type update upgrade user value view visit wait walk wanted watch water website welcome wish word
 world write wrong year yes young
 i'm i'd i'll i've flat floor unit suite apt apartment building block room real person regular version unlike early ex zombie novel song film fan concert conference
+der die das und des dem den ein eine einer mit für von zu im am auf aus bei nach über unter nur auch noch schon sehr aber oder wenn dann weil dass ist sind war wurde
+le la les un une et ou avec pour sur dans par du au aux ces cette il elle nous vous ils elles est sont était
+el los las del al y o pero con sin por para como más muy es son fue era este esta estos estas
+il lo gli di da nel nella nei alla allo della dello dei degli per tra fra con è sono era questo questa
+het een en van de op te met voor door naar bij uit niet ook maar
+o os as um uma uns umas em no na nos nas do dos das pelo pela com sem mas mais foi são era este esta
 `
   .split(/\s+/)
   .filter((w) => w.length > 0);

@@ -13,7 +13,14 @@ const POSTCODE = '(?:\\d{4,6}(?:-\\d{3,4})?|[A-Z]\\d[A-Z] ?\\d[A-Z]\\d|[A-Z]{1,2
 const END = '(?=[ \\t]*(?:[,\\n?!;)]|\\.(?:\\s|$)|$))';
 /** A place: capitalised words (particles allowed), optional region code, optional postcode. */
 const PLACE_CAP = new RegExp(
-  `(?:\\p{Lu}[\\p{L}'’.\\-]*(?:[ \\t]+(?:${PARTICLE}[ \\t]+)*\\p{Lu}[\\p{L}'’.\\-]*){0,4}|\\p{Lu}{2,3})(?:,?[ \\t]+\\p{Lu}{1,3})?(?:,?[ \\t]+${POSTCODE})?${END}`,
+  `(?:\\p{Lu}[\\p{L}'’.\\-]*(?:[ \\t]+(?:${PARTICLE}[ \\t]+)*\\p{Lu}[\\p{L}'’.\\-]*){0,4}|\\p{Lu}{2,3})(?:,?[ \\t]+\\p{Lu}{1,3})?(?:,?[ \\t]+${POSTCODE}(?![\\p{L}\\d])|${END})`,
+  'uy',
+);
+/** The span so far ends with a unit ("… Ommerweg 159 Suite 287"). */
+const UNIT_BEFORE = /(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Bldg|Building)\.?[ \t]*#?[ \t]*[\w\-]{1,6}$/i;
+/** Right after a unit ("Suite 498 Curitiba Paraná 80010"): capitalised words need no separator. */
+const PLACE_AFTER_UNIT = new RegExp(
+  `\\p{Lu}[\\p{L}'’.\\-]*(?:[ \\t]+(?:${PARTICLE}[ \\t]+)*\\p{Lu}[\\p{L}'’.\\-]*){0,3}(?:,?[ \\t]+${POSTCODE})?`,
   'uy',
 );
 /** On its own line any case is accepted ("urjala", "maldives 58673"). */
@@ -40,6 +47,7 @@ function matchAt(re: RegExp, text: string, pos: number): number {
 /** The end of the address block starting with a street that ends at `end`. */
 export function extendAddressEnd(text: string, end: number, maxSegments = 5): number {
   let pos = end;
+  let afterUnit = UNIT_BEFORE.test(text.slice(Math.max(0, end - 24), end));
   for (let n = 0; n < maxSegments; n++) {
     // A unit right after a space: "12 Main St Apt 5".
     const spaced = /[ \t]+/y;
@@ -49,7 +57,17 @@ export function extendAddressEnd(text: string, end: number, maxSegments = 5): nu
       const u = matchAt(UNIT, text, pos + sp[0].length);
       if (u > 0) {
         pos = u;
+        afterUnit = true;
         continue;
+      }
+      // "Suite 498 Curitiba Paraná": after a unit, a place may follow with only a space.
+      if (afterUnit) {
+        afterUnit = false;
+        const p = matchAt(PLACE_AFTER_UNIT, text, pos + sp[0].length);
+        if (p > 0) {
+          pos = p;
+          continue;
+        }
       }
       const z = matchAt(POSTCODE_ONLY, text, pos + sp[0].length);
       if (z > 0) {

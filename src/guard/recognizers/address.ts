@@ -47,9 +47,30 @@ const ROMANCE = new RegExp(
   'gu',
 );
 
+/** East Slavic street words (Ukrainian, Russian, Belarusian usage), before or after the name. */
+const CYR_TYPES =
+  'вул\\.|вулиця|Вулиця|ул\\.|Ул\\.|улица|Улица|пр\\.|просп\\.|проспект|Проспект|пров\\.|провулок|пер\\.|переулок|пл\\.|площа|Площа|площадь|Площадь|бульв\\.|бульвар|Бульвар|наб\\.|набережна|набережная|шосе|шоссе|алея|аллея|ал\\.|майдан|Майдан|тупик|проезд|проїзд';
+const CYR_NAME = "\\p{Lu}[\\p{L}'’\\-]*(?:[ \\t]+\\p{Lu}[\\p{L}'’\\-]*){0,2}";
+const CYR_NUMBER = '(,?[ \\t]*(?:буд\\.|д\\.|дом|будинок)?[ \\t]*\\d{1,4}(?:[\\-/]?\\p{Ll})?(?![\\p{L}\\d]))?';
+const CYRILLIC_STREET = new RegExp(
+  `(?<![\\p{L}])(?:(?:${CYR_TYPES})[ \\t]*${CYR_NAME}|${CYR_NAME}[ \\t]+(?:${CYR_TYPES}))${CYR_NUMBER}`,
+  'gu',
+);
+/** After "I live at", "ship to", "Adresse:": a house number and capitalised words need no street type. */
+const CUED_NUMBER_NAME = /\d{1,5}[A-Za-z]?[ \t]+\p{Lu}[\p{L}'’\-]*(?:[ \t]+\p{Lu}[\p{L}'’\-]*){0,2}/uy;
+
 const PO_BOX = /(?<![\w])(?:P\.?\s?O\.?\s?Box|Post Office Box|Postfach|Apartado(?: de correos)?|Caixa Postal|Boîte postale|BP)\s+\d{1,6}/gi;
 const MILITARY =
   /(?<![\w])(?:(?:Unit|PSC|CMR)\s+\d{3,5},?\s+Box\s+\d{1,5}|(?:USNS|USNV|USS|USCGC)\s+\p{Lu}[\p{L}]*(?:\s+\p{Lu}[\p{L}]*)?)\s*,?\s*\n?\s*(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}/giu;
+/**
+ * House number, street name without a type word, then a unit: "20789 Allika Suite 501". The unit
+ * is the evidence; matching it here keeps UNIT_ALONE from claiming the house number alone.
+ */
+const NUMBER_NAME_UNIT =
+  /(?<![\w.\-])\d{1,6}[A-Za-z]?[ \t]+(?:\p{Lu}[\p{L}'’.\-]*[ \t]+){1,3}(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?(?![\w])/gu;
+/** "the corner of Halsey Street and Ralph Avenue", "corner of 5th & Main". */
+const CORNER =
+  /(?<![\w])(?:corner of|junction of|intersection of|crossing of)[ \t]+((?:[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]+){0,5}[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]+(?:and|&)[ \t]+(?:[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]*){1,4})/giu;
 const UNIT_ALONE = /(?<![\w])(?:Apt|Apartment|Suite|Ste)\.?\s+#?\d{1,5}[A-Za-z]?(?![\w])/g;
 /**
  * Street name + house number with no street-type word ("Trg revolucije 12", "Grote Baan 477"):
@@ -66,7 +87,14 @@ const NAME_NUMBER_HINT =
   /(?:^|[\s>?])\d{1,5}[ \t]+[^\s\d,.;:]+(?:[ \t]+[^\s\d,.;:]+){0,3}[ \t]+\d|[^\d,\s]\s\d{1,5}[a-zA-Z]?\.?[ \t]*(?:,[ \t]*[^\s\d]|\n|$|[ \t]+(?:apt|suite|unit|flat)\b)/i;
 /** "My zip code is 70637", "postcode: SW1A 1AA". */
 const POSTCODE_CUE =
-  /(?:zip|zip code|zipcode|postal code|postcode|post code|plz|code postal|código postal|cap)(?: is|:)?[ \t]*((?:\d{5}(?:-\d{4})?|\d{4}|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}))(?![\w])/gi;
+  /(?:zip|zip code|zipcode|postal code|postcode|post code|plz|code postal|código postal|cap)(?: is|:)?[ \t]*((?:\d{5}(?:-\d{4})?|\d{3} \d{2}|\d{4}|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}))(?![\w])/gi;
+/** Words right before a street name that say an address follows ("lives at", "ulici", "Adresse:"). */
+const ADDRESS_CUE =
+  /(?:address|adresse|adres|dirección|direccion|endereço|indirizzo|adresa|osoite|live[sd]? (?:at|on|in)|living (?:at|on)|located at|moved to|ship(?:ped)? to|deliver(?:ed)? to|send (?:it )?to|ulici|ulicy|ulica|ul\.|wohne in der|wohnt in der|habite au|habite|vivo en|vive en|abito in|moro na|woon aan|bor på|bor i|asun|mieszkam przy|bydlím v)[ \t]*:?[ \t]*$/i;
+/** ADDRESS_CUE anywhere in the text (not anchored), up to the first character after it. */
+const ADDRESS_CUE_ANY = new RegExp(ADDRESS_CUE.source.replace(/\$$/, ''), 'gi');
+const CUE_HINT =
+  /live|living|located|moved|ship|deliver|send|address|adres|direcc|endere|indirizzo|habite|wohn|vivo|abito|woon|bor |asun|mieszkam|bydlím|ulic/i;
 /** Words that take a number but are not streets. */
 const NOT_STREET =
   /^(?:chapter|section|page|pages|level|version|v|room|figure|fig|table|step|part|season|episode|vol|volume|item|line|lines|row|rows|col|column|grade|class|year|day|days|week|weeks|month|months|hour|hours|minute|minutes|top|over|under|about|around|only|windows|iphone|android|python|java|node|ios|gpt|model|type|size|phase|stage|round|group|team|area|zone|gate|terminal|platform|flight|bus|train|route|highway|interstate|number|no|order|invoice|ticket|case|box|unit|apt|suite|floor|building|block|lot|plan|tier|rank|score|total|and|or|the|at|in|on|of|to|for|by|from|with|is|are|was|were|be|been|has|have|had|it|its|i|we|you|he|she|they|my|our|your|his|her|their)$/i;
@@ -93,8 +121,10 @@ const PATTERNS: AddressPattern[] = [
     score: () => 0.8,
   },
   { re: ROMANCE, pre: new RegExp(`\\b(?:${ROMANCE_WORDS}) `), score: (m) => (m[1] !== undefined || m[2] !== undefined ? 0.8 : 0) },
+  { re: CYRILLIC_STREET, pre: /[вулпбнштам][а-яіїє]*\.?[ \t]/i, score: (m) => (m[1] !== undefined ? 0.8 : 0.6) },
   { re: PO_BOX, pre: /box|postfach|apartado|caixa|boîte|BP /i, score: () => 0.8 },
   { re: MILITARY, pre: /[adf]po /i, score: () => 0.9 },
+  { re: NUMBER_NAME_UNIT, pre: /Apt|Apartment|Suite|Ste|Unit|Flat/, score: () => 0.75 },
   { re: UNIT_ALONE, pre: /Apt|Apartment|Suite|Ste/, score: () => 0.6 },
   { re: UK_POSTCODE, score: () => 0.6 },
 ];
@@ -108,8 +138,9 @@ function push(text: string, out: Finding[], start: number, end: number, score: n
 export const addressRecognizer: Recognizer = {
   type: 'address',
   scan(text: string, out: Finding[]): void {
-    if (!/\d/.test(text)) return;
     const first = out.length;
+    if (/corner|junction|intersection|crossing/i.test(text)) cornerOf(text, out);
+    if (!/\d/.test(text)) return;
     for (const { re, pre, score } of PATTERNS) {
       if (pre && !pre.test(text)) continue;
       re.lastIndex = 0;
@@ -124,6 +155,11 @@ export const addressRecognizer: Recognizer = {
       for (let k = first; k < out.length; k++) if ((out[k] as Finding).start < b && a < (out[k] as Finding).end) return true;
       return false;
     };
+    /** Wholly inside an earlier match: nothing to add. A partial overlap is merged below. */
+    const inside = (a: number, b: number): boolean => {
+      for (let k = first; k < out.length; k++) if ((out[k] as Finding).start <= a && b <= (out[k] as Finding).end) return true;
+      return false;
+    };
     const nameNumber = looksLowerCase(text) ? NAME_NUMBER_LOWER : NAME_NUMBER;
     nameNumber.lastIndex = NAME_NUMBER_HINT.test(text) ? 0 : text.length;
     for (let m = nameNumber.exec(text); m; m = nameNumber.exec(text)) {
@@ -132,9 +168,14 @@ export const addressRecognizer: Recognizer = {
       const firstWord = words[0] as string;
       // Street words are names, not prose: "lives at 18" is not a street called "lives at".
       const prose = words.some(
-        (w, k) => (k > 0 || nameNumber === NAME_NUMBER_LOWER) && COMMON.has(w.toLowerCase()) && !STREET_PARTICLE.has(w.toLowerCase()),
+        // In capitalised text a capitalised everyday word is part of a name ("Republica de Chile 8305").
+        (w, k) =>
+          (k > 0 || nameNumber === NAME_NUMBER_LOWER) &&
+          (nameNumber === NAME_NUMBER_LOWER || w.charAt(0) === w.charAt(0).toLowerCase()) &&
+          COMMON.has(w.toLowerCase()) &&
+          !STREET_PARTICLE.has(w.toLowerCase()),
       );
-      if (NOT_STREET.test(firstWord) || prose || covered(m.index, m.index + m[0].length)) {
+      if (NOT_STREET.test(firstWord) || prose || inside(m.index, m.index + m[0].length)) {
         nameNumber.lastIndex = m.index + (m[1]?.length ?? 0) + firstWord.length;
         continue;
       }
@@ -142,9 +183,25 @@ export const addressRecognizer: Recognizer = {
       const blockEnd = extendAddressEnd(text, end);
       const block = text.slice(end, blockEnd);
       // A house number before it, or a following unit / postcode / second place line.
-      const strong = m[1] !== undefined || /\d{4}|(?:apt|suite|unit|flat)\b/i.test(block) || (block.match(/[,\n]/g)?.length ?? 0) >= 2;
+      const strong =
+        m[1] !== undefined ||
+        /\d{4}|(?:apt|suite|unit|flat)\b/i.test(block) ||
+        (block.match(/[,\n]/g)?.length ?? 0) >= 2 ||
+        ADDRESS_CUE.test(text.slice(Math.max(0, m.index - 32), m.index));
       if (!strong) continue;
       push(text, out, m.index, end, 0.7);
+    }
+    mergeOverlapping(text, out, first);
+    if (CUE_HINT.test(text)) {
+      // Find the cues first, then look for a house number + words right after each.
+      ADDRESS_CUE_ANY.lastIndex = 0;
+      for (let c = ADDRESS_CUE_ANY.exec(text); c; c = ADDRESS_CUE_ANY.exec(text)) {
+        CUED_NUMBER_NAME.lastIndex = c.index + c[0].length;
+        const m = CUED_NUMBER_NAME.exec(text);
+        if (!m || inside(m.index, m.index + m[0].length)) continue;
+        push(text, out, m.index, m.index + m[0].length, 0.7);
+      }
+      mergeOverlapping(text, out, first);
     }
     if (/zip|post|plz|code|cap/i.test(text)) {
       POSTCODE_CUE.lastIndex = 0;
@@ -156,3 +213,33 @@ export const addressRecognizer: Recognizer = {
     }
   },
 };
+
+function cornerOf(text: string, out: Finding[]): void {
+  CORNER.lastIndex = 0;
+  for (let m = CORNER.exec(text); m; m = CORNER.exec(text)) {
+    const streets = (m[1] as string).replace(/[ \t]+$/, '');
+    const start = m.index + m[0].indexOf(streets);
+    out.push({ type: 'address', start, end: start + streets.length, score: 0.75, value: streets });
+  }
+}
+
+/**
+ * "78 Camiño Ancho 91⏎ Suite 286": the unit's block (extended back over "91") and the street +
+ * number overlap. Each alone would leave part of the address in the clear; their union is the address.
+ */
+function mergeOverlapping(text: string, out: Finding[], first: number): void {
+  if (out.length - first < 2) return;
+  const mine = out.splice(first).sort((a, b) => a.start - b.start);
+  const merged: Finding[] = [];
+  for (const f of mine) {
+    const prev = merged[merged.length - 1];
+    if (prev && f.start < prev.end) {
+      if (f.end > prev.end) {
+        prev.end = f.end;
+        prev.value = text.slice(prev.start, prev.end);
+      }
+      prev.score = Math.max(prev.score, f.score);
+    } else merged.push({ ...f });
+  }
+  for (const f of merged) out.push(f);
+}

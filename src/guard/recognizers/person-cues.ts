@@ -48,6 +48,7 @@ export const SPEECH_AFTER = [
   'said', 'says', 'asked', 'told', 'shouted', 'yelled', 'replied', 'wrote', 'explained', 'added', 'noted', 'smiled',
   'laughed', 'whispered', 'spent', 'married', 'was born', 'points out', 'pointed out', 'thinks', 'believes', 'insists',
   'is a very', 'is very', 'just has', 'has given', 'had given', 'and i', 'and me', 'is from',
+  'died', 'studied', 'graduated', 'retired', 'painted', 'composed', 'starred', 'grew up', 'was raised', 'was married',
 ];
 
 /** Whether the text just before `start` ends with one of `phrases` (at a word boundary). */

@@ -9,7 +9,7 @@ import { HONORIFICS, INTRO_STRONG, NOT_ALONE, preceded } from './person-cues.js'
 const LOWER_WORD = /(?<![\p{L}\d_@.\/\\-])\p{Ll}[\p{Ll}'’\-]*(?![\p{L}\d_@]|\.\p{L})/gu;
 
 /** Given names that are everyday English words in lower case (capitalised they still count). */
-const EVERYDAY = new Set(
+export const EVERYDAY = new Set(
   (
     'drew chase grant candy coral fern flora jewel honey ginger sage harley haven heaven nova willow rowan reed lane mack page ' +
     'sandy rusty misty dusty lance miles buddy sonny junior rich frank earnest major duke king prince jack bill penny buck carol ' +

@@ -6,13 +6,14 @@
  * dialogue speakers ("Kim: …"), and lower-case chat text ("mr. smith", "natasha higuchi").
  */
 import { COMMON_WORDS } from '../data/common-words.js';
-import { GIVEN_NAMES, SURNAMES } from '../data/names.js';
+import { CURATED, GIVEN, SURNAME } from '../data/name-sets.js';
 import type { Finding, Recognizer } from '../types.js';
-import { looksLowerCase, lowerCaseNames } from './person-lower.js';
+import { EVERYDAY, looksLowerCase, lowerCaseNames } from './person-lower.js';
+import { laterMentions, lowerCasePairs } from './person-mentions.js';
+import { nameProbability } from '../model/name-model.js';
+import { uncasedScriptNames } from './person-scripts.js';
 import { HONORIFICS, INTRO_STRONG, INTRO_WEAK, NOT_ALONE, SPEECH_AFTER, TITLES, followedBy, preceded } from './person-cues.js';
 
-const GIVEN = new Set(GIVEN_NAMES.split(' '));
-const SURNAME = new Set(SURNAMES.split(' '));
 const COMMON = new Set(COMMON_WORDS);
 
 const ORG_SUFFIX = new Set([
@@ -59,6 +60,27 @@ const ORG_SUFFIX = new Set([
   'media',
   'airlines',
   'motors',
+  // Places named after people: "Carnegie Hall", "Wembley Stadium", "Lincoln Center".
+  'hall',
+  'theatre',
+  'theater',
+  'museum',
+  'church',
+  'cathedral',
+  'stadium',
+  'arena',
+  'center',
+  'centre',
+  'library',
+  'gallery',
+  'academy',
+  'palace',
+  'castle',
+  'bridge',
+  'tower',
+  'prize',
+  'award',
+  'trophy',
 ]);
 const PLACE_PREFIX = new Set([
   'san',
@@ -135,12 +157,81 @@ function isInitial(text: string, t: Token): boolean {
   return t.end - t.start === 1 && text.charAt(t.end) === '.';
 }
 
-const listed = (t: Token): boolean => GIVEN.has(t.lower) || SURNAME.has(t.lower);
+/** In the list, or (Cyrillic) in it after dropping a case ending: "Ивана", "Петрову". */
+function inList(set: ReadonlySet<string>, lower: string): boolean {
+  if (set.has(lower)) return true;
+  const c = lower.charCodeAt(0);
+  if (c < 0x400 || c > 0x4ff || lower.length < 4 || !CYRILLIC_WORD.test(lower)) return false;
+  for (const ending of CYRILLIC_ENDINGS) {
+    if (!lower.endsWith(ending)) continue;
+    const stem = lower.slice(0, -ending.length);
+    if (set.has(stem) || set.has(stem + 'а') || set.has(stem + 'я') || set.has(stem + 'й')) return true;
+  }
+  return false;
+}
+const CYRILLIC_WORD = /^\p{Script=Cyrillic}+$/u;
+const CYRILLIC_ENDINGS = ['ого', 'ому', 'ыми', 'ым', 'ом', 'ой', 'ей', 'ую', 'ах', 'ам', 'ым', 'а', 'у', 'е', 'ы', 'и', 'ю', 'я'];
+const isGiven = (t: Token): boolean => inList(GIVEN, t.lower);
+/**
+ * East Slavic, Georgian and Armenian surnames by their endings ("Шевченко", "Петров", "Ковальчук",
+ * "Гамула" is not): only for capitalised Cyrillic words of five letters or more. Adjectives of
+ * places share -ский/-ская ("Московский"), so those endings count only next to another name.
+ */
+const SLAVIC_SURNAME =
+  /^\p{Script=Cyrillic}{2,}(?:енко|чук|ук|юк|ович|евич|івна|овна|евна|ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|швили|дзе|ян)$/u;
+const SLAVIC_ADJ_SURNAME = /^\p{Script=Cyrillic}{3,}(?:ский|ская|цкий|цкая|ський|цький|ська|цька)$/u;
+const isSurname = (t: Token): boolean => inList(SURNAME, t.lower) || (t.end - t.start >= 5 && SLAVIC_SURNAME.test(t.lower));
+const listed = (t: Token): boolean => isGiven(t) || isSurname(t);
+
+/**
+ * Life dates right after a name, as biographies write them in every language: "Ada Byron
+ * (1815–1852)", "(born 1947)", "(né en 1821)", "(geb. 1900)", "(1821—1881)". A single year alone
+ * is a work or an event ("Titanic (1997)"), not a life.
+ */
+const LIFE_DATES =
+  /^ ?\((?:(?:born|b\.|né|née|nata?|nacid[oa]|nascid[oa]|geb\.|geboren|ur\.|род\.|\*)[ ]?[^()\d]{0,14}\d{3,4}|[^()\d]{0,14}\d{3,4}[ ]?[–—\-][ ]?[^()\d]{0,14}\d{3,4})\)/;
+
+/** Words before a single capitalised word that make it a place or a thing, not a person. */
+const PLACE_BEFORE =
+  /(?:^|[^\p{L}])(?:in|at|to|into|near|via|from|of|on|w|we|na|do|z|en|à|au|aux|a|de|da|di|nel|nella|im|in der|nach|aus|bei|zu|van|uit|naar|para|em|no|na|в|во|на|из|под|к)[ \t]+$/iu;
+
+/**
+ * Capitalised words no list knows, weighed by the character n-gram model: two or three such words
+ * that all look like names ("Oyelaran Adebisi"), or one mid-sentence word that looks very much
+ * like a name and is not after a word that introduces places ("You can tell Alterio was…").
+ */
+function modelScore(text: string, tokens: Token[], i: number, j: number): number {
+  const t = tokens[i] as Token;
+  if (t.upper) return 0;
+  if (j > i) {
+    let min = 1;
+    let sum = 0;
+    for (let k = i; k <= j; k++) {
+      const tk = tokens[k] as Token;
+      if (tk.upper || tk.end - tk.start < 2) return 0;
+      const p = nameProbability(tk.lower);
+      min = Math.min(min, p);
+      sum += p;
+    }
+    return min >= 0.5 && sum / (j - i + 1) >= 0.75 ? 0.6 : 0;
+  }
+  if (t.end - t.start < 4 || sentenceInitial(text, t.start)) return 0;
+  // Only a word standing alone in lower-case prose: not inside a title or a capitalised phrase.
+  const prev = text.slice(Math.max(0, t.start - 16), t.start);
+  if (!/(?:^|[^\p{L}])\p{Ll}[\p{Ll}'’\-]*[ \t]+$/u.test(prev) || PLACE_BEFORE.test(prev)) return 0;
+  return nameProbability(t.lower) >= 0.9 ? 0.55 : 0;
+}
+
+/** At the start of a sentence or line (where every word is capitalised). */
+function sentenceInitial(text: string, start: number): boolean {
+  const before = text.slice(Math.max(0, start - 4), start);
+  return start === 0 || /(?:^|[.!?:;\n])[ \t"'“(«>-]*$/.test(before);
+}
 
 /** Could be part of a name: listed, or an unknown (not common) word; all-caps words only when listed. */
 function nameLike(t: Token): boolean {
   if (t.end - t.start < 2) return false;
-  if (t.upper) return listed(t) && !COMMON.has(t.lower);
+  if (t.upper) return CURATED.has(t.lower) && !COMMON.has(t.lower);
   return listed(t) || !COMMON.has(t.lower);
 }
 
@@ -177,27 +268,43 @@ export const personRecognizer: Recognizer = {
           extend();
           score = 0.9;
         }
-      } else if (i > 0 && PLACE_PREFIX.has((tokens[i - 1] as Token).lower) && adjacent(text, tokens[i - 1] as Token, t)) {
+      } else if (
+        PLACE_PREFIX.has(t.lower) ||
+        (i > 0 && PLACE_PREFIX.has((tokens[i - 1] as Token).lower) && adjacent(text, tokens[i - 1] as Token, t))
+      ) {
         // "San Francisco", "St Helena", "New Caledonia": a place, not a person.
       } else if (nameLike(t) && !NOT_ALONE.has(t.lower)) {
-        const given = GIVEN.has(t.lower);
-        const surname = SURNAME.has(t.lower);
+        const given = isGiven(t);
+        const surname = isSurname(t);
+        // "Yesterday Ivan Petrov …", "Вчера Иван Петров …": a sentence's first word before a listed name is not part of it.
+        const next = tokens[i + 1];
+        if (!given && !surname && next && sentenceInitial(text, t.start) && adjacent(text, t, next) && isGiven(next)) {
+          i++;
+          continue;
+        }
         const common = COMMON.has(t.lower);
         extend();
         const multi = j > i;
         const last = tokens[j] as Token;
-        const lastSurname = multi && SURNAME.has(last.lower);
-        const cued = (): boolean => preceded(text, t.start, INTRO_STRONG) || followedBy(text, last.end, SPEECH_AFTER);
+        const lastSurname = multi && (isSurname(last) || SLAVIC_ADJ_SURNAME.test(last.lower));
+        const cued = (): boolean =>
+          preceded(text, t.start, INTRO_STRONG) ||
+          followedBy(text, last.end, SPEECH_AFTER) ||
+          LIFE_DATES.test(text.slice(last.end, last.end + 24));
         if (!given && !surname && !multi && t.end - t.start > 1 && cued()) score = 0.8;
         else if (!given && !surname && multi && !lastSurname && cued()) score = 0.85;
         else if (given && !common) score = multi ? 0.9 : 0.75;
         else if (given && multi && lastSurname) score = 0.8;
         else if (multi && lastSurname && !common) score = 0.8;
-        else if (surname && !common) score = multi ? 0.7 : preceded(text, t.start, INTRO_WEAK) || cued() ? 0.65 : 0.55;
+        else if (surname && !common)
+          // A lone listed surname opening a sentence ("Nel 1888 …", "Dean of …") is capitalised anyway: weak.
+          score = multi ? 0.7 : preceded(text, t.start, INTRO_WEAK) || cued() ? 0.65 : sentenceInitial(text, t.start) ? 0.45 : 0.55;
         else if (multi && given) score = 0.6;
         else if ((given || surname) && cued()) score = 0.6;
+        else if (!given && !surname && !common) score = modelScore(text, tokens, i, j);
       }
-      // "Cantrell Ltd", "Fischer GmbH": a company named after a person.
+      // "Cantrell Ltd", "Fischer GmbH": a company named after a person; "Carnegie Hall": a place.
+      if (score > 0 && j > first && ORG_SUFFIX.has((tokens[j] as Token).lower)) score = -1;
       if (
         score > 0 &&
         j + 1 < tokens.length &&
@@ -218,8 +325,14 @@ export const personRecognizer: Recognizer = {
     }
     namesListedWithNames(text, tokens, byToken, found);
     dialogueSpeakers(text, found);
+    uncasedScriptNames(text, found);
+    const lower = looksLowerCase(text);
+    if (lower) lowerCaseNames(text, GIVEN, SURNAME, COMMON, found);
+    else if (/ \p{Ll}/u.test(text)) lowerCasePairs(text, GIVEN, SURNAME, COMMON, (w) => EVERYDAY.has(w), found);
+    const later: Finding[] = [];
+    if (found.length > 0) laterMentions(text, found, COMMON, later);
     for (const f of found) out.push(f);
-    if (looksLowerCase(text)) lowerCaseNames(text, GIVEN, SURNAME, COMMON, out);
+    for (const f of later) out.push(f);
   },
 };
 
@@ -247,6 +360,8 @@ function namesListedWithNames(text: string, tokens: Token[], byToken: Map<number
     const named = items.filter((it) => it.finding).length;
     if (items.length >= 2 && named >= 1 && named * 2 >= items.length) {
       for (const it of items) {
+        // A weak mention ("Sjöberg" opening a sentence) is stronger listed with another name.
+        if (it.finding && it.finding.score < 0.6 && items.length > 1) it.finding.score = 0.6;
         if (it.finding || it.first !== it.last) continue;
         const t = tokens[it.first] as Token;
         // "Bryan and Meierigaten 206": a word before a number is a street, not a name.

@@ -54,6 +54,9 @@ const NOT_PHONE_CONTEXT =
 
 const PHONE_LABEL_AFTER = /^[ \t]*[(\-–,:]?[ \t]*(?:office|fax|mobile|cell|home|work|phone|tel|landline|direct|main)\b/;
 
+/** "(1433-1499)", "1701-1745": a range of years (life dates, reigns), not a number to dial. */
+const YEAR_RANGE = /^\(?(?:1[0-9]|20)\d{2}\)?[ ]?[\-–\/][ ]?\(?(?:1[0-9]|20)\d{2}\)?$/;
+
 const DATE = /^(?:\d{4}[\-\/.]\d{1,2}[\-\/.]\d{1,2}|\d{1,2}[\-\/.]\d{1,2}[\-\/.]\d{2,4})$/;
 
 /**
@@ -99,7 +102,7 @@ export const phoneRecognizer: Recognizer = {
       const main = raw.replace(/\s*(?:x|ext\.?|#)\s*\d{1,6}$/, '');
       const digits = main.replace(/\D/g, '');
       if (digits.length < 6 || digits.length > 15) continue;
-      if (DATE.test(main) || /^\d{4}-\d{2}-\d{2}/.test(main)) continue;
+      if (YEAR_RANGE.test(main) || DATE.test(main) || /^\d{4}-\d{2}-\d{2}/.test(main)) continue;
       const separated = /[ .\-\/()]/.test(main);
       const international = main.startsWith('+') || (main.startsWith('00') && digits.length >= 10);
       // Dotted quads are IPs / versions; "123-45-6789" is an SSN; "1,234.56" never reaches here.

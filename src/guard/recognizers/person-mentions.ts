@@ -1,0 +1,83 @@
+/**
+ * Second passes of the person recognizer over one text: later mentions of a name found earlier
+ * ("Dr. Ksenia Volkonskaya … Volkonskaya said"), inflected in Slavic languages ("Петрова",
+ * "Петровым"), and listed given name + listed surname written in lower case inside capitalised
+ * text ("forward this to jürgen wiśniewski").
+ */
+import type { Finding } from '../types.js';
+import { HONORIFICS } from './person-cues.js';
+
+const CYRILLIC = /^\p{Script=Cyrillic}+$/u;
+const LETTER = /[\p{L}\p{M}\d]/u;
+const UNCASED = /^[\p{Script=Han}\p{Script=Hangul}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Arabic}\p{Script=Hebrew}]+$/u;
+
+/** Words of found names worth looking for again: capitalised (or uncased script), not everyday words. */
+export function nameParts(found: readonly Finding[], common: ReadonlySet<string>): string[] {
+  const parts = new Set<string>();
+  for (const f of found) {
+    if (f.type !== 'person') continue;
+    for (const raw of f.value.split(/[\s,]+/)) {
+      const w = raw.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '').replace(/[’']s$/, '');
+      const lower = w.toLowerCase();
+      if (HONORIFICS.has(lower) || common.has(lower)) continue;
+      if (UNCASED.test(w) ? w.length >= 2 : w.length >= 3 && w.charAt(0) !== lower.charAt(0)) parts.add(w);
+    }
+  }
+  return [...parts];
+}
+
+/** Appends every other whole-word occurrence of a part of a found name (Cyrillic: with case endings). */
+export function laterMentions(text: string, found: readonly Finding[], common: ReadonlySet<string>, out: Finding[]): void {
+  const seen = new Set<string>();
+  const unique = found.filter((f) => f.type === 'person' && !seen.has(f.value) && seen.add(f.value));
+  const parts = nameParts(unique, common);
+  if (parts.length === 0) return;
+  const taken = (s: number, e: number): boolean => found.some((f) => f.start < e && s < f.end) || out.some((f) => f.start < e && s < f.end);
+  for (const part of parts) {
+    const inflects = CYRILLIC.test(part) && part.length >= 4;
+    const uncased = UNCASED.test(part);
+    // Slavic case endings change the last letters: look for the stem.
+    const stem = inflects ? part.replace(/[аяоеыийь]$/u, '') : part;
+    for (let at = text.indexOf(stem); at >= 0; at = text.indexOf(stem, at + stem.length)) {
+      let end = at + stem.length;
+      if (inflects) while (end < text.length && end - at - stem.length < 3 && /\p{Script=Cyrillic}/u.test(text.charAt(end))) end++;
+      if (!uncased && (LETTER.test(text.charAt(at - 1)) || LETTER.test(text.charAt(end)))) continue;
+      if (taken(at, end)) continue;
+      out.push({ type: 'person', start: at, end, score: 0.7, value: text.slice(at, end) });
+    }
+  }
+}
+
+/**
+ * A word that often comes right before a person, then two lower-case words. Searching for these
+ * (a plain regex with a literal start) is far cheaper than looking up every word of a long prompt.
+ */
+const CUED_LOWER_PAIR =
+  /(?:^|[\s(])(?:to|with|by|from|for|and|or|cc|ask|tell|call|email|mail|contact|thank|thanks|forward|meet|met|invite|remind|ping|page|notify|dear|hi|hello|hey|mr\.?|ms\.?|mrs\.?|dr\.?)[ \t]+([a-z\u00df-\u00ff\u0100-\u024f\u0430-\u045f][a-z\u00df-\u00ff\u0100-\u024f\u0430-\u045f'’\-]{1,}) ([a-z\u00df-\u00ff\u0100-\u024f\u0430-\u045f][a-z\u00df-\u00ff\u0100-\u024f\u0430-\u045f'’\-]{1,})(?![\p{L}\d_@])/giu;
+
+/**
+ * "forward this to jürgen wiśniewski" in capitalised text: after a word that often precedes a
+ * person, a listed given name then a listed surname, both unusual words.
+ */
+export function lowerCasePairs(
+  text: string,
+  given: ReadonlySet<string>,
+  surname: ReadonlySet<string>,
+  common: ReadonlySet<string>,
+  everyday: (w: string) => boolean,
+  out: Finding[],
+): void {
+  CUED_LOWER_PAIR.lastIndex = 0;
+  for (let m = CUED_LOWER_PAIR.exec(text); m; m = CUED_LOWER_PAIR.exec(text)) {
+    const a = m[1] as string;
+    const b = m[2] as string;
+    // Let the next search start at the second word: "to anna and jan kowalski" still finds the pair.
+    CUED_LOWER_PAIR.lastIndex = m.index + m[0].length - b.length - 1;
+    if (a.length < 3 || b.length < 3 || a !== a.toLowerCase() || b !== b.toLowerCase()) continue;
+    if (!given.has(a) || !surname.has(b) || given.has(b)) continue;
+    if (common.has(a) || common.has(b) || everyday(a) || everyday(b)) continue;
+    const start = m.index + m[0].length - b.length - 1 - a.length;
+    const end = m.index + m[0].length;
+    out.push({ type: 'person', start, end, score: 0.6, value: text.slice(start, end) });
+  }
+}

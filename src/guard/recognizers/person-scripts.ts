@@ -1,0 +1,148 @@
+/**
+ * Person names in scripts without capital letters, where the capitalised-word pass sees nothing:
+ * Chinese (surname character + given name, no space), Japanese (a name before an honorific like
+ * さん/様/先生, or a listed surname + given name), Korean (surname syllable + listed given name, or a
+ * word before 씨/님), Arabic, Hebrew and Persian (a listed given name and the words after it).
+ * Evidence is the name lists (src/guard/data) and honorifics/cues, never the script alone.
+ */
+import { GIVEN, SURNAME } from '../data/name-sets.js';
+import type { Finding } from '../types.js';
+
+const HAN = '\\p{Script=Han}';
+/** Chinese/Japanese words around a name: a cue before it or a title/verb of speech after it. */
+const ZH_BEFORE =
+  /(?:同事|叫|名叫|名字是|和|跟|给|找|问|请|朋友|老板|经理|老师|医生|同学|丈夫|妻子|先生|女士|联系|我是|他是|她是|通知|告诉)$/;
+const ZH_AFTER = /^(?:先生|女士|小姐|老师|医生|教授|经理|同学|总|博士|说|告诉|打电话|来|去|是|的|和|在|已经|今天|明天|昨天)/;
+const KO_AFTER = /^(?:씨|님|선생님|교수님|박사|과장|부장|대표|사장|에게|한테|께)/;
+const KO_PARTICLE = /^(?:은|는|이|가|을|를|의|와|과|도|에게|한테|께서|씨|님)?(?![\p{L}])/u;
+
+const HAN_RUN = new RegExp(`${HAN}{2,4}`, 'gu');
+const KANA_HAN_RUN = /[\p{Script=Han}\p{Script=Katakana}ー]{1,6}(?=[ \t]?(?:さん|様|さま|くん|君|ちゃん|先生|氏|殿))/gu;
+const HANGUL_WORD = /(?<![\p{Script=Hangul}])\p{Script=Hangul}{2,4}/gu;
+const RTL_PREFIX = /^[وبلفובלהמשכ]/u;
+const RTL_WORD = /[\p{Script=Arabic}\p{Script=Hebrew}]{2,}/gu;
+
+function push(out: Finding[], text: string, start: number, end: number, score: number): void {
+  out.push({ type: 'person', start, end, score, value: text.slice(start, end) });
+}
+
+function han(text: string, out: Finding[]): void {
+  HAN_RUN.lastIndex = 0;
+  for (let m = HAN_RUN.exec(text); m; m = HAN_RUN.exec(text)) {
+    const run = m[0];
+    let best = 0;
+    let score = 0;
+    // Listed surname (1–2 characters) + listed given name (1–2 characters): a full name on its own.
+    for (const sl of [2, 1]) {
+      const surname = run.slice(0, sl);
+      if (!SURNAME.has(surname)) continue;
+      for (const gl of [2, 1]) {
+        if (sl + gl > run.length) continue;
+        if (GIVEN.has(run.slice(sl, sl + gl))) {
+          best = sl + gl;
+          score = gl === 2 ? 0.8 : 0.6;
+          break;
+        }
+      }
+      if (best > 0) break;
+      // An unlisted given name needs a cue: "同事王伟…", "…张三先生".
+      const cueBefore = ZH_BEFORE.test(text.slice(Math.max(0, m.index - 3), m.index));
+      for (const len of [3, 2]) {
+        if (len > run.length) continue;
+        const cueAfter = ZH_AFTER.test(text.slice(m.index + len, m.index + len + 3));
+        if (cueBefore || cueAfter) {
+          best = len;
+          score = 0.7;
+          break;
+        }
+      }
+      if (best > 0) break;
+    }
+    if (best === 0) {
+      HAN_RUN.lastIndex = m.index + 1;
+      continue;
+    }
+    push(out, text, m.index, m.index + best, score);
+    HAN_RUN.lastIndex = m.index + best;
+  }
+}
+
+function japanese(text: string, out: Finding[]): void {
+  KANA_HAN_RUN.lastIndex = 0;
+  for (let m = KANA_HAN_RUN.exec(text); m; m = KANA_HAN_RUN.exec(text)) {
+    if (out.some((f) => f.start < m!.index + m![0].length && m!.index < f.end)) continue;
+    push(out, text, m.index, m.index + m[0].length, 0.75);
+  }
+  // "佐藤 健" / "山田 太郎": listed surname, a space, a listed given name.
+  const spaced = /([\p{Script=Han}]{1,3})[ 　]([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]{1,3})(?![\p{Script=Han}])/gu;
+  for (let m = spaced.exec(text); m; m = spaced.exec(text)) {
+    if (SURNAME.has(m[1] as string) && GIVEN.has(m[2] as string)) push(out, text, m.index, m.index + m[0].length, 0.8);
+  }
+}
+
+function korean(text: string, out: Finding[]): void {
+  HANGUL_WORD.lastIndex = 0;
+  for (let m = HANGUL_WORD.exec(text); m; m = HANGUL_WORD.exec(text)) {
+    const word = m[0];
+    const end = m.index + word.length;
+    const rest = text.slice(end, end + 4).replace(/^[ \t]/, '');
+    // Surname syllable + listed given name, with at most a particle after it.
+    let len = 0;
+    for (const n of [3, 2]) {
+      if (word.length < n) continue;
+      const s = word.charAt(0);
+      const given = word.slice(1, n);
+      if (SURNAME.has(s) && GIVEN.has(given) && KO_PARTICLE.test(word.slice(n) + text.slice(end, end + 1))) {
+        len = n;
+        break;
+      }
+    }
+    if (len === 0 && word.length <= 4 && SURNAME.has(word.charAt(0)) && KO_AFTER.test(rest)) len = Math.min(word.length, 3);
+    if (len > 0) push(out, text, m.index, m.index + len, 0.75);
+  }
+}
+
+function rightToLeft(text: string, out: Finding[]): void {
+  RTL_WORD.lastIndex = 0;
+  const words: Array<{ start: number; end: number; w: string }> = [];
+  for (let m = RTL_WORD.exec(text); m; m = RTL_WORD.exec(text)) words.push({ start: m.index, end: m.index + m[0].length, w: m[0] });
+  for (let i = 0; i < words.length; i++) {
+    let first = words[i]!;
+    if (!GIVEN.has(first.w)) {
+      // One-letter prefixes written onto the next word: Arabic و/ب/ل/ف ("and/with/to"), Hebrew ו/ב/ל/ה/מ/ש/כ.
+      const bare = first.w.slice(1);
+      if (bare.length < 3 || !RTL_PREFIX.test(first.w) || !GIVEN.has(bare)) continue;
+      first = { start: first.start + 1, end: first.end, w: bare };
+      words[i] = first;
+    }
+    let j = i;
+    // Following words that are names, "al-…" family names, or "bin/ibn …".
+    while (j + 1 < words.length && j - i < 3) {
+      const next = words[j + 1]!;
+      if (!/^[ \t]$/.test(text.slice(words[j]!.end, next.start))) break;
+      if (GIVEN.has(next.w) || SURNAME.has(next.w) || /^(?:ال|بن|ابن|بنت)/.test(next.w)) j++;
+      else break;
+    }
+    if (j === i && first.w.length < 3) continue;
+    push(out, text, first.start, words[j]!.end, j > i ? 0.8 : 0.55);
+    i = j;
+  }
+}
+
+const HAS_HAN = /\p{Script=Han}/u;
+const HAS_KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
+const HAS_HANGUL = /\p{Script=Hangul}/u;
+const HAS_RTL = /[\p{Script=Arabic}\p{Script=Hebrew}]/u;
+/** Cheap gate: any character outside Latin-1/Latin Extended/Greek/Cyrillic. */
+const NON_CASED = /[\u0590-\u08ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
+
+/** Appends names found in uncased scripts. Cheap (one test) for text without such characters. */
+export function uncasedScriptNames(text: string, out: Finding[]): void {
+  if (!NON_CASED.test(text)) return;
+  const found: Finding[] = [];
+  if (HAS_KANA.test(text)) japanese(text, found);
+  if (HAS_HAN.test(text)) han(text, found);
+  if (HAS_HANGUL.test(text)) korean(text, found);
+  if (HAS_RTL.test(text)) rightToLeft(text, found);
+  for (const f of found) out.push(f);
+}
