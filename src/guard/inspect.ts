@@ -3,7 +3,11 @@ import type { ChatRequest } from '../api/types.js';
 import type { GuardAction, GuardConfig } from './config.js';
 import { requestTexts } from './request-texts.js';
 import { SLICE_CHARS, type Scanner } from './scan.js';
-import type { Inspection, LocatedFinding } from './types.js';
+import { propagateMentions } from './propagate.js';
+import type { Finding, Inspection, LocatedFinding } from './types.js';
+
+/** Requests up to this many characters get mention propagation (one indexOf per found value per text). */
+export const PROPAGATE_MAX_CHARS = 256 * 1024;
 
 const STRICTNESS: Record<GuardAction, number> = { allow: 0, pseudonymize: 1, 'local-only': 2, block: 3 };
 
@@ -32,8 +36,7 @@ export async function inspectRequest(
     // Bounded work per request: beyond the limit nothing is scanned, and the request fails closed.
     if (total > config.maxScanChars) return { findings: [], counts: { unscannable: 1 }, action: config.unscannableAction };
 
-    const findings: LocatedFinding[] = [];
-    const counts: Record<string, number> = {};
+    const perText: Finding[][] = [];
     let sinceYield = 0;
     for (const { text, path } of texts) {
       const steps = scanner.scanSteps(text, (f): LocatedFinding => ({
@@ -49,16 +52,25 @@ export async function inspectRequest(
         await yieldToEventLoop(signal);
         step = steps.next();
       }
-      for (const f of step.value) {
-        findings.push(f);
-        counts[f.type] = (counts[f.type] ?? 0) + 1;
-      }
+      perText.push(step.value);
       sinceYield += text.length;
       if (sinceYield >= SLICE_CHARS) {
         sinceYield = 0;
         await yieldToEventLoop(signal);
       }
     }
+    // Every other mention of a value found anywhere in the request is masked too (bounded: above
+    // PROPAGATE_MAX_CHARS the search for repeats would hold the event loop, and the scan stands alone).
+    const located = total <= PROPAGATE_MAX_CHARS ? propagateMentions(texts.map((t) => t.text), perText) : perText;
+    const findings: LocatedFinding[] = [];
+    const counts: Record<string, number> = {};
+    located.forEach((list, i) => {
+      const path = texts[i]!.path;
+      for (const f of list) {
+        findings.push({ type: f.type, start: f.start, end: f.end, score: f.score, value: f.value, path });
+        counts[f.type] = (counts[f.type] ?? 0) + 1;
+      }
+    });
     let action: GuardAction = 'allow';
     for (const type of Object.keys(counts)) action = stricterAction(action, config.actions[type] ?? config.defaultAction);
     return { findings, counts, action };

@@ -54,8 +54,17 @@ export function propagateMentions(texts: readonly string[], findings: readonly F
     if (list.length === 0 || text.length === 0) return own;
     const lower = text.toLowerCase();
     const added: Finding[] = [];
-    const taken = (s: number, e: number): boolean =>
-      own.some((f) => f.start < e && s < f.end) || added.some((f) => f.start < e && s < f.end);
+    // Characters already inside a finding: checking an occurrence costs its length, not the
+    // number of findings (a prompt of 150,000 repeated e-mails stays linear).
+    const covered = new Uint8Array(text.length);
+    const cover = (s: number, e: number): void => {
+      covered.fill(1, s, e);
+    };
+    for (const f of own) cover(Math.max(0, f.start), Math.min(text.length, f.end));
+    const taken = (s: number, e: number): boolean => {
+      for (let k = s; k < e; k++) if (covered[k]) return true;
+      return false;
+    };
     for (const n of list) {
       const hay = n.anyCase ? lower : text;
       const needle = n.anyCase ? n.value.toLowerCase() : n.value;
@@ -64,6 +73,7 @@ export function propagateMentions(texts: readonly string[], findings: readonly F
         const end = at + needle.length;
         if (!uncased && (LETTER_OR_DIGIT.test(text.charAt(at - 1)) || LETTER_OR_DIGIT.test(text.charAt(end)))) continue;
         if (taken(at, end)) continue;
+        cover(at, end);
         added.push({ type: n.type, start: at, end, score: n.score, value: text.slice(at, end) });
       }
     }

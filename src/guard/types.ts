@@ -6,7 +6,19 @@ import type { GuardAction } from './config.js';
 export type { GuardAction } from './config.js';
 
 /** Built-in entity types; custom recognizers and deny-list entries may add others. */
-export type BuiltinEntityType = 'email' | 'phone' | 'credit_card' | 'iban' | 'us_ssn' | 'ip_address' | 'secret' | 'person' | 'address';
+export type BuiltinEntityType =
+  | 'email'
+  | 'phone'
+  | 'credit_card'
+  | 'iban'
+  | 'us_ssn'
+  | 'ip_address'
+  | 'secret'
+  | 'person'
+  | 'address'
+  | 'postcode'
+  | 'national_id'
+  | 'drivers_license';
 
 export const BUILTIN_TYPES: readonly BuiltinEntityType[] = [
   'email',
@@ -18,6 +30,9 @@ export const BUILTIN_TYPES: readonly BuiltinEntityType[] = [
   'secret',
   'person',
   'address',
+  'postcode',
+  'national_id',
+  'drivers_license',
 ];
 
 /** One detected span in one string. `start`/`end` are UTF-16 offsets, end exclusive. */

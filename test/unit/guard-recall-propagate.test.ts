@@ -42,3 +42,29 @@ describe('propagateMentions', () => {
     assert.deepEqual(values(propagateMentions(texts, found)[1]!, 'person'), ['王伟']);
   });
 });
+
+describe('mention propagation in inspect', () => {
+  it('a name cued in one message is found and pseudonymized in another message that has no cue', async () => {
+    const request = {
+      model: 'm',
+      messages: [
+        { role: 'user' as const, content: 'My colleague is called Ksenia Volkonskaya.' },
+        { role: 'user' as const, content: 'Thank Volkonskaya for the draft.' },
+      ],
+    };
+    const inspection = await guard.inspect(request);
+    const second = inspection.findings.filter((f) => f.path[1] === 1);
+    assert.deepEqual(
+      second.map((f) => [f.type, f.value]),
+      [['person', 'Volkonskaya']],
+    );
+    const { request: safe } = guard.pseudonymize(request, inspection);
+    assert.ok(!JSON.stringify(safe).includes('Volkonskaya'));
+  });
+
+  it('stays linear on a large request of repeated values (no quadratic overlap checks)', async () => {
+    const text = 'write to a@b.co '.repeat(12_000); // ≈ 190 KB, under PROPAGATE_MAX_CHARS
+    const inspection = await guard.inspect({ model: 'm', messages: [{ role: 'user', content: text }] });
+    assert.equal(inspection.counts.email, 12_000);
+  });
+});
