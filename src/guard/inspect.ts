@@ -61,7 +61,13 @@ export async function inspectRequest(
     }
     // Every other mention of a value found anywhere in the request is masked too (bounded: above
     // PROPAGATE_MAX_CHARS the search for repeats would hold the event loop, and the scan stands alone).
-    const located = total <= PROPAGATE_MAX_CHARS ? propagateMentions(texts.map((t) => t.text), perText) : perText;
+    const located =
+      total <= PROPAGATE_MAX_CHARS
+        ? propagateMentions(
+            texts.map((t) => t.text),
+            perText,
+          )
+        : perText;
     const findings: LocatedFinding[] = [];
     const counts: Record<string, number> = {};
     located.forEach((list, i) => {

@@ -124,6 +124,5 @@ function hasBody(req: IncomingMessage): boolean {
 
 /** Echoed client text: bounded and free of control characters. */
 function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.slice(0, 100).replace(/[\u0000-\u001f\u007f]/g, '?');
 }

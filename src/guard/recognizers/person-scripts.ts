@@ -74,7 +74,7 @@ function japanese(text: string, out: Finding[]): void {
     push(out, text, m.index, m.index + m[0].length, 0.75);
   }
   // "佐藤 健" / "山田 太郎": listed surname, a space, a listed given name.
-  const spaced = /([\p{Script=Han}]{1,3})[ 　]([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]{1,3})(?![\p{Script=Han}])/gu;
+  const spaced = /([\p{Script=Han}]{1,3})[ \u3000]([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]{1,3})(?![\p{Script=Han}])/gu;
   for (let m = spaced.exec(text); m; m = spaced.exec(text)) {
     if (SURNAME.has(m[1] as string) && GIVEN.has(m[2] as string)) push(out, text, m.index, m.index + m[0].length, 0.8);
   }
