@@ -1,0 +1,82 @@
+/**
+ * Bounds for the client strings Meridian stores, logs, echoes or forwards (model names, `user`,
+ * `metadata`, ids, free-form JSON), shared by every inbound schema (OpenAI and Anthropic wire).
+ * Messages name the rule, never the value: a value may be PII and error bodies get logged.
+ */
+import { z } from 'zod';
+
+export const LIMITS = {
+  /** Model names and aliases: longer than any real id, short enough to log and put in a URL. */
+  modelChars: 256,
+  /** `user` / `metadata.user_id` (Anthropic documents 256 for `user_id`). */
+  userChars: 256,
+  /** `metadata`: OpenAI's documented limits (16 pairs, keys ≤ 64, values ≤ 512 characters). */
+  metadataPairs: 16,
+  metadataKeyChars: 64,
+  metadataValueChars: 512,
+  /** Tool-call ids echoed back by clients. */
+  idChars: 256,
+  /** Free-form JSON objects (tool schemas, tool inputs): nesting deeper than this is refused. */
+  jsonDepth: 64,
+  stopSequences: 16,
+  stopSequenceChars: 1024,
+} as const;
+
+// Code-point classes (the `u` flag makes a lone surrogate one code point of class Cs):
+// \p{C} = controls (incl. CR/LF), format chars (bidi overrides, zero-width), lone surrogates,
+// private use, unassigned; \p{Z} = spaces and line/paragraph separators.
+const MODEL_CHARS = /^[^\p{C}\p{Z}]*$/u;
+// Labels may contain spaces but nothing that splits a log line or hides text.
+const LABEL_CHARS = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]*$/u;
+
+export const MODEL_RULE = `model names are 1 to ${LIMITS.modelChars} printable characters (no spaces, control or format characters)`;
+
+/**
+ * Non-Latin-1 letters are allowed: model names travel in JSON bodies and URL paths (encoded), never
+ * in response headers. The length check runs first so the pattern never scans a huge string.
+ */
+export const modelName = z.string({ error: 'model must be a string' }).check((ctx) => {
+  const v = ctx.value;
+  if (v.length === 0 || v.length > LIMITS.modelChars || !MODEL_CHARS.test(v)) ctx.issues.push(issue(v, MODEL_RULE));
+});
+
+/** A short client label (`user`, metadata keys and values): bounded, printable, spaces allowed. */
+export function label(maxChars: number, what: string) {
+  const rule = `${what} must be at most ${maxChars} printable characters (no control or format characters)`;
+  return z.string({ error: `${what} must be a string` }).check((ctx) => {
+    const v = ctx.value;
+    if (v.length > maxChars || !LABEL_CHARS.test(v)) ctx.issues.push(issue(v, rule));
+  });
+}
+
+export const metadata = z
+  .record(label(LIMITS.metadataKeyChars, 'metadata keys'), label(LIMITS.metadataValueChars, 'metadata values'))
+  .check((ctx) => {
+    if (Object.keys(ctx.value).length > LIMITS.metadataPairs)
+      ctx.issues.push(issue(ctx.value, `metadata holds at most ${LIMITS.metadataPairs} key-value pairs`));
+  });
+
+/** A free-form JSON object (JSON Schema, tool input) of bounded nesting. */
+export const jsonObject = z.record(z.string(), z.unknown()).check((ctx) => {
+  if (jsonDepth(ctx.value, LIMITS.jsonDepth) > LIMITS.jsonDepth)
+    ctx.issues.push(issue(ctx.value, `objects may nest at most ${LIMITS.jsonDepth} levels`));
+});
+
+/** Nesting depth of a JSON value, counted iteratively (a hostile body must not overflow the stack); stops past `limit`. */
+export function jsonDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+function issue(input: unknown, message: string) {
+  return { code: 'custom' as const, input, message };
+}
