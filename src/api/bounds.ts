@@ -4,6 +4,7 @@
  * Messages name the rule, never the value: a value may be PII and error bodies get logged.
  */
 import { z } from 'zod';
+import { InvalidRequestError } from '../errors.js';
 
 export const LIMITS = {
   /** Model names and aliases: longer than any real id, short enough to log and put in a URL. */
@@ -16,7 +17,7 @@ export const LIMITS = {
   metadataValueChars: 512,
   /** Tool-call ids echoed back by clients. */
   idChars: 256,
-  /** Free-form JSON objects (tool schemas, tool inputs): nesting deeper than this is refused. */
+  /** Nesting of a request body (tool schemas included): deeper is refused. */
   jsonDepth: 64,
   stopSequences: 16,
   stopSequenceChars: 1024,
@@ -56,25 +57,40 @@ export const metadata = z
       ctx.issues.push(issue(ctx.value, `metadata holds at most ${LIMITS.metadataPairs} key-value pairs`));
   });
 
-/** A free-form JSON object (JSON Schema, tool input) of bounded nesting. */
-export const jsonObject = z.record(z.string(), z.unknown()).check((ctx) => {
-  if (jsonDepth(ctx.value, LIMITS.jsonDepth) > LIMITS.jsonDepth)
-    ctx.issues.push(issue(ctx.value, `objects may nest at most ${LIMITS.jsonDepth} levels`));
-});
+/** A free-form JSON object (JSON Schema, tool input); its nesting is bounded by assertJsonDepth. */
+export const jsonObject = z.record(z.string(), z.unknown());
 
-/** Nesting depth of a JSON value, counted iteratively (a hostile body must not overflow the stack); stops past `limit`. */
-export function jsonDepth(value: unknown, limit: number): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 1]];
+/**
+ * Refuses a body nested deeper than LIMITS.jsonDepth anywhere, unknown fields included: they are
+ * forwarded upstream, and JSON.stringify / structuredClone recurse (a 10,000-deep `{"a":…}` would
+ * overflow the stack, a 500). Iterative, so the check itself cannot overflow.
+ */
+export function assertJsonDepth(body: unknown): void {
+  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value: body, path: [] }];
   while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (d > max) max = d;
-    if (max > limit) return max;
-    for (const child of Array.isArray(v) ? v : Object.values(v))
-      if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+    const { value, path } = stack.pop()!;
+    if (path.length >= LIMITS.jsonDepth) {
+      const param = formatPath(path.slice(0, 6)) + '…';
+      throw new InvalidRequestError(`Invalid '${param}': JSON may nest at most ${LIMITS.jsonDepth} levels.`, param);
+    }
+    if (Array.isArray(value)) value.forEach((v, i) => v !== null && typeof v === 'object' && stack.push({ value: v, path: [...path, i] }));
+    else
+      for (const k in value as Record<string, unknown>) {
+        const v = (value as Record<string, unknown>)[k];
+        if (v !== null && typeof v === 'object') stack.push({ value: v, path: [...path, k] });
+      }
   }
-  return max;
+}
+
+// Keys of client maps (`metadata`, JSON Schemas) are data, not field names: only plain identifiers are quoted.
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
+/** `['messages', 0, 'content']` → `messages[0].content`; a key that is not a plain identifier shows as `[…]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : FIELD_NAME.test(String(p)) ? `.${String(p)}` : '[…]'))
+    .join('')
+    .replace(/^\./, '');
 }
 
 function issue(input: unknown, message: string) {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
-import { LIMITS, jsonObject, label, metadata, modelName } from './bounds.js';
+import { LIMITS, assertJsonDepth, formatPath, jsonObject, label, metadata, modelName } from './bounds.js';
 import type { ChatRequest, EmbeddingsRequest } from './types.js';
 
 const toolCallId = label(LIMITS.idChars, 'tool call ids');
@@ -99,16 +99,10 @@ const embeddingsRequest = z.looseObject({
  */
 export function zodIssueToError(error: z.ZodError): InvalidRequestError {
   const { path, message } = deepestIssue(error.issues[0]!, []);
-  const param = path
-    .map((p) => (typeof p === 'number' ? `[${p}]` : FIELD_NAME.test(String(p)) ? `.${String(p)}` : '[…]'))
-    .join('')
-    .replace(/^\./, '');
+  const param = formatPath(path);
   const code = path[0] === 'model' ? 'invalid_model' : 'invalid_request';
   return new InvalidRequestError(param ? `Invalid '${param}': ${message}` : message, param || null, code);
 }
-
-// Keys of client maps (`metadata`) are data, not field names: only plain identifiers are quoted.
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
 /**
  * A union that matched no option (`content`: string or blocks) reports "Invalid input" at the
@@ -127,13 +121,19 @@ function deepestIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[]): { path: P
   return best && best.path.length > path.length ? best : { path, message: issue.message };
 }
 
+/** A JSON object of bounded nesting, checked before any schema walks it. */
+export function assertRequestObject(body: unknown): asserts body is Record<string, unknown> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('The request body must be a JSON object.');
+  assertJsonDepth(body);
+}
+
 function fail(error: z.ZodError): never {
   throw zodIssueToError(error);
 }
 
 /** Validates a parsed JSON body as a chat request; null-valued optional fields are removed. */
 export function parseChatRequest(body: unknown): ChatRequest {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('The request body must be a JSON object.');
+  assertRequestObject(body);
   const r = chatRequest.safeParse(body);
   if (!r.success) fail(r.error);
   const req = r.data as Record<string, unknown>;
@@ -143,7 +143,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
 }
 
 export function parseEmbeddingsRequest(body: unknown): EmbeddingsRequest {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('The request body must be a JSON object.');
+  assertRequestObject(body);
   const r = embeddingsRequest.safeParse(body);
   if (!r.success) fail(r.error);
   return r.data as EmbeddingsRequest;

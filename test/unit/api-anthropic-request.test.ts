@@ -97,7 +97,7 @@ describe('/v1/messages request schema', () => {
   it('refuses free-form JSON nested deeper than 64 levels', () => {
     let deep: Record<string, unknown> = {};
     for (let i = 0; i < 100; i++) deep = { a: deep };
-    rejects({ ...valid, tools: [{ name: 'f', input_schema: deep }] }, 'tools[0].input_schema');
+    rejects({ ...valid, tools: [{ name: 'f', input_schema: deep }] }, 'tools[0].input_schema.a.a.a…');
   });
 
   it('accepts every documented block and option, and translates them', () => {

@@ -6,7 +6,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseChatRequest, parseEmbeddingsRequest } from '../../src/api/schemas.js';
-import { jsonDepth } from '../../src/api/bounds.js';
 import { InvalidRequestError } from '../../src/errors.js';
 import { anthropicRequestToCanonical } from '../../src/providers/anthropic/inbound.js';
 
@@ -134,20 +133,33 @@ describe('validation messages never echo values', () => {
   }
 });
 
-describe('free-form JSON', () => {
-  it('measures depth without recursion and stops early', () => {
+describe('nesting depth', () => {
+  it('refuses a body nested deeper than 64 levels anywhere, unknown fields included, without recursing', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    assert.equal(jsonDepth(deep, 64), 65);
-    assert.equal(jsonDepth({ a: { b: [1, { c: null }] } }, 64), 4);
+    const e = error(() => endpoints.chat('m', { x_unknown: deep }));
+    assert.equal(e.param, 'x_unknown[0][0][0][0][0]…');
+    assert.match(e.message, /at most 64 levels/);
+    assert.match(error(() => endpoints.embeddings('m', { extra: deep })).param ?? '', /^extra/);
+    assert.match(error(() => endpoints.messages('m', { extra: deep })).param ?? '', /^extra/);
   });
 
-  it('refuses tool parameters and json_schema nested deeper than 64 levels on chat', () => {
+  it('names the tool schema that nests too deep, and never a key that is client data', () => {
     let deep: Record<string, unknown> = {};
-    for (let i = 0; i < 100; i++) deep = { properties: deep };
+    for (let i = 0; i < 100; i++) deep = { [i % 2 ? 'properties' : SECRET]: deep };
     const tools = [{ type: 'function', function: { name: 'f', parameters: deep } }];
-    assert.equal(error(() => endpoints.chat('m', { tools })).param, 'tools[0].function.parameters');
+    const e = error(() => endpoints.chat('m', { tools }));
+    assert.equal(e.param, 'tools[0].function.parameters.properties[…]…');
+    assert.ok(!e.message.includes(SECRET), e.message);
     const response_format = { type: 'json_schema', json_schema: { name: 'x', schema: deep } };
-    assert.equal(error(() => endpoints.chat('m', { response_format })).param, 'response_format.json_schema.schema');
+    assert.match(error(() => endpoints.chat('m', { response_format })).param ?? '', /^response_format\.json_schema\.schema/);
+  });
+
+  it('accepts 64 levels', () => {
+    let deep: Record<string, unknown> = {};
+    // The body, tools[], [0], function, parameters: 5 levels before the schema itself.
+    for (let i = 0; i < 59; i++) deep = { properties: deep };
+    const tools = [{ type: 'function', function: { name: 'f', parameters: deep } }];
+    assert.equal(endpoints.chat('m', { tools }).tools?.length, 1);
   });
 });

@@ -7,8 +7,7 @@
  */
 import { z } from 'zod';
 import { LIMITS, jsonObject, label, modelName } from '../../api/bounds.js';
-import { zodIssueToError } from '../../api/schemas.js';
-import { InvalidRequestError } from '../../errors.js';
+import { assertRequestObject, zodIssueToError } from '../../api/schemas.js';
 
 const textBlock = z.looseObject({ type: z.literal('text'), text: z.string() });
 
@@ -121,7 +120,7 @@ export type InboundToolResultBlock = z.infer<typeof toolResultBlock>;
 
 /** Validates a JSON-parsed `/v1/messages` body; throws InvalidRequestError (400) naming the field. */
 export function parseAnthropicRequest(body: unknown): InboundAnthropicRequest {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('The request body must be a JSON object.');
+  assertRequestObject(body);
   const r = anthropicRequest.safeParse(body);
   if (!r.success) throw zodIssueToError(r.error);
   return r.data;

@@ -1,0 +1,106 @@
+/**
+ * The gateway the fuzz suites attack: a real gateway on 127.0.0.1 with the privacy guard on, auth
+ * required (one key), and a fake OpenAI-compatible upstream that answers every well-formed call
+ * successfully, so any 5xx the fuzz sees is the gateway's own.
+ */
+import { startGateway, type RunningGateway } from './gateway.js';
+import { sendJson, sendSse, startUpstream, type FakeUpstream } from './upstream.js';
+
+const MASTER = 'master-key-for-fuzz-tests-000001';
+
+export interface FuzzGateway {
+  url: string;
+  /** Headers that authenticate as the fuzz key. */
+  auth: Record<string, string>;
+  close(): Promise<void>;
+}
+
+function chatChunk(delta: Record<string, unknown>, finish: string | null = null) {
+  return {
+    id: 'chatcmpl-f',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  };
+}
+
+async function fuzzUpstream(): Promise<FakeUpstream> {
+  return startUpstream((req, res) => {
+    const b = req.json ?? {};
+    if (req.url.endsWith('/embeddings')) {
+      const n = Array.isArray(b.input) ? b.input.length : 1;
+      return sendJson(res, 200, {
+        object: 'list',
+        data: Array.from({ length: n }, (_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2, 0.3] })),
+        model: 'embed-model',
+        usage: { prompt_tokens: n, total_tokens: n },
+      });
+    }
+    if (req.url.endsWith('/models'))
+      return sendJson(res, 200, { object: 'list', data: [{ id: 'local-model', object: 'model', created: 1, owned_by: 'x' }] });
+    if (b.stream)
+      return sendSse(res, [
+        chatChunk({ role: 'assistant', content: '' }),
+        chatChunk({ content: 'ok' }),
+        chatChunk({}, 'stop'),
+        { ...chatChunk({}), choices: [], usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } },
+        '[DONE]',
+      ]);
+    return sendJson(res, 200, {
+      id: 'chatcmpl-f',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+    });
+  });
+}
+
+export async function startFuzzGateway(): Promise<FuzzGateway> {
+  const upstream = await fuzzUpstream();
+  let gw: RunningGateway;
+  try {
+    gw = await startGateway(
+      {
+        providers: [
+          { id: 'local', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local' },
+          { id: 'cloud', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, apiKey: 'sk-fake-cloud-key-000000', location: 'cloud' },
+        ],
+        models: {
+          'chat-default': [{ provider: 'local', model: 'local-model', capabilities: { tools: true, vision: true } }],
+          'cloud-chat': [{ provider: 'cloud', model: 'cloud-model', capabilities: { tools: true, vision: true } }],
+          'embed-default': [{ provider: 'local', model: 'embed-model' }],
+        },
+        guard: { defaultAction: 'pseudonymize' },
+        router: { healthIntervalMs: 0, retries: 0 },
+        server: { bodyLimitBytes: 1024 * 1024 },
+      },
+      { env: { MERIDIAN_MASTER_KEY: MASTER } },
+    );
+  } catch (err) {
+    await upstream.close();
+    throw err;
+  }
+  const created = await fetch(`${gw.url}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant: 'fuzz' }),
+  });
+  if (created.status !== 201) throw new Error(`creating the fuzz key failed: ${created.status} ${await created.text()}`);
+  const { key } = (await created.json()) as { key: string };
+  return {
+    url: gw.url,
+    auth: { authorization: `Bearer ${key}` },
+    close: async () => {
+      await gw.close();
+      await upstream.close();
+    },
+  };
+}
+
+/** Seed of a fuzz run: fixed so a failure reproduces; `FUZZ_SEED=n` explores other inputs. */
+export function fuzzSeed(fixed: number): number {
+  return process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : fixed;
+}
