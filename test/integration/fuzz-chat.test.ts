@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertLoopNeverBlocked, describeFailures, postCases, rng, runCases, watchEventLoop, type FuzzFailure } from '../helpers/fuzz.js';
+import { assertLoopNeverBlocked, describeFailures, postCases, rng, runCases, watchEventLoop, type FuzzRun } from '../helpers/fuzz.js';
 import { fuzzSeed, startFuzzGateway, type FuzzGateway } from '../helpers/fuzz-gateway.js';
 
 const SEED = fuzzSeed(0xc4a7);
@@ -61,11 +61,12 @@ describe('fuzz POST /v1/chat/completions', () => {
   it(`answers 1,000 hostile requests without a 5xx, in the OpenAI envelope, never blocking the loop (seed ${SEED})`, async () => {
     const cases = postCases(rng(SEED), '/v1/chat/completions', templates, 1000, gw.auth);
     await runCases(gw.url, postCases(rng(1), '/v1/chat/completions', templates.slice(0, 1), 10, gw.auth), 'openai'); // warm-up
-    let failures: FuzzFailure[] = [];
+    let run: FuzzRun = { failures: [], statuses: new Map() };
     const loop = await watchEventLoop(async () => {
-      failures = await runCases(gw.url, cases, 'openai');
+      run = await runCases(gw.url, cases, 'openai');
     });
-    assert.equal(failures.length, 0, describeFailures(failures));
+    assert.equal(run.failures.length, 0, describeFailures(run));
+    assert.ok((run.statuses.get(200) ?? 0) >= 50, `too few requests got through the pipeline: ${describeFailures(run)}`);
     assertLoopNeverBlocked(loop);
   });
 });
