@@ -69,10 +69,20 @@ export async function startFuzzGateway(): Promise<FuzzGateway> {
           { id: 'cloud', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, apiKey: 'sk-fake-cloud-key-000000', location: 'cloud' },
         ],
         models: {
-          'chat-default': [{ provider: 'local', model: 'local-model', capabilities: { tools: true, vision: true } }],
+          'chat-default': [
+            { provider: 'local', model: 'local-model', capabilities: { tools: true, vision: true } },
+            { provider: 'cloud', model: 'cloud-model', capabilities: { tools: true, vision: true, contextWindow: 128000 } },
+          ],
           'cloud-chat': [{ provider: 'cloud', model: 'cloud-model', capabilities: { tools: true, vision: true } }],
           'embed-default': [{ provider: 'local', model: 'embed-model' }],
         },
+        // Policies so hostile tags, tools and sizes go through every kind of routing rule.
+        policies: [
+          { name: 'confidential-stays-inside', when: { tags: ['confidential'] }, require: { location: ['local'] } },
+          { name: 'tools-prefer-cloud', when: { hasTools: true }, prefer: 'cloud' },
+          { name: 'long-prompts-fit', when: { estimatedPromptTokens: { gt: 3000 } }, require: { capability: ['contextWindow'] } },
+          { name: 'no-legal-hold', when: { tags: { any: ['legal-hold'], all: ['team:fuzz'] } }, deny: { message: 'Legal hold.' } },
+        ],
         guard: { defaultAction: 'pseudonymize' },
         router: { healthIntervalMs: 0, retries: 0 },
         server: { bodyLimitBytes: 1024 * 1024 },

@@ -28,7 +28,7 @@ const templates: Array<Record<string, unknown>> = [
     temperature: 0.2,
     max_tokens: 32,
     user: 'u-1',
-    metadata: { team: 'fuzz', tags: 'a,b' },
+    metadata: { team: 'fuzz', tags: 'confidential,legal-hold' },
   },
   {
     model: 'chat-default',

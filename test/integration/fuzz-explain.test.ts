@@ -28,7 +28,7 @@ const templates: Array<Record<string, unknown>> = [
     response_format: { type: 'json_object' },
     max_tokens: 32,
     user: 'u-1',
-    metadata: { team: 'fuzz', tags: 'a,b' },
+    metadata: { team: 'fuzz', tags: 'confidential,legal-hold' },
   },
   { model: 'local/local-model', messages: [{ role: 'user', content: 'hi' }], stream: true },
 ];
