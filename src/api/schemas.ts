@@ -9,6 +9,10 @@ import { LIMITS, assertJsonDepth, formatPath, jsonObject, label, metadata, model
 import type { ChatRequest, EmbeddingsRequest } from './types.js';
 
 const toolCallId = label(LIMITS.idChars, 'tool call ids');
+// Names the model produced (echoed back in history) are bounded like ids; declared names follow TOOL_NAME.
+const calledToolName = label(LIMITS.idChars, 'tool names');
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const TOOL_NAME_RULE = 'tool names use letters, digits, "_", "." or "-" (at most 64)';
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
 const imagePart = z.object({
@@ -20,7 +24,7 @@ const contentPart = z.discriminatedUnion('type', [textPart, imagePart]);
 const toolCall = z.object({
   id: toolCallId,
   type: z.literal('function'),
-  function: z.object({ name: z.string(), arguments: z.string() }),
+  function: z.object({ name: calledToolName, arguments: z.string() }),
 });
 
 const message = z.looseObject({
@@ -35,7 +39,7 @@ const message = z.looseObject({
 const tool = z.object({
   type: z.literal('function'),
   function: z.object({
-    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'tool names use letters, digits, "_", "." or "-" (at most 64)'),
+    name: z.string().regex(TOOL_NAME, TOOL_NAME_RULE),
     description: z.string().optional(),
     parameters: jsonObject.optional(),
     strict: z.boolean().nullable().optional(),
@@ -43,7 +47,10 @@ const tool = z.object({
 });
 
 const toolChoice = z.union(
-  [z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) })],
+  [
+    z.enum(['none', 'auto', 'required']),
+    z.object({ type: z.literal('function'), function: z.object({ name: z.string().regex(TOOL_NAME, TOOL_NAME_RULE) }) }),
+  ],
   { error: `tool_choice must be 'none', 'auto', 'required' or {"type":"function","function":{"name":…}}` },
 );
 
@@ -53,7 +60,7 @@ const responseFormat = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('json_schema'),
     json_schema: z.object({
-      name: z.string(),
+      name: label(LIMITS.idChars, 'json_schema.name'),
       schema: jsonObject.optional(),
       strict: z.boolean().nullable().optional(),
       description: z.string().optional(),

@@ -103,6 +103,21 @@ describe('user and metadata', () => {
   });
 });
 
+describe('tool names and ids', () => {
+  it('bounds names and ids the client echoes back, and checks tool_choice like a declared tool', () => {
+    const call = (id: string, name: string) => ({
+      messages: [{ role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name, arguments: '{}' } }] }],
+    });
+    assert.equal(error(() => endpoints.chat('m', call('c'.repeat(257), 'f'))).param, 'messages[0].tool_calls[0].id');
+    assert.equal(error(() => endpoints.chat('m', call('c', 'f\nx'))).param, 'messages[0].tool_calls[0].function.name');
+    const choice = { tool_choice: { type: 'function', function: { name: 'a b' } } };
+    assert.equal(error(() => endpoints.chat('m', choice)).param, 'tool_choice.function.name');
+    const use = (name: string) => ({ messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name, input: {} }] }] });
+    assert.equal(error(() => endpoints.messages('m', use(''))).param, 'messages[0].content[0].name');
+    assert.equal(error(() => endpoints.messages('m', use('n'.repeat(257)))).param, 'messages[0].content[0].name');
+  });
+});
+
 describe('validation messages never echo values', () => {
   // Each body puts a PII-looking value where the rule fails; the message must name the field only.
   const bodies: Array<[keyof typeof endpoints, Record<string, unknown>]> = [

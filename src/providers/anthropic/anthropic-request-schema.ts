@@ -41,7 +41,15 @@ const toolUseId = label(LIMITS.idChars, 'tool_use ids').check((ctx) => {
   if (ctx.value.length === 0) ctx.issues.push({ code: 'custom', input: ctx.value, message: 'tool_use ids must not be empty' });
 });
 
-const toolUseBlock = z.looseObject({ type: z.literal('tool_use'), id: toolUseId, name: z.string().min(1), input: jsonObject });
+// Names the model produced, echoed back in history: bounded like ids (declared tools follow TOOL_NAME).
+const toolUseBlock = z.looseObject({
+  type: z.literal('tool_use'),
+  id: toolUseId,
+  name: label(LIMITS.idChars, 'tool_use names').check((ctx) => {
+    if (ctx.value.length === 0) ctx.issues.push({ code: 'custom', input: ctx.value, message: 'tool_use names must not be empty' });
+  }),
+  input: jsonObject,
+});
 
 const toolResultBlock = z.looseObject({
   type: z.literal('tool_result'),
