@@ -23,19 +23,18 @@ export const LIMITS = {
   stopSequenceChars: 1024,
 } as const;
 
-// Code-point classes (the `u` flag makes a lone surrogate one code point of class Cs):
-// \p{C} = controls (incl. CR/LF), format chars (bidi overrides, zero-width), lone surrogates,
-// private use, unassigned; \p{Z} = spaces and line/paragraph separators.
-const MODEL_CHARS = /^[^\p{C}\p{Z}]*$/u;
-// Labels may contain spaces but nothing that splits a log line or hides text.
+// Model names go into response headers (`x-meridian-route` carries `provider/model` when a client
+// addresses a deployment directly), URL paths (Gemini) and log lines. Node refuses a header value
+// outside Latin-1 (a 500), and every real model id and alias is ASCII: printable ASCII, no spaces.
+const MODEL_CHARS = /^[\x21-\x7e]*$/;
+// Labels may contain spaces and any script, but nothing that splits a log line or hides text.
+// Code-point classes (the `u` flag makes a lone surrogate one code point of class Cs): Cc controls
+// (CR, LF, NUL…), Cf format characters (bidi overrides, zero-width), Cs lone surrogates, Zl/Zp separators.
 const LABEL_CHARS = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]*$/u;
 
-export const MODEL_RULE = `model names are 1 to ${LIMITS.modelChars} printable characters (no spaces, control or format characters)`;
+export const MODEL_RULE = `model names are 1 to ${LIMITS.modelChars} printable ASCII characters (letters, digits, punctuation; no spaces or control characters)`;
 
-/**
- * Non-Latin-1 letters are allowed: model names travel in JSON bodies and URL paths (encoded), never
- * in response headers. The length check runs first so the pattern never scans a huge string.
- */
+/** A model name or alias; the length check runs first so the pattern never scans a huge string. */
 export const modelName = z.string({ error: 'model must be a string' }).check((ctx) => {
   const v = ctx.value;
   if (v.length === 0 || v.length > LIMITS.modelChars || !MODEL_CHARS.test(v)) ctx.issues.push(issue(v, MODEL_RULE));

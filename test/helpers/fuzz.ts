@@ -37,6 +37,13 @@ export const KNOWN_DEFECTS: ReadonlySet<string> = new Set<string>([
   // `{"error":{…}}` instead of `{"type":"error","error":{…}}`. While listed, /v1/messages errors
   // may use the OpenAI envelope.
   'messages-early-errors-in-openai-envelope',
+  // src/router/router.ts NoEligibleDeploymentError: when capability or policy rules exclude every
+  // deployment (the request needs vision, the context window is unknown, a `require` rule), the
+  // answer is 503 no_deployment_available — retryable, though retrying cannot help. errors.ts
+  // says that case is CapabilityError (400 capability_unsupported). Input: POST /v1/embeddings
+  // `{"model":"gem/x","input":"hi"}` (a direct deployment without declared capabilities) → 503.
+  // While listed, a 503 with code no_deployment_available is accepted.
+  'router-exclusions-are-503',
 ]);
 
 /** A PII-looking value planted in hostile strings: no error message may quote it. */
@@ -208,26 +215,36 @@ export interface FuzzCase {
   body?: string;
 }
 
-/** Case builders shared by the POST endpoints; `templates` are valid bodies of the endpoint. */
-export function postCases(
-  r: Rand,
-  path: string,
-  templates: Array<Record<string, unknown>>,
-  count: number,
-  baseHeaders: Record<string, string>,
-): FuzzCase[] {
+export interface PostCaseOptions {
+  /** Valid bodies of the endpoint. */
+  templates: Array<Record<string, unknown>>;
+  /** Model aliases swapped into templates (one per adapter); `provider/` prefixes for hostile names. */
+  models: string[];
+  providerPrefixes: string[];
+  baseHeaders: Record<string, string>;
+}
+
+/** Case builders shared by the POST endpoints. */
+export function postCases(r: Rand, path: string, count: number, opts: PostCaseOptions): FuzzCase[] {
+  const { templates, baseHeaders, providerPrefixes } = opts;
   const json = { 'content-type': 'application/json', ...baseHeaders };
+  // A valid body aimed at a random adapter.
+  const template = (): Record<string, unknown> => ({ ...pick(r, templates), model: pick(r, opts.models) });
   const generators: Array<[string, number, () => FuzzCase]> = [
+    ['mutated-valid-request', 45, () => ({ generator: '', method: 'POST', path, headers: json, body: toJsonText(mutate(r, template())) })],
     [
-      'mutated-valid-request',
-      50,
-      () => ({ generator: '', method: 'POST', path, headers: json, body: toJsonText(mutate(r, pick(r, templates))) }),
+      'hostile-model-name',
+      5,
+      () => {
+        const model = chance(r, 0.2) ? hostileValue(r) : pick(r, ['', ...providerPrefixes]) + hostileString(r);
+        return { generator: '', method: 'POST', path, headers: json, body: toJsonText({ ...template(), model }) };
+      },
     ],
     [
       'hostile-value-per-field',
       15,
       () => {
-        const body: Record<string, unknown> = clone(pick(r, templates));
+        const body: Record<string, unknown> = clone(template());
         body[pick(r, Object.keys(body))] = hostileValue(r);
         return { generator: '', method: 'POST', path, headers: json, body: toJsonText(body) };
       },
@@ -237,7 +254,7 @@ export function postCases(
       'invalid-json',
       8,
       () => {
-        const valid = toJsonText(pick(r, templates)).replaceAll(PII_SENTINEL, 'x');
+        const valid = toJsonText(template()).replaceAll(PII_SENTINEL, 'x');
         const broken = pick(r, [
           valid.slice(0, int(r, valid.length)),
           valid + ',',
@@ -273,14 +290,14 @@ export function postCases(
             '',
           ]),
         },
-        body: pick(r, [toJsonText(pick(r, templates)), 'model=a&messages=b', '<xml/>']),
+        body: pick(r, [toJsonText(template()), 'model=a&messages=b', '<xml/>']),
       }),
     ],
     ['empty-body', 2, () => ({ generator: '', method: 'POST', path, headers: json, body: '' })],
     [
       'hostile-headers',
       8,
-      () => ({ generator: '', method: 'POST', path, headers: { ...json, ...hostileHeaders(r) }, body: toJsonText(pick(r, templates)) }),
+      () => ({ generator: '', method: 'POST', path, headers: { ...json, ...hostileHeaders(r) }, body: toJsonText(template()) }),
     ],
     [
       'hostile-auth',
@@ -290,7 +307,7 @@ export function postCases(
         method: 'POST',
         path,
         headers: { 'content-type': 'application/json', ...hostileAuth(r) },
-        body: toJsonText(pick(r, templates)),
+        body: toJsonText(template()),
       }),
     ],
     ['oversized-body', 1, () => ({ generator: '', method: 'POST', path, headers: json, body: `{"model":"${'x'.repeat(1_100_000)}"}` })],
@@ -422,7 +439,8 @@ export type Envelope = 'openai' | 'anthropic';
 
 /** Why an answer is wrong, or undefined: < 500, and errors in the envelope without client values. */
 export function checkResponse(res: FuzzResponse, envelope: Envelope): string | undefined {
-  if (res.status >= 500) return `status ${res.status}`;
+  if (res.status >= 500 && !(res.status === 503 && KNOWN_DEFECTS.has('router-exclusions-are-503') && isNoDeployment(res.body)))
+    return `status ${res.status}`;
   if (res.status < 400) return undefined;
   if (!res.contentType.startsWith('application/json')) return `error with content-type '${res.contentType}'`;
   let json: any;
@@ -442,9 +460,21 @@ export function checkResponse(res: FuzzResponse, envelope: Envelope): string | u
   if (!err || typeof err.message !== 'string' || typeof err.type !== 'string') return `error not in the ${envelope} envelope`;
   if (envelope === 'openai' && typeof err.code !== 'string') return 'error.code is not a string';
   // Model names are echoed on purpose ("model 'x' does not exist"); they are bounded and printable.
-  const echoesModel = err.code === 'model_not_found' || err.code === 'model_not_allowed' || /model .* does not exist/.test(err.message);
+  const echoesModel =
+    err.code === 'model_not_found' ||
+    err.code === 'model_not_allowed' ||
+    /model .* does not exist|No deployment may serve/.test(err.message);
   if (!echoesModel && err.message.includes(PII_SENTINEL)) return 'error message quotes a client value';
   return undefined;
+}
+
+function isNoDeployment(body: string): boolean {
+  try {
+    const json = JSON.parse(body);
+    return json?.error?.code === 'no_deployment_available' || /No deployment may serve/.test(json?.error?.message ?? '');
+  } catch {
+    return false;
+  }
 }
 
 export interface FuzzFailure {

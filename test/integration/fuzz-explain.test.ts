@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertLoopNeverBlocked, describeFailures, postCases, rng, runCases, watchEventLoop, type FuzzRun } from '../helpers/fuzz.js';
-import { fuzzSeed, startFuzzGateway, type FuzzGateway } from '../helpers/fuzz-gateway.js';
+import { CHAT_ALIASES, PROVIDER_PREFIXES, fuzzSeed, startFuzzGateway, type FuzzGateway } from '../helpers/fuzz-gateway.js';
 
 const SEED = fuzzSeed(0xe491);
 
@@ -41,8 +41,9 @@ describe('fuzz POST /v1/route/explain', () => {
   after(() => gw.close());
 
   it(`answers 1,000 hostile requests without a 5xx, in the OpenAI envelope, never blocking the loop (seed ${SEED})`, async () => {
-    const cases = postCases(rng(SEED), '/v1/route/explain', templates, 1000, gw.auth);
-    await runCases(gw.url, postCases(rng(1), '/v1/route/explain', templates.slice(0, 1), 10, gw.auth), 'openai'); // warm-up
+    const opts = { templates, models: CHAT_ALIASES, providerPrefixes: PROVIDER_PREFIXES, baseHeaders: gw.auth };
+    const cases = postCases(rng(SEED), '/v1/route/explain', 1000, opts);
+    await runCases(gw.url, postCases(rng(1), '/v1/route/explain', 10, opts), 'openai'); // warm-up
     let run: FuzzRun = { failures: [], statuses: new Map() };
     const loop = await watchEventLoop(async () => {
       run = await runCases(gw.url, cases, 'openai');

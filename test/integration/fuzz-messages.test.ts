@@ -15,7 +15,7 @@ import {
   watchEventLoop,
   type FuzzRun,
 } from '../helpers/fuzz.js';
-import { fuzzSeed, startFuzzGateway, type FuzzGateway } from '../helpers/fuzz-gateway.js';
+import { CHAT_ALIASES, PROVIDER_PREFIXES, fuzzSeed, startFuzzGateway, type FuzzGateway } from '../helpers/fuzz-gateway.js';
 
 const SEED = fuzzSeed(0x3e55);
 
@@ -71,8 +71,9 @@ describe('fuzz POST /v1/messages', () => {
 
   it(`answers 1,000 hostile requests without a 5xx, in the Anthropic envelope, never blocking the loop (seed ${SEED})`, async () => {
     const headers = { ...gw.auth, 'anthropic-version': '2023-06-01' };
-    const cases = postCases(rng(SEED), '/v1/messages', templates, 1000, headers);
-    await runCases(gw.url, postCases(rng(1), '/v1/messages', templates.slice(0, 1), 10, headers), 'anthropic'); // warm-up
+    const opts = { templates, models: CHAT_ALIASES, providerPrefixes: PROVIDER_PREFIXES, baseHeaders: headers };
+    const cases = postCases(rng(SEED), '/v1/messages', 1000, opts);
+    await runCases(gw.url, postCases(rng(1), '/v1/messages', 10, opts), 'anthropic'); // warm-up
     let run: FuzzRun = { failures: [], statuses: new Map() };
     const loop = await watchEventLoop(async () => {
       run = await runCases(gw.url, cases, 'anthropic');

@@ -41,6 +41,10 @@ const badModels: Array<[string, unknown]> = [
   ['zero-width', 'chat\u200bdefault'],
   ['line separator', 'chat\u2028default'],
   ['lone surrogate', 'chat\ud800'],
+  // Outside Latin-1, Node refuses it in the x-meridian-route header (a 500 before this rule).
+  ['Cyrillic', 'local/модель'],
+  ['emoji', 'cloud/😀'],
+  ['Latin-1', 'local/é'],
   ['number', 5],
   ['null', null],
   ['missing', undefined],
@@ -56,13 +60,12 @@ describe('model names', () => {
       }
     });
 
-    it(`${name}: accepts real model ids, aliases and non-Latin names up to 256 characters`, () => {
+    it(`${name}: accepts real model ids and aliases up to 256 characters`, () => {
       for (const model of [
         'chat-default',
         'ollama/llama3.1:8b',
         'hf.co/bartowski/Qwen2.5-GGUF:Q4_K_M',
-        'модель-ru',
-        '模型',
+        'models/gemini-2.0-flash@001',
         'm'.repeat(256),
       ])
         assert.equal(call(model).model, model);
