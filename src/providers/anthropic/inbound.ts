@@ -18,61 +18,60 @@ import type {
 } from '../../api/types.js';
 import { InvalidRequestError, MeridianError, UpstreamError } from '../../errors.js';
 import { newId } from '../shared/ids.js';
-import type {
-  AnthropicImageBlock,
-  AnthropicMessage,
-  AnthropicMessageParam,
-  AnthropicRequest,
-  AnthropicRequestBlock,
-  AnthropicResponseBlock,
-  AnthropicToolChoice,
-  AnthropicToolResultBlock,
-} from './anthropic-api.js';
+import type { AnthropicMessage, AnthropicResponseBlock } from './anthropic-api.js';
+import {
+  parseAnthropicRequest,
+  type InboundAnthropicBlock,
+  type InboundAnthropicRequest,
+  type InboundDocumentBlock,
+  type InboundImageBlock,
+  type InboundToolResultBlock,
+} from './anthropic-request-schema.js';
 import { usageToAnthropic } from './convert-anthropic-usage.js';
 import { finishReasonToAnthropic } from './map-anthropic-finish-reason.js';
 
 // ---- request --------------------------------------------------------------------------------
 
-/** Anthropic request body (already JSON-parsed) → canonical request. */
-export function anthropicRequestToCanonical(body: AnthropicRequest): ChatRequest {
-  if (!body || typeof body !== 'object') throw new InvalidRequestError('Request body must be a JSON object.');
-  if (typeof body.model !== 'string' || !body.model) throw new InvalidRequestError('model is required.', 'model');
-  if (!Array.isArray(body.messages)) throw new InvalidRequestError('messages must be an array.', 'messages');
-
+/**
+ * Anthropic request body (already JSON-parsed, not yet trusted) → canonical request. Validates
+ * first (anthropic-request-schema.ts); a block the canonical format cannot carry is a 400 naming
+ * its path, never a silent drop.
+ */
+export function anthropicRequestToCanonical(body: unknown): ChatRequest {
+  const r = parseAnthropicRequest(body);
   const messages: ChatMessage[] = [];
-  if (typeof body.system === 'string') {
-    if (body.system) messages.push({ role: 'system', content: body.system });
-  } else if (Array.isArray(body.system)) {
-    for (const b of body.system) if (b.type === 'text' && b.text) messages.push({ role: 'system', content: b.text });
+  if (typeof r.system === 'string') {
+    if (r.system) messages.push({ role: 'system', content: r.system });
+  } else if (r.system) {
+    for (const b of r.system) if (b.text) messages.push({ role: 'system', content: b.text });
   }
-  body.messages.forEach((m, i) => messages.push(...messageToCanonical(m, i)));
+  r.messages.forEach((m, i) => messages.push(...messageToCanonical(m, i)));
 
-  const req: ChatRequest = { model: body.model, messages };
-  if (typeof body.max_tokens === 'number') req.max_tokens = body.max_tokens;
-  if (body.stop_sequences?.length) req.stop = body.stop_sequences;
-  if (body.temperature !== undefined) req.temperature = body.temperature;
-  if (body.top_p !== undefined) req.top_p = body.top_p;
-  if (body.metadata?.user_id) req.user = body.metadata.user_id;
-  if (body.stream) req.stream = true;
-  if (body.tools?.length) {
-    req.tools = body.tools.map((t) => ({
+  const req: ChatRequest = { model: r.model, messages, max_tokens: r.max_tokens };
+  if (r.stop_sequences?.length) req.stop = r.stop_sequences;
+  if (r.temperature !== undefined) req.temperature = r.temperature;
+  if (r.top_p !== undefined) req.top_p = r.top_p;
+  if (r.metadata?.user_id) req.user = r.metadata.user_id;
+  if (r.stream) req.stream = true;
+  if (r.tools?.length) {
+    req.tools = r.tools.map((t) => ({
       type: 'function' as const,
       function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema },
     }));
   }
-  if (body.tool_choice) {
-    req.tool_choice = toolChoiceToCanonical(body.tool_choice);
-    if ('disable_parallel_tool_use' in body.tool_choice && body.tool_choice.disable_parallel_tool_use) req.parallel_tool_calls = false;
+  if (r.tool_choice) {
+    req.tool_choice = toolChoiceToCanonical(r.tool_choice);
+    if (r.tool_choice.type !== 'none' && r.tool_choice.disable_parallel_tool_use) req.parallel_tool_calls = false;
   }
-  if (body.thinking?.type === 'enabled') {
-    const b = body.thinking.budget_tokens;
+  if (r.thinking?.type === 'enabled') {
+    const b = r.thinking.budget_tokens;
     // Inverse of THINKING_BUDGETS in convert-anthropic-request.
     req.reasoning_effort = b <= 1024 ? 'low' : b <= 4096 ? 'medium' : 'high';
   }
   return req;
 }
 
-function toolChoiceToCanonical(c: AnthropicToolChoice): ToolChoice {
+function toolChoiceToCanonical(c: NonNullable<InboundAnthropicRequest['tool_choice']>): ToolChoice {
   switch (c.type) {
     case 'auto':
       return 'auto';
@@ -85,53 +84,77 @@ function toolChoiceToCanonical(c: AnthropicToolChoice): ToolChoice {
   }
 }
 
-function messageToCanonical(m: AnthropicMessageParam, i: number): ChatMessage[] {
-  if (m.role !== 'user' && m.role !== 'assistant') {
-    throw new InvalidRequestError(`messages[${i}].role must be 'user' or 'assistant'.`, `messages[${i}].role`);
-  }
+function messageToCanonical(m: InboundAnthropicRequest['messages'][number], i: number): ChatMessage[] {
   if (typeof m.content === 'string') return [{ role: m.role, content: m.content }];
-  if (!Array.isArray(m.content))
-    throw new InvalidRequestError(`messages[${i}].content must be a string or an array.`, `messages[${i}].content`);
-  return m.role === 'assistant' ? [assistantToCanonical(m.content)] : userToCanonical(m.content, i);
+  return m.role === 'assistant' ? [assistantToCanonical(m.content, i)] : userToCanonical(m.content, i);
+}
+
+function unsupported(type: string, role: string, path: string): InvalidRequestError {
+  return new InvalidRequestError(`Invalid '${path}': ${type} blocks are not supported in ${role} messages.`, path);
 }
 
 /** tool_result blocks become tool messages (in order, first); the rest one user message. */
-function userToCanonical(blocks: AnthropicRequestBlock[], i: number): ChatMessage[] {
+function userToCanonical(blocks: InboundAnthropicBlock[], i: number): ChatMessage[] {
   const out: ChatMessage[] = [];
   const parts: ContentPart[] = [];
   blocks.forEach((b, j) => {
-    if (b.type === 'tool_result') out.push({ role: 'tool', tool_call_id: b.tool_use_id, content: toolResultContent(b) });
+    const path = `messages[${i}].content[${j}]`;
+    if (b.type === 'tool_result') out.push({ role: 'tool', tool_call_id: b.tool_use_id, content: toolResultContent(b, path) });
     else if (b.type === 'text') parts.push({ type: 'text', text: b.text });
     else if (b.type === 'image') parts.push(imagePart(b));
-    else throw new InvalidRequestError(`Block type '${b.type}' is not supported in user messages.`, `messages[${i}].content[${j}]`);
+    else if (b.type === 'document') parts.push(...documentParts(b, path));
+    else throw unsupported(b.type, 'user', path);
   });
   if (parts.length) out.push({ role: 'user', content: parts.length === 1 && parts[0]!.type === 'text' ? parts[0]!.text : parts });
   return out;
 }
 
-function toolResultContent(b: AnthropicToolResultBlock): ChatMessage['content'] {
+function toolResultContent(b: InboundToolResultBlock, path: string): ChatMessage['content'] {
   // `is_error` has no canonical field; the text itself says what failed.
   if (b.content === undefined) return '';
   if (typeof b.content === 'string') return b.content;
-  const parts: ContentPart[] = b.content.map((c) => (c.type === 'text' ? { type: 'text' as const, text: c.text } : imagePart(c)));
+  const parts: ContentPart[] = b.content.flatMap((c, k) =>
+    c.type === 'text'
+      ? [{ type: 'text' as const, text: c.text }]
+      : c.type === 'image'
+        ? [imagePart(c)]
+        : documentParts(c, `${path}.content[${k}]`),
+  );
   return parts.every((p) => p.type === 'text') ? parts.map((p) => (p as { text: string }).text).join('') : parts;
 }
 
-function imagePart(b: AnthropicImageBlock): ContentPart {
+function imagePart(b: InboundImageBlock): ContentPart {
   const url = b.source.type === 'base64' ? `data:${b.source.media_type};base64,${b.source.data}` : b.source.url;
   return { type: 'image_url', image_url: { url } };
 }
 
-function assistantToCanonical(blocks: AnthropicRequestBlock[]): ChatMessage {
+/** Plain-text documents become text; PDFs and URLs have no canonical part, so they are refused. */
+function documentParts(b: InboundDocumentBlock, path: string): ContentPart[] {
+  const s = b.source;
+  if (s.type === 'text') return [{ type: 'text', text: s.data }];
+  if (s.type === 'content')
+    return typeof s.content === 'string'
+      ? [{ type: 'text', text: s.content }]
+      : s.content.map((c) => (c.type === 'text' ? { type: 'text', text: c.text } : imagePart(c)));
+  throw new InvalidRequestError(
+    `Invalid '${path}.source.type': only text and content documents are supported by the gateway.`,
+    `${path}.source.type`,
+  );
+}
+
+function assistantToCanonical(blocks: InboundAnthropicBlock[], i: number): ChatMessage {
   let text = '';
   let reasoning = '';
   const toolCalls: ToolCall[] = [];
-  for (const b of blocks) {
+  blocks.forEach((b, j) => {
     if (b.type === 'text') text += b.text;
     else if (b.type === 'thinking') reasoning += b.thinking;
+    // Redacted thinking is encrypted for Anthropic's own models; no other engine can read it.
+    else if (b.type === 'redacted_thinking') return;
     else if (b.type === 'tool_use')
-      toolCalls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } });
-  }
+      toolCalls.push({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input) } });
+    else throw unsupported(b.type, 'assistant', `messages[${i}].content[${j}]`);
+  });
   const msg: ChatMessage = { role: 'assistant', content: text === '' && toolCalls.length ? null : text };
   if (toolCalls.length) msg.tool_calls = toolCalls;
   if (reasoning) msg.reasoning_content = reasoning;
