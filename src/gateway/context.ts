@@ -29,20 +29,27 @@ export interface RequestContext {
   principal: Principal;
 }
 
-/** Tags from `x-meridian-tags: a,b` and body `metadata` (`tags: "a,b"`, plus `key:value`). */
+/** At most this many tags of this length reach the policies (clients choose them). */
+const MAX_TAGS = 32;
+const MAX_TAG_LENGTH = 128;
+
+/** Tags from `x-meridian-tags: a,b` and body `metadata` (`tags: "a,b"`, plus `key:value`), bounded. */
 export function collectTags(header: string | string[] | undefined, metadata: Record<string, string> | undefined): string[] {
   const tags: string[] = [];
+  const push = (t: string) => {
+    if (tags.length < MAX_TAGS) tags.push(t.slice(0, MAX_TAG_LENGTH));
+  };
   const add = (list: string) => {
     for (const t of list.split(',')) {
       const s = t.trim().toLowerCase();
-      if (s) tags.push(s);
+      if (s) push(s);
     }
   };
   if (header) add(Array.isArray(header) ? header.join(',') : header);
   if (metadata) {
     for (const k in metadata) {
       if (k === 'tags') add(metadata[k]!);
-      else tags.push(`${k.toLowerCase()}:${String(metadata[k]).toLowerCase()}`);
+      else push(`${k.toLowerCase()}:${String(metadata[k]).toLowerCase()}`);
     }
   }
   return tags;

@@ -138,7 +138,7 @@ function exclusionFor(
   }
   for (const c of capabilityChecks) {
     const why = missingCapability(d, c.cap, facts, c.strict);
-    if (why) return { deployment: d.id, rule: c.rule, reason: why };
+    if (why) return { deployment: d.id, rule: c.rule, reason: why, capability: c.cap };
   }
   if (state.live.healthOf(d.id) === 'down') return { deployment: d.id, rule: 'health', reason: 'down: the health probe failed' };
   if (state.breakers.state(d.id) === 'open')

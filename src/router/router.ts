@@ -51,7 +51,7 @@ export class NoCapableDeploymentError extends CapabilityError {
     readonly alias: string,
     readonly excluded: Exclusion[],
   ) {
-    const caps = [...new Set(excluded.map((x) => x.rule.slice('capability:'.length)))];
+    const caps = [...new Set(excluded.map((x) => x.capability!))];
     const list = excluded.map((x) => `${x.deployment} (${x.reason})`).join('; ');
     super(`No deployment of '${alias}' supports what this request needs (${caps.join(', ')}): ${list}.`, caps.join(','));
   }
@@ -110,7 +110,7 @@ export function createRouter(config: { router: RouterConfig; policies: readonly 
     if (attempts.length > 0) return undefined;
     // Every candidate lacks something the request itself asks for: the client must change the
     // request (or the alias), so a 4xx naming the capability, not a retryable 503.
-    const missing = excluded.length > 0 && excluded.every((x) => x.rule.startsWith('capability:'));
+    const missing = excluded.length > 0 && excluded.every((x) => x.capability !== undefined);
     if (missing) return new NoCapableDeploymentError(alias, excluded);
     return new NoEligibleDeploymentError(alias, excluded);
   }

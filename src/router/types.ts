@@ -60,6 +60,8 @@ export interface Exclusion {
   /** Name of the rule (or built-in check such as `capability:tools`, `breaker-open`). */
   rule: string;
   reason: string;
+  /** Set when the deployment lacks a capability the request needs (built-in check or a policy's `require`). */
+  capability?: string;
 }
 
 export interface RoutePlan {

@@ -89,6 +89,32 @@ export function createApp(lease: ServicesLease, opts: AppOptions): AppServer {
   // clients cannot use up the process's file descriptors.
   server.maxConnections = limits.maxConnections;
   server.on('drop', () => logger.warn({ maxConnections: limits.maxConnections }, 'connection refused: server.maxConnections reached'));
+  // Requests node cannot parse (headers over its 16 KiB limit, malformed HTTP) get the error
+  // envelope too, never a bare status line, and the connection is closed.
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const status = tooLarge ? 431 : timeout ? 408 : 400;
+    const e = new MeridianError(
+      status,
+      'invalid_request_error',
+      tooLarge ? 'headers_too_large' : timeout ? 'request_timeout' : 'bad_request',
+      tooLarge
+        ? 'The request headers are larger than the server accepts (16 KiB).'
+        : timeout
+          ? 'The request took too long to arrive.'
+          : 'The request is not valid HTTP.',
+    );
+    // The route's own envelope when the request line was read (Anthropic's on /v1/messages).
+    const line = /^([A-Z]+) ([^ ?]+)/.exec(err.rawPacket?.subarray(0, 256).toString('latin1') ?? '');
+    const format = line ? opts.routes.get(`${line[1]} ${line[2]}`)?.errorFormat : undefined;
+    const body = JSON.stringify(format ? format(e) : e.toJSON());
+    const reason = tooLarge ? 'Request Header Fields Too Large' : timeout ? 'Request Timeout' : 'Bad Request';
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   server.on('listening', () => {
     const addr = server.address();
     boundAddress = typeof addr === 'object' && addr ? (addr as AddressInfo).address : undefined;

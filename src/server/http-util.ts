@@ -34,7 +34,9 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new InvalidRequestError(`The request body is not valid JSON: ${(err as Error).message}`);
+    // V8's parse message quotes the body (which may hold personal data): say where, never what.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new InvalidRequestError(`The request body is not valid JSON${at !== undefined ? ` (error at position ${at})` : ''}.`);
   }
 }
 

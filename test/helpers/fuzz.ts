@@ -15,36 +15,12 @@ import { seededRandom } from '../../src/util/random.js';
 /**
  * Generators disabled until the defect they find is fixed in its own module. Empty this list.
  */
-export const KNOWN_BAD_GENERATORS: ReadonlySet<string> = new Set<string>([
-  // src/server/http-util.ts readJsonBody: the message quotes V8's JSON.parse error, which quotes the
-  // body. Input: body `jane.doe@example.com` → 400 "The request body is not valid JSON: Unexpected
-  // token 'j', "jane.doe@example.com" is not valid JSON". Fix: say "not valid JSON" without the cause text.
-  'invalid-json-pii-echo',
-  // src/server/app.ts: headers over Node's 16 KiB limit get Node's bare `431` (no body, no
-  // envelope). Input: any request with `x-big: h×20000`. Fix: a `clientError` handler writing the
-  // OpenAI envelope for HPE_HEADER_OVERFLOW (431) and other parse errors (400).
-  'oversized-headers',
-]);
+export const KNOWN_BAD_GENERATORS: ReadonlySet<string> = new Set<string>([]);
 
 /**
  * Known defects that relax one assertion (never the < 500 one) until fixed elsewhere. Empty this list.
  */
-export const KNOWN_DEFECTS: ReadonlySet<string> = new Set<string>([
-  // src/gateway/chat.ts handleChatWire reads and parses the body *before* its try block, so every
-  // 400/413 from readJsonBody or wire.parse reaches src/server/app.ts, which renders the OpenAI
-  // envelope; likewise auth errors (401) thrown in app.ts before the handler. Input: POST
-  // /v1/messages `{"model":"chat-default","max_tokens":64,"messages":[null]}` → 400
-  // `{"error":{…}}` instead of `{"type":"error","error":{…}}`. While listed, /v1/messages errors
-  // may use the OpenAI envelope.
-  'messages-early-errors-in-openai-envelope',
-  // src/router/router.ts NoEligibleDeploymentError: when capability or policy rules exclude every
-  // deployment (the request needs vision, the context window is unknown, a `require` rule), the
-  // answer is 503 no_deployment_available — retryable, though retrying cannot help. errors.ts
-  // says that case is CapabilityError (400 capability_unsupported). Input: POST /v1/embeddings
-  // `{"model":"gem/x","input":"hi"}` (a direct deployment without declared capabilities) → 503.
-  // While listed, a 503 with code no_deployment_available is accepted.
-  'router-exclusions-are-503',
-]);
+export const KNOWN_DEFECTS: ReadonlySet<string> = new Set<string>([]);
 
 /** A PII-looking value planted in hostile strings: no error message may quote it. */
 export const PII_SENTINEL = 'jane.doe@example.com';
@@ -463,6 +439,7 @@ export function checkResponse(res: FuzzResponse, envelope: Envelope): string | u
   const echoesModel =
     err.code === 'model_not_found' ||
     err.code === 'model_not_allowed' ||
+    err.code === 'capability_unsupported' ||
     /model .* does not exist|No deployment may serve/.test(err.message);
   if (!echoesModel && err.message.includes(PII_SENTINEL)) return 'error message quotes a client value';
   return undefined;

@@ -35,7 +35,9 @@ describe('router policies: the four documented examples', () => {
     assert.deepEqual(ids(plan), ['openai/gpt-4o-mini', 'anthropic/claude', 'vllm/qwen', 'azure/gpt-4o']);
     assert.equal(plan.attempts[0]!.reason, 'tools-prefer-cloud');
     assert.equal(plan.attempts[2]!.reason, 'priority');
-    assert.deepEqual(plan.excluded, [{ deployment: 'ollama/llama3', rule: 'capability:tools', reason: 'no tools support' }]);
+    assert.deepEqual(plan.excluded, [
+      { deployment: 'ollama/llama3', rule: 'capability:tools', reason: 'no tools support', capability: 'tools' },
+    ]);
   });
 
   it('"prompts over 30k tokens go where the context window fits"', () => {
@@ -175,7 +177,7 @@ describe('router explain and route header', () => {
         { deployment: 'azure/gpt-4o', location: 'private', reason: 'confidential-stays-inside' },
       ],
       excluded: [
-        { deployment: 'ollama/llama3', rule: 'capability:tools', reason: 'no tools support' },
+        { deployment: 'ollama/llama3', rule: 'capability:tools', reason: 'no tools support', capability: 'tools' },
         { deployment: 'openai/gpt-4o-mini', rule: 'confidential-stays-inside', reason: "location 'cloud' not in [local, private]" },
         { deployment: 'anthropic/claude', rule: 'confidential-stays-inside', reason: "location 'cloud' not in [local, private]" },
       ],
