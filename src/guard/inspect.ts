@@ -5,7 +5,7 @@
  */
 import type { ChatRequest } from '../api/types.js';
 import type { GuardAction, GuardConfig } from './config.js';
-import { backendFilter, mergeFindings, runBackends, type RecognizerBackend } from './backends/index.js';
+import { backendFilter, insideBackendCall, mergeFindings, runBackends, type RecognizerBackend } from './backends/index.js';
 import { requestTexts } from './request-texts.js';
 import { SLICE_CHARS, type Scanner } from './scan.js';
 import { propagateMentions } from './propagate.js';
@@ -47,7 +47,7 @@ export async function inspectRequest(
     // Back-ends are I/O: they run while the built-in scan uses the CPU, so their cost is the
     // difference, not the sum. Settled into a value so a failure is never an unhandled rejection.
     const backendRun =
-      backends.length === 0
+      backends.length === 0 || insideBackendCall()
         ? undefined
         : runBackends(
             backends,

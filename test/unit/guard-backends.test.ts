@@ -203,6 +203,23 @@ describe('local-model back-end through createGuard', () => {
     await assert.rejects(createGuard(cfg(), { complete }).inspect(chat(text), controller.signal), /client closed/);
   });
 
+  it('does not ask back-ends again when the completion runs through a guarded pipeline', async () => {
+    let calls = 0;
+    let innerCounts: Record<string, number> | undefined;
+    const guard = createGuard(cfg(), {
+      complete: async (req) => {
+        calls++;
+        // What the gateway does with the local model's request: inspect it (built-in scan only).
+        innerCounts = (await guard.inspect({ model: req.model, messages: req.messages })).counts;
+        return '[{"type":"person","text":"Quillon"}]';
+      },
+    });
+    const inspection = await guard.inspect(chat(text));
+    assert.equal(calls, 1);
+    assert.equal(innerCounts?.guard_error, undefined);
+    assert.equal(inspection.counts.person, 1);
+  });
+
   it('sends at most maxChars per request, in chunkChars pieces', async () => {
     const sent: string[] = [];
     const complete = async (req: GuardCompletionRequest) => {

@@ -3,6 +3,7 @@
  * built-in scan over the same texts, each bounded in size and time. Their findings are filtered
  * like built-in ones (minScore, allowList, disabledTypes) and merged by the same overlap rule.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConfigError } from '../../errors.js';
 import type { GuardConfig } from '../config.js';
 import { OverlapResolver, type RankedFinding } from '../overlaps.js';
@@ -13,6 +14,14 @@ import { createPresidioBackend } from './presidio.js';
 import { BackendFailedError, type GuardDeps, type RecognizerBackend } from './types.js';
 
 export { BackendFailedError, type GuardCompleteFn, type GuardCompletionRequest, type GuardDeps, type RecognizerBackend } from './types.js';
+
+/** Set while a back-end runs: an inspect() it causes (the gateway inspecting the local model's call) skips back-ends. */
+const backendCall = new AsyncLocalStorage<true>();
+
+/** True inside a back-end's work: back-ends are then not asked again (no recursion through the gateway). */
+export function insideBackendCall(): boolean {
+  return backendCall.getStore() === true;
+}
 
 /** Throws ConfigError when a back-end needs a dependency the caller did not give. */
 export function createBackends(config: GuardConfig, deps: GuardDeps): RecognizerBackend[] {
@@ -50,7 +59,7 @@ export async function runBackends(
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(new Error(`no answer within ${backend.timeoutMs} ms (timeoutMs)`)), backend.timeoutMs);
       try {
-        const found = await backend.find(pieces, AbortSignal.any([signal, deadline.signal]));
+        const found = await backendCall.run(true, () => backend.find(pieces, AbortSignal.any([signal, deadline.signal])));
         pieces.forEach((piece, p) => {
           for (const f of found[p] ?? []) {
             perText[piece.index]!.push({ ...f, start: f.start + piece.offset, end: f.end + piece.offset });

@@ -13,9 +13,9 @@ export interface GuardCompletionRequest {
 
 /**
  * Provided by the gateway (the guard never imports it). Must: run only on local deployments and
- * reject otherwise (never a cloud one, whatever the routing policy says); not run the guard's
- * back-ends again for this call (no recursion); honour `signal`; resolve with the assistant
- * message's text content.
+ * reject otherwise (never a cloud one, whatever the routing policy says); honour `signal`;
+ * resolve with the assistant message's text content. It may run the gateway's whole pipeline,
+ * guard included: an inspect() called from within it skips back-ends (no recursion).
  */
 export type GuardCompleteFn = (request: GuardCompletionRequest) => Promise<string>;
 
