@@ -62,6 +62,10 @@ describe('Presidio Analyzer back-end (fake Presidio on 127.0.0.1)', () => {
     assert.deepEqual(inspection.counts, { person: 1, address: 1 });
     const city = inspection.findings.find((f) => f.type === 'address');
     assert.deepEqual([city?.value, city?.start, city?.path], ['Ouagadougou', 45, ['messages', 0, 'content']]);
+    const { request: safe, restorer } = guardFor().pseudonymize(chat(TEXT), inspection);
+    const sentUp = String(safe.messages[0]!.content);
+    assert.ok(!sentUp.includes('Ouagadougou') && !sentUp.includes('Marnie'), 'both values are replaced before a cloud call');
+    assert.equal(restorer.restoreText(sentUp), TEXT);
   });
 
   it('converts code-point offsets to UTF-16 and propagates the value to other messages', async () => {
