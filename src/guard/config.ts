@@ -4,6 +4,7 @@
  * every found type is pseudonymized before a cloud deployment. See docs/privacy.md.
  */
 import { z } from 'zod';
+import { guardBackendsSchema, LOCAL_MODEL_OTHER_TYPE } from './backends/schema.js';
 import { BUILTIN_TYPES } from './types.js';
 
 export const guardActionSchema = z.enum(['block', 'local-only', 'pseudonymize', 'allow']);
@@ -72,6 +73,8 @@ const guardObjectSchema = z
       .default(DEFAULT_MAX_SCAN_CHARS),
     /** What happens to a request over `maxScanChars`: it fails closed, kept local or refused. */
     unscannableAction: z.enum(['local-only', 'block']).default('local-only'),
+    /** Recognizer back-ends asked after the built-in scan (Presidio, a local model); see backends/schema.ts. */
+    backends: guardBackendsSchema,
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -88,12 +91,16 @@ const guardObjectSchema = z
     // An action for a type no recognizer reports would be silently ignored (e.g. `emails: block`).
     const known = new Set<string>([...BUILTIN_TYPES, ...config.customRecognizers.map((r) => r.type), 'denied']);
     for (const e of config.denyList) if (typeof e !== 'string') known.add(e.type);
+    for (const b of config.backends) {
+      if (b.type === 'presidio') for (const t of Object.values(b.entities)) known.add(t);
+      else known.add(LOCAL_MODEL_OTHER_TYPE);
+    }
     for (const type of Object.keys(config.actions)) {
       if (!known.has(type)) {
         ctx.addIssue({
           code: 'custom',
           path: ['actions', type],
-          message: `unknown entity type '${type}'; valid: ${[...known].join(', ')} (custom types come from customRecognizers and denyList)`,
+          message: `unknown entity type '${type}'; valid: ${[...known].join(', ')} (custom types come from customRecognizers, denyList and backends)`,
         });
       }
     }

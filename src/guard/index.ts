@@ -10,6 +10,7 @@
  * See docs/privacy.md.
  */
 import type { ChatRequest } from '../api/types.js';
+import { createBackends, type GuardDeps } from './backends/index.js';
 import type { GuardConfig } from './config.js';
 import { inspectRequest } from './inspect.js';
 import { pseudonymizeRequest } from './pseudonymize.js';
@@ -17,6 +18,7 @@ import { createScanner } from './scan.js';
 import { scrubText } from './scrub.js';
 import type { Guard, Inspection } from './types.js';
 
+export type { GuardCompleteFn, GuardCompletionRequest, GuardDeps } from './backends/index.js';
 export { guardConfigSchema, type GuardConfig, type GuardConfigInput, type GuardAction } from './config.js';
 export { formatPiiHeader } from './header.js';
 export { stricterAction } from './inspect.js';
@@ -28,11 +30,18 @@ export { SCRUB_MAX_CHARS } from './scrub.js';
 export type { Finding, FindingLocation, Guard, Inspection, LocatedFinding, Pseudonymized, RequestPath, Restorer } from './types.js';
 export { BUILTIN_TYPES } from './types.js';
 
-/** Builds a guard from the validated `guard:` config section; recognizers are compiled once here. */
-export function createGuard(config: GuardConfig): Guard {
+/**
+ * Builds a guard from the validated `guard:` config section; recognizers are compiled once here.
+ * `deps.complete` runs the `local-model` back-end's completions (see GuardCompleteFn for what it
+ * must guarantee); without it a config naming a local-model back-end throws ConfigError.
+ * Back-ends serve `inspect` only: `scanText` and `scrub` are synchronous and built-in.
+ */
+export function createGuard(config: GuardConfig, deps: GuardDeps = {}): Guard {
   const scanner = createScanner(config);
+  const backends = createBackends(config, deps);
   return {
-    inspect: (request: ChatRequest, signal?: AbortSignal): Promise<Inspection> => inspectRequest(request, scanner, config, signal),
+    inspect: (request: ChatRequest, signal?: AbortSignal): Promise<Inspection> =>
+      inspectRequest(request, scanner, config, signal, backends),
     scanText: (text: string) => (config.enabled ? scanner.scan(text) : []),
     scrub: (text: string) => scrubText(text, scanner),
     pseudonymize: (request: ChatRequest, inspection: Inspection) => pseudonymizeRequest(request, inspection),

@@ -1,6 +1,11 @@
-/** Inspects a ChatRequest: scans every string sent upstream, without holding the event loop. */
+/**
+ * Inspects a ChatRequest: scans every string sent upstream, without holding the event loop, and
+ * asks the configured back-ends (guard.backends) about the same strings; a back-end that fails
+ * closed makes the whole inspection a `guard_error`.
+ */
 import type { ChatRequest } from '../api/types.js';
 import type { GuardAction, GuardConfig } from './config.js';
+import { backendFilter, insideBackendCall, mergeFindings, runBackends, type RecognizerBackend } from './backends/index.js';
 import { requestTexts } from './request-texts.js';
 import { SLICE_CHARS, type Scanner } from './scan.js';
 import { propagateMentions } from './propagate.js';
@@ -27,8 +32,11 @@ export async function inspectRequest(
   scanner: Scanner,
   config: GuardConfig,
   signal?: AbortSignal,
+  backends: readonly RecognizerBackend[] = [],
 ): Promise<Inspection> {
   if (!config.enabled) return { findings: [], counts: {}, action: 'allow' };
+  // Stops back-ends still running when the scan fails or another back-end already failed.
+  const stopBackends = new AbortController();
   try {
     const texts = requestTexts(request);
     let total = 0;
@@ -36,7 +44,21 @@ export async function inspectRequest(
     // Bounded work per request: beyond the limit nothing is scanned, and the request fails closed.
     if (total > config.maxScanChars) return { findings: [], counts: { unscannable: 1 }, action: config.unscannableAction };
 
-    const perText: Finding[][] = [];
+    // Back-ends are I/O: they run while the built-in scan uses the CPU, so their cost is the
+    // difference, not the sum. Settled into a value so a failure is never an unhandled rejection.
+    const backendRun =
+      backends.length === 0 || insideBackendCall()
+        ? undefined
+        : runBackends(
+            backends,
+            texts.map((t) => t.text),
+            signal ? AbortSignal.any([signal, stopBackends.signal]) : stopBackends.signal,
+          ).then(
+            (found) => ({ found }),
+            (error: unknown) => ({ error }),
+          );
+
+    let perText: Finding[][] = [];
     let sinceYield = 0;
     for (const { text, path } of texts) {
       const steps = scanner.scanSteps(text, (f): LocatedFinding => ({
@@ -58,6 +80,18 @@ export async function inspectRequest(
         sinceYield = 0;
         await yieldToEventLoop(signal);
       }
+    }
+    if (backendRun) {
+      const outcome = await backendRun;
+      if ('error' in outcome) throw outcome.error;
+      const keep = backendFilter(config);
+      perText = perText.map((own, i) =>
+        mergeFindings(
+          own,
+          outcome.found.map((byText) => byText[i] ?? []),
+          keep,
+        ),
+      );
     }
     // Every other mention of a value found anywhere in the request is masked too (bounded: above
     // PROPAGATE_MAX_CHARS the search for repeats would hold the event loop, and the scan stands alone).
@@ -84,5 +118,7 @@ export async function inspectRequest(
     if (signal?.aborted) throw signal.reason;
     // Fail closed: an unscannable request never leaves for a cloud deployment.
     return { findings: [], counts: { guard_error: 1 }, action: 'local-only' };
+  } finally {
+    stopBackends.abort();
   }
 }
