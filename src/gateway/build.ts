@@ -7,8 +7,6 @@ import type { Logger } from 'pino';
 import { checkMasterKey } from '../config/master-key.js';
 import type { MeridianConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import { createGuard } from '../guard/index.js';
-import { createBudgets } from '../meter/index.js';
 import { createMetrics } from '../observability/metrics.js';
 import type { RouteTable } from '../server/app.js';
 import { createStore } from '../store/index.js';
@@ -48,11 +46,10 @@ export async function buildServices(config: MeridianConfig, logger: Logger, opts
     const metrics = createMetrics();
     metrics.watchStore(() => store.stats());
     const masterKey = readMasterKey(config, env);
-    const budgets = createBudgets(config.budgets, store.spend);
-    const guard = createGuard(config.guard);
     const dashboard = uiRoutes(); // reads web/ once, now
     return {
-      overrides: { store, auth, metrics, budgets, guard },
+      // Guard and budgets depend on the config: they are rebuilt with it (reload.ts), not fixed here.
+      overrides: { store, auth, metrics },
       routes: () => new Map([...adminRoutes({ store, auth, metrics, masterKey }), ...dashboard]),
     };
   } catch (err) {

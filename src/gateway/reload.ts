@@ -11,6 +11,7 @@ import { createBudgets } from '../meter/index.js';
 import { createRouter } from '../router/index.js';
 import type { Store } from '../store/types.js';
 import { Catalog } from './catalog.js';
+import { checkGuardBackendModels, guardCompletion } from './guard-completion.js';
 import { catalogLookup, createMeterService } from './meter-service.js';
 import type { ConfigServices } from './services.js';
 
@@ -44,7 +45,8 @@ export function buildConfigServices(
   const catalog = o.catalog ?? new Catalog(config, catalogLookup);
   const meter = o.meter ?? createMeterService(config, deps.logger ? { logger: deps.logger } : {});
   const router = o.router ?? createRouter({ router: config.router, policies: config.policies }, { priceOf: (d) => meter.priceOf(d) });
-  const guard = 'guard' in o ? o.guard : createGuard(config.guard);
+  checkGuardBackendModels(config, catalog);
+  const guard = 'guard' in o ? o.guard : createGuard(config.guard, { complete: guardCompletion({ catalog, router }) });
   const budgets = o.budgets ?? (deps.store ? createBudgets(config.budgets, deps.store.spend) : undefined);
   return { config, catalog, meter, router, ...(guard ? { guard } : {}), ...(budgets ? { budgets } : {}) };
 }
