@@ -3,6 +3,18 @@
  * required (one key), and a fake OpenAI-compatible upstream that answers every well-formed call
  * successfully, so any 5xx the fuzz sees is the gateway's own.
  */
+import assert from 'node:assert/strict';
+import {
+  assertLoopNeverBlocked,
+  describeFailures,
+  postCases,
+  rng,
+  runCases,
+  watchEventLoop,
+  type Envelope,
+  type FuzzRun,
+  type PostCaseOptions,
+} from './fuzz.js';
 import { startGateway, type RunningGateway } from './gateway.js';
 import { sendJson, sendSse, startUpstream, type FakeUpstream } from './upstream.js';
 
@@ -163,4 +175,28 @@ export const PROVIDER_PREFIXES = ['local/', 'cloud/', 'gem/', 'anth/'];
 
 export function fuzzSeed(fixed: number): number {
   return process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : fixed;
+}
+
+/**
+ * The body every endpoint's fuzz test shares: a warm-up, then `count` seeded hostile requests
+ * under an event-loop watch; no 5xx, every error in `envelope`, enough requests through the whole
+ * pipeline (≥ 50 answered 200), and the loop never blocked.
+ */
+export async function fuzzPostEndpoint(
+  gw: FuzzGateway,
+  path: string,
+  opts: PostCaseOptions,
+  seed: number,
+  envelope: Envelope,
+  count = 1000,
+): Promise<void> {
+  const cases = postCases(rng(seed), path, count, opts);
+  await runCases(gw.url, postCases(rng(1), path, 10, opts), envelope); // warm-up
+  let run: FuzzRun = { failures: [], statuses: new Map() };
+  const loop = await watchEventLoop(async () => {
+    run = await runCases(gw.url, cases, envelope);
+  });
+  assert.equal(run.failures.length, 0, describeFailures(run));
+  assert.ok((run.statuses.get(200) ?? 0) >= 50, `too few requests got through the pipeline: ${describeFailures(run)}`);
+  assertLoopNeverBlocked(loop);
 }

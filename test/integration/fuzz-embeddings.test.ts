@@ -3,9 +3,14 @@
  * error in the OpenAI envelope without client values, the event loop never blocked > 100 ms.
  */
 import { after, before, describe, it } from 'node:test';
-import assert from 'node:assert/strict';
-import { assertLoopNeverBlocked, describeFailures, postCases, rng, runCases, watchEventLoop, type FuzzRun } from '../helpers/fuzz.js';
-import { EMBED_ALIASES, PROVIDER_PREFIXES, fuzzSeed, startFuzzGateway, type FuzzGateway } from '../helpers/fuzz-gateway.js';
+import {
+  EMBED_ALIASES,
+  PROVIDER_PREFIXES,
+  fuzzPostEndpoint,
+  fuzzSeed,
+  startFuzzGateway,
+  type FuzzGateway,
+} from '../helpers/fuzz-gateway.js';
 
 const SEED = fuzzSeed(0xe3bd);
 
@@ -31,15 +36,12 @@ describe('fuzz POST /v1/embeddings', () => {
   after(() => gw.close());
 
   it(`answers 1,000 hostile requests without a 5xx, in the OpenAI envelope, never blocking the loop (seed ${SEED})`, async () => {
-    const opts = { templates, models: EMBED_ALIASES, providerPrefixes: PROVIDER_PREFIXES, baseHeaders: gw.auth };
-    const cases = postCases(rng(SEED), '/v1/embeddings', 1000, opts);
-    await runCases(gw.url, postCases(rng(1), '/v1/embeddings', 10, opts), 'openai'); // warm-up
-    let run: FuzzRun = { failures: [], statuses: new Map() };
-    const loop = await watchEventLoop(async () => {
-      run = await runCases(gw.url, cases, 'openai');
-    });
-    assert.equal(run.failures.length, 0, describeFailures(run));
-    assert.ok((run.statuses.get(200) ?? 0) >= 50, `too few requests got through the pipeline: ${describeFailures(run)}`);
-    assertLoopNeverBlocked(loop);
+    await fuzzPostEndpoint(
+      gw,
+      '/v1/embeddings',
+      { templates, models: EMBED_ALIASES, providerPrefixes: PROVIDER_PREFIXES, baseHeaders: gw.auth },
+      SEED,
+      'openai',
+    );
   });
 });

@@ -5,17 +5,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { checkResponse } from '../helpers/fuzz.js';
 import {
-  assertLoopNeverBlocked,
-  checkResponse,
-  describeFailures,
-  postCases,
-  rng,
-  runCases,
-  watchEventLoop,
-  type FuzzRun,
-} from '../helpers/fuzz.js';
-import { CHAT_ALIASES, PROVIDER_PREFIXES, fuzzSeed, startFuzzGateway, type FuzzGateway } from '../helpers/fuzz-gateway.js';
+  CHAT_ALIASES,
+  PROVIDER_PREFIXES,
+  fuzzPostEndpoint,
+  fuzzSeed,
+  startFuzzGateway,
+  type FuzzGateway,
+} from '../helpers/fuzz-gateway.js';
 
 const SEED = fuzzSeed(0x3e55);
 
@@ -71,16 +69,13 @@ describe('fuzz POST /v1/messages', () => {
 
   it(`answers 1,000 hostile requests without a 5xx, in the Anthropic envelope, never blocking the loop (seed ${SEED})`, async () => {
     const headers = { ...gw.auth, 'anthropic-version': '2023-06-01' };
-    const opts = { templates, models: CHAT_ALIASES, providerPrefixes: PROVIDER_PREFIXES, baseHeaders: headers };
-    const cases = postCases(rng(SEED), '/v1/messages', 1000, opts);
-    await runCases(gw.url, postCases(rng(1), '/v1/messages', 10, opts), 'anthropic'); // warm-up
-    let run: FuzzRun = { failures: [], statuses: new Map() };
-    const loop = await watchEventLoop(async () => {
-      run = await runCases(gw.url, cases, 'anthropic');
-    });
-    assert.equal(run.failures.length, 0, describeFailures(run));
-    assert.ok((run.statuses.get(200) ?? 0) >= 50, `too few requests got through the pipeline: ${describeFailures(run)}`);
-    assertLoopNeverBlocked(loop);
+    await fuzzPostEndpoint(
+      gw,
+      '/v1/messages',
+      { templates, models: CHAT_ALIASES, providerPrefixes: PROVIDER_PREFIXES, baseHeaders: headers },
+      SEED,
+      'anthropic',
+    );
   });
 
   it('answers the issue #10 bodies with 400 in the Anthropic envelope, naming the field', async () => {
