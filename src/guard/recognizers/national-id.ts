@@ -63,7 +63,9 @@ const RULES: IdRule[] = [
 const WINDOW = /\d[\dA-Za-z \-.]{3,24}/g;
 
 /** Merged [start, end) windows (with one character of margin for the rules' boundary checks). */
-export function idWindows(text: string): Array<[number, number]> {
+export function idWindows(text: string): ReadonlyArray<readonly [number, number]> {
+  // National ids and driving licences both ask, one after the other, for the same text.
+  if (text === lastText) return lastWindows;
   const windows: Array<[number, number]> = [];
   WINDOW.lastIndex = 0;
   for (let m = WINDOW.exec(text); m; m = WINDOW.exec(text)) {
@@ -74,8 +76,12 @@ export function idWindows(text: string): Array<[number, number]> {
     if (last && s <= last[1]) last[1] = Math.max(last[1], e);
     else windows.push([s, e]);
   }
+  lastText = text;
+  lastWindows = windows;
   return windows;
 }
+let lastText: string | undefined;
+let lastWindows: ReadonlyArray<readonly [number, number]> = [];
 
 export const nationalIdRecognizer: Recognizer = {
   type: 'national_id',
