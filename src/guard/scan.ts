@@ -59,6 +59,8 @@ export interface Scanner {
  * request does not pay tens of milliseconds for it.
  */
 const WARM_UP_TEXT = [
+  'Patient: Ksenia Volkonskaya, DOB 1984-03-02, phone +44 20 7946 0958, exp 09/27, ship to London NW1 6XE; Dr. Emmie Ström.',
+  'NHS number 943 476 5919, BSN 1112.22.333, Aadhaar 2345 6789 0124, PAN ABCPE1234F, codice fiscale RSSMRA85T10A562S, ZIP: 394 13.',
   'Dear Mr. Oyelaran Adebisi, Maria Lopez (maria.lopez@example.com, +1 415 555 0132, 020 7946 0958) lives at',
   '221 Baker Street, Springfield, IL 62704; Anna Schmidt at Hauptstraße 12, 10115 Berlin; 14 Rue de Rivoli 3.',
   'Card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, SSN 078-05-1120, NI QQ 12 34 56 C, DNI 12345678Z,',
