@@ -107,7 +107,7 @@ if (!process.argv.includes('--no-cold')) {
   }
   const m = (k: 'base' | 'now', f: 'importMs' | 'scanMs'): number => median(samples[k].map((s) => s[f])) * 1000;
   console.log(`cold (fresh process, ${coldSamples} samples each, dense 4 KB)`);
-  row('import', m('base', 'importMs'), m('now', 'importMs'));
+  row('import + create', m('base', 'importMs'), m('now', 'importMs'));
   row('first scan', m('base', 'scanMs'), m('now', 'scanMs'));
 }
 

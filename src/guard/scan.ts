@@ -68,7 +68,7 @@ const WARM_UP_TEXT = [
   'Kenji Watanabe, Olga and Ivan met Иван Петров at ул. Ленина 5; Kim: "hi". hey its natasha higuchi, i live at 17 rijksweg 145.',
   'Fax 999 999 99999, tel 06 12 34 56 78, 030 1234567. Apt 4B, P.O. Box 123, corner of Halsey Street and Ralph Avenue, zip code 70637, api_key=sk-live-0123456789abcdef0123.',
 ].join('\n');
-const WARM_UP_ROUNDS = 3;
+const WARM_UP_ROUNDS = 2;
 let warmedUp = false;
 
 function warmUp(): void {
