@@ -25,9 +25,16 @@ const UNIT =
   '(?:,?\\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Bldg|Building|No)\\.?\\s*#?\\s*[\\w\\-]{1,6}|\\s+#\\s?[\\w\\-]{1,6})?';
 const CITY_STATE_ZIP = '(?:,?\\s+(?:[\\p{Lu}][\\p{L}.\\-]*\\s?){1,3},?\\s+[A-Z]{2}\\s+\\d{5}(?:-\\d{4})?)?';
 
-const NUMBER_FIRST = new RegExp(
-  `(?<![\\w.\\-])\\d{1,6}[A-Za-z]?(?:[\\-/]\\d{1,4})?,?\\s+(?:[NSEW]\\.?\\s+)?(?:${CAP}\\s+){1,4}(?:(?:${EN_TYPES_ANY})(?=[\\s.,;:)]|$)\\.?|(?:${EN_TYPES_CAP})\\b)(?:\\s+(?:N|S|E|W|NE|NW|SE|SW)\\b)?${UNIT}${CITY_STATE_ZIP}`,
-  'gu',
+const NUMBER_FIRST = gatedRegex(
+  new RegExp(
+    `(?<![\\w.\\-])\\d{1,6}[A-Za-z]?(?:[\\-/]\\d{1,4})?,?\\s+(?:[NSEW]\\.?\\s+)?(?:${CAP}\\s+){1,4}(?:(?:${EN_TYPES_ANY})(?=[\\s.,;:)]|$)\\.?|(?:${EN_TYPES_CAP})\\b)(?:\\s+(?:N|S|E|W|NE|NW|SE|SW)\\b)?${UNIT}${CITY_STATE_ZIP}`,
+    'gu',
+  ),
+  // House number, up to four words over plain ranges, a street type word.
+  new RegExp(
+    `(?<![\\w.\\-])\\d{1,6}[A-Za-z]?(?:[\\-/]\\d{1,4})?,?\\s+(?:[NSEW]\\.?\\s+)?(?:[A-Z\\d\\x80-\\uffff][A-Za-z\\d\\x80-\\uffff'.\\-]*\\s+){1,4}(?:${EN_TYPES_ANY}|${EN_TYPES_CAP})`,
+    'g',
+  ),
 );
 
 const SUFFIX_TYPES =
@@ -53,9 +60,13 @@ const ROMANCE_WORDS = ROMANCE_WORDS_BASE.split('|')
   .flatMap((w) => (/^\p{Lu}\p{Ll}{2,}$/u.test(w) ? [w, w.toLowerCase()] : [w]))
   .join('|');
 const PARTICLE = "(?:de|del|de la|des|du|da|das|do|dos|della|delle|dei|degli|di|la|le|les|el|los|las|d'|l'|dello|della)";
-const ROMANCE = new RegExp(
-  `(?<![\\p{L}\\d])(\\d{1,5}[a-zA-Z]?\\s+)?(?:${ROMANCE_WORDS})\\s+(?:${PARTICLE}\\s*)*\\p{Lu}[\\p{L}'’.\\-]*(?:\\s+(?:${PARTICLE}\\s+)*\\p{Lu}[\\p{L}'’.\\-]*){0,3}(,?\\s*(?:n[º°o]\\.?\\s*)?\\d{1,5}[a-zA-Z]?(?![\\d]))?`,
-  'gu',
+const ROMANCE = gatedRegex(
+  new RegExp(
+    `(?<![\\p{L}\\d])(\\d{1,5}[a-zA-Z]?\\s+)?(?:${ROMANCE_WORDS})\\s+(?:${PARTICLE}\\s*)*\\p{Lu}[\\p{L}'’.\\-]*(?:\\s+(?:${PARTICLE}\\s+)*\\p{Lu}[\\p{L}'’.\\-]*){0,3}(,?\\s*(?:n[º°o]\\.?\\s*)?\\d{1,5}[a-zA-Z]?(?![\\d]))?`,
+    'gu',
+  ),
+  // The street word (with its house number before it, if any), then a space.
+  new RegExp(`(?<![A-Za-z\\d])(?:\\d{1,5}[a-zA-Z]?\\s+)?(?:${ROMANCE_WORDS})\\s`, 'g'),
 );
 
 /** East Slavic street words (Ukrainian, Russian, Belarusian usage), before or after the name. */
