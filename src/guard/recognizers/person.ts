@@ -12,7 +12,7 @@ import { EVERYDAY, looksLowerCase, lowerCaseNames } from './person-lower.js';
 import { laterMentions, lowerCasePairs } from './person-mentions.js';
 import { nameProbability } from '../model/name-model.js';
 import { uncasedScriptNames } from './person-scripts.js';
-import { isLetterCp, isUpperCp } from './letters.js';
+import { tokenize, type Token } from './person-tokens.js';
 import { HONORIFICS, INTRO_STRONG, INTRO_WEAK, NOT_ALONE, SPEECH_AFTER, TITLES, followedBy, preceded } from './person-cues.js';
 
 const COMMON = new Set(COMMON_WORDS);
@@ -117,61 +117,6 @@ const PARTICLES = /^ (?:van|von|de|del|der|den|da|di|du|la|le|al|el|bin|ibn|dos|
 const LIST_SEP = /^(?:, ?| and | & | or |, and |, & )$/;
 /** "Kim: \"…\"" at the start of a line: a dialogue speaker. */
 const SPEAKER = /(?:^|\n)[ \t>]*(\p{Lu}[\p{L}'’\-]+):[ \t]*\\?["“]/gu;
-
-interface Token {
-  start: number;
-  end: number;
-  lower: string;
-  /** All capitals (and longer than one letter): headings, shouting, city lines of addresses. */
-  upper: boolean;
-  /** List lookups, made at most once per token (the rules ask several times). */
-  given?: boolean;
-  surname?: boolean;
-}
-
-/**
- * The matches of /\p{Lu}[\p{L}'’\-]*\.?/gu, walked by code point (the regex costs ~15 ns a
- * character on every character; most of a prompt is lower case and is stepped over here).
- */
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const c = text.codePointAt(i) as number;
-    const size = c > 0xffff ? 2 : 1;
-    // ASCII that is not a capital is the common case: skip it without a lookup.
-    if (c < 128 ? c < 65 || c > 90 : !isUpperCp(c)) {
-      i += size;
-      continue;
-    }
-    let j = i + size;
-    for (;;) {
-      const d = text.codePointAt(j);
-      if (d === undefined) break;
-      if (d < 128 ? (d >= 97 && d <= 122) || (d >= 65 && d <= 90) || d === 39 || d === 45 : d === 0x2019 || isLetterCp(d))
-        j += d > 0xffff ? 2 : 1;
-      else break;
-    }
-    const dot = text.charCodeAt(j) === 46;
-    addToken(text, tokens, i, j);
-    i = dot ? j + 1 : j;
-  }
-  return tokens;
-}
-
-/** One capitalised word (`end` before any trailing dot), as the old regex loop kept it. */
-function addToken(text: string, tokens: Token[], start: number, end: number): void {
-  let w = text.slice(start, end);
-  // Possessive: "Liam's" is the name "Liam".
-  if (w.endsWith("'s") || w.endsWith('’s')) w = w.slice(0, -2);
-  if (w.length === 0) return;
-  // Inside an identifier or code ("API_KEY", "70ED41"): not a word of prose.
-  const prev = start > 0 ? text.charCodeAt(start - 1) : 32;
-  const next = text.charCodeAt(start + w.length);
-  if (prev === 95 || (prev >= 48 && prev <= 57) || next === 95 || (next >= 48 && next <= 57)) return;
-  tokens.push({ start, end: start + w.length, lower: w.toLowerCase(), upper: w.length > 1 && w === w.toUpperCase() });
-}
 
 /** Only spaces (or a particle like "van der") between tokens, no punctuation: they can be one name. */
 function adjacent(text: string, a: Token, b: Token): boolean {
@@ -327,17 +272,22 @@ export const personRecognizer: Recognizer = {
         const multi = j > i;
         const last = tokens[j] as Token;
         const lastSurname = multi && (isSurname(last) || SLAVIC_ADJ_SURNAME.test(last.lower));
-        const cued = (): boolean => cuedName(text, t, last);
-        if (!given && !surname && !multi && t.end - t.start > 1 && cued()) score = 0.8;
-        else if (!given && !surname && multi && !lastSurname && cued()) score = 0.85;
+        if (!given && !surname && !multi && t.end - t.start > 1 && cuedName(text, t, last)) score = 0.8;
+        else if (!given && !surname && multi && !lastSurname && cuedName(text, t, last)) score = 0.85;
         else if (given && !common) score = multi ? 0.9 : 0.75;
         else if (given && multi && lastSurname) score = 0.8;
         else if (multi && lastSurname && !common) score = 0.8;
         else if (surname && !common)
           // A lone listed surname opening a sentence ("Nel 1888 …", "Dean of …") is capitalised anyway: weak.
-          score = multi ? 0.7 : preceded(text, t.start, INTRO_WEAK) || cued() ? 0.65 : sentenceInitial(text, t.start) ? 0.45 : 0.55;
+          score = multi
+            ? 0.7
+            : preceded(text, t.start, INTRO_WEAK) || cuedName(text, t, last)
+              ? 0.65
+              : sentenceInitial(text, t.start)
+                ? 0.45
+                : 0.55;
         else if (multi && given) score = 0.6;
-        else if ((given || surname) && cued()) score = 0.6;
+        else if ((given || surname) && cuedName(text, t, last)) score = 0.6;
         else if (!given && !surname && !common) score = modelScore(text, tokens, i, j);
       }
       // "Cantrell Ltd", "Fischer GmbH": a company named after a person; "Carnegie Hall": a place.
@@ -390,8 +340,10 @@ function namesListedWithNames(text: string, tokens: Token[], byToken: Map<number
       items.push({ first: idx, last, ...(f ? { finding: f } : {}) });
       const next = last + 1;
       if (next >= tokens.length) break;
-      const gap = text.slice((tokens[last] as Token).end, (tokens[next] as Token).start);
-      if (!LIST_SEP.test(gap)) break;
+      const gapStart = (tokens[last] as Token).end;
+      const gapEnd = (tokens[next] as Token).start;
+      // LIST_SEP is at most six characters (", and "): longer gaps need no slice.
+      if (gapEnd - gapStart > 6 || !LIST_SEP.test(text.slice(gapStart, gapEnd))) break;
       idx = next;
     }
     const named = items.filter((it) => it.finding).length;
