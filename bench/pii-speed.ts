@@ -64,7 +64,10 @@ function row(name: string, base: number, now: number): void {
 
 /** Interleaved timings of two functions (order alternating), medians in µs. */
 function compare(a: () => void, b: () => void, n: number): [number, number] {
-  for (let i = 0; i < 30; i++) (a(), b());
+  for (let i = 0; i < 30; i++) {
+    a();
+    b();
+  }
   const ta: number[] = [];
   const tb: number[] = [];
   for (let i = 0; i < n; i++) {
