@@ -97,10 +97,11 @@ export const nationalIdRecognizer: Recognizer = {
         if (c >= 48 && c <= 57) digits++;
         else if (c >= 65 && c <= 90) upper++;
       }
-      const context = text.slice(Math.max(0, ws - 48), we).toLowerCase();
+      // Lower-cased only when a rule that needs a cue word gets this far.
+      let context: string | undefined;
       for (const rule of RULES) {
         if (digits < rule.digits || upper < (rule.upper ?? 0)) continue;
-        if (rule.cue && !rule.cue.test(context)) continue;
+        if (rule.cue && !rule.cue.test((context ??= text.slice(Math.max(0, ws - 48), we).toLowerCase()))) continue;
         rule.re.lastIndex = 0;
         for (let m = rule.re.exec(slice); m; m = rule.re.exec(slice)) {
           const compact = m[0].replace(/[ \-.]/g, '').toUpperCase();
