@@ -21,10 +21,15 @@ export function tokenize(text: string): Token[] {
   const n = text.length;
   let i = 0;
   while (i < n) {
-    const c = text.codePointAt(i) as number;
-    const size = c > 0xffff ? 2 : 1;
     // ASCII that is not a capital is the common case: skip it without a lookup.
-    if (c < 128 ? c < 65 || c > 90 : !isUpperCp(c)) {
+    const unit = text.charCodeAt(i);
+    if (unit < 65 || (unit > 90 && unit < 128)) {
+      i++;
+      continue;
+    }
+    const c = unit < 0xd800 ? unit : (text.codePointAt(i) as number);
+    const size = c > 0xffff ? 2 : 1;
+    if (c >= 128 && !isUpperCp(c)) {
       i += size;
       continue;
     }
