@@ -7,6 +7,7 @@ import type { Finding, Recognizer } from '../types.js';
 import { COMMON_WORDS } from '../data/common-words.js';
 import { extendAddressEnd, extendAddressStart } from './address-block.js';
 import { looksLowerCase } from './person-lower.js';
+import { gatedRegex, type GlobalMatcher } from './gated-regex.js';
 
 const COMMON = new Set(COMMON_WORDS);
 const STREET_PARTICLE = new Set(['de', 'del', 'la', 'le', 'da', 'do', 'dos', 'das', 'di', 'du', 'van', 'von', 'der', 'den', 'el', 'al']);
@@ -24,16 +25,33 @@ const UNIT =
   '(?:,?\\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|Bldg|Building|No)\\.?\\s*#?\\s*[\\w\\-]{1,6}|\\s+#\\s?[\\w\\-]{1,6})?';
 const CITY_STATE_ZIP = '(?:,?\\s+(?:[\\p{Lu}][\\p{L}.\\-]*\\s?){1,3},?\\s+[A-Z]{2}\\s+\\d{5}(?:-\\d{4})?)?';
 
-const NUMBER_FIRST = new RegExp(
-  `(?<![\\w.\\-])\\d{1,6}[A-Za-z]?(?:[\\-/]\\d{1,4})?,?\\s+(?:[NSEW]\\.?\\s+)?(?:${CAP}\\s+){1,4}(?:(?:${EN_TYPES_ANY})(?=[\\s.,;:)]|$)\\.?|(?:${EN_TYPES_CAP})\\b)(?:\\s+(?:N|S|E|W|NE|NW|SE|SW)\\b)?${UNIT}${CITY_STATE_ZIP}`,
-  'gu',
+const NUMBER_FIRST = gatedRegex(
+  new RegExp(
+    `(?<![\\w.\\-])\\d{1,6}[A-Za-z]?(?:[\\-/]\\d{1,4})?,?\\s+(?:[NSEW]\\.?\\s+)?(?:${CAP}\\s+){1,4}(?:(?:${EN_TYPES_ANY})(?=[\\s.,;:)]|$)\\.?|(?:${EN_TYPES_CAP})\\b)(?:\\s+(?:N|S|E|W|NE|NW|SE|SW)\\b)?${UNIT}${CITY_STATE_ZIP}`,
+    'gu',
+  ),
+  // House number, up to four words over plain ranges, a street type word.
+  new RegExp(
+    `(?<![\\w.\\-])\\d{1,6}[A-Za-z]?(?:[\\-/]\\d{1,4})?,?\\s+(?:[NSEW]\\.?\\s+)?(?:[A-Z\\d\\x80-\\uffff][A-Za-z\\d\\x80-\\uffff'.\\-]*\\s+){1,4}(?:${EN_TYPES_ANY}|${EN_TYPES_CAP})`,
+    'g',
+  ),
 );
 
 const SUFFIX_TYPES =
   'straße|strasse|str\\.|gasse|weg|allee|platz|ring|damm|ufer|steig|pfad|chaussee|markt|gade|vej|vænget|vägen|gatan|väg|gata|gränd|veien|vegen|veg|gate|gata|tie|katu|kuja|polku|raitti|laan|straat|gracht|plein|kade|dreef|singel|steeg|utca|ulica|ulice|cesta|út|tér';
-const SUFFIX_STREET = new RegExp(
-  `(?<![\\p{L}])(?:\\p{Lu}[\\p{L}\\-]*(?:${SUFFIX_TYPES})|\\p{Lu}[\\p{L}\\-]+\\s+(?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Laan|Straat|Vej|Gade|Gatan|Vägen|Veien|Gate))\\s+\\d{1,5}(?:[a-zA-Z](?![\\p{L}]))?(?:\\s*[\\-/]\\s*\\d{1,4})?(?![\\d])${UNIT}`,
-  'gu',
+/**
+ * One word ending in a street suffix, or a word then a street word; then a house number. The word
+ * is taken whole (an atomic group: lookahead + backreference) and its ending checked once, instead
+ * of trying every suffix at every letter: the same matches, far fewer steps.
+ */
+const SUFFIX_WORD = `\\p{Lu}(?=([\\p{L}\\-]*))\\1(?:(?<=(?:${SUFFIX_TYPES.replace('str\\.|', '')}))|(?<=str)\\.)`;
+const SUFFIX_STREET = gatedRegex(
+  new RegExp(
+    `(?<![\\p{L}])(?:${SUFFIX_WORD}|\\p{Lu}[\\p{L}\\-]+\\s+(?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Ring|Damm|Laan|Straat|Vej|Gade|Gatan|Vägen|Veien|Gate))\\s+\\d{1,5}(?:[a-zA-Z](?![\\p{L}]))?(?:\\s*[\\-/]\\s*\\d{1,4})?(?![\\d])${UNIT}`,
+    'gu',
+  ),
+  // A capital not after a letter, word characters, maybe a second word, whitespace, a digit.
+  /(?<![A-Za-z])[A-Z\x80-\uffff][A-Za-z\x80-\uffff\-]*(?:\s+[A-Za-z\x80-\uffff]+)?\.?\s+\d/g,
 );
 
 const ROMANCE_WORDS_BASE =
@@ -42,9 +60,13 @@ const ROMANCE_WORDS = ROMANCE_WORDS_BASE.split('|')
   .flatMap((w) => (/^\p{Lu}\p{Ll}{2,}$/u.test(w) ? [w, w.toLowerCase()] : [w]))
   .join('|');
 const PARTICLE = "(?:de|del|de la|des|du|da|das|do|dos|della|delle|dei|degli|di|la|le|les|el|los|las|d'|l'|dello|della)";
-const ROMANCE = new RegExp(
-  `(?<![\\p{L}\\d])(\\d{1,5}[a-zA-Z]?\\s+)?(?:${ROMANCE_WORDS})\\s+(?:${PARTICLE}\\s*)*\\p{Lu}[\\p{L}'’.\\-]*(?:\\s+(?:${PARTICLE}\\s+)*\\p{Lu}[\\p{L}'’.\\-]*){0,3}(,?\\s*(?:n[º°o]\\.?\\s*)?\\d{1,5}[a-zA-Z]?(?![\\d]))?`,
-  'gu',
+const ROMANCE = gatedRegex(
+  new RegExp(
+    `(?<![\\p{L}\\d])(\\d{1,5}[a-zA-Z]?\\s+)?(?:${ROMANCE_WORDS})\\s+(?:${PARTICLE}\\s*)*\\p{Lu}[\\p{L}'’.\\-]*(?:\\s+(?:${PARTICLE}\\s+)*\\p{Lu}[\\p{L}'’.\\-]*){0,3}(,?\\s*(?:n[º°o]\\.?\\s*)?\\d{1,5}[a-zA-Z]?(?![\\d]))?`,
+    'gu',
+  ),
+  // The street word (with its house number before it, if any), then a space.
+  new RegExp(`(?<![A-Za-z\\d])(?:\\d{1,5}[a-zA-Z]?\\s+)?(?:${ROMANCE_WORDS})\\s`, 'g'),
 );
 
 /** East Slavic street words (Ukrainian, Russian, Belarusian usage), before or after the name. */
@@ -79,7 +101,11 @@ const UNIT_ALONE = /(?<![\w])(?:Apt|Apartment|Suite|Ste)\.?\s+#?\d{1,5}[A-Za-z]?
  */
 const NAME_NUMBER_SOURCE =
   "(?<![\\p{L}\\d.\\-])(\\d{1,5}[ \\t]+)?(FIRST[\\p{L}'’.\\-]+(?:[ \\t]+(?:\\p{L}[\\p{L}'’.\\-]*)){0,3})[ \\t]+(\\d{1,5}[a-zA-Z]?)(?![\\p{L}\\d:\\/\\-]|[.,]\\d)";
-const NAME_NUMBER = new RegExp(NAME_NUMBER_SOURCE.replace('FIRST', '\\p{Lu}'), 'gu');
+const NAME_NUMBER = gatedRegex(
+  new RegExp(NAME_NUMBER_SOURCE.replace('FIRST', '\\p{Lu}'), 'gu'),
+  // The same shape over plain ranges (any non-ASCII character may be a letter), without the lookaheads.
+  /(?<![A-Za-z\d.\-])(?:\d{1,5}[ \t]+)?[A-Z\x80-\uffff][A-Za-z\x80-\uffff'.\-]+(?:[ \t]+[A-Za-z\x80-\uffff][A-Za-z\x80-\uffff'.\-]*){0,3}[ \t]+\d/g,
+);
 /** The same in lower-case chat text ("17 rijksweg 145"). */
 const NAME_NUMBER_LOWER = new RegExp(NAME_NUMBER_SOURCE.replace('FIRST', '\\p{L}'), 'gu');
 /** Cheap pre-test for NAME_NUMBER's two accepted shapes: a number then words then a number, or a number ending a line/clause. */
@@ -102,7 +128,7 @@ const NOT_STREET =
 const UK_POSTCODE = /(?<![\w])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)\s\d[ABD-HJLNP-UW-Z]{2}(?![\w])/g;
 
 interface AddressPattern {
-  re: RegExp;
+  re: RegExp | GlobalMatcher;
   /** A cheap test that must pass before the (costlier, unicode) pattern runs. */
   pre?: RegExp;
   score: (m: RegExpExecArray) => number;

@@ -63,7 +63,9 @@ const RULES: IdRule[] = [
 const WINDOW = /\d[\dA-Za-z \-.]{3,24}/g;
 
 /** Merged [start, end) windows (with one character of margin for the rules' boundary checks). */
-export function idWindows(text: string): Array<[number, number]> {
+export function idWindows(text: string): ReadonlyArray<readonly [number, number]> {
+  // National ids and driving licences both ask, one after the other, for the same text.
+  if (text === lastText) return lastWindows;
   const windows: Array<[number, number]> = [];
   WINDOW.lastIndex = 0;
   for (let m = WINDOW.exec(text); m; m = WINDOW.exec(text)) {
@@ -74,8 +76,12 @@ export function idWindows(text: string): Array<[number, number]> {
     if (last && s <= last[1]) last[1] = Math.max(last[1], e);
     else windows.push([s, e]);
   }
+  lastText = text;
+  lastWindows = windows;
   return windows;
 }
+let lastText: string | undefined;
+let lastWindows: ReadonlyArray<readonly [number, number]> = [];
 
 export const nationalIdRecognizer: Recognizer = {
   type: 'national_id',
@@ -91,10 +97,11 @@ export const nationalIdRecognizer: Recognizer = {
         if (c >= 48 && c <= 57) digits++;
         else if (c >= 65 && c <= 90) upper++;
       }
-      const context = text.slice(Math.max(0, ws - 48), we).toLowerCase();
+      // Lower-cased only when a rule that needs a cue word gets this far.
+      let context: string | undefined;
       for (const rule of RULES) {
         if (digits < rule.digits || upper < (rule.upper ?? 0)) continue;
-        if (rule.cue && !rule.cue.test(context)) continue;
+        if (rule.cue && !rule.cue.test((context ??= text.slice(Math.max(0, ws - 48), we).toLowerCase()))) continue;
         rule.re.lastIndex = 0;
         for (let m = rule.re.exec(slice); m; m = rule.re.exec(slice)) {
           const compact = m[0].replace(/[ \-.]/g, '').toUpperCase();

@@ -53,6 +53,10 @@ export const SPEECH_AFTER = [
 
 /** Whether the text just before `start` ends with one of `phrases` (at a word boundary). */
 export function preceded(text: string, start: number, phrases: readonly string[]): boolean {
+  // Most words follow a character no phrase ends with: skip the slice and the phrase loop.
+  let k = start - 1;
+  while (k >= 0 && k >= start - 24 && /\s/.test(text.charAt(k))) k--;
+  if (k < start - 24 || k < 0 || !lastChars(phrases).has(text.charAt(k).toLowerCase())) return false;
   const before = text
     .slice(Math.max(0, start - 24), start)
     .replace(/[\s]+$/, '')
@@ -64,6 +68,17 @@ export function preceded(text: string, start: number, phrases: readonly string[]
     }
   }
   return false;
+}
+
+const lastCharSets = new WeakMap<readonly string[], Set<string>>();
+/** The last characters of a phrase list (lower case), computed once per list. */
+function lastChars(phrases: readonly string[]): Set<string> {
+  let set = lastCharSets.get(phrases);
+  if (!set) {
+    set = new Set(phrases.map((p) => p.charAt(p.length - 1)));
+    lastCharSets.set(phrases, set);
+  }
+  return set;
 }
 
 /** Whether the text right after `end` starts with one of `phrases` (after a space, whole words). */

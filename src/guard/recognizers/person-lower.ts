@@ -33,6 +33,17 @@ const SENTENCE_START = /(?:^|[.!?:\n][ \t>"'“(]*)(\p{L})/gu;
  * lower-case pass is skipped there.
  */
 export function looksLowerCase(text: string): boolean {
+  // The address and person recognizers both ask, one after the other, for the same text.
+  if (text !== lastText) {
+    lastVerdict = countSentenceStarts(text);
+    lastText = text;
+  }
+  return lastVerdict;
+}
+let lastText: string | undefined;
+let lastVerdict = false;
+
+function countSentenceStarts(text: string): boolean {
   let lower = 0;
   let upper = 0;
   SENTENCE_START.lastIndex = 0;

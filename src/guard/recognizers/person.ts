@@ -12,6 +12,7 @@ import { EVERYDAY, looksLowerCase, lowerCaseNames } from './person-lower.js';
 import { laterMentions, lowerCasePairs } from './person-mentions.js';
 import { nameProbability } from '../model/name-model.js';
 import { uncasedScriptNames } from './person-scripts.js';
+import { tokenize, type Token } from './person-tokens.js';
 import { HONORIFICS, INTRO_STRONG, INTRO_WEAK, NOT_ALONE, SPEECH_AFTER, TITLES, followedBy, preceded } from './person-cues.js';
 
 const COMMON = new Set(COMMON_WORDS);
@@ -111,39 +112,11 @@ const MONTHS_DAYS = new Set(
   ),
 );
 
-// Capitalised words only: lower-case text is skipped by the regex engine, which keeps this cheap.
-const WORD = /\p{Lu}[\p{L}'’\-]*\.?/gu;
 const PARTICLES = /^ (?:van|von|de|del|der|den|da|di|du|la|le|al|el|bin|ibn|dos|das|do)(?: (?:der|den|la|los|las))? $/;
 /** Separators of a list of names: "A, B and C", "A & B", "A or B". */
 const LIST_SEP = /^(?:, ?| and | & | or |, and |, & )$/;
 /** "Kim: \"…\"" at the start of a line: a dialogue speaker. */
 const SPEAKER = /(?:^|\n)[ \t>]*(\p{Lu}[\p{L}'’\-]+):[ \t]*\\?["“]/gu;
-
-interface Token {
-  start: number;
-  end: number;
-  lower: string;
-  /** All capitals (and longer than one letter): headings, shouting, city lines of addresses. */
-  upper: boolean;
-}
-
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  WORD.lastIndex = 0;
-  for (let m = WORD.exec(text); m; m = WORD.exec(text)) {
-    let w = m[0];
-    if (w.endsWith('.')) w = w.slice(0, -1);
-    // Possessive: "Liam's" is the name "Liam".
-    if (w.endsWith("'s") || w.endsWith('’s')) w = w.slice(0, -2);
-    if (w.length === 0) continue;
-    // Inside an identifier or code ("API_KEY", "70ED41"): not a word of prose.
-    const prev = m.index > 0 ? text.charCodeAt(m.index - 1) : 32;
-    const next = text.charCodeAt(m.index + w.length);
-    if (prev === 95 || (prev >= 48 && prev <= 57) || next === 95 || (next >= 48 && next <= 57)) continue;
-    tokens.push({ start: m.index, end: m.index + w.length, lower: w.toLowerCase(), upper: w.length > 1 && w === w.toUpperCase() });
-  }
-  return tokens;
-}
 
 /** Only spaces (or a particle like "van der") between tokens, no punctuation: they can be one name. */
 function adjacent(text: string, a: Token, b: Token): boolean {
@@ -171,7 +144,7 @@ function inList(set: ReadonlySet<string>, lower: string): boolean {
 }
 const CYRILLIC_WORD = /^\p{Script=Cyrillic}+$/u;
 const CYRILLIC_ENDINGS = ['ого', 'ому', 'ыми', 'ым', 'ом', 'ой', 'ей', 'ую', 'ах', 'ам', 'ым', 'а', 'у', 'е', 'ы', 'и', 'ю', 'я'];
-const isGiven = (t: Token): boolean => inList(GIVEN, t.lower);
+const isGiven = (t: Token): boolean => (t.given ??= inList(GIVEN, t.lower));
 /**
  * East Slavic, Georgian and Armenian surnames by their endings ("Шевченко", "Петров", "Ковальчук",
  * "Гамула" is not): only for capitalised Cyrillic words of five letters or more. Adjectives of
@@ -180,7 +153,7 @@ const isGiven = (t: Token): boolean => inList(GIVEN, t.lower);
 const SLAVIC_SURNAME =
   /^\p{Script=Cyrillic}{2,}(?:енко|чук|ук|юк|ович|евич|івна|овна|евна|ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|швили|дзе|ян)$/u;
 const SLAVIC_ADJ_SURNAME = /^\p{Script=Cyrillic}{3,}(?:ский|ская|цкий|цкая|ський|цький|ська|цька)$/u;
-const isSurname = (t: Token): boolean => inList(SURNAME, t.lower) || (t.end - t.start >= 5 && SLAVIC_SURNAME.test(t.lower));
+const isSurname = (t: Token): boolean => (t.surname ??= inList(SURNAME, t.lower) || (t.end - t.start >= 5 && SLAVIC_SURNAME.test(t.lower)));
 const listed = (t: Token): boolean => isGiven(t) || isSurname(t);
 
 /**
@@ -235,6 +208,27 @@ function nameLike(t: Token): boolean {
   return listed(t) || !COMMON.has(t.lower);
 }
 
+/** The last token of a name starting at `first` whose span so far ends at `j`: adjacent name-like words join it. */
+function extendName(text: string, tokens: Token[], first: number, j: number): number {
+  while (j + 1 < tokens.length && j - first < 3) {
+    const a = tokens[j] as Token;
+    const b = tokens[j + 1] as Token;
+    if (!adjacent(text, a, b)) break;
+    if (isInitial(text, b) || nameLike(b)) j++;
+    else break;
+  }
+  return j;
+}
+
+/** An introduction before, a verb of speech or life dates after: any capitalised words there are a name. */
+function cuedName(text: string, t: Token, last: Token): boolean {
+  return (
+    preceded(text, t.start, INTRO_STRONG) ||
+    followedBy(text, last.end, SPEECH_AFTER) ||
+    LIFE_DATES.test(text.slice(last.end, last.end + 24))
+  );
+}
+
 export const personRecognizer: Recognizer = {
   type: 'person',
   scan(text: string, out: Finding[]): void {
@@ -249,15 +243,6 @@ export const personRecognizer: Recognizer = {
       let first = i; // first token of the name proper (after an honorific)
       let j = i; // last token of the span
       let spanStart = t.start;
-      const extend = (): void => {
-        while (j + 1 < tokens.length && j - first < 3) {
-          const a = tokens[j] as Token;
-          const b = tokens[j + 1] as Token;
-          if (!adjacent(text, a, b)) break;
-          if (isInitial(text, b) || nameLike(b)) j++;
-          else break;
-        }
-      };
 
       if (TITLES.has(t.lower) && !t.upper && i + 1 < tokens.length) {
         const n = tokens[i + 1] as Token;
@@ -265,7 +250,7 @@ export const personRecognizer: Recognizer = {
           first = j = i + 1;
           // "Mr. Ford": the honorific is part of the mention; "Dear Anna": the greeting is not.
           if (!HONORIFICS.has(t.lower)) spanStart = n.start;
-          extend();
+          j = extendName(text, tokens, first, j);
           score = 0.9;
         }
       } else if (
@@ -283,24 +268,26 @@ export const personRecognizer: Recognizer = {
           continue;
         }
         const common = COMMON.has(t.lower);
-        extend();
+        j = extendName(text, tokens, first, j);
         const multi = j > i;
         const last = tokens[j] as Token;
         const lastSurname = multi && (isSurname(last) || SLAVIC_ADJ_SURNAME.test(last.lower));
-        const cued = (): boolean =>
-          preceded(text, t.start, INTRO_STRONG) ||
-          followedBy(text, last.end, SPEECH_AFTER) ||
-          LIFE_DATES.test(text.slice(last.end, last.end + 24));
-        if (!given && !surname && !multi && t.end - t.start > 1 && cued()) score = 0.8;
-        else if (!given && !surname && multi && !lastSurname && cued()) score = 0.85;
+        if (!given && !surname && !multi && t.end - t.start > 1 && cuedName(text, t, last)) score = 0.8;
+        else if (!given && !surname && multi && !lastSurname && cuedName(text, t, last)) score = 0.85;
         else if (given && !common) score = multi ? 0.9 : 0.75;
         else if (given && multi && lastSurname) score = 0.8;
         else if (multi && lastSurname && !common) score = 0.8;
         else if (surname && !common)
           // A lone listed surname opening a sentence ("Nel 1888 …", "Dean of …") is capitalised anyway: weak.
-          score = multi ? 0.7 : preceded(text, t.start, INTRO_WEAK) || cued() ? 0.65 : sentenceInitial(text, t.start) ? 0.45 : 0.55;
+          score = multi
+            ? 0.7
+            : preceded(text, t.start, INTRO_WEAK) || cuedName(text, t, last)
+              ? 0.65
+              : sentenceInitial(text, t.start)
+                ? 0.45
+                : 0.55;
         else if (multi && given) score = 0.6;
-        else if ((given || surname) && cued()) score = 0.6;
+        else if ((given || surname) && cuedName(text, t, last)) score = 0.6;
         else if (!given && !surname && !common) score = modelScore(text, tokens, i, j);
       }
       // "Cantrell Ltd", "Fischer GmbH": a company named after a person; "Carnegie Hall": a place.
@@ -353,8 +340,10 @@ function namesListedWithNames(text: string, tokens: Token[], byToken: Map<number
       items.push({ first: idx, last, ...(f ? { finding: f } : {}) });
       const next = last + 1;
       if (next >= tokens.length) break;
-      const gap = text.slice((tokens[last] as Token).end, (tokens[next] as Token).start);
-      if (!LIST_SEP.test(gap)) break;
+      const gapStart = (tokens[last] as Token).end;
+      const gapEnd = (tokens[next] as Token).start;
+      // LIST_SEP is at most six characters (", and "): longer gaps need no slice.
+      if (gapEnd - gapStart > 6 || !LIST_SEP.test(text.slice(gapStart, gapEnd))) break;
       idx = next;
     }
     const named = items.filter((it) => it.finding).length;

@@ -4,14 +4,22 @@
  * ("zip code 70637") and those inside an address block are the address recognizer's.
  */
 import type { Finding, Recognizer } from '../types.js';
+import { gatedRegex } from './gated-regex.js';
 
 const CODE = String.raw`(\d{4,5}|\d{3} \d{2})(?![\p{L}\d]|[.,\-\/]\d)`;
 /** A city in capitals (one or two words) right before the code. */
-const UPPER_CITY_CODE = new RegExp(String.raw`(?<![\p{L}\d])\p{Lu}{3,}(?:[ \-]\p{Lu}{2,})?,?[ \t]+${CODE}`, 'gu');
+const UPPER_CITY_CODE = gatedRegex(
+  new RegExp(String.raw`(?<![\p{L}\d])\p{Lu}{3,}(?:[ \-]\p{Lu}{2,})?,?[ \t]+${CODE}`, 'gu'),
+  // The same over plain ranges (any non-ASCII character may be a capital), up to three digits.
+  /(?<![A-Za-z\d])[A-Z\x80-\uffff]{3,}(?:[ \-][A-Z\x80-\uffff]{2,})?,?[ \t]+\d{3}/g,
+);
 /** A capitalised city after "in/to/from/at" or a comma, then the code. */
-const CITY_CODE = new RegExp(
-  String.raw`(?:(?<![\p{L}])(?:in|to|from|at|near|of)[ \t]+|,[ \t]*)\p{Lu}\p{Ll}[\p{L}'’\-]*(?:[ \-]\p{Lu}\p{Ll}[\p{L}'’\-]*)?,?[ \t]+${CODE}`,
-  'gu',
+const CITY_CODE = gatedRegex(
+  new RegExp(
+    String.raw`(?:(?<![\p{L}])(?:in|to|from|at|near|of)[ \t]+|,[ \t]*)\p{Lu}\p{Ll}[\p{L}'’\-]*(?:[ \-]\p{Lu}\p{Ll}[\p{L}'’\-]*)?,?[ \t]+${CODE}`,
+    'gu',
+  ),
+  /(?:(?<![A-Za-z])(?:in|to|from|at|near|of)[ \t]+|,[ \t]*)[A-Z\x80-\uffff][a-z\x80-\uffff][A-Za-z\x80-\uffff'\-]*(?:[ \-][A-Z\x80-\uffff][a-z\x80-\uffff][A-Za-z\x80-\uffff'\-]*)?,?[ \t]+\d{3}/g,
 );
 /** Capitals + number that are standards, versions or products, not places. */
 const NOT_CITY =
@@ -29,7 +37,8 @@ function emit(text: string, m: RegExpExecArray, out: Finding[], score: number): 
 export const postcodeRecognizer: Recognizer = {
   type: 'postcode',
   scan(text: string, out: Finding[]): void {
-    if (!/\p{Lu}[\p{L},]*[ \t]+\d{3}/u.test(text)) return;
+    // A capital, letters, then three digits (plain ranges: cheaper than \p{Lu} over the whole text).
+    if (!/[A-Z\x80-\uffff][A-Za-z\x80-\uffff,]*[ \t]+\d{3}/.test(text)) return;
     UPPER_CITY_CODE.lastIndex = 0;
     for (let m = UPPER_CITY_CODE.exec(text); m; m = UPPER_CITY_CODE.exec(text)) {
       const city = m[0].slice(0, m[0].length - (m[1] as string).length).replace(/[ \t,]+$/, '');

@@ -1,0 +1,160 @@
+/**
+ * Privacy-guard scan speed, side by side with a baseline commit in one process (the machine is
+ * shared, so absolute numbers drift between runs; the ratio of interleaved runs does not).
+ * Run: npx tsx bench/pii-speed.ts [--baseline REF] [--iterations N] [--cold N]
+ * REF defaults to the merge base of HEAD and main; its src/ is extracted (git archive) to the temp
+ * directory. Prints medians (µs) baseline vs now and the ratio for: warm scanText on a 4 KB
+ * prompt dense with personal data and a 4 KB sparse one, each built-in recognizer alone on the dense
+ * prompt, and cold start (a fresh `node --import tsx` per sample: module import + first scan).
+ * Target (issue #11): dense 4 KB p50 ≤ 0.3 ms warm, ≤ 1 ms cold.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { densePrompt, sparsePrompt } from './lib/pii-prompts.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const git = (...a: string[]): string => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
+const ref = arg('--baseline') ?? git('merge-base', 'HEAD', 'main');
+const sha = git('rev-parse', '--short', ref);
+const iterations = Number(arg('--iterations') ?? 400);
+const coldSamples = Number(arg('--cold') ?? 7);
+
+/**
+ * The baseline's src/ in the temp directory (outside the tree, so the typecheck skips it), next to
+ * a link to this tree's node_modules so its imports resolve.
+ */
+function baselineSrc(): string {
+  const dir = join(tmpdir(), `meridian-guard-baseline-${sha}`);
+  if (!existsSync(join(dir, 'src'))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('sh', ['-c', `git archive ${sha} src | tar -x -C "${dir}"`], { cwd: root });
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  }
+  return join(dir, 'src');
+}
+
+interface GuardModules {
+  scanText: (text: string) => unknown[];
+  recognizers: ReadonlyArray<{ type: string; scan(text: string, out: unknown[]): void }>;
+}
+async function load(src: string): Promise<GuardModules> {
+  const index = await import(pathToFileURL(join(src, 'guard', 'index.ts')).href);
+  const scan = await import(pathToFileURL(join(src, 'guard', 'scan.ts')).href);
+  const guard = index.createGuard(index.guardConfigSchema.parse({}));
+  return { scanText: (t) => guard.scanText(t), recognizers: scan.BUILTIN_RECOGNIZERS };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+};
+const fmt = (us: number): string => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`).padStart(10);
+function row(name: string, base: number, now: number): void {
+  console.log(`  ${name.padEnd(18)} ${fmt(base)} ${fmt(now)}   ×${(base / now).toFixed(2)} faster`);
+}
+
+/** Interleaved timings of two functions (order alternating), medians in µs. */
+function compare(a: () => void, b: () => void, n: number): [number, number] {
+  for (let i = 0; i < 30; i++) {
+    a();
+    b();
+  }
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const pair: Array<[() => void, number[]]> =
+      i % 2 === 0
+        ? [
+            [a, ta],
+            [b, tb],
+          ]
+        : [
+            [b, tb],
+            [a, ta],
+          ];
+    for (const [f, into] of pair) {
+      const t0 = performance.now();
+      f();
+      into.push((performance.now() - t0) * 1000);
+    }
+  }
+  return [median(ta), median(tb)];
+}
+
+const baseSrc = baselineSrc();
+const nowSrc = join(root, 'src');
+const coldScript = join(here, 'lib', 'pii-cold.ts');
+
+function cold(src: string): { importMs: number; scanMs: number } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', coldScript, src], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cold sample failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string);
+}
+
+console.log(`guard scan speed: baseline ${ref} (${sha}) vs working tree, medians of ${iterations} interleaved runs`);
+console.log(`  ${''.padEnd(18)} ${'baseline'.padStart(10)} ${'now'.padStart(10)}`);
+if (!process.argv.includes('--no-cold')) {
+  const samples: Record<'base' | 'now', Array<{ importMs: number; scanMs: number }>> = { base: [], now: [] };
+  for (let i = 0; i < coldSamples; i++) {
+    samples.base.push(cold(baseSrc));
+    samples.now.push(cold(nowSrc));
+  }
+  const m = (k: 'base' | 'now', f: 'importMs' | 'scanMs'): number => median(samples[k].map((s) => s[f])) * 1000;
+  console.log(`cold (fresh process, ${coldSamples} samples each, dense 4 KB)`);
+  row('import + create', m('base', 'importMs'), m('now', 'importMs'));
+  row('first scan', m('base', 'scanMs'), m('now', 'scanMs'));
+}
+
+const base = await load(baseSrc);
+const now = await load(nowSrc);
+const dense = densePrompt();
+const sparse = sparsePrompt();
+// Speed only counts if the findings are the same: every vendored sample, both prompts.
+const samples = [dense, sparse];
+for (const f of ['corpus.json', 'presidio-subset.json']) {
+  const data = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'pii', f), 'utf8')) as Array<{ text?: string; full_text?: string }>;
+  for (const s of data) samples.push((s.text ?? s.full_text) as string);
+}
+const differ = samples.filter((t) => !isDeepStrictEqual(base.scanText(t), now.scanText(t)));
+console.log(`findings baseline vs now: ${differ.length === 0 ? 'identical' : `${differ.length} DIFFER`} on ${samples.length} texts`);
+if (differ.length > 0) process.exitCode = 1;
+console.log('warm scanText, 4 KB');
+row(
+  'dense',
+  ...compare(
+    () => base.scanText(dense),
+    () => now.scanText(dense),
+    iterations,
+  ),
+);
+row(
+  'sparse',
+  ...compare(
+    () => base.scanText(sparse),
+    () => now.scanText(sparse),
+    iterations,
+  ),
+);
+console.log('per recognizer, dense 4 KB');
+for (const [i, r] of now.recognizers.entries()) {
+  // Matched by position: two recognizers report 'email' (plain and obfuscated).
+  const b = base.recognizers[i];
+  if (!b || b.type !== r.type) continue;
+  row(
+    `${i}:${r.type}`,
+    ...compare(
+      () => b.scan(dense, []),
+      () => r.scan(dense, []),
+      Math.ceil(iterations / 2),
+    ),
+  );
+}
