@@ -11,7 +11,8 @@ import { emailRecognizer } from './recognizers/email.js';
 import { obfuscatedEmailRecognizer } from './recognizers/email-obfuscated.js';
 import { ibanRecognizer } from './recognizers/iban.js';
 import { ipAddressRecognizer } from './recognizers/ip-address.js';
-import { nationalIdRecognizer } from './recognizers/national-id.js';
+import { forgetIdWindows, nationalIdRecognizer } from './recognizers/national-id.js';
+import { forgetLowerCaseVerdict } from './recognizers/person-lower.js';
 import { personRecognizer } from './recognizers/person.js';
 import { phoneRecognizer } from './recognizers/phone.js';
 import { postcodeRecognizer } from './recognizers/postcode.js';
@@ -109,6 +110,9 @@ export function createScanner(config: GuardConfig): Scanner {
         out.push({ type: f.type, start, end: f.end + offset, score: f.score, value: f.value, rank, seq: seq++ });
       }
     });
+    // Recognizers share per-text results through the last text they saw; let go of it now.
+    forgetIdWindows();
+    forgetLowerCaseVerdict();
     return out;
   };
 

@@ -83,6 +83,12 @@ export function idWindows(text: string): ReadonlyArray<readonly [number, number]
 let lastText: string | undefined;
 let lastWindows: ReadonlyArray<readonly [number, number]> = [];
 
+/** Drops the remembered text: a prompt must not stay in memory after its scan (scan.ts calls this). */
+export function forgetIdWindows(): void {
+  lastText = undefined;
+  lastWindows = [];
+}
+
 export const nationalIdRecognizer: Recognizer = {
   type: 'national_id',
   scan(text: string, out: Finding[]): void {

@@ -43,6 +43,11 @@ export function looksLowerCase(text: string): boolean {
 let lastText: string | undefined;
 let lastVerdict = false;
 
+/** Drops the remembered text: a prompt must not stay in memory after its scan (scan.ts calls this). */
+export function forgetLowerCaseVerdict(): void {
+  lastText = undefined;
+}
+
 function countSentenceStarts(text: string): boolean {
   let lower = 0;
   let upper = 0;
