@@ -81,7 +81,6 @@ function toolChoiceToCanonical(c: NonNullable<InboundResponsesRequest['tool_choi
 
 function addItem(messages: ChatMessage[], item: InboundInputItem, path: string): void {
   switch (item.type) {
-    case undefined:
     case 'message':
       messages.push(messageToCanonical(item, path));
       return;

@@ -29,9 +29,9 @@ const inputImage = z.looseObject({
 const inputFile = z.looseObject({ type: z.literal('input_file') });
 const contentPart = z.discriminatedUnion('type', [inputText, outputText, refusal, inputImage, inputFile]);
 
-// "EasyInputMessage" (no `type`) and the full message item share one shape.
+// "EasyInputMessage" (no `type`) and the full message item share one shape (inputItem adds the type).
 const messageItem = z.looseObject({
-  type: z.literal('message').optional(),
+  type: z.literal('message'),
   role: z.enum(['user', 'assistant', 'system', 'developer']),
   content: z.union([z.string(), z.array(contentPart)], { error: 'content must be a string or an array of content parts' }),
 });
@@ -54,9 +54,13 @@ const reasoningItem = z.looseObject({
   summary: z.array(z.looseObject({ type: z.string(), text: z.string() })).optional(),
 });
 const itemReference = z.looseObject({ type: z.literal('item_reference'), id: z.string() });
-const inputItem = z.union([messageItem, functionCallItem, functionCallOutputItem, reasoningItem, itemReference], {
-  error: 'input items are messages ({role, content}), function_call, function_call_output or reasoning items',
-});
+// Dispatch on `type` so an error names the field of the item the client meant (`input[0].call_id`).
+const inputItem = z.preprocess(
+  (v) => (v && typeof v === 'object' && !Array.isArray(v) && (v as { type?: unknown }).type === undefined ? { ...v, type: 'message' } : v),
+  z.discriminatedUnion('type', [messageItem, functionCallItem, functionCallOutputItem, reasoningItem, itemReference], {
+    error: 'input items are messages ({role, content}), function_call, function_call_output or reasoning items',
+  }),
+);
 
 const functionTool = z.looseObject({
   type: z.literal('function', {
