@@ -132,6 +132,7 @@ describe('OpenAI Responses endpoint', () => {
     assert.match(data.id, /^resp_/);
     assert.equal(data.object, 'response');
     assert.equal(data.status, 'completed');
+    assert.equal(data.model, 'up-model');
     assert.equal(data.output_text, 'roles=system,user');
     assert.deepEqual(
       data.output.map((o) => o.type),
@@ -203,6 +204,10 @@ describe('OpenAI Responses endpoint', () => {
       'response.created',
       'response.in_progress',
       'response.output_item.added', // reasoning
+      'response.reasoning_summary_part.added',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.done',
+      'response.reasoning_summary_part.done',
       'response.output_item.done',
       'response.output_item.added', // message
       'response.content_part.added',
@@ -218,6 +223,7 @@ describe('OpenAI Responses endpoint', () => {
       seqs.map((_, i) => i),
     );
     assert.equal(final.status, 'completed');
+    assert.equal(final.model, 'up-model', 'the answering model, as chat reports it');
     assert.equal(final.output_text, 'Hello there');
     assert.equal(final.usage?.input_tokens, 11);
     assert.equal(final.usage?.output_tokens, 3);

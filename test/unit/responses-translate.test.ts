@@ -237,6 +237,7 @@ describe('canonical chunks → Responses stream events', () => {
     );
     const final = events.at(-1)!.data.response as { status: string; output: Array<{ type: string }>; usage: { total_tokens: number } };
     assert.equal(final.status, 'completed');
+    assert.equal((events[0]!.data.response as { model: string }).model, 'up', 'the answering model, as in the non-stream object');
     assert.deepEqual(
       final.output.map((o) => o.type),
       ['message', 'function_call', 'function_call'],

@@ -2,7 +2,8 @@
  * Canonical chat chunks → the Responses API's semantic SSE events, each with its `event:` name and
  * a `sequence_number`: response.created, response.in_progress, then per output item
  * output_item.added → (content_part.added → output_text.delta… → output_text.done →
- * content_part.done | function_call_arguments.delta… → .done) → output_item.done, and finally
+ * content_part.done | reasoning_summary_part.added → reasoning_summary_text.delta… → .done →
+ * reasoning_summary_part.done | function_call_arguments.delta… → .done) → output_item.done, and finally
  * response.completed (or response.incomplete when the model hit max_output_tokens / a filter).
  * A failure is not this module's business: the caller ends the stream with an `error` event.
  * Reference: https://platform.openai.com/docs/api-reference/responses-streaming
@@ -51,8 +52,14 @@ export async function* canonicalStreamToResponsesEvents(
   let finish: FinishReason | null = null;
   let usage: Usage | undefined;
 
-  yield seq.make('response.created', { response: responseObject(head, { status: 'in_progress' }) });
-  yield seq.make('response.in_progress', { response: responseObject(head, { status: 'in_progress' }) });
+  let started = false;
+  // Announced once the first chunk names the model that answers (as the non-stream object does).
+  function* start(model: string | undefined): Generator<ResponsesEvent> {
+    started = true;
+    if (model) head.model = model;
+    yield seq.make('response.created', { response: responseObject(head, { status: 'in_progress' }) });
+    yield seq.make('response.in_progress', { response: responseObject(head, { status: 'in_progress' }) });
+  }
 
   function* open(item: OutputItem): Generator<ResponsesEvent> {
     output.push(item);
@@ -64,7 +71,11 @@ export async function* canonicalStreamToResponsesEvents(
     if (!c) return;
     current = undefined;
     if (c.kind === 'reasoning') {
-      c.item.summary = [{ type: 'summary_text', text: c.text }];
+      const where = { item_id: c.item.id, output_index: c.index, summary_index: 0 };
+      yield seq.make('response.reasoning_summary_text.done', { ...where, text: c.text });
+      const part = { type: 'summary_text' as const, text: c.text };
+      yield seq.make('response.reasoning_summary_part.done', { ...where, part });
+      c.item.summary = [part];
     } else {
       const where = { item_id: c.item.id, output_index: c.index, content_index: 0 };
       yield seq.make('response.output_text.done', { ...where, text: c.text, logprobs: [] });
@@ -86,6 +97,7 @@ export async function* canonicalStreamToResponsesEvents(
   }
 
   for await (const chunk of chunks) {
+    if (!started) yield* start(chunk.model);
     if (chunk.usage) usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) continue;
@@ -96,8 +108,21 @@ export async function* canonicalStreamToResponsesEvents(
         const item = { type: 'reasoning' as const, id: responseId('rs'), summary: [] };
         current = { kind: 'reasoning', index: output.length, item, text: '' };
         yield* open(item);
+        // Reasoning text is carried as the item's summary (the canonical chunk has no raw/summary split).
+        yield seq.make('response.reasoning_summary_part.added', {
+          item_id: item.id,
+          output_index: current.index,
+          summary_index: 0,
+          part: { type: 'summary_text', text: '' },
+        });
       }
       current.text += d.reasoning_content;
+      yield seq.make('response.reasoning_summary_text.delta', {
+        item_id: current.item.id,
+        output_index: current.index,
+        summary_index: 0,
+        delta: d.reasoning_content,
+      });
     }
     if (d.content) {
       if (current?.kind !== 'message') {
@@ -154,6 +179,7 @@ export async function* canonicalStreamToResponsesEvents(
     if (choice.finish_reason) finish = choice.finish_reason;
   }
 
+  if (!started) yield* start(undefined);
   yield* closeCurrent();
   yield* closeCalls();
   const { status, incomplete_details } = statusOf(finish);
