@@ -40,6 +40,17 @@ function upstreamHandler(req: RecordedRequest, res: Parameters<Parameters<typeof
   const toolResult = b.messages.find((m) => m.role === 'tool');
   // The cloud fake echoes whatever placeholders reached it, split across chunks.
   const placeholders = [...new Set(req.body.match(PLACEHOLDER) ?? [])];
+  if (b.model === 'cloud-model' && !b.stream) {
+    const args = JSON.stringify({ to: placeholders[0] ?? 'nobody' });
+    return sendJson(
+      res,
+      200,
+      completion(
+        { content: null, tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'send_mail', arguments: args } }] },
+        'tool_calls',
+      ),
+    );
+  }
   if (b.model === 'cloud-model') {
     const text = `Will write to ${placeholders[0] ?? 'nobody'}.`;
     const cut = text.indexOf('⟦') + 3;
@@ -316,6 +327,20 @@ describe('OpenAI Responses endpoint', () => {
     assert.match(sent[0]!.body, PLACEHOLDER);
     assert.equal(text, `Will write to ${EMAIL}.`);
     assert.equal(final.output_text, `Will write to ${EMAIL}.`);
+  });
+
+  it('restores pseudonyms in function_call arguments of a non-stream answer from a cloud deployment', async () => {
+    const before = upstream.requests.length;
+    const data = await client.responses.create({
+      model: 'cloud',
+      input: `Send a mail to ${EMAIL}`,
+      tools: [{ type: 'function', name: 'send_mail', parameters: { type: 'object' }, strict: false }],
+    });
+    const sent = upstream.requests.slice(before);
+    assert.ok(!sent[0]!.body.includes(EMAIL), 'the email must not reach the cloud');
+    const call = data.output.find((o) => o.type === 'function_call');
+    assert.ok(call?.type === 'function_call');
+    assert.deepEqual(JSON.parse(call.arguments), { to: EMAIL });
   });
 
   it('ends a stream that fails midway with an error event, never response.completed', async () => {
