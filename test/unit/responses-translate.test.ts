@@ -246,6 +246,23 @@ describe('canonical chunks → Responses stream events', () => {
     assert.equal(responsesEventToSse(events[0]!).split('\n')[0], 'event: response.created', 'each SSE block names its event');
   });
 
+  it('streams a refusal as its own message item with a refusal part', async () => {
+    const events = await collect([chunk({ role: 'assistant', refusal: "I can't " }), chunk({ refusal: 'help.' }), chunk({}, 'stop')]);
+    assert.deepEqual(events.map((e) => e.event).slice(2), [
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.refusal.delta',
+      'response.refusal.delta',
+      'response.refusal.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    assert.equal(events.find((e) => e.event === 'response.refusal.done')!.data.refusal, "I can't help.");
+    const final = events.at(-1)!.data.response as { output: Array<{ content: unknown[] }> };
+    assert.deepEqual(final.output[0]!.content, [{ type: 'refusal', refusal: "I can't help." }]);
+  });
+
   it('ends a length cut with response.incomplete', async () => {
     const events = await collect([chunk({ content: 'cut' }), chunk({}, 'length')]);
     assert.equal(events.at(-1)!.event, 'response.incomplete');

@@ -15,7 +15,7 @@ export type OutputItem =
       id: string;
       status: 'in_progress' | 'completed' | 'incomplete';
       role: 'assistant';
-      content: Array<{ type: 'output_text'; text: string; annotations: unknown[] }>;
+      content: Array<{ type: 'output_text'; text: string; annotations: unknown[] } | { type: 'refusal'; refusal: string }>;
     }
   | { type: 'function_call'; id: string; call_id: string; name: string; arguments: string; status: 'in_progress' | 'completed' };
 

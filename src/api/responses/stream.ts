@@ -32,7 +32,7 @@ export function responsesEventToSse(e: ResponsesEvent): string {
 
 type Open =
   | { kind: 'reasoning'; index: number; item: Extract<OutputItem, { type: 'reasoning' }>; text: string }
-  | { kind: 'message'; index: number; item: Extract<OutputItem, { type: 'message' }>; text: string }
+  | { kind: 'message'; part: 'output_text' | 'refusal'; index: number; item: Extract<OutputItem, { type: 'message' }>; text: string }
   | { kind: 'call'; index: number; item: Extract<OutputItem, { type: 'function_call' }> };
 
 export async function* canonicalStreamToResponsesEvents(
@@ -78,10 +78,17 @@ export async function* canonicalStreamToResponsesEvents(
       c.item.summary = [part];
     } else {
       const where = { item_id: c.item.id, output_index: c.index, content_index: 0 };
-      yield seq.make('response.output_text.done', { ...where, text: c.text, logprobs: [] });
-      const part = { type: 'output_text' as const, text: c.text, annotations: [] };
-      yield seq.make('response.content_part.done', { ...where, part });
-      c.item.content = [part];
+      if (c.part === 'refusal') {
+        yield seq.make('response.refusal.done', { ...where, refusal: c.text });
+        const part = { type: 'refusal' as const, refusal: c.text };
+        yield seq.make('response.content_part.done', { ...where, part });
+        c.item.content = [part];
+      } else {
+        yield seq.make('response.output_text.done', { ...where, text: c.text, logprobs: [] });
+        const part = { type: 'output_text' as const, text: c.text, annotations: [] };
+        yield seq.make('response.content_part.done', { ...where, part });
+        c.item.content = [part];
+      }
       c.item.status = finish === 'length' || finish === 'content_filter' ? 'incomplete' : 'completed';
     }
     yield seq.make('response.output_item.done', { output_index: c.index, item: c.item });
@@ -94,6 +101,33 @@ export async function* canonicalStreamToResponsesEvents(
       yield seq.make('response.output_item.done', { output_index: c.index, item: c.item });
     }
     calls.clear();
+  }
+
+  function* appendToMessage(part: 'output_text' | 'refusal', delta: string): Generator<ResponsesEvent> {
+    if (current?.kind !== 'message' || current.part !== part) {
+      yield* closeCurrent();
+      const item = {
+        type: 'message' as const,
+        id: responseId('msg'),
+        status: 'in_progress' as const,
+        role: 'assistant' as const,
+        content: [],
+      };
+      current = { kind: 'message', part, index: output.length, item, text: '' };
+      yield* open(item);
+      yield seq.make('response.content_part.added', {
+        item_id: item.id,
+        output_index: current.index,
+        content_index: 0,
+        part: part === 'refusal' ? { type: 'refusal', refusal: '' } : { type: 'output_text', text: '', annotations: [] },
+      });
+    }
+    current.text += delta;
+    const where = { item_id: current.item.id, output_index: current.index, content_index: 0, delta };
+    yield seq.make(
+      part === 'refusal' ? 'response.refusal.delta' : 'response.output_text.delta',
+      part === 'refusal' ? where : { ...where, logprobs: [] },
+    );
   }
 
   for await (const chunk of chunks) {
@@ -124,34 +158,9 @@ export async function* canonicalStreamToResponsesEvents(
         delta: d.reasoning_content,
       });
     }
-    if (d.content) {
-      if (current?.kind !== 'message') {
-        yield* closeCurrent();
-        const item = {
-          type: 'message' as const,
-          id: responseId('msg'),
-          status: 'in_progress' as const,
-          role: 'assistant' as const,
-          content: [],
-        };
-        current = { kind: 'message', index: output.length, item, text: '' };
-        yield* open(item);
-        yield seq.make('response.content_part.added', {
-          item_id: item.id,
-          output_index: current.index,
-          content_index: 0,
-          part: { type: 'output_text', text: '', annotations: [] },
-        });
-      }
-      current.text += d.content;
-      yield seq.make('response.output_text.delta', {
-        item_id: current.item.id,
-        output_index: current.index,
-        content_index: 0,
-        delta: d.content,
-        logprobs: [],
-      });
-    }
+    if (d.content) yield* appendToMessage('output_text', d.content);
+    // A refusal is its own message item with a `refusal` part (https://platform.openai.com/docs/guides/structured-outputs#refusals).
+    if (d.refusal) yield* appendToMessage('refusal', d.refusal);
     for (const t of d.tool_calls ?? []) {
       let call = calls.get(t.index);
       if (!call) {
