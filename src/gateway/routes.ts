@@ -8,6 +8,7 @@ import { chatSubject, handleChat } from './chat.js';
 import { assertModelAllowed } from './context.js';
 import { requestFacts } from './pipeline.js';
 import { handleEmbeddings } from './embeddings.js';
+import { handleResponses } from './responses-wire.js';
 import type { GatewayServices } from './services.js';
 
 export function coreRoutes(state: { ready: () => boolean }): RouteTable {
@@ -15,6 +16,7 @@ export function coreRoutes(state: { ready: () => boolean }): RouteTable {
     ['POST /v1/chat/completions', { handler: handleChat, access: 'key' }],
     // Anthropic clients parse Anthropic's error envelope, also for auth and content-type failures.
     ['POST /v1/messages', { handler: handleMessages, access: 'key', errorFormat: (e) => ({ type: 'error', error: errorToAnthropic(e) }) }],
+    ['POST /v1/responses', { handler: handleResponses, access: 'key' }],
     ['POST /v1/embeddings', { handler: handleEmbeddings, access: 'key' }],
     [
       'GET /v1/models',
