@@ -13,6 +13,7 @@ import { decodeSummary, postgresSummaryDialect, summarySql } from '../log-summar
 import { defaultLogWriterOptions, RequestLogWriter } from '../log-writer.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
+import { feedbackRecords, promptRecords, type RecordSqlDialect } from '../prompt-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
 import { RedisCounters, type CounterErrorMode } from '../redis-counters.js';
 import { RedisSpendCounters } from './spend-counters.js';
@@ -345,6 +346,14 @@ export class PostgresStore implements Store {
     prune: (): Promise<number> => this.writer.prune(),
   };
 
+  /** Prompt registry and feedback (../prompt-records.ts). */
+  readonly prompts = promptRecords(async (sql, params) => (await this.sql(sql, params)).rows, postgresRecordDialect);
+  readonly feedback = feedbackRecords(
+    async (sql, params) => (await this.sql(sql, params)).rows,
+    postgresRecordDialect,
+    () => this.flushed(),
+  );
+
   readonly audit = {
     append: async (entry: AuditEntry): Promise<void> => {
       await this.sql(
@@ -360,6 +369,11 @@ export class PostgresStore implements Store {
     },
   };
 }
+
+const postgresRecordDialect: RecordSqlDialect = {
+  placeholder: (n, pgType) => (pgType ? `$${n}::${pgType}` : `$${n}`),
+  isUniqueViolation: (err) => (err as { code?: unknown })?.code === '23505',
+};
 
 function decodeTotals(row: Row): UsageTotalsRow {
   return {
