@@ -131,11 +131,12 @@ export function promptRecords(run: RunSql, d: RecordSqlDialect): Store['prompts'
 export function feedbackRecords(run: RunSql, d: RecordSqlDialect, flushLog: () => Promise<void>): Store['feedback'] {
   const p = (n: number): string => d.placeholder(n);
   return {
-    add: async (rec) => {
+    add: async (rec, tenant) => {
       await flushLog();
       const rows = await run(
         `INSERT INTO feedback (${FEEDBACK_COLUMNS.join(', ')}) SELECT ${list(1, d, ['text', 'text', 'timestamptz', 'text', 'double precision', 'text', 'text'])} ` +
-          `WHERE EXISTS (SELECT 1 FROM request_log WHERE id = ${d.placeholder(8, 'text')}) RETURNING id`,
+          `WHERE EXISTS (SELECT 1 FROM request_log WHERE id = ${d.placeholder(8, 'text')} ` +
+          `AND (${d.placeholder(9, 'text')} IS NULL OR tenant = ${d.placeholder(10, 'text')})) RETURNING id`,
         [
           rec.id,
           cleanText(rec.requestId, 200),
@@ -145,6 +146,8 @@ export function feedbackRecords(run: RunSql, d: RecordSqlDialect, flushLog: () =
           optText(rec.label, 100),
           optText(rec.comment, 2_000),
           cleanText(rec.requestId, 200),
+          tenant ?? null,
+          tenant ?? null,
         ],
       );
       return rows.length > 0;

@@ -269,8 +269,11 @@ export interface Store {
     listLabels(name: string): Promise<PromptLabelRecord[]>;
   };
   feedback: {
-    /** Stores the feedback; false (nothing stored) when no logged request has that id. */
-    add(rec: FeedbackRecord): Promise<boolean>;
+    /**
+     * Stores the feedback; false (nothing stored) when no logged request has that id, or when
+     * `tenant` is given and the request belongs to another tenant (a key rates its own requests only).
+     */
+    add(rec: FeedbackRecord, tenant?: string): Promise<boolean>;
     /** Feedback on one request, oldest first. */
     forRequest(requestId: string): Promise<FeedbackRecord[]>;
     /** Feedback given since `since` (ISO time), joined with the request log, per prompt version and per deployment. */

@@ -552,7 +552,8 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       });
       assert.equal(await store.feedback.add(fb(a.id, { score: 1, label: 'good' })), true, 'appended just before: visible');
       assert.equal(await store.feedback.add(fb(a.id, { score: 0, label: 'bad', comment: 'wrong tone' })), true);
-      assert.equal(await store.feedback.add(fb(b.id, { label: 'good' })), true);
+      assert.equal(await store.feedback.add(fb(b.id, { label: 'good' }), `other-${t}`), false, 'another tenant');
+      assert.equal(await store.feedback.add(fb(b.id, { label: 'good' }), t), true);
       assert.equal(await store.feedback.add(fb(`req_${randomUUID()}`, { score: 1 })), false, 'unknown request');
 
       const stored = await store.feedback.forRequest(a.id);
