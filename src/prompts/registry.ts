@@ -1,8 +1,8 @@
 /**
  * The prompt registry: immutable versions, movable labels, every change audited. Resolution is
- * cached in memory; this process's changes invalidate its cache at once, and another replica's
- * cache entries live at most `cacheTtlMs` (default 5 s) — the documented bound on how long a label
- * move takes to reach every replica (docs/prompts.md).
+ * cached in memory; a change invalidates this process's cache at once and, scaled out, every
+ * replica's through the store's events (Redis pub/sub). A replica that missed the message (Redis
+ * briefly away) still drops its entries after `cacheTtlMs` (default 5 s): the documented bound.
  */
 import { InvalidRequestError, NotFoundError, PermissionDeniedError } from '../errors.js';
 import type { PromptLabelRecord, PromptVersionRecord, Store } from '../store/types.js';
@@ -32,12 +32,19 @@ export interface ResolvedPrompt {
 export interface RegistryOptions {
   cacheTtlMs?: number;
   now?: () => number;
+  /** Called after another replica's (or this one's) change notice dropped cached entries of `name`. */
+  onNotified?: (name: string) => void;
 }
+
+/** The store events channel: its messages are prompt names. */
+export const PROMPTS_CHANNEL = 'prompts';
 
 export class PromptRegistry {
   private readonly cache = new Map<string, { value: ResolvedPrompt; expires: number }>();
   private readonly ttl: number;
   private readonly now: () => number;
+  /** Settles once change notices are subscribed to (at once embedded); never rejects: the TTL still bounds staleness. */
+  readonly subscribed: Promise<void>;
 
   constructor(
     private readonly store: Store,
@@ -45,6 +52,18 @@ export class PromptRegistry {
   ) {
     this.ttl = opts.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
     this.now = opts.now ?? Date.now;
+    const events = store.events;
+    this.subscribed = events
+      ? events
+          .subscribe(PROMPTS_CHANNEL, (name) => {
+            this.invalidate(name);
+            opts.onNotified?.(name);
+          })
+          .then(
+            () => undefined,
+            () => undefined,
+          )
+      : Promise.resolve();
   }
 
   /** The version a reference names; 404 for an unknown prompt, label or version (never a fallback). */
@@ -93,7 +112,7 @@ export class PromptRegistry {
       createdBy: actor.name,
       ...(note ? { note: note.slice(0, MAX_REASON) } : {}),
     });
-    this.invalidate(name);
+    await this.changed(name);
     await this.audit(actor, 'prompt.version', name, { version: rec.version, ...(note ? { reason: note.slice(0, MAX_REASON) } : {}) });
     return { version: rec.version, created: true };
   }
@@ -133,7 +152,7 @@ export class PromptRegistry {
       updatedBy: actor.name,
     };
     await this.store.prompts.setLabel(rec);
-    this.invalidate(name);
+    await this.changed(name);
     await this.audit(actor, opts.action ?? 'prompt.label', `${name}@${label}`, {
       from: current?.version ?? null,
       to: version,
@@ -155,6 +174,12 @@ export class PromptRegistry {
       to = older.version;
     }
     return this.setLabel(name, label, to, actor, { ...(opts.reason ? { reason: opts.reason } : {}), action: 'prompt.rollback' });
+  }
+
+  /** Drops cached resolutions of `name` here, and tells the other replicas (best effort). */
+  private async changed(name: string): Promise<void> {
+    this.invalidate(name);
+    await this.store.events?.publish(PROMPTS_CHANNEL, name).catch(() => undefined);
   }
 
   /** Drops this process's cached resolutions of `name`. */

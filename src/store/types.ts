@@ -255,6 +255,16 @@ export interface Store {
     /** Deletes entries older than the configured retention now (it also runs periodically); returns how many. */
     prune?(): Promise<number>;
   };
+  /**
+   * Notifications to every replica (Redis pub/sub, scaled out); absent embedded, where one
+   * process owns the store. Handlers also get this replica's own messages. Best effort: a replica
+   * disconnected from Redis misses messages, so what it caches must also expire.
+   */
+  events?: {
+    publish(channel: string, message: string): Promise<void>;
+    /** Resolves once subscribed; returns the function that removes the handler. */
+    subscribe(channel: string, handler: (message: string) => void): Promise<() => void>;
+  };
   prompts: {
     /** Adds the next version of `name` (1 when new) and returns it. */
     addVersion(rec: Omit<PromptVersionRecord, 'version'>): Promise<PromptVersionRecord>;

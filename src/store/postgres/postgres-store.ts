@@ -15,6 +15,7 @@ import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { feedbackRecords, promptRecords, type RecordSqlDialect } from '../prompt-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
+import { RedisEvents } from '../redis-events.js';
 import { RedisCounters, type CounterErrorMode } from '../redis-counters.js';
 import { RedisSpendCounters } from './spend-counters.js';
 import { PostgresSpendJournal } from './spend-journal.js';
@@ -79,6 +80,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly counters: RedisCounters;
   readonly spend: RedisSpendCounters;
+  readonly events: RedisEvents;
   private readonly journal: PostgresSpendJournal;
   private readonly onError: (err: unknown, context: string) => void;
   private readonly writer: RequestLogWriter;
@@ -105,6 +107,7 @@ export class PostgresStore implements Store {
       timeoutMs: config.redisTimeoutMs ?? 250,
     };
     this.counters = new RedisCounters(redis, counterOptions);
+    this.events = new RedisEvents(redis, `${options.redisPrefix ?? 'meridian:'}events:`, onError);
     this.journal = new PostgresSpendJournal(pool, onError);
     this.spend = new RedisSpendCounters(redis, this.journal, counterOptions);
     this.watchRedis(redis);
@@ -215,6 +218,7 @@ export class PostgresStore implements Store {
       await this.journal.close().catch((err: unknown) => this.onError(err, 'budget spend not saved to PostgreSQL at close'));
       await this.workerSink?.close();
       // quit() waits for replies to commands already sent; a client that never connected just drops.
+      await this.events.close().catch((err: unknown) => this.onError(err, 'redis subscriber close'));
       const redisDone = this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect());
       await Promise.allSettled([this.pool.end(), redisDone]);
     }
