@@ -7,6 +7,7 @@ import { registerEvalCommands } from '../eval/cli.js';
 import { registerMeterCommands } from '../meter/cli.js';
 import { registerMockCommands } from '../mock/cli.js';
 import { createProviderHandle } from '../providers/registry.js';
+import { registerPromptCommands } from '../prompts/cli.js';
 import { registerScenarioCommands } from '../scenarios/cli.js';
 import { registerKeyCommands, registerLogCommands } from '../store/cli.js';
 import { createStore } from '../store/index.js';
@@ -32,6 +33,7 @@ program
 
 registerServeCommand(program);
 registerKeyCommands(program);
+registerPromptCommands(program);
 registerLogCommands(program);
 registerMockCommands(program);
 registerScenarioCommands(program);

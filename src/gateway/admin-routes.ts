@@ -1,6 +1,7 @@
 /**
  * The admin API, protected by the master key (`MERIDIAN_MASTER_KEY` or `auth.masterKeyFile`):
- * keys (create, list, revoke, rotate), the request log, the audit log, and Prometheus metrics.
+ * keys (create, list, revoke, rotate), the request log, the audit log, prompts and feedback
+ * (./prompt-routes.ts), and Prometheus metrics.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -13,6 +14,7 @@ import { createApiKey, revokeApiKey, rotateApiKey, findKeyById } from '../store/
 import type { ApiKeyRecord, Store } from '../store/types.js';
 import type { Auth } from './auth.js';
 import type { RequestContext } from './context.js';
+import { promptAdminRoutes } from './prompt-routes.js';
 import { explain } from './routes.js';
 import type { GatewayServices } from './services.js';
 
@@ -139,6 +141,7 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
     'GET /admin/audit',
     guard(async (_g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: await deps.store.audit.list(200) })),
   );
+  for (const [path, route] of promptAdminRoutes(deps.store, guard, parse)) routes.set(path, route);
   routes.set('GET /metrics', {
     access: 'public',
     handler: async (_g, ctx) => {

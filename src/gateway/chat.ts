@@ -8,6 +8,7 @@ import type { Restorer } from '../guard/index.js';
 import { formatPiiHeader } from '../guard/index.js';
 import type { ChatResult } from '../providers/spec.js';
 import { readJsonBody } from '../server/http-util.js';
+import { resolvePromptedBody } from '../prompts/index.js';
 import type { RequestContext } from './context.js';
 import { formatRouteHeader } from '../router/index.js';
 import { formatUsd } from './headers.js';
@@ -25,10 +26,13 @@ export function handleChat(g: GatewayServices, ctx: RequestContext): Promise<voi
 }
 
 export async function handleChatWire(g: GatewayServices, ctx: RequestContext, wire: ChatWire): Promise<void> {
-  const request = wire.parse(await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
-  await runPipeline(g, ctx, wire, { kind: 'chat', model: request.model, stream: request.stream === true }, (pending) =>
-    serveChat(g, ctx, pending, request, wire),
-  );
+  const body = await readJsonBody(ctx.req, g.config.server.bodyLimitBytes);
+  // A registered prompt becomes an ordinary body here, before validation and admission (OpenAI wire only).
+  const prompted = wire === openaiWire ? await resolvePromptedBody(g.store, body) : undefined;
+  const request = wire.parse(prompted?.body ?? body);
+  if (prompted) ctx.res.setHeader('x-meridian-prompt', prompted.version);
+  const start = { kind: 'chat' as const, model: request.model, stream: request.stream === true, promptVersion: prompted?.version };
+  await runPipeline(g, ctx, wire, start, (pending) => serveChat(g, ctx, pending, request, wire));
 }
 
 /** How the pipeline sees a chat request. */

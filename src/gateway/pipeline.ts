@@ -9,6 +9,7 @@ import type { ChatRequest } from '../api/types.js';
 import { BudgetExceededError, PolicyDeniedError, toMeridianError, type MeridianError } from '../errors.js';
 import { formatPiiHeader } from '../guard/index.js';
 import type { Inspection } from '../guard/index.js';
+import { episodeOf } from '../prompts/index.js';
 import type { BudgetDecision } from '../meter/budgets.js';
 import type { Deployment } from '../providers/spec.js';
 import type { AttemptRecord, RequestFacts, RequestKind, RoutePlan } from '../router/types.js';
@@ -56,7 +57,7 @@ export async function runPipeline(
   g: GatewayServices,
   ctx: RequestContext,
   wire: ErrorWire,
-  start: { kind: RequestKind; model: string; stream: boolean },
+  start: PipelineStart,
   serve: (pending: Pending) => Promise<void>,
 ): Promise<void> {
   const pending: Pending = { entry: newEntry(ctx, start) };
@@ -69,8 +70,19 @@ export async function runPipeline(
   }
 }
 
-function newEntry(ctx: RequestContext, start: { kind: RequestKind; model: string; stream: boolean }): RequestLogEntry {
+/** `promptVersion`: the registered prompt version the request ran (`name@7`), when it named one. */
+export interface PipelineStart {
+  kind: RequestKind;
+  model: string;
+  stream: boolean;
+  promptVersion?: string | undefined;
+}
+
+function newEntry(ctx: RequestContext, start: PipelineStart): RequestLogEntry {
+  const episode = episodeOf(ctx.req.headers['x-meridian-episode']);
   return {
+    ...(start.promptVersion !== undefined ? { promptVersion: start.promptVersion } : {}),
+    ...(episode !== undefined ? { episode } : {}),
     id: ctx.requestId,
     ...(ctx.clientRequestId !== undefined ? { clientRequestId: ctx.clientRequestId } : {}),
     time: ctx.time,

@@ -8,6 +8,7 @@ import { chatSubject, handleChat } from './chat.js';
 import { assertModelAllowed } from './context.js';
 import { requestFacts } from './pipeline.js';
 import { handleEmbeddings } from './embeddings.js';
+import { handleFeedback } from './prompt-routes.js';
 import { handleResponses } from './responses-wire.js';
 import type { GatewayServices } from './services.js';
 
@@ -23,6 +24,7 @@ export function coreRoutes(state: { ready: () => boolean }): RouteTable {
       { handler: (g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: g.catalog.listModels(startedAt) }), access: 'key' },
     ],
     ['POST /v1/route/explain', { handler: explain, access: 'key' }],
+    ['POST /v1/feedback', { handler: handleFeedback, access: 'key' }],
     ['GET /healthz', { handler: (_g, ctx) => sendJson(ctx.res, 200, { status: 'ok' }), access: 'public' }],
     [
       'GET /readyz',

@@ -13,9 +13,9 @@ import type { ServerConfig } from '../config/schema.js';
 
 /** Request headers a browser may send cross-origin once its origin is allowed. */
 const ALLOWED_REQUEST_HEADERS =
-  'authorization, content-type, x-api-key, x-request-id, x-meridian-tags, anthropic-version, anthropic-beta, openai-organization';
+  'authorization, content-type, x-api-key, x-request-id, x-meridian-tags, x-meridian-episode, anthropic-version, anthropic-beta, openai-organization';
 /** Response headers a cross-origin page may read. */
-const EXPOSED_HEADERS = 'x-request-id, x-meridian-route, x-meridian-cost-usd, x-meridian-pii, retry-after';
+const EXPOSED_HEADERS = 'x-request-id, x-meridian-route, x-meridian-cost-usd, x-meridian-pii, x-meridian-prompt, retry-after';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 

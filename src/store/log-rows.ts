@@ -37,6 +37,7 @@ export const LOG_COLUMNS = [
   'guard_action',
   'excluded',
   'cost_estimated',
+  'episode',
 ] as const;
 
 export type LogValue = string | number | null;
@@ -104,6 +105,7 @@ export function encodeLogEntry(e: RequestLogEntry): LogRow {
     optText(e.guardAction, 40),
     boundedJson(e.excluded),
     flag(e.costEstimated),
+    optText(e.episode, 200),
   ];
 }
 
@@ -145,6 +147,7 @@ export function decodeLogRow(r: Record<string, unknown>): RequestLogEntry {
   setIf(entry, 'guardAction', str(r.guard_action));
   setIf(entry, 'excluded', parseJson(r.excluded) as RequestLogEntry['excluded']);
   setIf(entry, 'costEstimated', toBool(r.cost_estimated));
+  setIf(entry, 'episode', str(r.episode));
   return entry;
 }
 

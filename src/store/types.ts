@@ -59,6 +59,8 @@ export interface RequestLogEntry {
   /** Candidates the planner left out, and why (policy, capability, health): shown by the dashboard. */
   excluded?: { deployment: string; rule: string; reason: string }[];
   promptVersion?: string;
+  /** The client's `x-meridian-episode` (bounded, printable ASCII): groups the requests of one episode. */
+  episode?: string;
 }
 
 export interface RequestLogFilter {
@@ -126,6 +128,57 @@ export interface AuditEntry {
   action: string;
   target?: string;
   details?: Record<string, unknown>;
+}
+
+/** One immutable version of a registered prompt; `body` is the prompt definition (src/prompts/), stored as JSON. */
+export interface PromptVersionRecord {
+  name: string;
+  /** 1, 2, 3… per name, assigned by the store. */
+  version: number;
+  body: Record<string, unknown>;
+  /** sha256 of the canonical body: a push with the same content creates no version. */
+  contentHash: string;
+  createdAt: string;
+  createdBy: string;
+  note?: string;
+}
+
+/** A movable pointer to a version; a protected label is moved by the master key only. */
+export interface PromptLabelRecord {
+  name: string;
+  label: string;
+  version: number;
+  protected: boolean;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** Outcome feedback on one request (`POST /v1/feedback`). */
+export interface FeedbackRecord {
+  id: string;
+  /** The gateway's `x-request-id` (RequestLogEntry.id). */
+  requestId: string;
+  time: string;
+  keyId?: string;
+  score?: number;
+  label?: string;
+  comment?: string;
+}
+
+/** Feedback of one group (a prompt version or a deployment). */
+export interface FeedbackSummaryGroup {
+  key: string;
+  feedback: number;
+  /** Mean of the scores given; null when none had a score. */
+  avgScore: number | null;
+  /** Label → count. */
+  labels: Record<string, number>;
+}
+
+export interface FeedbackSummary {
+  since: string;
+  byPromptVersion: FeedbackSummaryGroup[];
+  byDeployment: FeedbackSummaryGroup[];
 }
 
 export interface ConsumeResult {
@@ -201,6 +254,40 @@ export interface Store {
     summary(since: string): Promise<RequestLogSummary>;
     /** Deletes entries older than the configured retention now (it also runs periodically); returns how many. */
     prune?(): Promise<number>;
+  };
+  /**
+   * Notifications to every replica (Redis pub/sub, scaled out); absent embedded, where one
+   * process owns the store. Handlers also get this replica's own messages. Best effort: a replica
+   * disconnected from Redis misses messages, so what it caches must also expire.
+   */
+  events?: {
+    publish(channel: string, message: string): Promise<void>;
+    /** Resolves once subscribed; returns the function that removes the handler. */
+    subscribe(channel: string, handler: (message: string) => void): Promise<() => void>;
+  };
+  prompts: {
+    /** Adds the next version of `name` (1 when new) and returns it. */
+    addVersion(rec: Omit<PromptVersionRecord, 'version'>): Promise<PromptVersionRecord>;
+    getVersion(name: string, version: number): Promise<PromptVersionRecord | undefined>;
+    latestVersion(name: string): Promise<PromptVersionRecord | undefined>;
+    /** Newest first. */
+    listVersions(name: string): Promise<PromptVersionRecord[]>;
+    /** Every prompt name with its latest version number, sorted by name. */
+    listNames(): Promise<{ name: string; latest: number }[]>;
+    setLabel(rec: PromptLabelRecord): Promise<void>;
+    getLabel(name: string, label: string): Promise<PromptLabelRecord | undefined>;
+    listLabels(name: string): Promise<PromptLabelRecord[]>;
+  };
+  feedback: {
+    /**
+     * Stores the feedback; false (nothing stored) when no logged request has that id, or when
+     * `tenant` is given and the request belongs to another tenant (a key rates its own requests only).
+     */
+    add(rec: FeedbackRecord, tenant?: string): Promise<boolean>;
+    /** Feedback on one request, oldest first. */
+    forRequest(requestId: string): Promise<FeedbackRecord[]>;
+    /** Feedback given since `since` (ISO time), joined with the request log, per prompt version and per deployment. */
+    summary(since: string): Promise<FeedbackSummary>;
   };
   audit: {
     append(entry: AuditEntry): Promise<void>;

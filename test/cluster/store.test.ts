@@ -21,7 +21,17 @@ test('postgres store keeps its tables in the schema named by search_path', async
     await c.end();
     assert.deepEqual(
       res.rows.map((r: { table_name: string }) => r.table_name),
-      ['api_keys', 'audit_log', 'request_log', 'request_log_dead_letters', 'schema_migrations', 'spend_counters'],
+      [
+        'api_keys',
+        'audit_log',
+        'feedback',
+        'prompt_labels',
+        'prompt_versions',
+        'request_log',
+        'request_log_dead_letters',
+        'schema_migrations',
+        'spend_counters',
+      ],
     );
   } finally {
     await store.close();

@@ -498,6 +498,83 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       );
     });
 
+    it('prompts: versions are numbered per name, concurrent adds get distinct numbers, labels move and keep protection', async () => {
+      const name = `p-${tag()}`;
+      const base = { name, contentHash: 'h', createdAt: new Date().toISOString(), createdBy: 'master' };
+      const v1 = await store.prompts.addVersion({ ...base, body: { template: 'Hello {{who}}', n: 1 }, note: 'first' });
+      assert.equal(v1.version, 1);
+      const concurrent = await Promise.all(range(1, 8).map((i) => store.prompts.addVersion({ ...base, body: { i } })));
+      assert.deepEqual(
+        concurrent.map((v) => v.version).sort((a, b) => a - b),
+        range(2, 9),
+      );
+      const got = await store.prompts.getVersion(name, 1);
+      assert.deepEqual(got?.body, { template: 'Hello {{who}}', n: 1 });
+      assert.equal(got?.note, 'first');
+      assert.equal((await store.prompts.latestVersion(name))?.version, 9);
+      assert.equal(await store.prompts.getVersion(name, 99), undefined);
+      assert.deepEqual(
+        (await store.prompts.listVersions(name)).map((v) => v.version),
+        range(1, 9).reverse(),
+      );
+      assert.ok((await store.prompts.listNames()).some((n) => n.name === name && n.latest === 9));
+
+      const label = { name, label: 'production', version: 1, protected: true, updatedAt: new Date().toISOString(), updatedBy: 'master' };
+      await store.prompts.setLabel(label);
+      await store.prompts.setLabel({ ...label, version: 3 });
+      const moved = await store.prompts.getLabel(name, 'production');
+      assert.equal(moved?.version, 3);
+      assert.equal(moved?.protected, true);
+      await store.prompts.setLabel({ ...label, label: 'staging', version: 2, protected: false });
+      assert.deepEqual(
+        (await store.prompts.listLabels(name)).map((l) => [l.label, l.version, l.protected]),
+        [
+          ['production', 3, true],
+          ['staging', 2, false],
+        ],
+      );
+      assert.equal(await store.prompts.getLabel(name, 'nope'), undefined);
+    });
+
+    it('feedback: stored only for a logged request, aggregated per prompt version and deployment; episode round-trips', async () => {
+      const t = `fb-${tag()}`;
+      const since = new Date(Date.now() - 1_000).toISOString();
+      const a = logEntry({ tenant: t, deployment: `dep-a-${t}`, promptVersion: `sr-${t}@1`, episode: `ep-${t}` });
+      const b = logEntry({ tenant: t, deployment: `dep-b-${t}`, promptVersion: `sr-${t}@2` });
+      store.requestLog.append(a);
+      store.requestLog.append(b);
+      const fb = (requestId: string, over: { score?: number; label?: string; comment?: string }) => ({
+        id: randomUUID(),
+        requestId,
+        time: new Date().toISOString(),
+        keyId: 'k1',
+        ...over,
+      });
+      assert.equal(await store.feedback.add(fb(a.id, { score: 1, label: 'good' })), true, 'appended just before: visible');
+      assert.equal(await store.feedback.add(fb(a.id, { score: 0, label: 'bad', comment: 'wrong tone' })), true);
+      assert.equal(await store.feedback.add(fb(b.id, { label: 'good' }), `other-${t}`), false, 'another tenant');
+      assert.equal(await store.feedback.add(fb(b.id, { label: 'good' }), t), true);
+      assert.equal(await store.feedback.add(fb(`req_${randomUUID()}`, { score: 1 })), false, 'unknown request');
+
+      const stored = await store.feedback.forRequest(a.id);
+      assert.deepEqual(stored.map((f) => [f.label, f.score, f.comment, f.keyId]).sort(), [
+        ['bad', 0, 'wrong tone', 'k1'],
+        ['good', 1, undefined, 'k1'],
+      ]);
+      const summary = await store.feedback.summary(since);
+      const pa = summary.byPromptVersion.find((g) => g.key === `sr-${t}@1`);
+      assert.deepEqual(pa, { key: `sr-${t}@1`, feedback: 2, avgScore: 0.5, labels: { good: 1, bad: 1 } });
+      const db = summary.byDeployment.find((g) => g.key === `dep-b-${t}`);
+      assert.deepEqual(db, { key: `dep-b-${t}`, feedback: 1, avgScore: null, labels: { good: 1 } });
+      const later = await store.feedback.summary(new Date(Date.now() + 60_000).toISOString());
+      assert.equal(later.byPromptVersion.length, 0);
+
+      const [logged] = await store.requestLog
+        .query({ tenant: t, alias: 'chat-default', limit: 10 })
+        .then((r) => r.filter((e) => e.id === a.id));
+      assert.equal(logged?.episode, `ep-${t}`);
+    });
+
     it('spend: budget spend survives closing and reopening the store', async () => {
       const key = `meridian:budget:test:${tag()}:usd`;
       const first = await open();

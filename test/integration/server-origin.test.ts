@@ -95,6 +95,7 @@ describe('Host, Origin and content-type checks (auth off, loopback)', () => {
     assert.match(String(pre.headers['access-control-allow-methods']), /POST/);
     assert.match(String(pre.headers['access-control-allow-headers']), /content-type/);
     assert.match(String(pre.headers['access-control-allow-headers']), /authorization/);
+    assert.match(String(pre.headers['access-control-allow-headers']), /x-meridian-episode/);
 
     const res = await send(gw.url, {
       method: 'POST',
@@ -105,6 +106,7 @@ describe('Host, Origin and content-type checks (auth off, loopback)', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers['access-control-allow-origin'], 'http://app.example:3000');
     assert.match(String(res.headers['access-control-expose-headers']), /x-meridian-route/);
+    assert.match(String(res.headers['access-control-expose-headers']), /x-meridian-prompt/);
 
     const foreign = await send(gw.url, {
       method: 'OPTIONS',

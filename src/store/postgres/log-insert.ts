@@ -42,11 +42,12 @@ const COLUMN_TYPES: Record<(typeof LOG_COLUMNS)[number], string> = {
   guard_action: 'text',
   excluded: 'jsonb',
   cost_estimated: 'boolean',
+  episode: 'text',
 };
 
 /** The statement: named, so each pooled connection parses and plans it once. */
 export const LOG_INSERT_STATEMENT = {
-  name: 'meridian_request_log_insert_v3',
+  name: 'meridian_request_log_insert_v4',
   text:
     `INSERT INTO request_log (${LOG_COLUMNS.join(', ')}) ` +
     `SELECT * FROM unnest(${LOG_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ')}) ` +

@@ -100,4 +100,42 @@ export const postgresMigrations: readonly Migration[] = [
     name: 'request log: cost estimated (no known price; pricing.unknownModel)',
     sql: `ALTER TABLE request_log ADD COLUMN cost_estimated BOOLEAN;`,
   },
+  {
+    version: 4,
+    name: 'prompt registry (versions, labels), outcome feedback, request log: episode',
+    // Additive only: replicas still on version 3 keep writing the log (the new column is nullable).
+    sql: `
+      CREATE TABLE prompt_versions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body JSONB NOT NULL,
+        content_hash TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        created_by TEXT NOT NULL,
+        note TEXT,
+        PRIMARY KEY (name, version)
+      );
+      CREATE TABLE prompt_labels (
+        name TEXT NOT NULL,
+        label TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        protected BOOLEAN NOT NULL DEFAULT false,
+        updated_at TIMESTAMPTZ NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (name, label)
+      );
+      CREATE TABLE feedback (
+        id TEXT PRIMARY KEY,
+        request_id TEXT NOT NULL,
+        time TIMESTAMPTZ NOT NULL,
+        key_id TEXT,
+        score DOUBLE PRECISION,
+        label TEXT,
+        comment TEXT
+      );
+      CREATE INDEX feedback_request ON feedback (request_id);
+      CREATE INDEX feedback_time ON feedback (time);
+      ALTER TABLE request_log ADD COLUMN episode TEXT;
+    `,
+  },
 ];

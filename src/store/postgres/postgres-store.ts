@@ -13,7 +13,9 @@ import { decodeSummary, postgresSummaryDialect, summarySql } from '../log-summar
 import { defaultLogWriterOptions, RequestLogWriter } from '../log-writer.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
+import { feedbackRecords, promptRecords, type RecordSqlDialect } from '../prompt-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
+import { RedisEvents } from '../redis-events.js';
 import { RedisCounters, type CounterErrorMode } from '../redis-counters.js';
 import { RedisSpendCounters } from './spend-counters.js';
 import { PostgresSpendJournal } from './spend-journal.js';
@@ -78,6 +80,7 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly counters: RedisCounters;
   readonly spend: RedisSpendCounters;
+  readonly events: RedisEvents;
   private readonly journal: PostgresSpendJournal;
   private readonly onError: (err: unknown, context: string) => void;
   private readonly writer: RequestLogWriter;
@@ -104,6 +107,7 @@ export class PostgresStore implements Store {
       timeoutMs: config.redisTimeoutMs ?? 250,
     };
     this.counters = new RedisCounters(redis, counterOptions);
+    this.events = new RedisEvents(redis, `${options.redisPrefix ?? 'meridian:'}events:`, onError);
     this.journal = new PostgresSpendJournal(pool, onError);
     this.spend = new RedisSpendCounters(redis, this.journal, counterOptions);
     this.watchRedis(redis);
@@ -214,6 +218,7 @@ export class PostgresStore implements Store {
       await this.journal.close().catch((err: unknown) => this.onError(err, 'budget spend not saved to PostgreSQL at close'));
       await this.workerSink?.close();
       // quit() waits for replies to commands already sent; a client that never connected just drops.
+      await this.events.close().catch((err: unknown) => this.onError(err, 'redis subscriber close'));
       const redisDone = this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect());
       await Promise.allSettled([this.pool.end(), redisDone]);
     }
@@ -345,6 +350,14 @@ export class PostgresStore implements Store {
     prune: (): Promise<number> => this.writer.prune(),
   };
 
+  /** Prompt registry and feedback (../prompt-records.ts). */
+  readonly prompts = promptRecords(async (sql, params) => (await this.sql(sql, params)).rows, postgresRecordDialect);
+  readonly feedback = feedbackRecords(
+    async (sql, params) => (await this.sql(sql, params)).rows,
+    postgresRecordDialect,
+    () => this.flushed(),
+  );
+
   readonly audit = {
     append: async (entry: AuditEntry): Promise<void> => {
       await this.sql(
@@ -360,6 +373,11 @@ export class PostgresStore implements Store {
     },
   };
 }
+
+const postgresRecordDialect: RecordSqlDialect = {
+  placeholder: (n, pgType) => (pgType ? `$${n}::${pgType}` : `$${n}`),
+  isUniqueViolation: (err) => (err as { code?: unknown })?.code === '23505',
+};
 
 function decodeTotals(row: Row): UsageTotalsRow {
   return {

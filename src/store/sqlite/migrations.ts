@@ -93,4 +93,41 @@ export const sqliteMigrations: readonly Migration[] = [
     name: 'request log: cost estimated (no known price; pricing.unknownModel)',
     sql: `ALTER TABLE request_log ADD COLUMN cost_estimated INTEGER;`,
   },
+  {
+    version: 4,
+    name: 'prompt registry (versions, labels), outcome feedback, request log: episode',
+    sql: `
+      CREATE TABLE prompt_versions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        note TEXT,
+        PRIMARY KEY (name, version)
+      );
+      CREATE TABLE prompt_labels (
+        name TEXT NOT NULL,
+        label TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        protected INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (name, label)
+      );
+      CREATE TABLE feedback (
+        id TEXT PRIMARY KEY,
+        request_id TEXT NOT NULL,
+        time TEXT NOT NULL,
+        key_id TEXT,
+        score REAL,
+        label TEXT,
+        comment TEXT
+      );
+      CREATE INDEX feedback_request ON feedback (request_id);
+      CREATE INDEX feedback_time ON feedback (time);
+      ALTER TABLE request_log ADD COLUMN episode TEXT;
+    `,
+  },
 ];

@@ -14,6 +14,7 @@ import { defaultLogWriterOptions, RequestLogWriter, type DeadLetter, type Reques
 import { MemoryCounters } from '../memory-counters.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
+import { feedbackRecords, promptRecords, type RecordSqlDialect, type RunSql } from '../prompt-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
 import type {
   ApiKeyRecord,
@@ -219,6 +220,16 @@ export class SqliteStore implements Store {
     prune: (): Promise<number> => this.writer.prune(),
   };
 
+  /** Prompt registry and feedback (../prompt-records.ts), on the main thread's connection. */
+  private readonly runSql: RunSql = async (sql, params) => {
+    const s = this.stmt(sql);
+    if (s.reader) return s.all(...params) as Row[];
+    s.run(...params);
+    return [];
+  };
+  readonly prompts = promptRecords(this.runSql, sqliteRecordDialect);
+  readonly feedback = feedbackRecords(this.runSql, sqliteRecordDialect, () => this.writer.flush());
+
   readonly audit = {
     append: async (entry: AuditEntry): Promise<void> => {
       this.stmt(`INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?)`).run(...encodeAudit(entry));
@@ -250,6 +261,11 @@ export class SqliteStore implements Store {
     };
   }
 }
+
+const sqliteRecordDialect: RecordSqlDialect = {
+  placeholder: () => '?',
+  isUniqueViolation: (err) => (err as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+};
 
 function decodeTotals(row: Row): UsageTotalsRow {
   return {
