@@ -8,7 +8,7 @@ import type { GuardAction, GuardConfig } from './config.js';
 import { backendFilter, insideBackendCall, mergeFindings, runBackends, type RecognizerBackend } from './backends/index.js';
 import { requestTexts } from './request-texts.js';
 import { SLICE_CHARS, type Scanner } from './scan.js';
-import { propagateMentions } from './propagate.js';
+import { mentionNeedles, propagateInText } from './propagate.js';
 import type { Finding, Inspection, LocatedFinding } from './types.js';
 
 /** Requests up to this many characters get mention propagation (one indexOf per found value per text). */
@@ -95,13 +95,7 @@ export async function inspectRequest(
     }
     // Every other mention of a value found anywhere in the request is masked too (bounded: above
     // PROPAGATE_MAX_CHARS the search for repeats would hold the event loop, and the scan stands alone).
-    const located =
-      total <= PROPAGATE_MAX_CHARS
-        ? propagateMentions(
-            texts.map((t) => t.text),
-            perText,
-          )
-        : perText;
+    const located = total <= PROPAGATE_MAX_CHARS ? await propagateAcross(texts, perText, signal) : perText;
     const findings: LocatedFinding[] = [];
     const counts: Record<string, number> = {};
     located.forEach((list, i) => {
@@ -121,4 +115,28 @@ export async function inspectRequest(
   } finally {
     stopBackends.abort();
   }
+}
+
+/** Search work (characters × values) between two yields while propagating mentions. */
+const PROPAGATE_WORK_PER_YIELD = 4_000_000;
+
+/** Mention propagation text by text, yielding so a request with many texts never holds the loop. */
+async function propagateAcross(
+  texts: ReadonlyArray<{ text: string }>,
+  perText: readonly Finding[][],
+  signal: AbortSignal | undefined,
+): Promise<Finding[][]> {
+  const needles = mentionNeedles(perText);
+  const out: Finding[][] = [];
+  let work = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!.text;
+    out.push(propagateInText(text, perText[i] ?? [], needles));
+    work += (text.length + 64) * needles.length;
+    if (work >= PROPAGATE_WORK_PER_YIELD) {
+      work = 0;
+      await yieldToEventLoop(signal);
+    }
+  }
+  return out;
 }

@@ -15,7 +15,7 @@ const MAX_VALUES = 256;
 const LETTER_OR_DIGIT = /[\p{L}\p{M}\p{N}]/u;
 const UNCASED = /^[\p{Script=Han}\p{Script=Hangul}\p{Script=Hiragana}\p{Script=Katakana}]+$/u;
 
-interface Needle {
+export interface Needle {
   value: string;
   type: string;
   score: number;
@@ -23,7 +23,8 @@ interface Needle {
   anyCase: boolean;
 }
 
-function needles(findings: readonly Finding[][]): Needle[] {
+/** The values to look for again: every finding's value (and each part of a person's name), longest first. */
+export function mentionNeedles(findings: readonly Finding[][]): Needle[] {
   const byKey = new Map<string, Needle>();
   const add = (value: string, type: string, score: number): void => {
     const v = value.trim();
@@ -48,35 +49,38 @@ function needles(findings: readonly Finding[][]): Needle[] {
  * the texts (and, for people, of each part of the name). `findings[i]` belongs to `texts[i]`.
  */
 export function propagateMentions(texts: readonly string[], findings: readonly Finding[][]): Finding[][] {
-  const list = needles(findings);
-  return texts.map((text, i) => {
-    const own = [...(findings[i] ?? [])];
-    if (list.length === 0 || text.length === 0) return own;
-    const lower = text.toLowerCase();
-    const added: Finding[] = [];
-    // Characters already inside a finding: checking an occurrence costs its length, not the
-    // number of findings (a prompt of 150,000 repeated e-mails stays linear).
-    const covered = new Uint8Array(text.length);
-    const cover = (s: number, e: number): void => {
-      covered.fill(1, s, e);
-    };
-    for (const f of own) cover(Math.max(0, f.start), Math.min(text.length, f.end));
-    const taken = (s: number, e: number): boolean => {
-      for (let k = s; k < e; k++) if (covered[k]) return true;
-      return false;
-    };
-    for (const n of list) {
-      const hay = n.anyCase ? lower : text;
-      const needle = n.anyCase ? n.value.toLowerCase() : n.value;
-      const uncased = UNCASED.test(n.value);
-      for (let at = hay.indexOf(needle); at >= 0; at = hay.indexOf(needle, at + 1)) {
-        const end = at + needle.length;
-        if (!uncased && (LETTER_OR_DIGIT.test(text.charAt(at - 1)) || LETTER_OR_DIGIT.test(text.charAt(end)))) continue;
-        if (taken(at, end)) continue;
-        cover(at, end);
-        added.push({ type: n.type, start: at, end, score: n.score, value: text.slice(at, end) });
-      }
+  const list = mentionNeedles(findings);
+  return texts.map((text, i) => propagateInText(text, findings[i] ?? [], list));
+}
+
+/** One text's findings plus every other whole-word occurrence of the needles in it. */
+export function propagateInText(text: string, found: readonly Finding[], list: readonly Needle[]): Finding[] {
+  const own = [...found];
+  if (list.length === 0 || text.length === 0) return own;
+  const lower = text.toLowerCase();
+  const added: Finding[] = [];
+  // Characters already inside a finding: checking an occurrence costs its length, not the
+  // number of findings (a prompt of 150,000 repeated e-mails stays linear).
+  const covered = new Uint8Array(text.length);
+  const cover = (s: number, e: number): void => {
+    covered.fill(1, s, e);
+  };
+  for (const f of own) cover(Math.max(0, f.start), Math.min(text.length, f.end));
+  const taken = (s: number, e: number): boolean => {
+    for (let k = s; k < e; k++) if (covered[k]) return true;
+    return false;
+  };
+  for (const n of list) {
+    const hay = n.anyCase ? lower : text;
+    const needle = n.anyCase ? n.value.toLowerCase() : n.value;
+    const uncased = UNCASED.test(n.value);
+    for (let at = hay.indexOf(needle); at >= 0; at = hay.indexOf(needle, at + 1)) {
+      const end = at + needle.length;
+      if (!uncased && (LETTER_OR_DIGIT.test(text.charAt(at - 1)) || LETTER_OR_DIGIT.test(text.charAt(end)))) continue;
+      if (taken(at, end)) continue;
+      cover(at, end);
+      added.push({ type: n.type, start: at, end, score: n.score, value: text.slice(at, end) });
     }
-    return added.length === 0 ? own : [...own, ...added].sort((a, b) => a.start - b.start);
-  });
+  }
+  return added.length === 0 ? own : [...own, ...added].sort((a, b) => a.start - b.start);
 }

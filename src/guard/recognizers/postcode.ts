@@ -9,17 +9,17 @@ import { gatedRegex } from './gated-regex.js';
 const CODE = String.raw`(\d{4,5}|\d{3} \d{2})(?![\p{L}\d]|[.,\-\/]\d)`;
 /** A city in capitals (one or two words) right before the code. */
 const UPPER_CITY_CODE = gatedRegex(
-  new RegExp(String.raw`(?<![\p{L}\d])\p{Lu}{3,}(?:[ \-]\p{Lu}{2,})?,?[ \t]+${CODE}`, 'gu'),
+  new RegExp(String.raw`(?<![\p{L}\d])\p{Lu}{3,40}(?:[ \-]\p{Lu}{2,40})?,?[ \t]+${CODE}`, 'gu'),
   // The same over plain ranges (any non-ASCII character may be a capital), up to three digits.
-  /(?<![A-Za-z\d])[A-Z\x80-\uffff]{3,}(?:[ \-][A-Z\x80-\uffff]{2,})?,?[ \t]+\d{3}/g,
+  /(?<![A-Za-z\d])[A-Z\x80-\uffff]{3,40}(?:[ \-][A-Z\x80-\uffff]{2,40})?,?[ \t]+\d{3}/g,
 );
 /** A capitalised city after "in/to/from/at" or a comma, then the code. */
 const CITY_CODE = gatedRegex(
   new RegExp(
-    String.raw`(?:(?<![\p{L}])(?:in|to|from|at|near|of)[ \t]+|,[ \t]*)\p{Lu}\p{Ll}[\p{L}'’\-]*(?:[ \-]\p{Lu}\p{Ll}[\p{L}'’\-]*)?,?[ \t]+${CODE}`,
+    String.raw`(?:(?<![\p{L}])(?:in|to|from|at|near|of)[ \t]+|,[ \t]*)\p{Lu}\p{Ll}[\p{L}'’\-]{0,40}(?:[ \-]\p{Lu}\p{Ll}[\p{L}'’\-]{0,40})?,?[ \t]+${CODE}`,
     'gu',
   ),
-  /(?:(?<![A-Za-z])(?:in|to|from|at|near|of)[ \t]+|,[ \t]*)[A-Z\x80-\uffff][a-z\x80-\uffff][A-Za-z\x80-\uffff'\-]*(?:[ \-][A-Z\x80-\uffff][a-z\x80-\uffff][A-Za-z\x80-\uffff'\-]*)?,?[ \t]+\d{3}/g,
+  /(?:(?<![A-Za-z])(?:in|to|from|at|near|of)[ \t]+|,[ \t]*)[A-Z\x80-\uffff][a-z\x80-\uffff][A-Za-z\x80-\uffff'\-]{0,40}(?:[ \-][A-Z\x80-\uffff][a-z\x80-\uffff][A-Za-z\x80-\uffff'\-]{0,40})?,?[ \t]+\d{3}/g,
 );
 /** Capitals + number that are standards, versions or products, not places. */
 const NOT_CITY =
@@ -38,7 +38,9 @@ export const postcodeRecognizer: Recognizer = {
   type: 'postcode',
   scan(text: string, out: Finding[]): void {
     // A capital, letters, then three digits (plain ranges: cheaper than \p{Lu} over the whole text).
-    if (!/[A-Z\x80-\uffff][A-Za-z\x80-\uffff,]*[ \t]+\d{3}/.test(text)) return;
+    // Runs are bounded (no place name is longer): an unbounded one backtracks quadratically over a
+    // long run of letters with no digits after it.
+    if (!/[A-Z\x80-\uffff][A-Za-z\x80-\uffff,]{0,80}[ \t]+\d{3}/.test(text)) return;
     UPPER_CITY_CODE.lastIndex = 0;
     for (let m = UPPER_CITY_CODE.exec(text); m; m = UPPER_CITY_CODE.exec(text)) {
       const city = m[0].slice(0, m[0].length - (m[1] as string).length).replace(/[ \t,]+$/, '');
