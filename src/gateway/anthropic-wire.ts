@@ -5,8 +5,7 @@
  * Anthropic message or event stream. Reference: https://docs.anthropic.com/en/api/messages ,
  * https://docs.anthropic.com/en/docs/build-with-claude/streaming , https://docs.anthropic.com/en/api/errors
  */
-import type { ChatChunk, StreamEvent } from '../api/types.js';
-import { InvalidRequestError, toMeridianError } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 import {
   anthropicEventToSse,
   anthropicRequestToCanonical,
@@ -19,8 +18,7 @@ import { sendErrorAs, sendJson } from '../server/http-util.js';
 import type { RequestContext } from './context.js';
 import { handleChatWire } from './chat.js';
 import type { GatewayServices } from './services.js';
-import { drained, endWithError, startEventStream, type StreamOutcome } from './stream-response.js';
-import { formatUsd } from './headers.js';
+import { writeTranslatedStream } from './stream-response.js';
 import type { ChatWire } from './wire.js';
 
 export const anthropicWire: ChatWire = {
@@ -33,33 +31,22 @@ export const anthropicWire: ChatWire = {
     sendJson(res, 200, canonicalResponseToAnthropic(response), headers);
   },
 
-  async writeStream(res, events, opts) {
-    startEventStream(res, opts.headers);
-    const outcome: StreamOutcome = {};
-    try {
-      for await (const ev of canonicalStreamToAnthropicEvents(chunksOf(events, opts.signal))) {
-        if (!res.write(anthropicEventToSse(ev)) && !res.destroyed) await drained(res, opts.signal);
-      }
-      res.addTrailers({ 'x-meridian-cost-usd': formatUsd(opts.costUsd()) });
-      res.end();
-    } catch (err) {
-      outcome.error = toMeridianError(err);
-      endWithError(res, anthropicEventToSse({ event: 'error', data: { type: 'error', error: errorToAnthropic(outcome.error) } }));
-    }
-    return outcome;
+  writeStream(res, events, opts) {
+    return writeTranslatedStream(
+      res,
+      events,
+      opts,
+      async function* (chunks) {
+        for await (const ev of canonicalStreamToAnthropicEvents(chunks)) yield anthropicEventToSse(ev);
+      },
+      (e) => anthropicEventToSse({ event: 'error', data: { type: 'error', error: errorToAnthropic(e) } }),
+    );
   },
 
   sendError(res, err) {
     return sendErrorAs(res, err, (e) => ({ type: 'error', error: errorToAnthropic(e) }));
   },
 };
-
-async function* chunksOf(events: AsyncIterable<StreamEvent>, signal: AbortSignal): AsyncGenerator<ChatChunk> {
-  for await (const ev of events) {
-    yield ev.chunk;
-    if (signal.aborted) throw signal.reason;
-  }
-}
 
 /** POST /v1/messages */
 export function handleMessages(g: GatewayServices, ctx: RequestContext): Promise<void> {

@@ -27,8 +27,8 @@ export function handleChat(g: GatewayServices, ctx: RequestContext): Promise<voi
 
 export async function handleChatWire(g: GatewayServices, ctx: RequestContext, wire: ChatWire): Promise<void> {
   const body = await readJsonBody(ctx.req, g.config.server.bodyLimitBytes);
-  // A registered prompt becomes an ordinary body here, before validation and admission (OpenAI wire only).
-  const prompted = wire === openaiWire ? await resolvePromptedBody(g.store, body) : undefined;
+  // A registered prompt becomes an ordinary body here, before validation and admission.
+  const prompted = wire.prompts ? await resolvePromptedBody(g.store, body) : undefined;
   const request = wire.parse(prompted?.body ?? body);
   if (prompted) ctx.res.setHeader('x-meridian-prompt', prompted.version);
   const start = { kind: 'chat' as const, model: request.model, stream: request.stream === true, promptVersion: prompted?.version };
@@ -74,7 +74,6 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
   entry.attempts = [...entry.attempts, ...result.attempts];
   g.metrics?.routeDecision(resolved.alias, d.id, result.reason);
   const headers: Record<string, string> = {
-    'x-request-id': ctx.requestId,
     'x-meridian-route': formatRouteHeader({ deployment: d, reason: result.reason, strategy: plan.strategy }),
   };
   if (entry.pii) headers['x-meridian-pii'] = formatPiiHeader(entry.pii);

@@ -20,6 +20,8 @@ export interface RequestContext {
   requestId: string;
   /** The client's `x-request-id` when it sent a well-formed one (printable ASCII, ≤ 128 chars); logged, never trusted as a key. */
   clientRequestId?: string;
+  /** `x-meridian-episode`: the client's id grouping the requests of one episode (an agent run, a conversation). */
+  episode?: string;
   /** `performance.now()` when the request arrived. */
   start: number;
   /** ISO time the request arrived. */
@@ -66,9 +68,12 @@ export function assertModelAllowed(principal: Principal, model: string): void {
   }
 }
 
-const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
 
-/** The client's `x-request-id`, when it is one header of printable ASCII of bounded length. */
-export function clientRequestIdOf(header: string | string[] | undefined): string | undefined {
-  return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) ? header : undefined;
+/**
+ * An id the client sends in a header (`x-request-id`, `x-meridian-episode`): kept only when it is
+ * one header of printable ASCII, at most 128 characters, so it is safe to log and store.
+ */
+export function clientIdOf(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && CLIENT_ID.test(header) ? header : undefined;
 }

@@ -63,7 +63,6 @@ async function serveEmbeddings(g: GatewayServices, ctx: RequestContext, pending:
   entry.attempts = [...entry.attempts, ...result.attempts];
   g.metrics?.routeDecision(plan.alias, d.id, result.reason);
   sendJson(ctx.res, 200, request.encoding_format === 'base64' ? toBase64Embeddings(result.value) : result.value, {
-    'x-request-id': ctx.requestId,
     'x-meridian-route': formatRouteHeader({ deployment: d, reason: result.reason, strategy: plan.strategy }),
     'x-meridian-cost-usd': formatUsd(cost.usd),
     ...(entry.pii ? { 'x-meridian-pii': formatPiiHeader(entry.pii) } : {}),

@@ -9,7 +9,6 @@ import type { ChatRequest } from '../api/types.js';
 import { BudgetExceededError, PolicyDeniedError, toMeridianError, type MeridianError } from '../errors.js';
 import { formatPiiHeader } from '../guard/index.js';
 import type { Inspection } from '../guard/index.js';
-import { episodeOf } from '../prompts/index.js';
 import type { BudgetDecision } from '../meter/budgets.js';
 import type { Deployment } from '../providers/spec.js';
 import type { AttemptRecord, RequestFacts, RequestKind, RoutePlan } from '../router/types.js';
@@ -79,10 +78,9 @@ export interface PipelineStart {
 }
 
 function newEntry(ctx: RequestContext, start: PipelineStart): RequestLogEntry {
-  const episode = episodeOf(ctx.req.headers['x-meridian-episode']);
   return {
     ...(start.promptVersion !== undefined ? { promptVersion: start.promptVersion } : {}),
-    ...(episode !== undefined ? { episode } : {}),
+    ...(ctx.episode !== undefined ? { episode: ctx.episode } : {}),
     id: ctx.requestId,
     ...(ctx.clientRequestId !== undefined ? { clientRequestId: ctx.clientRequestId } : {}),
     time: ctx.time,

@@ -6,18 +6,15 @@
  * so `store` answers false and `previous_response_id` is a 400 (docs/responses.md).
  * Reference: https://platform.openai.com/docs/api-reference/responses
  */
-import type { ChatChunk, StreamEvent } from '../api/types.js';
 import { parseResponsesToCanonical } from '../api/responses/request.js';
 import { canonicalResponseToResponses } from '../api/responses/response.js';
 import type { InboundResponsesRequest } from '../api/responses/schema.js';
 import { EventSequence, canonicalStreamToResponsesEvents, responsesEventToSse } from '../api/responses/stream.js';
-import { toMeridianError } from '../errors.js';
 import { sendError, sendJson } from '../server/http-util.js';
 import { handleChatWire } from './chat.js';
 import type { RequestContext } from './context.js';
-import { formatUsd } from './headers.js';
 import type { GatewayServices } from './services.js';
-import { drained, endWithError, startEventStream, type StreamOutcome } from './stream-response.js';
+import { writeTranslatedStream } from './stream-response.js';
 import type { ChatWire } from './wire.js';
 
 /** One wire per request: the answer echoes the request's own parameters (instructions, tools, text.format…). */
@@ -38,34 +35,25 @@ export function responsesWire(): ChatWire {
       sendJson(res, 200, canonicalResponseToResponses(response, echoed()), headers);
     },
 
-    async writeStream(res, events, opts) {
-      startEventStream(res, opts.headers);
-      const outcome: StreamOutcome = {};
+    writeStream(res, events, opts) {
       const seq = new EventSequence();
-      try {
-        for await (const ev of canonicalStreamToResponsesEvents(chunksOf(events, opts.signal), echoed(), seq)) {
-          if (!res.write(responsesEventToSse(ev)) && !res.destroyed) await drained(res, opts.signal);
-        }
-        res.addTrailers({ 'x-meridian-cost-usd': formatUsd(opts.costUsd()) });
-        res.end();
-      } catch (err) {
+      return writeTranslatedStream(
+        res,
+        events,
+        opts,
+        async function* (chunks) {
+          for await (const ev of canonicalStreamToResponsesEvents(chunks, echoed(), seq)) yield responsesEventToSse(ev);
+        },
         // The documented `error` event; the OpenAI SDK raises it as an APIError. Never a clean response.completed.
-        outcome.error = toMeridianError(err);
-        const { message, code, param } = outcome.error.toJSON().error;
-        endWithError(res, responsesEventToSse(seq.make('error', { code, message, param })));
-      }
-      return outcome;
+        (e) => {
+          const { message, code, param } = e.toJSON().error;
+          return responsesEventToSse(seq.make('error', { code, message, param }));
+        },
+      );
     },
 
     sendError,
   };
-}
-
-async function* chunksOf(events: AsyncIterable<StreamEvent>, signal: AbortSignal): AsyncGenerator<ChatChunk> {
-  for await (const ev of events) {
-    yield ev.chunk;
-    if (signal.aborted) throw signal.reason;
-  }
 }
 
 /** POST /v1/responses */

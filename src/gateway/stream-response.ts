@@ -81,3 +81,38 @@ export function drained(res: ServerResponse, signal: AbortSignal): Promise<void>
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * The writer for wire formats that translate the canonical chunks into their own SSE events
+ * (Anthropic Messages, OpenAI Responses): the same head, back-pressure, cost trailer and
+ * error ending as the OpenAI writer; `toEvents` turns chunks into SSE text, `errorEvent` renders
+ * a failure as the format's own error event.
+ */
+export async function writeTranslatedStream(
+  res: ServerResponse,
+  events: AsyncIterable<StreamEvent>,
+  opts: StreamOptions,
+  toEvents: (chunks: AsyncIterable<ChatChunk>) => AsyncIterable<string>,
+  errorEvent: (e: MeridianError) => string,
+): Promise<StreamOutcome> {
+  startEventStream(res, opts.headers);
+  const outcome: StreamOutcome = {};
+  try {
+    for await (const sse of toEvents(chunksOf(events, opts.signal))) {
+      if (!res.write(sse) && !res.destroyed) await drained(res, opts.signal);
+    }
+    res.addTrailers({ 'x-meridian-cost-usd': formatUsd(opts.costUsd()) });
+    res.end();
+  } catch (err) {
+    outcome.error = toMeridianError(err);
+    endWithError(res, errorEvent(outcome.error));
+  }
+  return outcome;
+}
+
+async function* chunksOf(events: AsyncIterable<StreamEvent>, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+  for await (const ev of events) {
+    yield ev.chunk;
+    if (signal.aborted) throw signal.reason;
+  }
+}

@@ -11,6 +11,8 @@ import type { ErrorWire } from './pipeline.js';
 import { writeStream, type StreamOptions, type StreamOutcome } from './stream-response.js';
 
 export interface ChatWire extends ErrorWire {
+  /** The wire's requests may name a registered prompt (`prompt:name@label`, a `prompt` field). */
+  readonly prompts?: boolean;
   /** Validates a parsed JSON body into the canonical request (throws InvalidRequestError). */
   parse(body: unknown): ChatRequest;
   /** Writes a complete answer; `raw` is the upstream's OpenAI bytes when they can pass through. */
@@ -20,6 +22,7 @@ export interface ChatWire extends ErrorWire {
 }
 
 export const openaiWire: ChatWire = {
+  prompts: true,
   parse: parseChatRequest,
   sendResponse(res, response, raw, headers) {
     sendBytes(res, 200, raw ?? Buffer.from(JSON.stringify(response)), headers);

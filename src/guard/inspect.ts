@@ -35,8 +35,9 @@ export async function inspectRequest(
   backends: readonly RecognizerBackend[] = [],
 ): Promise<Inspection> {
   if (!config.enabled) return { findings: [], counts: {}, action: 'allow' };
-  // Stops back-ends still running when the scan fails or another back-end already failed.
-  const stopBackends = new AbortController();
+  // Stops back-ends still running when the scan fails or another back-end already failed; made
+  // only when back-ends run (aborting a controller builds a DOMException: not on every request).
+  let stopBackends: AbortController | undefined;
   try {
     const texts = requestTexts(request);
     let total = 0;
@@ -46,8 +47,9 @@ export async function inspectRequest(
 
     // Back-ends are I/O: they run while the built-in scan uses the CPU, so their cost is the
     // difference, not the sum. Settled into a value so a failure is never an unhandled rejection.
+    if (backends.length > 0 && !insideBackendCall()) stopBackends = new AbortController();
     const backendRun =
-      backends.length === 0 || insideBackendCall()
+      stopBackends === undefined
         ? undefined
         : runBackends(
             backends,
@@ -113,7 +115,7 @@ export async function inspectRequest(
     // Fail closed: an unscannable request never leaves for a cloud deployment.
     return { findings: [], counts: { guard_error: 1 }, action: 'local-only' };
   } finally {
-    stopBackends.abort();
+    stopBackends?.abort();
   }
 }
 

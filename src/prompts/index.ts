@@ -8,7 +8,6 @@ export { PromptRegistry, promptRegistryOf, DEFAULT_CACHE_TTL_MS, type Actor, typ
 export { applyPrompt, promptRequestOf, PROMPT_MODEL_PREFIX, type AppliedPrompt } from './request.js';
 export { parsePromptBody, contentHash, type PromptBody } from './definition.js';
 export { variablesOf } from './render.js';
-export { episodeOf } from './episode.js';
 
 /** A chat body with its prompt applied, or undefined when it names none; a 400 when there is no store to hold prompts. */
 export async function resolvePromptedBody(store: Store | undefined, body: unknown): Promise<AppliedPrompt | undefined> {

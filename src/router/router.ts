@@ -160,15 +160,20 @@ export function createRouter(config: { router: RouterConfig; policies: readonly 
   };
 }
 
+/** Visible ASCII with no `;`, no leading/trailing space: the usual id or reason, sent as is. */
+const SAFE_HEADER_PART = /^(?:[\x21-\x3a\x3c-\x7e](?:[\x20-\x3a\x3c-\x7e]*[\x21-\x3a\x3c-\x7e])?)?$/;
+
 /** `x-meridian-route` header value: `<deployment>; reason=<rule or strategy>; strategy=<strategy>`. */
 export function formatRouteHeader(result: { deployment: Deployment | string; reason: string; strategy?: string }): string {
   const id = typeof result.deployment === 'string' ? result.deployment : result.deployment.id;
   // Header values must stay on one line, not break the `;` structure, and be sendable (visible
   // ASCII: a model id such as `qwen-中文` is percent-encoded rather than failing the response).
   const clean = (s: string) =>
-    s
-      .replace(/[;\r\n]/g, ' ')
-      .trim()
-      .replace(/[^\x20-\x7e]+/g, (run) => encodeURIComponent(run));
+    SAFE_HEADER_PART.test(s)
+      ? s
+      : s
+          .replace(/[;\r\n]/g, ' ')
+          .trim()
+          .replace(/[^\x20-\x7e]+/g, (run) => encodeURIComponent(run));
   return `${clean(id)}; reason=${clean(result.reason)}${result.strategy ? `; strategy=${clean(result.strategy)}` : ''}`;
 }

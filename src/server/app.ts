@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, MeridianError } from '../errors.js';
-import { clientRequestIdOf, type RequestContext } from '../gateway/context.js';
+import { clientIdOf, type RequestContext } from '../gateway/context.js';
 import { describeCause } from '../gateway/pipeline.js';
 import type { GatewayServices } from '../gateway/services.js';
 import { sendError, sendErrorAs } from './http-util.js';
@@ -139,13 +139,14 @@ async function handle(
   const path = q < 0 ? url : url.slice(0, q);
   const route = opts.routes.get(`${req.method} ${path}`);
   const requestId = randomUUID();
-  const clientRequestId = clientRequestIdOf(req.headers['x-request-id']);
+  const clientRequestId = clientIdOf(req.headers['x-request-id']);
+  const episode = clientIdOf(req.headers['x-meridian-episode']);
   res.setHeader('x-request-id', requestId);
   const fail = (err: unknown) => (route?.errorFormat ? sendErrorAs(res, err, route.errorFormat) : sendError(res, err));
-  const methods = methodsByPath.get(path);
   try {
     // A CORS preflight; an OPTIONS without Origin is no preflight and gets the usual 404.
-    if (req.method === 'OPTIONS' && methods && req.headers.origin !== undefined) {
+    const methods = req.method === 'OPTIONS' && req.headers.origin !== undefined ? methodsByPath.get(path) : undefined;
+    if (methods) {
       checks.preflight(req, res, methods);
       return;
     }
@@ -173,6 +174,7 @@ async function handle(
     res,
     requestId,
     ...(clientRequestId !== undefined ? { clientRequestId } : {}),
+    ...(episode !== undefined ? { episode } : {}),
     start: performance.now(),
     time: new Date().toISOString(),
     signal: controller.signal,

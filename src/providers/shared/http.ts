@@ -79,9 +79,10 @@ function buildRequest(
   } catch {
     throw fail('the body cannot be encoded as JSON.');
   }
+  // providers[].headers were checked at start (a ConfigError); only what this request adds is checked here.
   const headers: Record<string, string> = { ...provider.config.headers, ...req.headers };
-  for (const name in headers) {
-    const problem = headerProblem(name, headers[name]!);
+  for (const name in req.headers) {
+    const problem = headerProblem(name, req.headers[name]!);
     if (problem) throw fail(`${problem} Check providers[${provider.id}].headers, apiKey and options.`);
   }
   if (body !== undefined && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
