@@ -131,9 +131,10 @@ async function finish(g: GatewayServices, ctx: RequestContext, pending: Pending)
       .catch((err: unknown) => g.logger.error({ requestId: ctx.requestId, err: (err as Error).message }, 'budget settle failed'));
   }
   // Upstream error messages may echo the prompt: nothing with personal data reaches the log.
-  entry.attempts = (entry.attempts as AttemptRecord[]).map((a) =>
-    a.error ? { ...a, error: { ...a.error, message: scrubbed(g, a.error.message) } } : a,
-  );
+  const attempts = entry.attempts as AttemptRecord[];
+  if (attempts.some((a) => a.error)) {
+    entry.attempts = attempts.map((a) => (a.error ? { ...a, error: { ...a.error, message: scrubbed(g, a.error.message) } } : a));
+  }
   if (g.config.log.requests) g.store?.requestLog.append(entry);
   g.metrics?.observe(entry);
 }

@@ -16,9 +16,6 @@ import type { Budgets } from '../meter/budgets.js';
 import type { EmbeddingUsage, PriceCheck } from '../meter/index.js';
 import type { IncomingMessage } from 'node:http';
 
-/** The privacy guard as the pipeline uses it (src/guard: one definition of Inspection and Restorer). */
-export type GuardService = Guard;
-
 export interface CostResult {
   usd: number;
   /** No price is known for the deployment: `usd` is the `pricing.unknownModel` fallback (logged as `costEstimated`). */
@@ -79,7 +76,8 @@ export interface ConfigServices {
   catalog: Catalog;
   router: Router;
   meter: MeterService;
-  guard?: GuardService;
+  /** The privacy guard (src/guard: the one definition of Guard, Inspection and Restorer). */
+  guard?: Guard;
   budgets?: BudgetService;
 }
 

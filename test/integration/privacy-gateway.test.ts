@@ -12,7 +12,7 @@ import type { ServerResponse } from 'node:http';
 import { startUpstream, sendJson, sendSse, type FakeUpstream, type RecordedRequest } from '../helpers/upstream.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { createGuard, guardConfigSchema, pseudonymizeFailed } from '../../src/guard/index.js';
-import type { GuardService } from '../../src/gateway/services.js';
+import type { Guard } from '../../src/guard/index.js';
 
 const MASTER = 'master-key-for-privacy-tests-0123';
 const EMAIL = 'jane.doe@example.com';
@@ -358,7 +358,7 @@ describe('privacy guard in the gateway: local-only, block, fail closed', () => {
     ],
     'cloud-only': [{ provider: 'cloudfake', model: 'gpt-4o-mini' }],
   });
-  const start = async (extra: Record<string, unknown>, overrides?: { guard: GuardService }) => {
+  const start = async (extra: Record<string, unknown>, overrides?: { guard: Guard }) => {
     const g = await startGateway(
       { providers: providers(), models: models(), router: { healthIntervalMs: 0, retries: 0 }, ...extra },
       { env: { MERIDIAN_MASTER_KEY: MASTER }, ...(overrides ? { overrides } : {}) },
@@ -480,7 +480,7 @@ describe('privacy guard in the gateway: local-only, block, fail closed', () => {
 
   it('fails closed: when pseudonymizing fails the request never reaches the cloud', async () => {
     const real = createGuard(guardConfigSchema.parse({ defaultAction: 'pseudonymize' }));
-    const broken: GuardService = {
+    const broken: Guard = {
       ...real,
       pseudonymize: () => {
         throw pseudonymizeFailed(new Error('forced by the test'));
@@ -508,7 +508,7 @@ describe('privacy guard in the gateway: local-only, block, fail closed', () => {
   });
 
   it('fails closed: a scan error (guard_error) keeps the request local', async () => {
-    const failingScan: GuardService = {
+    const failingScan: Guard = {
       ...createGuard(guardConfigSchema.parse({})),
       inspect: async () => ({ findings: [], counts: { guard_error: 1 }, action: 'local-only' }),
       pseudonymize: () => {
