@@ -77,6 +77,15 @@ describe('issue #11 probes: person names', () => {
     caught('التقيت محمد العلي أمس في المكتب', 'محمد العلي', 'person');
     caught('أرسلت الملف لمحمد العلي أمس', 'محمد العلي', 'person');
   });
+  it('unlisted right-to-left names inside Latin text, or after a Hebrew/Arabic title', () => {
+    caught('I was the assistant to סהרון קלמנוביץ for a year.', 'סהרון קלמנוביץ', 'person');
+    caught('Please ask ורדינה for the keys.', 'ורדינה', 'person');
+    caught('פגשתי את ד״ר אורנה שטיינברג אתמול', 'אורנה שטיינברג', 'person');
+    caught('مرحبا، اسمي ليان الزعبي وأعمل مهندسة', 'ليان الزعبي', 'person');
+    // One word without a cue, and a quoted sentence, are words, not names.
+    notFound('The Hebrew word שלום means peace.', 'person');
+    notFound('The sign read: אין כניסה לרכבים בשעות הלילה today.', 'person');
+  });
   it('unlisted names with life dates, as encyclopedias write them', () => {
     caught('Ealdric Thorvaldsen (1815–1852) was a poet.', 'Ealdric Thorvaldsen', 'person');
     caught('Oskaro Quibble (born 1947) is a chef.', 'Oskaro Quibble', 'person');

@@ -7,6 +7,7 @@
  */
 import { GIVEN, SURNAME } from '../data/name-sets.js';
 import type { Finding } from '../types.js';
+import { INTRO_STRONG, INTRO_WEAK, SPEECH_AFTER, TITLES, followedBy, preceded } from './person-cues.js';
 
 const HAN = '\\p{Script=Han}';
 /** Chinese/Japanese words around a name: a cue before it or a title/verb of speech after it. */
@@ -20,7 +21,19 @@ const HAN_RUN = new RegExp(`${HAN}{2,4}`, 'gu');
 const KANA_HAN_RUN = /[\p{Script=Han}\p{Script=Katakana}ー]{1,6}(?=[ \t]?(?:さん|様|さま|くん|君|ちゃん|先生|氏|殿))/gu;
 const HANGUL_WORD = /(?<![\p{Script=Hangul}])\p{Script=Hangul}{2,4}/gu;
 const RTL_PREFIX = /^[وبلفובלהמשכ]/u;
-const RTL_WORD = /[\p{Script=Arabic}\p{Script=Hebrew}]{2,}/gu;
+const RTL_WORD = /[\p{Script=Arabic}\p{Script=Hebrew}][\p{Script=Arabic}\p{Script=Hebrew}\p{M}׳״'"]*[\p{Script=Arabic}\p{Script=Hebrew}׳]/gu;
+/** Hebrew and Arabic titles and introductions written right before a name (ד״ר = Dr., اسمي = my name is). */
+// prettier-ignore
+const RTL_CUES = new Set([
+  'מר', 'גברת', 'גב׳', "גב'", 'הגב׳', 'ד״ר', 'ד"ר', 'דר׳', 'פרופ׳', "פרופ'", 'עו״ד', 'עו"ד', 'רו״ח', 'שמי', 'בשם', 'הרב', 'השופט', 'הנשיא',
+  'السيد', 'السيدة', 'الدكتور', 'الدكتورة', 'الأستاذ', 'الأستاذة', 'اسمي', 'المهندس', 'الشيخ', 'آقای', 'خانم', 'دکتر', 'اسم',
+]);
+/** Words that follow a name in these languages and are never part of it (of, with, said, is, and…). */
+// prettier-ignore
+const RTL_COMMON = new Set([
+  'של', 'את', 'עם', 'אמר', 'אמרה', 'הוא', 'היא', 'כתב', 'כתבה', 'שלח', 'שלחה', 'הגיע', 'הגיעה', 'היה', 'הייתה', 'גם', 'לא', 'כי', 'אבל', 'אתמול', 'היום', 'מחר',
+  'في', 'من', 'على', 'إلى', 'الى', 'مع', 'قال', 'قالت', 'هو', 'هي', 'كان', 'كانت', 'أمس', 'اليوم', 'غدا', 'و', 'که', 'از', 'با', 'در', 'گفت', 'است',
+]);
 
 function push(out: Finding[], text: string, start: number, end: number, score: number): void {
   out.push({ type: 'person', start, end, score, value: text.slice(start, end) });
@@ -108,6 +121,14 @@ function rightToLeft(text: string, out: Finding[]): void {
   for (let m = RTL_WORD.exec(text); m; m = RTL_WORD.exec(text)) words.push({ start: m.index, end: m.index + m[0].length, w: m[0] });
   for (let i = 0; i < words.length; i++) {
     let first = words[i]!;
+    if (i > 0 && RTL_CUES.has(words[i - 1]!.w) && /^[ \t]$/.test(text.slice(words[i - 1]!.end, first.start))) {
+      // A title or "my name is" before an unlisted name: the word after it, and one more unless that is a common word.
+      const next = words[i + 1];
+      const two = next && /^[ \t\-־]$/u.test(text.slice(first.end, next.start)) && !RTL_COMMON.has(next.w);
+      push(out, text, first.start, two ? next.end : first.end, 0.7);
+      if (two) i++;
+      continue;
+    }
     if (!GIVEN.has(first.w)) {
       // One-letter prefixes written onto the next word: Arabic و/ب/ل/ف ("and/with/to"), Hebrew ו/ב/ל/ה/מ/ש/כ.
       const bare = first.w.slice(1);
@@ -129,6 +150,45 @@ function rightToLeft(text: string, out: Finding[]): void {
   }
 }
 
+const TITLE_WORDS = [...TITLES];
+const LATIN_LETTER = /[A-Za-z\u00c0-\u024f]/g;
+const RTL_LETTER = /[\p{Script=Arabic}\p{Script=Hebrew}]/u;
+const CONTEXT = 40;
+
+/**
+ * A run of one to three Hebrew- or Arabic-script words inside Latin-script text: people write
+ * their colleagues' and customers' names in the names' own script far more often than other
+ * words (a sentence or a quote is longer; a place or company name rarely goes untransliterated).
+ * Two or three words are a full name; a single word needs a cue before it or a verb after it.
+ * The neighbourhood must be Latin (≥ 3 Latin letters, no other right-to-left letter within 40
+ * characters), so Hebrew or Arabic prose is left to the list-based rule above.
+ */
+function embeddedRightToLeft(text: string, out: Finding[]): void {
+  RTL_WORD.lastIndex = 0;
+  const words: Array<{ start: number; end: number }> = [];
+  for (let m = RTL_WORD.exec(text); m; m = RTL_WORD.exec(text)) words.push({ start: m.index, end: m.index + m[0].length });
+  for (let i = 0; i < words.length; ) {
+    let j = i;
+    while (j + 1 < words.length && /^[ \t\-־]$/u.test(text.slice(words[j]!.end, words[j + 1]!.start))) j++;
+    const start = words[i]!.start;
+    const end = words[j]!.end;
+    const count = j - i + 1;
+    i = j + 1;
+    if (count > 3 || out.some((f) => f.start < end && start < f.end)) continue;
+    const before = text.slice(Math.max(0, start - CONTEXT), start);
+    const after = text.slice(end, end + CONTEXT);
+    if (RTL_LETTER.test(before) || RTL_LETTER.test(after)) continue;
+    if (((before + after).match(LATIN_LETTER)?.length ?? 0) < 3) continue;
+    const cued =
+      preceded(text, start, INTRO_STRONG) ||
+      preceded(text, start, INTRO_WEAK) ||
+      preceded(text, start, TITLE_WORDS) ||
+      followedBy(text, end, SPEECH_AFTER);
+    if (count === 1 && !cued) continue;
+    push(out, text, start, end, cued ? 0.7 : 0.6);
+  }
+}
+
 const HAS_HAN = /\p{Script=Han}/u;
 const HAS_KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const HAS_HANGUL = /\p{Script=Hangul}/u;
@@ -143,6 +203,9 @@ export function uncasedScriptNames(text: string, out: Finding[]): void {
   if (HAS_KANA.test(text)) japanese(text, found);
   if (HAS_HAN.test(text)) han(text, found);
   if (HAS_HANGUL.test(text)) korean(text, found);
-  if (HAS_RTL.test(text)) rightToLeft(text, found);
+  if (HAS_RTL.test(text)) {
+    rightToLeft(text, found);
+    embeddedRightToLeft(text, found);
+  }
   for (const f of found) out.push(f);
 }
