@@ -2,6 +2,7 @@
  * The one config schema. Validated once at start, then frozen. Sections owned by a feature
  * module (router, guard, meter, store) import their schema from that module.
  */
+import { telemetryConfigSchema } from '../observability/telemetry.js';
 import { z } from 'zod';
 import { guardConfigSchema } from '../guard/config.js';
 import { budgetsConfigSchema, pricingConfigSchema } from '../meter/config.js';
@@ -155,6 +156,7 @@ export const configSchema = z
     pricing: pricingConfigSchema,
     budgets: budgetsConfigSchema,
     store: storeConfigSchema,
+    telemetry: telemetryConfigSchema,
   })
   .strict();
 

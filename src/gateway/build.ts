@@ -8,6 +8,7 @@ import { checkMasterKey } from '../config/master-key.js';
 import type { MeridianConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { createMetrics } from '../observability/metrics.js';
+import { createTelemetry } from '../observability/telemetry.js';
 import type { RouteTable } from '../server/app.js';
 import { createStore } from '../store/index.js';
 import type { StoreOptions } from '../store/options.js';
@@ -45,11 +46,12 @@ export async function buildServices(config: MeridianConfig, logger: Logger, opts
     }
     const metrics = createMetrics();
     metrics.watchStore(() => store.stats());
+    const telemetry = config.telemetry.enabled ? await createTelemetry(config.telemetry, logger) : undefined;
     const masterKey = readMasterKey(config, env);
     const dashboard = uiRoutes(); // reads web/ once, now
     return {
       // Guard and budgets depend on the config: they are rebuilt with it (reload.ts), not fixed here.
-      overrides: { store, auth, metrics },
+      overrides: { store, auth, metrics, ...(telemetry ? { telemetry } : {}) },
       routes: () => new Map([...adminRoutes({ store, auth, metrics, masterKey }), ...dashboard]),
     };
   } catch (err) {

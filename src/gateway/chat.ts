@@ -13,7 +13,7 @@ import type { RequestContext } from './context.js';
 import { formatRouteHeader } from '../router/index.js';
 import { formatUsd } from './headers.js';
 import { account, countUsage, meterStream, responseText, type StreamMeter } from './metering.js';
-import { admit, round, runPipeline, type Pending, type Subject } from './pipeline.js';
+import { admit, round, runPipeline, traced, type Pending, type Subject } from './pipeline.js';
 import type { GatewayServices } from './services.js';
 import { openaiWire, type ChatWire } from './wire.js';
 
@@ -54,7 +54,7 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
   const restorers = new Map<string, Restorer>();
   const result = await g.router.execute(
     plan,
-    async (d, signal) => {
+    traced(pending, async (d, signal) => {
       let upstreamRequest: ChatRequest = { ...request, model: d.model };
       if (inspection?.action === 'pseudonymize' && d.location === 'cloud') {
         const p = g.guard!.pseudonymize(upstreamRequest, inspection);
@@ -63,7 +63,7 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
       }
       const t0 = performance.now();
       return commit(await d.provider.adapter.chat({ request: upstreamRequest, deployment: d, signal }), t0);
-    },
+    }),
     ctx.signal,
   );
 

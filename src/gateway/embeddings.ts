@@ -8,7 +8,7 @@ import type { RequestContext } from './context.js';
 import { formatRouteHeader } from '../router/index.js';
 import { formatUsd } from './headers.js';
 import { recordCost } from './metering.js';
-import { admit, runPipeline, type Pending, type Subject } from './pipeline.js';
+import { admit, runPipeline, traced, type Pending, type Subject } from './pipeline.js';
 import type { GatewayServices } from './services.js';
 
 export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext): Promise<void> {
@@ -40,7 +40,7 @@ async function serveEmbeddings(g: GatewayServices, ctx: RequestContext, pending:
   const { plan, inspection } = await admit(g, ctx, pending, subject);
   const result = await g.router.execute(
     plan,
-    async (d, signal) => {
+    traced(pending, async (d, signal) => {
       if (!d.provider.adapter.embed) throw new InvalidRequestError(`Provider type '${d.provider.type}' has no embeddings API.`, 'model');
       let input = request.input;
       if (inspection?.action === 'pseudonymize' && d.location === 'cloud') {
@@ -48,7 +48,7 @@ async function serveEmbeddings(g: GatewayServices, ctx: RequestContext, pending:
         input = typeof request.input === 'string' ? replaced[0]! : replaced;
       }
       return d.provider.adapter.embed({ request: { ...request, input, model: d.model }, deployment: d, signal });
-    },
+    }),
     ctx.signal,
   );
   result.release({ ok: true });

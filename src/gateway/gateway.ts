@@ -69,6 +69,7 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
     ...(o.store ? { store: o.store } : {}),
     ...(o.auth ? { auth: o.auth } : {}),
     ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.telemetry ? { telemetry: o.telemetry } : {}),
     ...(opts.configSource
       ? {
           reloadConfig: (actor: string) => {
@@ -172,6 +173,7 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
       if (!(await within(closed, 1_000))) server.closeAllConnections();
       await closed;
       await base.store?.close();
+      await base.telemetry?.shutdown();
       for (const p of current.services.catalog.providers.values()) await p.http.close().catch(() => undefined);
     },
     async reload(next, actor) {

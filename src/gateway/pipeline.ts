@@ -13,6 +13,7 @@ import type { BudgetDecision } from '../meter/budgets.js';
 import type { Deployment } from '../providers/spec.js';
 import type { AttemptRecord, RequestFacts, RequestKind, RoutePlan } from '../router/types.js';
 import type { RequestLogEntry } from '../store/types.js';
+import type { RequestTrace } from '../observability/telemetry.js';
 import type { ResolvedModel } from './catalog.js';
 import { assertModelAllowed, collectTags, type RequestContext } from './context.js';
 import type { GatewayServices } from './services.js';
@@ -41,6 +42,17 @@ export interface Admission {
 export interface Pending {
   entry: RequestLogEntry;
   budget?: BudgetDecision;
+  /** The request's trace when telemetry is on. */
+  trace?: RequestTrace;
+}
+
+/** `attempt` run inside its trace span when the request is traced; itself otherwise (nothing to pay when off). */
+export function traced<T>(
+  pending: Pending,
+  attempt: (d: Deployment, signal: AbortSignal) => Promise<T>,
+): (d: Deployment, signal: AbortSignal) => Promise<T> {
+  const trace = pending.trace;
+  return trace ? (d, signal) => trace.attempt(d, () => attempt(d, signal)) : attempt;
 }
 
 /** How an endpoint renders a failure (OpenAI envelope, Anthropic envelope…). */
@@ -60,6 +72,8 @@ export async function runPipeline(
   serve: (pending: Pending) => Promise<void>,
 ): Promise<void> {
   const pending: Pending = { entry: newEntry(ctx, start) };
+  if (g.telemetry)
+    pending.trace = g.telemetry.startRequest({ operation: start.kind, model: start.model, headers: ctx.req.headers, start: ctx.start });
   try {
     await serve(pending);
   } catch (err) {
@@ -137,6 +151,7 @@ async function finish(g: GatewayServices, ctx: RequestContext, pending: Pending)
   }
   if (g.config.log.requests) g.store?.requestLog.append(entry);
   g.metrics?.observe(entry);
+  pending.trace?.end(entry);
 }
 
 /** Text for logs and the stored request log: every finding replaced by its type (`[EMAIL]`). */

@@ -34,6 +34,7 @@ const RESTART_ONLY = [
   'server.cors',
   'store',
   'auth',
+  'telemetry',
 ] as const;
 
 /** Builds every config-dependent service; `overrides` (tests, embedding) replace the built ones. */

@@ -2,6 +2,7 @@
  * What the request pipeline needs from each feature module, as small structural interfaces.
  * The gateway is wired from these at start; tests can pass their own.
  */
+import type { Telemetry } from '../observability/telemetry.js';
 import type { Logger } from 'pino';
 import type { ChatRequest, Usage } from '../api/types.js';
 import type { MeridianConfig } from '../config/schema.js';
@@ -66,6 +67,8 @@ export interface ProcessServices {
   store?: Store;
   auth?: AuthService;
   metrics?: MetricsService;
+  /** OpenTelemetry traces and GenAI metrics; absent when `telemetry.enabled` is false. */
+  telemetry?: Telemetry;
   /** Re-reads the config source and swaps it in; undefined when the gateway was started without one. */
   reloadConfig?: (actor: string) => Promise<ReloadReport>;
 }

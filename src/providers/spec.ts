@@ -131,6 +131,11 @@ export type ChatResult =
  */
 export interface ProviderAdapter {
   readonly type: string;
+  /**
+   * `gen_ai.provider.name` in traces: the OpenTelemetry GenAI conventions' well-known value for
+   * this API (`openai`, `anthropic`, `gcp.gemini`); absent, the adapter type is used.
+   */
+  readonly genAiProviderName?: string;
   /** Used when the config gives no baseUrl (cloud APIs). */
   readonly defaultBaseUrl?: string;
   /** Default port probed by discovery when no config file exists (local engines). */

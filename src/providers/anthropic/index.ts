@@ -38,6 +38,7 @@ function defaultMaxTokens(provider: ProviderHandle): number | undefined {
 
 export const anthropicAdapter: ProviderAdapter = {
   type: 'anthropic',
+  genAiProviderName: 'anthropic',
   defaultBaseUrl: 'https://api.anthropic.com',
 
   async chat({ request, deployment, signal }: ChatCall): Promise<ChatResult> {

@@ -39,6 +39,7 @@ function requestSettings(provider: ProviderHandle): GeminiRequestSettings {
 
 export const geminiAdapter: ProviderAdapter = {
   type: 'gemini',
+  genAiProviderName: 'gcp.gemini',
   defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta',
 
   async chat({ request, deployment, signal }: ChatCall): Promise<ChatResult> {

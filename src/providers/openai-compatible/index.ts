@@ -33,6 +33,7 @@ function errorBodyFailure(json: OpenAIErrorBody, provider: ProviderHandle, deplo
 export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings): ProviderAdapter {
   return {
     type: settings.type,
+    ...(settings.genAiProviderName ? { genAiProviderName: settings.genAiProviderName } : {}),
     ...(settings.defaultBaseUrl ? { defaultBaseUrl: settings.defaultBaseUrl } : {}),
 
     checkOptions(options) {

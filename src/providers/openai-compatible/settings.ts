@@ -6,6 +6,8 @@ import { ConfigError } from '../../errors.js';
 
 export interface OpenAICompatibleSettings {
   type: string;
+  /** `gen_ai.provider.name` in traces, when the OpenTelemetry conventions name this API. */
+  genAiProviderName?: string;
   defaultBaseUrl?: string;
   /** Which field carries the completion token limit upstream. */
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
@@ -28,6 +30,7 @@ const OPENAI_FIELDS = new Set([
 
 export const openaiSettings: OpenAICompatibleSettings = {
   type: 'openai',
+  genAiProviderName: 'openai',
   defaultBaseUrl: 'https://api.openai.com/v1',
   maxTokensField: 'max_completion_tokens',
   knownFields: OPENAI_FIELDS,

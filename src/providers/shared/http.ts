@@ -5,6 +5,7 @@
 import type { Dispatcher } from 'undici';
 import { UpstreamError, UpstreamTimeoutError, MeridianError } from '../../errors.js';
 import type { ProviderHandle } from '../spec.js';
+import { currentCallHeaders } from './trace-headers.js';
 
 export interface UpstreamRequest {
   method?: 'GET' | 'POST';
@@ -80,7 +81,8 @@ function buildRequest(
     throw fail('the body cannot be encoded as JSON.');
   }
   // providers[].headers were checked at start (a ConfigError); only what this request adds is checked here.
-  const headers: Record<string, string> = { ...provider.config.headers, ...req.headers };
+  // The attempt's own headers (traceparent) come from async context and are generated, so safe.
+  const headers: Record<string, string> = { ...provider.config.headers, ...req.headers, ...currentCallHeaders() };
   for (const name in req.headers) {
     const problem = headerProblem(name, req.headers[name]!);
     if (problem) throw fail(`${problem} Check providers[${provider.id}].headers, apiKey and options.`);
