@@ -6,11 +6,27 @@ import type { MeridianConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { buildServices } from '../gateway/build.js';
 import { createGateway, createLogger } from '../gateway/gateway.js';
+import { demoConfig, demoHints } from './demo.js';
 
 export interface ServeOptions {
   config?: string;
   port?: string;
   host?: string;
+  demo?: boolean;
+  logFormat?: string;
+}
+
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+
+/** The config file (or the demo's config), with `--log-format` applied. */
+function startupConfig(opts: ServeOptions): { config: MeridianConfig; file: string | undefined } {
+  if (opts.logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(opts.logFormat)) {
+    throw new ConfigError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, got '${opts.logFormat}'.`);
+  }
+  if (opts.demo && opts.config) throw new ConfigError('--demo runs its own config: leave out --config.');
+  const loaded = opts.demo ? { config: parseConfig(demoConfig(), process.env), file: undefined } : loadConfig(opts.config);
+  const format = opts.logFormat as (typeof LOG_FORMATS)[number] | undefined;
+  return format ? { ...loaded, config: { ...loaded.config, log: { ...loaded.config.log, format } } } : loaded;
 }
 
 /**
@@ -41,9 +57,10 @@ export async function withDiscovery(
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
-  const loaded = loadConfig(opts.config);
-  const { config, discovered } = await withDiscovery(loaded.config, loaded.file);
-  const logger = createLogger(config.log.level);
+  const loaded = startupConfig(opts);
+  // The demo is the same with or without engines around: no discovery.
+  const { config, discovered } = opts.demo ? { config: loaded.config, discovered: [] } : await withDiscovery(loaded.config, loaded.file);
+  const logger = createLogger(config.log.level, config.log.format);
   const port = opts.port !== undefined ? Number(opts.port) : config.server.port;
   const host = opts.host ?? config.server.host;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number, got '${opts.port}'.`);
@@ -96,8 +113,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
     'meridian listening',
   );
   if (providers.length === 0) {
-    logger.warn('no provider found: requests will get 503 until you configure one (see docs/config.md)');
+    logger.warn(
+      'no provider found: requests will get 503 until you configure one (meridian init, docs/config.md); `meridian serve --demo` answers with built-in mock models',
+    );
   }
+  // Beside the log, not in it: log lines stay one JSON object each.
+  if (opts.demo) process.stderr.write(`\n${demoHints(url)}\n\n`);
 }
 
 export function registerServeCommand(program: Command): void {
@@ -107,5 +128,7 @@ export function registerServeCommand(program: Command): void {
     .option('-c, --config <file>', 'config file (default: ./meridian.yaml if present)')
     .option('-p, --port <port>', 'port to listen on (default 4000)')
     .option('-H, --host <host>', 'address to bind (default 127.0.0.1)')
+    .option('--demo', 'answer with built-in mock "local" and "cloud" models and a starter policy (no engine, no key)')
+    .option('--log-format <format>', 'auto (readable on a terminal, JSON otherwise), json or pretty')
     .action(async (o: ServeOptions, cmd: Command) => serve({ ...o, config: o.config ?? cmd.parent?.opts<{ config?: string }>().config }));
 }

@@ -141,11 +141,13 @@ export const configSchema = z
     log: z
       .object({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        /** `auto`: readable lines on a terminal, JSON otherwise; `json` / `pretty` force one. */
+        format: z.enum(['auto', 'json', 'pretty']).default('auto'),
         /** Record every accepted request in the store's request log (batched, off the hot path). */
         requests: z.boolean().default(true),
       })
       .strict()
-      .default({ level: 'info', requests: true }),
+      .default({ level: 'info', format: 'auto', requests: true }),
     /** Probe local engines on their default ports and read cloud keys from the environment. */
     discover: z.boolean().optional(),
     providers: z.array(providerConfigSchema).default([]),

@@ -72,7 +72,8 @@ export class Catalog {
     if (this.providers.size === 0) {
       throw new NoDeploymentError(
         'No provider is configured. Start a local engine (Ollama on :11434, llama-server on :8080, vLLM on :8000, LM Studio on :1234), ' +
-          'set OPENAI_API_KEY / ANTHROPIC_API_KEY / GEMINI_API_KEY, or write meridian.yaml (see docs/config.md), then restart the gateway.',
+          'set OPENAI_API_KEY / ANTHROPIC_API_KEY / GEMINI_API_KEY, or write meridian.yaml (meridian init; see docs/config.md), then restart the gateway. ' +
+          'To try Meridian with no engine and no key, run `meridian serve --demo`: the built-in mock provider plays a local and a cloud model.',
         'no_provider_configured',
       );
     }

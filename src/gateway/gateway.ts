@@ -2,6 +2,7 @@
  * Builds a running gateway from a validated config: catalog, router, services, HTTP server.
  * Everything here happens once at start; the hot path only reads what it built.
  */
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { MeridianConfig } from '../config/schema.js';
@@ -50,18 +51,32 @@ interface Generation {
   retired: boolean;
 }
 
-export function createLogger(level: string): Logger {
-  return pino({
+/**
+ * JSON lines by default; `pretty` (the default on a terminal, `log.format: auto`) renders them for
+ * people with pino-pretty, synchronously so nothing is lost on exit. Redaction applies to both.
+ */
+export function createLogger(level: string, format: LogFormat = 'json'): Logger {
+  const options = {
     level,
     redact: {
       paths: ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization', 'headers["x-api-key"]', 'masterKey'],
       censor: '***',
     },
-  });
+  };
+  const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+  if (!pretty) return pino(options);
+  const require = createRequire(import.meta.url);
+  const prettyStream = require('pino-pretty') as (o: Record<string, unknown>) => NodeJS.WritableStream;
+  return pino(
+    options,
+    prettyStream({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }),
+  );
 }
 
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
 export function createGateway(config: MeridianConfig, opts: GatewayOptions = {}): Gateway {
-  const logger = opts.logger ?? opts.overrides?.logger ?? createLogger(config.log.level);
+  const logger = opts.logger ?? opts.overrides?.logger ?? createLogger(config.log.level, config.log.format);
   const o = opts.overrides ?? {};
   let reloading: Promise<unknown> = Promise.resolve();
   const base: ProcessServices = {
