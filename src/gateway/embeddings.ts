@@ -1,4 +1,8 @@
-/** POST /v1/embeddings: parse → admit (the shared pipeline: guard, limits, budgets, plan) → first deployment that answers. */
+/**
+ * POST /v1/embeddings: parse → admit (the shared pipeline: guard, limits, budgets, plan) → first
+ * deployment that answers. Another wire format (Ollama's /api/embed) supplies its own parse and
+ * answer shape through `EmbeddingsWire` and runs the same pipeline.
+ */
 import { parseEmbeddingsRequest } from '../api/schemas.js';
 import type { ChatRequest, EmbeddingsRequest, EmbeddingsResponse } from '../api/types.js';
 import { InvalidRequestError } from '../errors.js';
@@ -8,13 +12,29 @@ import type { RequestContext } from './context.js';
 import { formatRouteHeader } from '../router/index.js';
 import { formatUsd } from './headers.js';
 import { recordCost } from './metering.js';
-import { admit, runPipeline, traced, type Pending, type Subject } from './pipeline.js';
+import { admit, runPipeline, traced, type ErrorWire, type Pending, type Subject } from './pipeline.js';
 import type { GatewayServices } from './services.js';
 
-export async function handleEmbeddings(g: GatewayServices, ctx: RequestContext): Promise<void> {
-  const request = parseEmbeddingsRequest(await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
-  await runPipeline(g, ctx, { sendError }, { kind: 'embeddings', model: request.model, stream: false }, (pending) =>
-    serveEmbeddings(g, ctx, pending, request),
+/** How a client speaks embeddings: its body → the canonical request, the canonical answer → its body. */
+export interface EmbeddingsWire extends ErrorWire {
+  parse(body: unknown): EmbeddingsRequest;
+  answer(response: EmbeddingsResponse, request: EmbeddingsRequest): unknown;
+}
+
+const openaiEmbeddingsWire: EmbeddingsWire = {
+  parse: parseEmbeddingsRequest,
+  answer: (response, request) => (request.encoding_format === 'base64' ? toBase64Embeddings(response) : response),
+  sendError,
+};
+
+export function handleEmbeddings(g: GatewayServices, ctx: RequestContext): Promise<void> {
+  return handleEmbeddingsWire(g, ctx, openaiEmbeddingsWire);
+}
+
+export async function handleEmbeddingsWire(g: GatewayServices, ctx: RequestContext, wire: EmbeddingsWire): Promise<void> {
+  const request = wire.parse(await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
+  await runPipeline(g, ctx, wire, { kind: 'embeddings', model: request.model, stream: false }, (pending) =>
+    serveEmbeddings(g, ctx, pending, request, wire),
   );
 }
 
@@ -34,7 +54,13 @@ function embeddingsSubject(request: EmbeddingsRequest): Subject {
   return { kind: 'embeddings', model: request.model, view, inspectable: textual, estimatedPromptTokens: tokens, expectedOutputTokens: 0 };
 }
 
-async function serveEmbeddings(g: GatewayServices, ctx: RequestContext, pending: Pending, request: EmbeddingsRequest): Promise<void> {
+async function serveEmbeddings(
+  g: GatewayServices,
+  ctx: RequestContext,
+  pending: Pending,
+  request: EmbeddingsRequest,
+  wire: EmbeddingsWire,
+): Promise<void> {
   const { entry } = pending;
   const subject = embeddingsSubject(request);
   const { plan, inspection } = await admit(g, ctx, pending, subject);
@@ -62,7 +88,7 @@ async function serveEmbeddings(g: GatewayServices, ctx: RequestContext, pending:
   Object.assign(entry, { deployment: d.id, location: d.location, routeReason: result.reason, status: 200 });
   entry.attempts = [...entry.attempts, ...result.attempts];
   g.metrics?.routeDecision(plan.alias, d.id, result.reason);
-  sendJson(ctx.res, 200, request.encoding_format === 'base64' ? toBase64Embeddings(result.value) : result.value, {
+  sendJson(ctx.res, 200, wire.answer(result.value, request), {
     'x-meridian-route': formatRouteHeader({ deployment: d, reason: result.reason, strategy: plan.strategy }),
     'x-meridian-cost-usd': formatUsd(cost.usd),
     ...(entry.pii ? { 'x-meridian-pii': formatPiiHeader(entry.pii) } : {}),

@@ -9,6 +9,7 @@ import { assertModelAllowed } from './context.js';
 import { requestFacts } from './pipeline.js';
 import { handleEmbeddings } from './embeddings.js';
 import { handleFeedback } from './prompt-routes.js';
+import * as ollama from './ollama-wire.js';
 import { handleResponses } from './responses-wire.js';
 import type { GatewayServices } from './services.js';
 
@@ -25,6 +26,15 @@ export function coreRoutes(state: { ready: () => boolean }): RouteTable {
     ],
     ['POST /v1/route/explain', { handler: explain, access: 'key' }],
     ['POST /v1/feedback', { handler: handleFeedback, access: 'key' }],
+    // Ollama's native API (docs/ollama-api.md); Ollama clients read `{"error": "..."}` bodies.
+    ['POST /api/chat', { handler: ollama.handleOllamaChat, access: 'key', errorFormat: ollama.ollamaErrorFormat }],
+    ['POST /api/generate', { handler: ollama.handleOllamaGenerate, access: 'key', errorFormat: ollama.ollamaErrorFormat }],
+    ['POST /api/embed', { handler: ollama.handleOllamaEmbed, access: 'key', errorFormat: ollama.ollamaErrorFormat }],
+    ['POST /api/embeddings', { handler: ollama.handleOllamaLegacyEmbeddings, access: 'key', errorFormat: ollama.ollamaErrorFormat }],
+    ['GET /api/tags', { handler: ollama.handleOllamaTags, access: 'key', errorFormat: ollama.ollamaErrorFormat }],
+    ['POST /api/show', { handler: ollama.handleOllamaShow, access: 'key', errorFormat: ollama.ollamaErrorFormat }],
+    // Public, as Ollama's: clients probe it to recognise a server before sending any key.
+    ['GET /api/version', { handler: ollama.handleOllamaVersion, access: 'public', errorFormat: ollama.ollamaErrorFormat }],
     ['GET /healthz', { handler: (_g, ctx) => sendJson(ctx.res, 200, { status: 'ok' }), access: 'public' }],
     [
       'GET /readyz',

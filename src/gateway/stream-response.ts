@@ -23,6 +23,7 @@ export interface StreamOutcome {
 }
 
 const DONE = 'data: [DONE]\n\n';
+const SSE = 'text/event-stream; charset=utf-8';
 
 export async function writeStream(res: ServerResponse, events: AsyncIterable<StreamEvent>, opts: StreamOptions): Promise<StreamOutcome> {
   startEventStream(res, opts.headers);
@@ -52,10 +53,10 @@ export function endWithError(res: ServerResponse, event: string): void {
 }
 
 /** SSE response head for both wire formats; the cost follows as a trailer once the stream has ended. */
-export function startEventStream(res: ServerResponse, headers: Record<string, string>): void {
+export function startEventStream(res: ServerResponse, headers: Record<string, string>, contentType = SSE): void {
   res.statusCode = 200;
   for (const k in headers) res.setHeader(k, headers[k]!);
-  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  res.setHeader('content-type', contentType);
   res.setHeader('cache-control', 'no-cache');
   res.setHeader('x-accel-buffering', 'no'); // proxies such as nginx must not buffer the stream
   res.setHeader('trailer', 'x-meridian-cost-usd');
@@ -86,7 +87,7 @@ export function drained(res: ServerResponse, signal: AbortSignal): Promise<void>
  * The writer for wire formats that translate the canonical chunks into their own SSE events
  * (Anthropic Messages, OpenAI Responses): the same head, back-pressure, cost trailer and
  * error ending as the OpenAI writer; `toEvents` turns chunks into SSE text, `errorEvent` renders
- * a failure as the format's own error event.
+ * a failure as the format's own error event. `contentType`: Ollama's wire streams NDJSON lines.
  */
 export async function writeTranslatedStream(
   res: ServerResponse,
@@ -94,8 +95,9 @@ export async function writeTranslatedStream(
   opts: StreamOptions,
   toEvents: (chunks: AsyncIterable<ChatChunk>) => AsyncIterable<string>,
   errorEvent: (e: MeridianError) => string,
+  contentType = SSE,
 ): Promise<StreamOutcome> {
-  startEventStream(res, opts.headers);
+  startEventStream(res, opts.headers, contentType);
   const outcome: StreamOutcome = {};
   try {
     for await (const sse of toEvents(chunksOf(events, opts.signal))) {

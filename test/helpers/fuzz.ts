@@ -411,7 +411,8 @@ export interface FuzzResponse {
   body: string;
 }
 
-export type Envelope = 'openai' | 'anthropic';
+/** `ollama`: Ollama's `{"error": "message"}` (https://docs.ollama.com/api/errors). */
+export type Envelope = 'openai' | 'anthropic' | 'ollama';
 
 /** Why an answer is wrong, or undefined: < 500, and errors in the envelope without client values. */
 export function checkResponse(res: FuzzResponse, envelope: Envelope): string | undefined {
@@ -425,6 +426,7 @@ export function checkResponse(res: FuzzResponse, envelope: Envelope): string | u
   } catch {
     return 'error body is not JSON';
   }
+  if (envelope === 'ollama') return checkOllamaError(json);
   let err = envelope === 'openai' ? json?.error : json?.type === 'error' ? json.error : undefined;
   if (
     !err &&
@@ -442,6 +444,14 @@ export function checkResponse(res: FuzzResponse, envelope: Envelope): string | u
     err.code === 'capability_unsupported' ||
     /model .* does not exist|No deployment may serve/.test(err.message);
   if (!echoesModel && err.message.includes(PII_SENTINEL)) return 'error message quotes a client value';
+  return undefined;
+}
+
+/** Ollama's error body carries no code: the message says whether it names the model on purpose. */
+function checkOllamaError(json: any): string | undefined {
+  if (typeof json?.error !== 'string' || Object.keys(json).length !== 1) return 'error not in the ollama envelope';
+  const echoesModel = /model .* does not exist|No deployment may serve|may not use|capabilit/i.test(json.error);
+  if (!echoesModel && json.error.includes(PII_SENTINEL)) return 'error message quotes a client value';
   return undefined;
 }
 
