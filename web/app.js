@@ -1,6 +1,8 @@
 // Meridian operator dashboard: totals and splits from GET /admin/summary, recent requests from
-// GET /admin/requests, and route explanations from POST /admin/route/explain (or /v1/route/explain as a virtual key). Every value from the
-// server is inserted as text (never as HTML), so a tenant or alias name cannot inject markup.
+// GET /admin/requests (filterable by episode), the feedback on one request from GET /admin/feedback,
+// feedback per prompt version and deployment from GET /admin/feedback/summary, and route explanations
+// from POST /admin/route/explain (or /v1/route/explain as a virtual key). Every value from the server
+// is inserted as text (never as HTML), so a tenant name or a feedback comment cannot inject markup.
 import { admin, adoptKeyFromFragment, ApiError, explain, forgetKey, getKey, setKey } from './api.js';
 
 const REFRESH_MS = 15_000;
@@ -172,16 +174,45 @@ function tokensCell(r) {
 }
 
 function detailRow(r) {
+  const feedback = h('div', { class: 'feedback-of' }, h('strong', {}, 'Feedback'), h('span', { class: 'muted' }, ' loading…'));
+  void loadRequestFeedback(r.id, feedback);
   const facts = [
     ['Request id', r.id], ['Client request id', r.clientRequestId], ['Kind', r.kind + (r.stream ? ' · streamed' : '')], ['Key id', r.keyId],
     ['Error code', r.errorCode], ['Guard action', r.guardAction],
     ['Reasoning tokens', r.reasoningTokens], ['Cached tokens', r.cachedTokens], ['Prompt version', r.promptVersion],
   ].filter(([, v]) => v !== undefined && v !== null && v !== '');
+  const episode = r.episode
+    ? [h('dt', {}, 'Episode'), h('dd', {}, h('span', { class: 'episode' }, r.episode), ' ', h('button', { type: 'button', class: 'link', onclick: () => showEpisode(r.episode) }, 'show its requests'))]
+    : [];
   const attempts = (r.attempts ?? []).map((a, i) => h('li', {}, `${i + 1}. `, typeof a === 'object' && a ? Object.entries(a).map(([k, v]) => h('span', { class: 'kv' }, h('span', { class: 'muted' }, k + ' '), typeof v === 'object' ? JSON.stringify(v) : String(v))) : String(a)));
   return h('tr', { class: 'detail' }, h('td', { colspan: 12 },
-    h('dl', {}, facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))])),
+    h('dl', {}, facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))]), episode),
+    feedback,
     h('div', {}, h('strong', {}, 'Attempts'), attempts.length ? h('ol', { class: 'attempts' }, attempts) : h('span', { class: 'muted' }, ' none recorded')),
     excludedList(r.excluded)));
+}
+
+/** The feedback given on one request (POST /v1/feedback), oldest first; the comment is shown as text. */
+async function loadRequestFeedback(id, box) {
+  try {
+    const { data } = await admin('/admin/feedback', { request_id: id });
+    box.replaceChildren(h('strong', {}, 'Feedback'), data.length ? h('ul', { class: 'feedback-list' }, data.map(feedbackItem)) : h('span', { class: 'muted' }, ' none given'));
+  } catch (err) {
+    box.replaceChildren(h('strong', {}, 'Feedback'), h('span', { class: 'error' }, ' could not load: ' + err.message));
+  }
+}
+
+function feedbackItem(f) {
+  return h('li', { class: 'feedback' },
+    h('span', { class: 'muted', title: f.time }, clock(f.time)), ' ',
+    f.score !== undefined ? h('span', { class: 'chip fb-score' }, 'score ' + score(f.score)) : '',
+    f.label !== undefined ? h('span', { class: 'chip fb-label' }, f.label) : '',
+    f.comment !== undefined ? h('span', { class: 'fb-comment' }, f.comment) : '');
+}
+
+function showEpisode(episode) {
+  $('f-episode').value = episode;
+  void load();
 }
 
 /** Why candidates were left out (policy, capability, health): the answer to "why was this refused?". */
@@ -194,7 +225,7 @@ function excludedList(excluded) {
 function renderRequests(rows) {
   if (!rows.length) return $('requests').replaceChildren(h('tr', {}, h('td', { colspan: 12 }, empty('No requests match.'))));
   $('requests').replaceChildren(...rows.map((r) => {
-    const row = h('tr', { class: 'row' + (r.status >= 400 ? ' failed' : ''), tabindex: 0 },
+    const row = h('tr', { class: 'row' + (r.status >= 400 ? ' failed' : ''), tabindex: 0, 'data-id': r.id },
       h('td', { title: r.time, class: 'nowrap' }, clock(r.time)),
       h('td', { class: 'nowrap' }, r.tenant ?? h('span', { class: 'muted' }, '—')),
       h('td', { class: 'nowrap' }, r.alias),
@@ -216,6 +247,43 @@ function renderRequests(rows) {
     row.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), toggle()));
     return row;
   }));
+}
+
+// ---------- feedback ----------
+
+const score = (v) => String(Math.round(v * 1000) / 1000);
+
+function labelChips(labels) {
+  const entries = Object.entries(labels ?? {}).sort((a, b) => b[1] - a[1]);
+  if (!entries.length) return h('span', { class: 'muted' }, '—');
+  return h('span', { class: 'chips' }, entries.map(([l, n]) => h('span', { class: 'chip fb-label' }, `${l} ×${n}`)));
+}
+
+function feedbackTable(groups, { title, none }) {
+  if (!groups.length) return empty('No feedback in this window.');
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'compact groups feedback-groups' },
+    h('thead', {}, h('tr', {}, h('th', {}, title), h('th', { class: 'num' }, 'Feedback'), h('th', { class: 'num' }, 'Avg score'), h('th', {}, 'Labels'))),
+    h('tbody', {}, groups.map((g) => h('tr', {},
+      h('td', { class: 'name', title: g.key || none }, label(g.key, none)),
+      h('td', { class: 'num' }, int(g.feedback)),
+      h('td', { class: 'num' }, g.avgScore === null ? h('span', { class: 'muted' }, '—') : score(g.avgScore)),
+      h('td', {}, labelChips(g.labels)))))));
+}
+
+function renderFeedback(f) {
+  $('fb-by-prompt').replaceChildren(feedbackTable(f.byPromptVersion, { title: 'Prompt version', none: '(no prompt)' }));
+  $('fb-by-deployment').replaceChildren(feedbackTable(f.byDeployment, { title: 'Deployment', none: 'not routed' }));
+}
+
+const feedbackSummary = () => admin('/admin/feedback/summary', { since: windowStart($('fb-window').value) });
+
+async function loadFeedback() {
+  try {
+    renderFeedback(await feedbackSummary());
+  } catch (err) {
+    $('fb-by-prompt').replaceChildren(h('p', { class: 'error' }, 'Could not load feedback: ' + err.message));
+    $('fb-by-deployment').replaceChildren();
+  }
 }
 
 // ---------- loading ----------
@@ -246,11 +314,15 @@ function schedule() {
 async function load() {
   const seq = ++loadSeq;
   const since = windowStart($('window').value);
-  const filters = { tenant: $('f-tenant').value, alias: $('f-alias').value, location: $('f-location').value, status: $('f-status').value };
+  const filters = { tenant: $('f-tenant').value, alias: $('f-alias').value, location: $('f-location').value, status: $('f-status').value, episode: $('f-episode').value.trim() };
   $('status-line').classList.remove('error');
   $('status-line').textContent = 'Loading…';
   try {
-    const [summary, requests] = await Promise.all([admin('/admin/summary', { since }), admin('/admin/requests', { since, limit: REQUEST_LIMIT, ...filters })]);
+    const [summary, requests, feedback] = await Promise.all([
+      admin('/admin/summary', { since }),
+      admin('/admin/requests', { since, limit: REQUEST_LIMIT, ...filters }),
+      feedbackSummary(),
+    ]);
     if (seq !== loadSeq) return; // a newer load started; its answer wins
     renderKpis(summary);
     renderLocations(summary);
@@ -261,8 +333,9 @@ async function load() {
     fillSelect($('f-alias'), summary.byAlias.map((g) => g.key));
     fillSelect($('f-status'), summary.byStatus.map((g) => g.key).sort());
     renderRequests(requests.data);
+    renderFeedback(feedback);
     prefillExplain(summary);
-    const shown = requests.data.length >= REQUEST_LIMIT ? `newest ${REQUEST_LIMIT} requests shown` : `${requests.data.length} requests shown`;
+    const shown = (requests.data.length >= REQUEST_LIMIT ? `newest ${REQUEST_LIMIT} requests shown` : `${requests.data.length} requests shown`) + (filters.episode ? ` of episode ${filters.episode}` : '');
     $('status-line').textContent = `Updated ${clock(new Date().toISOString())} · ${shown}` + ($('auto').checked ? ` · refreshes every ${REFRESH_MS / 1000} s` : '');
   } catch (err) {
     if (seq !== loadSeq) return;
@@ -348,6 +421,9 @@ function start() {
   $('window').addEventListener('change', () => load());
   $('auto').addEventListener('change', schedule);
   $('filters').addEventListener('change', () => load());
+  $('filters').addEventListener('submit', (e) => (e.preventDefault(), load()));
+  $('f-episode').addEventListener('search', () => load()); // the field's clear button
+  $('fb-window').addEventListener('change', () => loadFeedback());
   $('explain-form').addEventListener('submit', onExplain);
   if (getKey()) showDashboard();
   else showGate();

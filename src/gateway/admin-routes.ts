@@ -1,6 +1,7 @@
 /**
  * The admin API, protected by the master key (`MERIDIAN_MASTER_KEY` or `auth.masterKeyFile`):
- * keys (create, list, revoke, rotate), the request log, the audit log, prompts and feedback
+ * keys (create, list, revoke, rotate), the request log (filtered by tenant, alias, location, status,
+ * episode) and the feedback on one request, the audit log, prompts and the feedback summary
  * (./prompt-routes.ts), and Prometheus metrics.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -102,11 +103,22 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
         ...(q.get('tenant') ? { tenant: q.get('tenant')! } : {}),
         ...(q.get('alias') ? { alias: q.get('alias')! } : {}),
         ...(q.get('location') ? { location: q.get('location')! } : {}),
+        ...(q.get('episode') ? { episode: q.get('episode')! } : {}),
         ...(status ? { status: intParam(status, 'status') } : {}),
         limit: limit ? Math.min(intParam(limit, 'limit'), 10_000) : 100,
       };
       await deps.store.requestLog.flush();
       sendJson(ctx.res, 200, { object: 'list', data: await deps.store.requestLog.query(filter) });
+    }),
+  );
+  // The dashboard's request detail: the feedback given on one request (POST /v1/feedback), oldest first.
+  routes.set(
+    'GET /admin/feedback',
+    guard(async (_g, ctx) => {
+      const id = new URL(ctx.req.url ?? '/', 'http://x').searchParams.get('request_id');
+      if (!id) throw new InvalidRequestError("Query parameter 'request_id' is required.", 'request_id');
+      if (id.length > 200) throw new InvalidRequestError("Query parameter 'request_id' is at most 200 characters.", 'request_id');
+      sendJson(ctx.res, 200, { object: 'list', request_id: id, data: await deps.store.feedback.forRequest(id) });
     }),
   );
   routes.set(
@@ -173,7 +185,8 @@ function sinceParam(v: string | null): string {
 function timeParam(v: string, name: 'since' | 'until'): string {
   const iso = parseTimeOrDuration(v);
   if (iso === undefined)
-    throw new InvalidRequestError(`Query parameter '${name}' must be ${TIME_ARG_HINT}; got '${v.slice(0, 40)}'.`, name);
+    // The value is not echoed: an error body must not quote what the client sent (it may be anything).
+    throw new InvalidRequestError(`Query parameter '${name}' must be ${TIME_ARG_HINT}.`, name);
   return iso;
 }
 

@@ -173,6 +173,7 @@ export function buildLogQuery(
   if (filter.location !== undefined) add((p) => `location = ${p}`, filter.location);
   if (filter.status !== undefined) add((p) => `status = ${p}`, filter.status);
   if (filter.clientRequestId !== undefined) add((p) => `client_request_id = ${p}`, cleanText(filter.clientRequestId, 200));
+  if (filter.episode !== undefined) add((p) => `episode = ${p}`, cleanText(filter.episode, 200));
   const limit = Math.min(Math.max(Math.trunc(filter.limit ?? DEFAULT_QUERY_LIMIT), 1), MAX_QUERY_LIMIT);
   params.push(limit);
   const sql =

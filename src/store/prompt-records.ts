@@ -154,7 +154,8 @@ export function feedbackRecords(run: RunSql, d: RecordSqlDialect, flushLog: () =
     },
     forRequest: async (requestId) => {
       const rows = await run(`SELECT ${FEEDBACK_COLUMNS.join(', ')} FROM feedback WHERE request_id = ${p(1)} ORDER BY time, id`, [
-        requestId,
+        // Stored ids are cleaned the same way; PostgreSQL refuses NULs and lone surrogates.
+        cleanText(requestId, 200),
       ]);
       return rows.map(decodeFeedback);
     },

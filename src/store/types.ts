@@ -70,6 +70,8 @@ export interface RequestLogFilter {
   until?: string;
   /** The client's `x-request-id`: every entry that carried it (ids are not unique). */
   clientRequestId?: string;
+  /** The client's `x-meridian-episode`: every request of that episode. */
+  episode?: string;
   tenant?: string;
   alias?: string;
   location?: string;

@@ -24,6 +24,8 @@ export interface FuzzGateway {
   url: string;
   /** Headers that authenticate as the fuzz key. */
   auth: Record<string, string>;
+  /** Headers that authenticate with the master key (admin API). */
+  master: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -160,6 +162,7 @@ export async function startFuzzGateway(): Promise<FuzzGateway> {
   return {
     url: gw.url,
     auth: { authorization: `Bearer ${key}` },
+    master: { authorization: `Bearer ${MASTER}` },
     close: async () => {
       await gw.close();
       await upstream.close();

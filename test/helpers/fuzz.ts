@@ -393,7 +393,7 @@ function hostileQuery(r: Rand): string {
 }
 
 /** encodeURIComponent, except that a lone surrogate (which it refuses) becomes its invalid UTF-8 bytes. */
-function percentEncode(v: string): string {
+export function percentEncode(v: string): string {
   let out = '';
   for (const ch of v) {
     const c = ch.codePointAt(0)!;

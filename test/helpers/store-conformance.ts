@@ -575,6 +575,24 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       assert.equal(logged?.episode, `ep-${t}`);
     });
 
+    it('request log: filtered by episode; feedback looked up by a hostile request id finds nothing and does not throw', async () => {
+      const t = `ep-${tag()}`;
+      const episode = `episode-${t}`;
+      const inEpisode = [0, 1, 2].map((i) => logEntry({ tenant: t, episode, time: new Date(Date.now() - 5_000 + i).toISOString() }));
+      for (const e of inEpisode) store.requestLog.append(e);
+      store.requestLog.append(logEntry({ tenant: t, episode: `${episode}-other` }));
+      store.requestLog.append(logEntry({ tenant: t }));
+      await store.requestLog.flush();
+      const rows = await store.requestLog.query({ episode });
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        inEpisode.map((e) => e.id).reverse(),
+      );
+      assert.equal((await store.requestLog.query({ episode, tenant: `not-${t}` })).length, 0);
+      assert.equal((await store.requestLog.query({ episode: 'no\u0000such\udfff' })).length, 0);
+      assert.deepEqual(await store.feedback.forRequest('no\u0000such\udfff'), []);
+    });
+
     it('spend: budget spend survives closing and reopening the store', async () => {
       const key = `meridian:budget:test:${tag()}:usd`;
       const first = await open();
