@@ -91,7 +91,7 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
         raw = undefined;
       }
       const counted = response.usage === undefined;
-      const usage = response.usage ?? countUsage(g, request, d, responseText(response));
+      const usage = response.usage ?? (await countUsage(g, request, d, responseText(response)));
       headers['x-meridian-cost-usd'] = formatUsd(account(g, entry, d, usage, counted));
       if (counted) {
         response = { ...response, usage };

@@ -6,7 +6,8 @@
  */
 import type { ChatRequest } from '../api/types.js';
 import type { MeridianConfig } from '../config/schema.js';
-import { createPricer, countCompletionTokens, estimatePromptTokens, getDefaultCatalog, type Pricer } from '../meter/index.js';
+import { createPricer, getDefaultCatalog, type Pricer } from '../meter/index.js';
+import { sharedTokenCounter, type TokenCounter } from '../meter/token-counter.js';
 import type { ModelInfoLookup } from './catalog.js';
 import type { CostResult, MeterService } from './services.js';
 
@@ -32,6 +33,7 @@ export interface MeterWarnLog {
 export interface MeterServiceOptions {
   logger?: MeterWarnLog;
   pricer?: Pricer;
+  tokenCounter?: TokenCounter;
 }
 
 export function createMeterService(config: MeridianConfig, opts: MeterServiceOptions = {}): MeterService {
@@ -46,11 +48,12 @@ export function createMeterService(config: MeridianConfig, opts: MeterServiceOpt
             : 'no known price for this deployment: charged the pricing.estimatePrice fallback, marked costEstimated; add `price:` to the deployment',
         ),
     });
+  const counter = opts.tokenCounter ?? sharedTokenCounter();
   const metered = (c: { usd: number; priceEstimated: boolean }): CostResult => ({ usd: c.usd, priceEstimated: c.priceEstimated });
   return {
     estimatePromptTokens: quickPromptEstimate,
-    countPromptTokens: (req) => estimatePromptTokens(req).tokens,
-    countCompletionTokens: (text, model) => countCompletionTokens(text, [], model).tokens,
+    countPromptTokens: (req) => counter.promptTokens(req, () => quickPromptEstimate(req)),
+    countCompletionTokens: (text, model) => counter.completionTokens(text, model, () => Math.ceil(text.length / 4)),
     priceOf: (d) => pricer.resolve(d)?.price,
     costOf: (d, usage) => metered(pricer.costOf(d, usage)),
     costOfEmbedding: (d, usage) => metered(pricer.costOfEmbedding(d, usage)),

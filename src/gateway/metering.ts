@@ -30,9 +30,11 @@ export function recordCost(entry: RequestLogEntry, cost: CostResult, tokensCount
 }
 
 /** Usage counted with the tokenizer, for upstreams that report none. */
-export function countUsage(g: GatewayServices, request: ChatRequest, d: Deployment, completionText: string): Usage {
-  const prompt = g.meter.countPromptTokens(request);
-  const completion = g.meter.countCompletionTokens(completionText, d.model);
+export async function countUsage(g: GatewayServices, request: ChatRequest, d: Deployment, completionText: string): Promise<Usage> {
+  const [prompt, completion] = await Promise.all([
+    g.meter.countPromptTokens(request),
+    g.meter.countCompletionTokens(completionText, d.model),
+  ]);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
@@ -67,7 +69,7 @@ export interface StreamMeter {
 export async function* meterStream(
   events: AsyncIterable<StreamEvent>,
   account: (usage: Usage, counted: boolean) => number,
-  count: (completionText: string) => Usage,
+  count: (completionText: string) => Promise<Usage>,
   meter: StreamMeter,
 ): AsyncGenerator<StreamEvent> {
   let usage: Usage | undefined;
@@ -81,14 +83,17 @@ export async function* meterStream(
       yield ev;
     }
   } catch (err) {
-    meter.costUsd = account(usage ?? count(text), usage === undefined);
+    meter.costUsd = account(usage ?? (await count(text)), usage === undefined);
     throw err;
   }
   if (usage) {
     meter.costUsd = account(usage, false);
     return;
   }
-  usage = count(text);
-  meter.costUsd = account(usage, true);
-  if (last) yield { chunk: { id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model, choices: [], usage } };
+  const counted = await count(text);
+  meter.costUsd = account(counted, true);
+  if (last)
+    yield {
+      chunk: { id: last.id, object: 'chat.completion.chunk', created: last.created, model: last.model, choices: [], usage: counted },
+    };
 }

@@ -26,10 +26,10 @@ export interface CostResult {
 export interface MeterService {
   /** Cheap estimate for routing and limits (hot path). */
   estimatePromptTokens(req: ChatRequest): number;
-  /** Tokenizer count, used only when the upstream reports no usage. */
-  countPromptTokens(req: ChatRequest): number;
+  /** Tokenizer count, used only when the upstream reports no usage (off the event loop: src/meter/token-counter.ts). */
+  countPromptTokens(req: ChatRequest): Promise<number>;
   /** Counts completion tokens from the text the model produced (used when the upstream gave no usage). */
-  countCompletionTokens(text: string, model: string): number;
+  countCompletionTokens(text: string, model: string): Promise<number>;
   costOf(deployment: Deployment, usage: Usage): CostResult;
   /** Cost of an embeddings call: prompt tokens at the input rate. */
   costOfEmbedding(deployment: Deployment, usage: EmbeddingUsage): CostResult;

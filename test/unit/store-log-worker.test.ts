@@ -14,7 +14,8 @@ import { createStore, createApiKey } from '../../src/store/index.js';
 import { encodeLogEntry, type LogRow } from '../../src/store/log-rows.js';
 import type { RequestLogSink } from '../../src/store/log-writer.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { WorkerLogSink, workerFileUrl } from '../../src/store/log-worker-sink.js';
+import { WorkerLogSink } from '../../src/store/log-worker-sink.js';
+import { workerFileUrl } from '../../src/util/worker.js';
 import type { RequestLogEntry } from '../../src/store/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-log-worker-'));

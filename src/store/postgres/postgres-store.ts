@@ -30,7 +30,8 @@ import type {
   StoreStats,
   UsageTotalsRow,
 } from '../types.js';
-import { WorkerLogSink, workerFileUrl } from '../log-worker-sink.js';
+import { WorkerLogSink } from '../log-worker-sink.js';
+import { workerFileUrl } from '../../util/worker.js';
 import { postgresLogSink } from './log-insert.js';
 import type { PostgresLogWorkerData } from './log-worker.js';
 import { postgresMigrations } from './migrations.js';

@@ -28,7 +28,8 @@ import type {
   UsageTotalsRow,
 } from '../types.js';
 import { SqliteSpendCounters } from './spend-counters.js';
-import { WorkerLogSink, workerFileUrl } from '../log-worker-sink.js';
+import { WorkerLogSink } from '../log-worker-sink.js';
+import { workerFileUrl } from '../../util/worker.js';
 import {
   configureLogConnection,
   isSqliteRowError,
