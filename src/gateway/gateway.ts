@@ -69,6 +69,7 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
     ...(o.store ? { store: o.store } : {}),
     ...(o.auth ? { auth: o.auth } : {}),
     ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.cache ? { cache: o.cache } : {}),
     ...(opts.configSource
       ? {
           reloadConfig: (actor: string) => {
