@@ -25,7 +25,9 @@ export interface CreateCacheOptions {
 export function createResponseCache(config: CacheConfig, opts: CreateCacheOptions = {}): ResponseCache {
   const useRedis = config.backend === 'redis' || (config.backend === 'auto' && opts.redis !== undefined);
   if (useRedis && !opts.redis) {
-    throw new ConfigError('cache.backend is "redis" but the store has no Redis: set store.postgres and store.redis, or cache.backend: memory');
+    throw new ConfigError(
+      'cache.backend is "redis" but the store has no Redis: set store.postgres and store.redis, or cache.backend: memory',
+    );
   }
   const backend = useRedis
     ? new RedisCacheBackend(opts.redis!, {

@@ -105,9 +105,11 @@ function storingStep(
   // values, which must not be stored.
   const storable = (d: Deployment) => !pseudonymized || d.location === 'cloud';
   const put = (d: Deployment, answer: CachedAnswer) => {
-    void cache.put(keys, answer, settings, embedding).catch((err: unknown) =>
-      g.logger.warn({ requestId: ctx.requestId, err: (err as Error).message, deployment: d.id }, 'cache write failed'),
-    );
+    void cache
+      .put(keys, answer, settings, embedding)
+      .catch((err: unknown) =>
+        g.logger.warn({ requestId: ctx.requestId, err: (err as Error).message, deployment: d.id }, 'cache write failed'),
+      );
   };
   let chunks: ChatChunk[] | undefined;
   let complete = false;
