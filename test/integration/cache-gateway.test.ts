@@ -347,3 +347,56 @@ describe('response cache: the global block, shared across tenants, the Anthropic
     assert.equal(await b.text(), aText);
   });
 });
+
+describe('response cache: semantic layer (mock n-gram embeddings)', () => {
+  let upstream: FakeUpstream;
+  let gw: RunningGateway;
+
+  before(async () => {
+    upstream = await startUpstream(handler);
+    gw = await startGateway(
+      {
+        providers: [...providers(upstream), { id: 'mock', type: 'mock', location: 'local' }],
+        models: {
+          cached: {
+            deployments: [deployment],
+            cache: { enabled: true, semantic: { embeddingModel: 'embed', threshold: 0.8 } },
+          },
+          embed: [{ provider: 'mock', model: 'mock-embed-ngram' }],
+        },
+        router: { healthIntervalMs: 0 },
+      },
+      { env: { MERIDIAN_MASTER_KEY: MASTER } },
+    );
+  });
+  after(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  it('a close rewording of the last user message is a hit; another question, or another system prompt, is not', async () => {
+    const calls = upstream.requests.length;
+    const first = await post(gw.url, chat('How do I reverse a list in Python?'));
+    assert.equal(first.headers.get('x-meridian-cache'), 'miss');
+    const t1 = await text(first);
+    const near = await post(gw.url, chat('how do I reverse a list in python'));
+    assert.equal(near.headers.get('x-meridian-cache'), 'hit');
+    assert.ok(Number(near.headers.get('x-meridian-cache-similarity')) >= 0.8);
+    assert.match(near.headers.get('x-meridian-route') ?? '', /reason=cache-semantic/);
+    assert.equal(await text(near), t1);
+    assert.equal(upstream.requests.length, calls + 1);
+
+    const other = await post(gw.url, chat('What is the boiling point of water at sea level?'));
+    assert.equal(other.headers.get('x-meridian-cache'), 'miss');
+    await other.arrayBuffer();
+    const withSystem = await post(gw.url, {
+      ...chat(''),
+      messages: [
+        { role: 'system', content: 'Answer in French.' },
+        { role: 'user', content: 'How do I reverse a list in Python?' },
+      ],
+    });
+    assert.equal(withSystem.headers.get('x-meridian-cache'), 'miss', 'the rest of the request must be equal');
+    await withSystem.arrayBuffer();
+  });
+});
