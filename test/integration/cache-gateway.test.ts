@@ -400,3 +400,47 @@ describe('response cache: semantic layer (mock n-gram embeddings)', () => {
     await withSystem.arrayBuffer();
   });
 });
+
+describe('response cache and budgets', () => {
+  let upstream: FakeUpstream;
+  let gw: RunningGateway;
+
+  before(async () => {
+    upstream = await startUpstream(handler);
+    gw = await startGateway(
+      {
+        providers: providers(upstream),
+        models: { cached: { deployments: [deployment], cache: { enabled: true } } },
+        // One upstream answer is 1500 tokens (see `handler`): a hit that consumed them would be refused.
+        budgets: [{ scope: 'alias', match: 'cached', period: 'month', tokens: 2000, mode: 'hard' }],
+        router: { healthIntervalMs: 0 },
+      },
+      { env: { MERIDIAN_MASTER_KEY: MASTER } },
+    );
+  });
+  after(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  it('a hit consumes no budget: the reservation is released whole', async () => {
+    const calls = upstream.requests.length;
+    const first = await post(gw.url, chat('Budgeted question', { max_tokens: 100 }));
+    assert.equal(first.headers.get('x-meridian-cache'), 'miss');
+    await first.arrayBuffer();
+    for (let i = 0; i < 4; i++) {
+      const r = await post(gw.url, chat('Budgeted question', { max_tokens: 100 }));
+      assert.equal(r.status, 200, `hit ${i} admitted`);
+      assert.equal(r.headers.get('x-meridian-cache'), 'hit');
+      await r.arrayBuffer();
+    }
+    assert.equal(upstream.requests.length, calls + 1);
+    // A new question still goes upstream (budget left: 500 tokens), and then the budget is spent.
+    const fresh = await post(gw.url, chat('Another budgeted question', { max_tokens: 100 }));
+    assert.equal(fresh.status, 200);
+    await fresh.arrayBuffer();
+    const refused = await post(gw.url, chat('A third budgeted question', { max_tokens: 100 }));
+    assert.equal(refused.status, 429);
+    await refused.arrayBuffer();
+  });
+});
