@@ -16,14 +16,15 @@ import {
   type CacheSettings,
   type CachedAnswer,
 } from '../cache/index.js';
-import type { Inspection, Pseudonymized, Restorer } from '../guard/index.js';
+import type { Pseudonymized, Restorer } from '../guard/index.js';
 import { formatPiiHeader } from '../guard/index.js';
 import type { Deployment } from '../providers/spec.js';
+import type { RequestFacts } from '../router/types.js';
 import { formatRouteHeader } from '../router/index.js';
 import type { RequestContext } from './context.js';
 import { formatUsd } from './headers.js';
 import { meterStream, type StreamMeter } from './metering.js';
-import type { Pending } from './pipeline.js';
+import type { Admission, Pending } from './pipeline.js';
 import type { GatewayServices } from './services.js';
 import type { ChatWire } from './wire.js';
 
@@ -50,9 +51,9 @@ export async function cacheStep(
   g: GatewayServices,
   ctx: RequestContext,
   request: ChatRequest,
-  inspection: Inspection | undefined,
-  alias: string,
+  admission: Pick<Admission, 'inspection' | 'facts'> & { alias: string },
 ): Promise<CacheStep> {
+  const { inspection, alias } = admission;
   const settings = g.cache?.settingsFor(g.config, alias);
   if (!g.cache || !settings) return OFF;
   const control = parseCacheControl(ctx.req.headers['cache-control']);
@@ -74,11 +75,11 @@ export async function cacheStep(
   if (!control.noCache) {
     hit = await g.cache.getExact(keys);
     if (!hit && settings.semantic && keys.lastUser !== undefined) {
-      embedding = await embed(g, ctx, settings.semantic.embeddingModel, keys.lastUser);
+      embedding = await embed(g, ctx, admission.facts, settings.semantic.embeddingModel, keys.lastUser);
       if (embedding) hit = await g.cache.getSemantic(keys, embedding, settings.semantic.threshold);
     }
   } else if (settings.semantic && keys.lastUser !== undefined) {
-    embedding = await embed(g, ctx, settings.semantic.embeddingModel, keys.lastUser);
+    embedding = await embed(g, ctx, admission.facts, settings.semantic.embeddingModel, keys.lastUser);
   }
   const result: CacheResult = hit ? 'hit' : control.noCache ? 'bypass' : 'miss';
   g.metrics?.cacheResult?.(alias, result);
@@ -144,10 +145,30 @@ function storingStep(
   };
 }
 
-/** The last user message's embedding through the configured deployment (unit vector), or undefined. */
-async function embed(g: GatewayServices, ctx: RequestContext, model: string, text: string): Promise<number[] | undefined> {
+/**
+ * The last user message's embedding (unit vector), or undefined. The embedding deployment is
+ * planned with this request's facts, so its policies hold for the text being embedded too (a
+ * `local-only` key or a rule that keeps PII local never sends it to a cloud embedding API).
+ */
+async function embed(
+  g: GatewayServices,
+  ctx: RequestContext,
+  facts: RequestFacts,
+  model: string,
+  text: string,
+): Promise<number[] | undefined> {
   try {
-    const d = g.catalog.resolve(model).deployments.find((x) => x.provider.adapter.embed);
+    const resolved = g.catalog.resolve(model);
+    const embedFacts: RequestFacts = {
+      ...facts,
+      kind: 'embeddings',
+      alias: resolved.alias,
+      hasTools: false,
+      responseFormat: 'text',
+      stream: false,
+    };
+    const plan = g.router.plan(embedFacts, resolved.deployments, resolved.strategy);
+    const d = plan.attempts.map((a) => a.deployment).find((x) => x.provider.adapter.embed);
     if (!d) return undefined;
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(EMBED_TIMEOUT_MS)]);
     const res = await d.provider.adapter.embed!({ request: { model: d.model, input: text }, deployment: d, signal });

@@ -50,8 +50,8 @@ export function chatSubject(g: GatewayServices, request: ChatRequest): Subject {
 
 async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pending, request: ChatRequest, wire: ChatWire): Promise<void> {
   const { entry } = pending;
-  const { plan, inspection, resolved } = await admit(g, ctx, pending, chatSubject(g, request));
-  const cache = await cacheStep(g, ctx, request, inspection, resolved.alias);
+  const { plan, inspection, resolved, facts } = await admit(g, ctx, pending, chatSubject(g, request));
+  const cache = await cacheStep(g, ctx, request, { inspection, facts, alias: resolved.alias });
   if (cache.result) entry.cacheHit = false;
   if (cache.hit) return serveHit(g, ctx, pending, request, wire, cache);
 

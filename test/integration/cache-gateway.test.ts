@@ -444,3 +444,82 @@ describe('response cache and budgets', () => {
     await refused.arrayBuffer();
   });
 });
+
+describe('response cache: the semantic embedding obeys the request’s routing policy', () => {
+  let local: FakeUpstream;
+  let cloudEmbed: FakeUpstream;
+  let gw: RunningGateway;
+
+  before(async () => {
+    local = await startUpstream(handler);
+    cloudEmbed = await startUpstream((_req, res) =>
+      sendJson(res, 200, {
+        object: 'list',
+        model: 'e',
+        data: [{ object: 'embedding', index: 0, embedding: [1, 0, 0] }],
+        usage: { prompt_tokens: 1, total_tokens: 1 },
+      }),
+    );
+    gw = await startGateway(
+      {
+        providers: [
+          { id: 'localfake', type: 'openai-compatible', baseUrl: `${local.url}/v1`, location: 'local' },
+          {
+            id: 'cloudembed',
+            type: 'openai-compatible',
+            baseUrl: `${cloudEmbed.url}/v1`,
+            apiKey: 'sk-fake-000000000000',
+            location: 'cloud',
+          },
+        ],
+        models: {
+          cached: {
+            deployments: [{ provider: 'localfake', model: 'm' }],
+            cache: { enabled: true, semantic: { embeddingModel: 'embed', threshold: 0.5 } },
+          },
+          embed: [{ provider: 'cloudembed', model: 'text-embedding-x', price: { input: 0.02, output: 0 } }],
+        },
+        router: { healthIntervalMs: 0 },
+      },
+      { env: { MERIDIAN_MASTER_KEY: MASTER } },
+    );
+  });
+  after(async () => {
+    await gw.close();
+    await local.close();
+    await cloudEmbed.close();
+  });
+
+  it('a local-only key never sends its text to a cloud embedding deployment (exact caching still works)', async () => {
+    const res = await fetch(`${gw.url}/admin/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` },
+      body: JSON.stringify({ tenant: 'private', dataPolicy: 'local-only' }),
+    });
+    const { key } = (await res.json()) as { key: string };
+    const auth = { authorization: `Bearer ${key}` };
+    const a = await post(gw.url, chat('Our secret roadmap'), auth);
+    assert.equal(a.headers.get('x-meridian-cache'), 'miss');
+    await a.arrayBuffer();
+    const b = await post(gw.url, chat('Our secret roadmap, again'), auth);
+    assert.equal(b.headers.get('x-meridian-cache'), 'miss', 'no semantic lookup without an allowed embedding deployment');
+    await b.arrayBuffer();
+    const c = await post(gw.url, chat('Our secret roadmap'), auth);
+    assert.equal(c.headers.get('x-meridian-cache'), 'hit');
+    await c.arrayBuffer();
+    assert.equal(cloudEmbed.requests.length, 0, 'the cloud embedding API was never called');
+
+    // A key without that policy may use it (so the test above is not vacuous).
+    const open = await fetch(`${gw.url}/admin/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` },
+      body: JSON.stringify({ tenant: 'open' }),
+    });
+    const other = { authorization: `Bearer ${((await open.json()) as { key: string }).key}` };
+    await (await post(gw.url, chat('Public question'), other)).arrayBuffer();
+    const d = await post(gw.url, chat('Public question, reworded'), other);
+    assert.equal(d.headers.get('x-meridian-cache'), 'hit', 'every vector is [1,0,0]: a semantic hit');
+    await d.arrayBuffer();
+    assert.ok(cloudEmbed.requests.length >= 2);
+  });
+});
