@@ -15,18 +15,22 @@ const KEY_VERSION = 'v1';
 export interface CacheKeys {
   /** Exact-match key of the answer. */
   key: string;
-  /** Semantic bucket: the same request with the last user message's text left out. */
+  /** Semantic bucket: the same request with the last user message's text left out ('' unless asked for). */
   bucket: string;
   /** Text of the last user message (what the semantic layer embeds); undefined when it is not plain text. */
   lastUser: string | undefined;
 }
 
-/** `tenant` undefined (auth off) is one scope of its own; `shared` puts every tenant in one scope. */
-export function cacheKeys(request: ChatRequest, alias: string, tenant: string | undefined, shared: boolean): CacheKeys {
+/**
+ * `tenant` undefined (auth off) is one scope of its own; `shared` puts every tenant in one scope.
+ * `semantic`: also the bucket and the last user text (a second hash, only for aliases that use it).
+ */
+export function cacheKeys(request: ChatRequest, alias: string, tenant: string | undefined, shared: boolean, semantic = true): CacheKeys {
   const { model: _m, user: _u, metadata: _md, stream_options: _so, ...rest } = request;
   const scope = shared ? '*' : `t:${tenant ?? ''}`;
   const canonical = { ...rest, stream: request.stream === true };
   const key = digest([KEY_VERSION, scope, alias, canonical]);
+  if (!semantic) return { key: `r:${key}`, bucket: '', lastUser: undefined };
 
   const at = lastUserIndex(request);
   const lastUser = at < 0 ? undefined : plainText(request.messages[at]!.content);

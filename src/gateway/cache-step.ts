@@ -68,7 +68,8 @@ export async function cacheStep(
     // The executor meets the same failure for cloud deployments; the cache just stays out of it.
     return { ...OFF, result: bypass(g, alias) };
   }
-  const keys = cacheKeys({ ...(guarded?.request ?? request), model: alias }, alias, ctx.principal.tenant, settings.shareAcrossTenants);
+  const keyed = { ...(guarded?.request ?? request), model: alias };
+  const keys = cacheKeys(keyed, alias, ctx.principal.tenant, settings.shareAcrossTenants, settings.semantic !== undefined);
 
   let embedding: number[] | undefined;
   let hit: CacheHit | undefined;
