@@ -50,8 +50,18 @@ const post = (url: string, b: string) =>
 
 function config(upstream: FakeUpstream, store: Record<string, unknown>): Record<string, unknown> {
   return {
-    providers: [{ id: 'fake', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local' }],
-    models: { chat: { deployments: [{ provider: 'fake', model: 'm' }], cache: { enabled: true } } },
+    providers: [
+      { id: 'fake', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local' },
+      { id: 'mock', type: 'mock', location: 'local' },
+    ],
+    models: {
+      chat: { deployments: [{ provider: 'fake', model: 'm' }], cache: { enabled: true } },
+      sem: {
+        deployments: [{ provider: 'fake', model: 'm' }],
+        cache: { enabled: true, semantic: { embeddingModel: 'embed', threshold: 0.8 } },
+      },
+      embed: [{ provider: 'mock', model: 'mock-embed-ngram' }],
+    },
     router: { healthIntervalMs: 0, retries: 0 },
     store: { sqlite: ':memory:', onCounterError: 'fail-open', ...store },
   };
@@ -112,6 +122,33 @@ describe('response cache in Redis: two gateways share it', () => {
     }
     assert.equal(r2.headers.get('x-meridian-cache'), 'hit');
     assert.equal(await r2.text(), t1);
+  });
+
+  it('semantic: a vector stored by one replica finds the rewording asked on the other', async () => {
+    const ask = (url: string, content: string) =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'sem', messages: [{ role: 'user', content }] }),
+      });
+    const r1 = await ask(a.url, 'How do I reverse a list in Python?');
+    assert.equal(r1.headers.get('x-meridian-cache'), 'miss');
+    await r1.arrayBuffer();
+    let hit: Response | undefined;
+    // Each miss on b stores its own answer under its own key: ask with fresh wordings until b sees a's vector.
+    for (let i = 0; i < 50 && !hit; i++) {
+      const r = await ask(b.url, i % 2 ? 'how do I reverse a list in python' : 'How do I reverse a list in python');
+      if (r.headers.get('x-meridian-cache') === 'hit') hit = r;
+      else {
+        await r.arrayBuffer();
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    }
+    assert.ok(hit, 'a semantic hit across replicas');
+    assert.match(hit.headers.get('x-meridian-route') ?? '', /reason=cache-semantic/);
+    assert.ok(Number(hit.headers.get('x-meridian-cache-similarity')) >= 0.8);
+    // b's first wording normally finds a's entry at once; a later one may find b's own (also in Redis).
+    assert.match(await hit.text(), /answer #\d+/);
   });
 });
 
