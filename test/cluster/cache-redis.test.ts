@@ -109,6 +109,15 @@ describe('response cache in Redis: two gateways share it', () => {
     assert.equal(r3.headers.get('x-meridian-cache'), 'hit');
     await r3.arrayBuffer();
     assert.equal(upstream.requests.length, afterHit);
+    // The log columns of migration 6, through PostgreSQL.
+    const store = a.gateway.services.store!;
+    await store.requestLog.flush();
+    const rows = await store.requestLog.query({ limit: 100 });
+    const hitRow = rows.find((r) => r.id === r3.headers.get('x-request-id'));
+    assert.equal(hitRow?.cacheHit, true);
+    assert.equal(hitRow?.costUsd, 0);
+    assert.equal(typeof hitRow?.savedUsd, 'number');
+    assert.equal(rows.find((r) => r.id === r1.headers.get('x-request-id'))?.cacheHit, false);
   });
 
   it('a streamed answer replays with the same chunks on the other replica', async () => {
