@@ -1,9 +1,10 @@
 /**
  * The one config schema. Validated once at start, then frozen. Sections owned by a feature
- * module (router, guard, meter, store) import their schema from that module.
+ * module (router, guard, meter, store, cache) import their schema from that module.
  */
 import { telemetryConfigSchema } from '../observability/telemetry.js';
 import { z } from 'zod';
+import { aliasCacheSchema, cacheConfigSchema } from '../cache/config.js';
 import { guardConfigSchema } from '../guard/config.js';
 import { budgetsConfigSchema, pricingConfigSchema } from '../meter/config.js';
 import { policiesConfigSchema, routerConfigSchema, strategyNames } from '../router/config.js';
@@ -61,6 +62,8 @@ const aliasSchema = z.union([
     .object({
       strategy: z.enum(strategyNames).optional(),
       deployments: z.array(deploymentRefSchema).min(1),
+      /** Response cache for this alias (docs/cache.md). */
+      cache: aliasCacheSchema.optional(),
     })
     .strict(),
 ]);
@@ -159,6 +162,7 @@ export const configSchema = z
     budgets: budgetsConfigSchema,
     store: storeConfigSchema,
     telemetry: telemetryConfigSchema,
+    cache: cacheConfigSchema,
   })
   .strict();
 

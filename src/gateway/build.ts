@@ -10,7 +10,10 @@ import { ConfigError } from '../errors.js';
 import { createMetrics } from '../observability/metrics.js';
 import { createTelemetry } from '../observability/telemetry.js';
 import type { RouteTable } from '../server/app.js';
+import { createResponseCache, type ResponseCache } from '../cache/index.js';
 import { createStore } from '../store/index.js';
+import type { PostgresStore } from '../store/postgres/postgres-store.js';
+import type { Store } from '../store/types.js';
 import type { StoreOptions } from '../store/options.js';
 import { adminRoutes } from './admin-routes.js';
 import { createAuth } from './auth.js';
@@ -49,15 +52,32 @@ export async function buildServices(config: MeridianConfig, logger: Logger, opts
     const telemetry = config.telemetry.enabled ? await createTelemetry(config.telemetry, logger) : undefined;
     const masterKey = readMasterKey(config, env);
     const dashboard = uiRoutes(); // reads web/ once, now
+    const cache = buildCache(config, store, opts.storeOptions, logger);
     return {
       // Guard and budgets depend on the config: they are rebuilt with it (reload.ts), not fixed here.
-      overrides: { store, auth, metrics, ...(telemetry ? { telemetry } : {}) },
+      overrides: { store, auth, metrics, cache, ...(telemetry ? { telemetry } : {}) },
       routes: () => new Map([...adminRoutes({ store, auth, metrics, masterKey }), ...dashboard]),
     };
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** The response cache: in Redis when the store is scaled out (and `cache.backend` is not `memory`). */
+function buildCache(config: MeridianConfig, store: Store, storeOptions: StoreOptions | undefined, logger: Logger): ResponseCache {
+  const redis = store.kind === 'postgres' ? (store as PostgresStore).redis : undefined;
+  let lastReport = -Infinity;
+  return createResponseCache(config.cache, {
+    ...(redis ? { redis } : {}),
+    redisPrefix: storeOptions?.redisPrefix ?? config.store.redisPrefix ?? 'meridian:',
+    onError: (err, context) => {
+      // Throttled: while Redis is down every request would report it; each one is a miss, not a failure.
+      if (performance.now() - lastReport < 10_000) return;
+      lastReport = performance.now();
+      logger.warn({ err: (err as Error)?.message, context }, 'response cache unavailable; requests go upstream');
+    },
+  });
 }
 
 function readMasterKey(config: MeridianConfig, env: NodeJS.ProcessEnv): string | undefined {

@@ -3,7 +3,7 @@
  * attempts (pseudonymize before cloud, restore after) → meter → respond. `wire` says how the
  * client speaks (OpenAI at /v1/chat/completions, Anthropic at /v1/messages).
  */
-import type { ChatRequest, ChatResponse, StreamEvent } from '../api/types.js';
+import type { ChatRequest, ChatResponse, StreamEvent, Usage } from '../api/types.js';
 import type { Restorer } from '../guard/index.js';
 import { formatPiiHeader } from '../guard/index.js';
 import type { ChatResult } from '../providers/spec.js';
@@ -12,6 +12,7 @@ import { resolvePromptedBody } from '../prompts/index.js';
 import type { RequestContext } from './context.js';
 import { formatRouteHeader } from '../router/index.js';
 import { formatUsd } from './headers.js';
+import { cacheStep, serveHit } from './cache-step.js';
 import { account, countUsage, meterStream, responseText, type StreamMeter } from './metering.js';
 import { admit, round, runPipeline, traced, type Pending, type Subject } from './pipeline.js';
 import type { GatewayServices } from './services.js';
@@ -49,7 +50,10 @@ export function chatSubject(g: GatewayServices, request: ChatRequest): Subject {
 
 async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pending, request: ChatRequest, wire: ChatWire): Promise<void> {
   const { entry } = pending;
-  const { plan, inspection, resolved } = await admit(g, ctx, pending, chatSubject(g, request));
+  const { plan, inspection, resolved, facts } = await admit(g, ctx, pending, chatSubject(g, request));
+  const cache = await cacheStep(g, ctx, request, { inspection, facts, alias: resolved.alias });
+  if (cache.result) entry.cacheHit = false;
+  if (cache.hit) return serveHit(g, ctx, pending, request, wire, cache);
 
   const restorers = new Map<string, Restorer>();
   const result = await g.router.execute(
@@ -78,6 +82,7 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
   };
   if (entry.pii) headers['x-meridian-pii'] = formatPiiHeader(entry.pii);
   if (pending.budget?.warningHeader) headers['x-meridian-budget-warning'] = pending.budget.warningHeader;
+  if (cache.result) headers['x-meridian-cache'] = cache.result;
 
   const restorer = restorers.get(d.id);
   let ok = false;
@@ -92,7 +97,9 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
       }
       const counted = response.usage === undefined;
       const usage = response.usage ?? (await countUsage(g, request, d, responseText(response)));
-      headers['x-meridian-cost-usd'] = formatUsd(account(g, entry, d, usage, counted));
+      const costUsd = account(g, entry, d, usage, counted);
+      headers['x-meridian-cost-usd'] = formatUsd(costUsd);
+      cache.keepResponse(d, committed.response, usage, costUsd);
       if (counted) {
         response = { ...response, usage };
         raw = undefined;
@@ -102,7 +109,8 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
       ok = true;
     } else {
       entry.ttftMs = round(committed.ttftMs);
-      const restored = restorer ? restorer.restoreStream(committed.events) : committed.events;
+      const upstream = cache.record(committed.events);
+      const restored = restorer ? restorer.restoreStream(upstream) : upstream;
       const meter: StreamMeter = {};
       const metered = meterStream(
         restored,
@@ -122,6 +130,7 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
         entry.errorCode = outcome.error.code;
       }
       ok = !outcome.error;
+      if (ok) cache.keepStream(d, usageOf(entry), meter.costUsd ?? 0);
     }
   } finally {
     result.release({
@@ -131,6 +140,12 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
       durationMs: performance.now() - ctx.start,
     });
   }
+}
+
+function usageOf(entry: Pending['entry']): Usage {
+  const prompt = entry.promptTokens ?? 0;
+  const completion = entry.completionTokens ?? 0;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
 /**

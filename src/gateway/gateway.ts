@@ -85,6 +85,7 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
     ...(o.auth ? { auth: o.auth } : {}),
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.telemetry ? { telemetry: o.telemetry } : {}),
+    ...(o.cache ? { cache: o.cache } : {}),
     ...(opts.configSource
       ? {
           reloadConfig: (actor: string) => {

@@ -141,7 +141,11 @@ async function finish(g: GatewayServices, ctx: RequestContext, pending: Pending)
   entry.latencyMs = round(performance.now() - ctx.start);
   if (pending.budget) {
     await g.budgets
-      ?.settle(pending.budget, { usd: entry.costUsd ?? 0, tokens: (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0) })
+      // A cache hit consumes nothing: settling at zero releases the whole reservation.
+      ?.settle(pending.budget, {
+        usd: entry.costUsd ?? 0,
+        tokens: entry.cacheHit ? 0 : (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0),
+      })
       .catch((err: unknown) => g.logger.error({ requestId: ctx.requestId, err: (err as Error).message }, 'budget settle failed'));
   }
   // Upstream error messages may echo the prompt: nothing with personal data reaches the log.

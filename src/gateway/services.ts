@@ -6,6 +6,7 @@ import type { Telemetry } from '../observability/telemetry.js';
 import type { Logger } from 'pino';
 import type { ChatRequest, Usage } from '../api/types.js';
 import type { MeridianConfig } from '../config/schema.js';
+import type { CacheResult, ResponseCache } from '../cache/index.js';
 import type { Guard } from '../guard/index.js';
 import type { Deployment, Price } from '../providers/spec.js';
 import type { Router } from '../router/types.js';
@@ -55,6 +56,8 @@ export interface MetricsService {
   observe(entry: RequestLogEntry): void;
   routeDecision(alias: string, deployment: string, reason: string): void;
   inflight(delta: number): void;
+  /** One response-cache decision for a request to `alias` (only for aliases with the cache on). */
+  cacheResult?(alias: string, result: CacheResult): void;
   /** The configured alias names and deployment ids, the only values metric labels take; at start and on reload. */
   setKnownNames(aliases: Iterable<string>, deployments: Iterable<string>): void;
   /** Reads breaker states at each scrape. */
@@ -69,6 +72,8 @@ export interface ProcessServices {
   metrics?: MetricsService;
   /** OpenTelemetry traces and GenAI metrics; absent when `telemetry.enabled` is false. */
   telemetry?: Telemetry;
+  /** The response cache (src/cache): built once, so a reload keeps what it holds; per-alias settings come from the current config. */
+  cache?: ResponseCache;
   /** Re-reads the config source and swaps it in; undefined when the gateway was started without one. */
   reloadConfig?: (actor: string) => Promise<ReloadReport>;
 }

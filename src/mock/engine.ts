@@ -7,6 +7,7 @@
  */
 import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, FinishReason, ToolCall } from '../api/types.js';
 import { hash32, hashHex, seededRandom, stableStringify } from './determinism.js';
+import { ngramEmbedding } from './ngram-embedding.js';
 import { defaultAnswer, lastUserText, makeToolCall, type DraftAnswer } from './default-answer.js';
 import { renderTemplate, ruleMatches, type MatchFacts, type MockRule, type MockRulesFile } from './rules.js';
 import { responseToChunks } from './stream-chunks.js';
@@ -14,6 +15,8 @@ import { contentText, countPromptTokens, countTokens, truncateToTokens } from '.
 
 export const MOCK_MODELS = ['mock-small', 'mock-large', 'mock-embed'];
 export const DEFAULT_EMBEDDING_DIMS = 16;
+/** Enough buckets that hashed words and trigrams of a sentence rarely collide. */
+export const NGRAM_EMBEDDING_DIMS = 512;
 
 /** How to deliver an answer (all optional; the server and the adapter honour each). */
 export interface Delivery {
@@ -87,7 +90,11 @@ export class MockEngine {
     const delivery = deliveryOf(rule);
     const fault = rule && faultPlan(rule, delivery);
     if (fault) return fault;
-    const dims = request.dimensions ?? DEFAULT_EMBEDDING_DIMS;
+    // `mock-embed-ngram` (any model name with `ngram`): the bag-of-words/trigram embedding, so
+    // similar texts are close (the semantic cache bench); other names: a random vector per text.
+    const ngram = request.model.includes('ngram');
+    const dims = request.dimensions ?? (ngram ? NGRAM_EMBEDDING_DIMS : DEFAULT_EMBEDDING_DIMS);
+    const vector = ngram ? ngramEmbedding : embeddingVector;
     const tokens = inputs.reduce((n, t) => n + countTokens(t), 0);
     return {
       kind: 'embeddings',
@@ -95,7 +102,7 @@ export class MockEngine {
       response: {
         object: 'list',
         model: request.model,
-        data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: embeddingVector(text, dims) })),
+        data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: vector(text, dims) })),
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       },
     };

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (GET /metrics): requests, errors, latency and TTFT histograms, tokens and
- * cost by alias/deployment/location, route decisions by reason, breaker states, in-flight.
+ * cost by alias/deployment/location, route decisions by reason, breaker states, in-flight,
+ * response-cache results and saved spend.
  * One registry per gateway so tests and several gateways in one process don't collide.
  *
  * Every label value is bounded: aliases and deployments must be configured names (anything a
@@ -127,6 +128,19 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     registers: [registry],
   });
 
+  const cacheResults = new Counter({
+    name: 'meridian_cache_requests_total',
+    help: 'Response-cache decisions by result (hit, miss, bypass), for aliases with the cache on',
+    labelNames: ['alias', 'result'],
+    registers: [registry],
+  });
+  const cacheSaved = new Counter({
+    name: 'meridian_cache_saved_usd_total',
+    help: 'Spend saved by response-cache hits: what the stored answers cost when they ran',
+    labelNames: ['alias'],
+    registers: [registry],
+  });
+
   const children = new Map<
     string,
     {
@@ -182,6 +196,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       if (e.completionTokens) c.tokensOut.inc(e.completionTokens);
       if (e.costUsd) c.cost.inc(e.costUsd);
       if (e.pii) for (const [type, n] of Object.entries(e.pii)) piiFound.inc({ type: piiType(type) }, n);
+      if (e.savedUsd) cacheSaved.inc({ alias: l.alias }, e.savedUsd);
+    },
+    cacheResult(a, result) {
+      cacheResults.inc({ alias: alias(a), result });
     },
     routeDecision(a, d, r) {
       const l = { alias: alias(a), deployment: deployment(d), reason: reason(r) };

@@ -38,6 +38,8 @@ export const LOG_COLUMNS = [
   'excluded',
   'cost_estimated',
   'episode',
+  'cache_hit',
+  'saved_usd',
 ] as const;
 
 export type LogValue = string | number | null;
@@ -106,6 +108,8 @@ export function encodeLogEntry(e: RequestLogEntry): LogRow {
     boundedJson(e.excluded),
     flag(e.costEstimated),
     optText(e.episode, 200),
+    flag(e.cacheHit),
+    boundedNumber(e.savedUsd, 0, MAX_USD),
   ];
 }
 
@@ -148,6 +152,8 @@ export function decodeLogRow(r: Record<string, unknown>): RequestLogEntry {
   setIf(entry, 'excluded', parseJson(r.excluded) as RequestLogEntry['excluded']);
   setIf(entry, 'costEstimated', toBool(r.cost_estimated));
   setIf(entry, 'episode', str(r.episode));
+  setIf(entry, 'cacheHit', toBool(r.cache_hit));
+  setIf(entry, 'savedUsd', optNum(r.saved_usd));
   return entry;
 }
 

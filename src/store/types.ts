@@ -61,6 +61,10 @@ export interface RequestLogEntry {
   promptVersion?: string;
   /** The client's `x-meridian-episode` (bounded, printable ASCII): groups the requests of one episode. */
   episode?: string;
+  /** Response cache: true when answered from it (then `costUsd` is 0), false when not (miss, bypass); absent when the alias has no cache. */
+  cacheHit?: boolean;
+  /** A cache hit: what the stored answer cost when it ran, i.e. the spend the hit saved. */
+  savedUsd?: number;
 }
 
 export interface RequestLogFilter {

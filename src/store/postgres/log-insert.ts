@@ -43,11 +43,13 @@ const COLUMN_TYPES: Record<(typeof LOG_COLUMNS)[number], string> = {
   excluded: 'jsonb',
   cost_estimated: 'boolean',
   episode: 'text',
+  cache_hit: 'boolean',
+  saved_usd: 'double precision',
 };
 
 /** The statement: named, so each pooled connection parses and plans it once. */
 export const LOG_INSERT_STATEMENT = {
-  name: 'meridian_request_log_insert_v4',
+  name: 'meridian_request_log_insert_v6',
   text:
     `INSERT INTO request_log (${LOG_COLUMNS.join(', ')}) ` +
     `SELECT * FROM unnest(${LOG_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ')}) ` +

@@ -138,4 +138,13 @@ export const postgresMigrations: readonly Migration[] = [
       ALTER TABLE request_log ADD COLUMN episode TEXT;
     `,
   },
+  {
+    // 5 is taken by stored responses (merged separately).
+    version: 6,
+    name: 'request log: response cache hit and saved spend',
+    sql: `
+      ALTER TABLE request_log ADD COLUMN cache_hit BOOLEAN;
+      ALTER TABLE request_log ADD COLUMN saved_usd DOUBLE PRECISION;
+    `,
+  },
 ];

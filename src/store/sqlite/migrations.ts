@@ -130,4 +130,13 @@ export const sqliteMigrations: readonly Migration[] = [
       ALTER TABLE request_log ADD COLUMN episode TEXT;
     `,
   },
+  {
+    // 5 is taken by stored responses (merged separately).
+    version: 6,
+    name: 'request log: response cache hit and saved spend',
+    sql: `
+      ALTER TABLE request_log ADD COLUMN cache_hit INTEGER;
+      ALTER TABLE request_log ADD COLUMN saved_usd REAL;
+    `,
+  },
 ];
