@@ -3,6 +3,7 @@
  * module (router, guard, meter, store) import their schema from that module.
  */
 import { z } from 'zod';
+import { responsesConfigSchema } from '../api/responses/config.js';
 import { guardConfigSchema } from '../guard/config.js';
 import { budgetsConfigSchema, pricingConfigSchema } from '../meter/config.js';
 import { policiesConfigSchema, routerConfigSchema, strategyNames } from '../router/config.js';
@@ -155,6 +156,8 @@ export const configSchema = z
     pricing: pricingConfigSchema,
     budgets: budgetsConfigSchema,
     store: storeConfigSchema,
+    /** Stored responses of POST /v1/responses (docs/responses.md). */
+    responses: responsesConfigSchema,
   })
   .strict();
 

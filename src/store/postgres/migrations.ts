@@ -138,4 +138,22 @@ export const postgresMigrations: readonly Migration[] = [
       ALTER TABLE request_log ADD COLUMN episode TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'stored Responses API responses (previous_response_id)',
+    // Additive only: replicas still on version 4 never read or write the table.
+    sql: `
+      CREATE TABLE responses (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        model TEXT NOT NULL,
+        response JSONB NOT NULL,
+        input_items JSONB NOT NULL,
+        messages JSONB NOT NULL
+      );
+      CREATE INDEX responses_expires_at ON responses (expires_at);
+    `,
+  },
 ];

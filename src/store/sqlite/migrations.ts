@@ -130,4 +130,21 @@ export const sqliteMigrations: readonly Migration[] = [
       ALTER TABLE request_log ADD COLUMN episode TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'stored Responses API responses (previous_response_id)',
+    sql: `
+      CREATE TABLE responses (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        model TEXT NOT NULL,
+        response TEXT NOT NULL,
+        input_items TEXT NOT NULL,
+        messages TEXT NOT NULL
+      );
+      CREATE INDEX responses_expires_at ON responses (expires_at);
+    `,
+  },
 ];
