@@ -26,7 +26,11 @@ export function handleChat(g: GatewayServices, ctx: RequestContext): Promise<voi
 }
 
 export async function handleChatWire(g: GatewayServices, ctx: RequestContext, wire: ChatWire): Promise<void> {
-  const body = await readJsonBody(ctx.req, g.config.server.bodyLimitBytes);
+  return handleChatBody(g, ctx, wire, await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
+}
+
+/** The same, with the JSON body already read (the Responses API looks up `previous_response_id` first). */
+export async function handleChatBody(g: GatewayServices, ctx: RequestContext, wire: ChatWire, body: unknown): Promise<void> {
   // A registered prompt becomes an ordinary body here, before validation and admission.
   const prompted = wire.prompts ? await resolvePromptedBody(g.store, body) : undefined;
   const request = wire.parse(prompted?.body ?? body);
@@ -98,7 +102,7 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
         raw = undefined;
       }
       entry.status = 200;
-      wire.sendResponse(ctx.res, response, raw, headers);
+      await wire.sendResponse(ctx.res, response, raw, headers);
       ok = true;
     } else {
       entry.ttftMs = round(committed.ttftMs);
