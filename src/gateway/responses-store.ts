@@ -65,7 +65,12 @@ export interface ResponsesTurn {
  * Saves a finished response (the restored text the client sees); false when it could not be
  * (too large, store unreachable): the caller then answers `store: false`. Never throws.
  */
-export async function saveResponse(g: GatewayServices, ctx: RequestContext, turn: ResponsesTurn, response: ResponseObject): Promise<boolean> {
+export async function saveResponse(
+  g: GatewayServices,
+  ctx: RequestContext,
+  turn: ResponsesTurn,
+  response: ResponseObject,
+): Promise<boolean> {
   const store = g.store;
   if (!store) return false;
   // The instructions are not part of the conversation: a continuation brings its own (OpenAI documents this).

@@ -34,7 +34,10 @@ export interface PreparedResponses {
  * text.format…). `save` stores the finished response; false means it was not stored, and the
  * answer then says `store: false`.
  */
-export function responsesWire(prepared: PreparedResponses, save: (request: ChatRequest, response: ResponseObject) => Promise<boolean>): ChatWire {
+export function responsesWire(
+  prepared: PreparedResponses,
+  save: (request: ChatRequest, response: ResponseObject) => Promise<boolean>,
+): ChatWire {
   const { inbound, history, state } = prepared;
   let request: ChatRequest | undefined;
   const stored = async (response: ResponseObject): Promise<void> => {

@@ -54,11 +54,10 @@ export function responseRecords(run: RunSql, d: RecordSqlDialect, now: () => num
       );
     },
     get: async (tenant, id) => {
-      const rows = await run(`SELECT ${cols} FROM responses WHERE id = ${p(1)} AND tenant = ${p(2)} AND expires_at > ${p(3, 'timestamptz')}`, [
-        id,
-        tenant,
-        nowIso(),
-      ]);
+      const rows = await run(
+        `SELECT ${cols} FROM responses WHERE id = ${p(1)} AND tenant = ${p(2)} AND expires_at > ${p(3, 'timestamptz')}`,
+        [id, tenant, nowIso()],
+      );
       return rows[0] ? decode(rows[0]) : undefined;
     },
     delete: async (tenant, id) => {

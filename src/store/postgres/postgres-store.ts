@@ -364,7 +364,11 @@ export class PostgresStore implements Store {
     () => this.flushed(),
   );
   /** Written directly on the pool: a response saved here can be continued on any replica at once. */
-  readonly responses = responseRecords(async (sql, params) => (await this.sql(sql, params)).rows, postgresRecordDialect, () => this.now());
+  readonly responses = responseRecords(
+    async (sql, params) => (await this.sql(sql, params)).rows,
+    postgresRecordDialect,
+    () => this.now(),
+  );
 
   readonly audit = {
     append: async (entry: AuditEntry): Promise<void> => {
