@@ -1,7 +1,8 @@
 /**
  * Stored Responses API responses (`responses` table), implemented once for both backends like the
  * prompt registry (./prompt-records.ts): the same SQL with the dialect's placeholders, JSON as
- * text, times as ISO-8601. Expiry uses the store's clock, passed in, so tests can move it.
+ * text (TEXT in PostgreSQL too: JSONB refuses `\u0000`), times as ISO-8601. Expiry uses the
+ * store's clock, passed in, so tests can move it.
  */
 import { parseJson, toIsoTime, type LogValue } from './log-rows.js';
 import type { RecordSqlDialect, RunSql } from './prompt-records.js';
@@ -35,7 +36,7 @@ export function responseRecords(run: RunSql, d: RecordSqlDialect, now: () => num
   return {
     save: async (rec, ttlSeconds) => {
       const expires = new Date(now() + Math.max(1, Math.trunc(ttlSeconds)) * 1000).toISOString();
-      const types = ['text', 'text', 'timestamptz', 'timestamptz', 'text', 'jsonb', 'jsonb', 'jsonb'];
+      const types = ['text', 'text', 'timestamptz', 'timestamptz', 'text', 'text', 'text', 'text'];
       const params: LogValue[] = [
         rec.id,
         rec.tenant,

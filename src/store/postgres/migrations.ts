@@ -141,7 +141,8 @@ export const postgresMigrations: readonly Migration[] = [
   {
     version: 5,
     name: 'stored Responses API responses (previous_response_id)',
-    // Additive only: replicas still on version 4 never read or write the table.
+    // Additive only: replicas still on version 4 never read or write the table. The JSON columns are
+    // TEXT, not JSONB: JSONB refuses a \u0000 escape, and a client's conversation may hold one.
     sql: `
       CREATE TABLE responses (
         id TEXT PRIMARY KEY,
@@ -149,9 +150,9 @@ export const postgresMigrations: readonly Migration[] = [
         created_at TIMESTAMPTZ NOT NULL,
         expires_at TIMESTAMPTZ NOT NULL,
         model TEXT NOT NULL,
-        response JSONB NOT NULL,
-        input_items JSONB NOT NULL,
-        messages JSONB NOT NULL
+        response TEXT NOT NULL,
+        input_items TEXT NOT NULL,
+        messages TEXT NOT NULL
       );
       CREATE INDEX responses_expires_at ON responses (expires_at);
     `,
