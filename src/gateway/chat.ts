@@ -29,13 +29,23 @@ export async function handleChatWire(g: GatewayServices, ctx: RequestContext, wi
   return handleChatBody(g, ctx, wire, await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
 }
 
-/** The same, with the JSON body already read (the Responses API looks up `previous_response_id` first). */
-export async function handleChatBody(g: GatewayServices, ctx: RequestContext, wire: ChatWire, body: unknown): Promise<void> {
+/**
+ * The same, with the JSON body already read (the Responses API looks up `previous_response_id` and
+ * its own `prompt` first; `promptVersion` is the version such a wire applied).
+ */
+export async function handleChatBody(
+  g: GatewayServices,
+  ctx: RequestContext,
+  wire: ChatWire,
+  body: unknown,
+  promptVersion?: string,
+): Promise<void> {
   // A registered prompt becomes an ordinary body here, before validation and admission.
   const prompted = wire.prompts ? await resolvePromptedBody(g.store, body) : undefined;
   const request = wire.parse(prompted?.body ?? body);
-  if (prompted) ctx.res.setHeader('x-meridian-prompt', prompted.version);
-  const start = { kind: 'chat' as const, model: request.model, stream: request.stream === true, promptVersion: prompted?.version };
+  const version = prompted?.version ?? promptVersion;
+  if (version) ctx.res.setHeader('x-meridian-prompt', version);
+  const start = { kind: 'chat' as const, model: request.model, stream: request.stream === true, promptVersion: version };
   await runPipeline(g, ctx, wire, start, (pending) => serveChat(g, ctx, pending, request, wire));
 }
 

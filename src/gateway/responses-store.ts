@@ -10,7 +10,7 @@
 import type { ResponseObject } from '../api/responses/response.js';
 import { assistantMessageOf, inputItemsOf, isResponseId, pageInputItems, quotableId } from '../api/responses/stored.js';
 import type { InboundResponsesRequest } from '../api/responses/schema.js';
-import type { ChatMessage, ChatRequest } from '../api/types.js';
+import type { ChatMessage } from '../api/types.js';
 import { MeridianError } from '../errors.js';
 import { sendJson } from '../server/http-util.js';
 import type { StoredResponseRecord } from '../store/types.js';
@@ -57,8 +57,11 @@ export async function loadConversation(g: GatewayServices, ctx: RequestContext, 
 /** One request of a conversation, as the wire saw it before the answer. */
 export interface ResponsesTurn {
   inbound: InboundResponsesRequest;
-  /** The canonical request before the guard's pseudonymization (real values, as the client sent them). */
-  request: ChatRequest;
+  /**
+   * Earlier turns and this input as canonical messages, before the guard's pseudonymization (real
+   * values, as the client sent them), without the instructions or a prompt's messages.
+   */
+  conversation: ChatMessage[];
 }
 
 /**
@@ -73,8 +76,6 @@ export async function saveResponse(
 ): Promise<boolean> {
   const store = g.store;
   if (!store) return false;
-  // The instructions are not part of the conversation: a continuation brings its own (OpenAI documents this).
-  const conversation = turn.inbound.instructions ? turn.request.messages.slice(1) : turn.request.messages;
   const rec: Omit<StoredResponseRecord, 'expiresAt'> = {
     id: response.id,
     tenant: tenantOf(ctx),
@@ -82,7 +83,7 @@ export async function saveResponse(
     model: response.model,
     response,
     inputItems: inputItemsOf(turn.inbound.input),
-    messages: [...conversation, assistantMessageOf(response.output)],
+    messages: [...turn.conversation, assistantMessageOf(response.output)],
   };
   // A conversation grows with every turn: one stored row holds at most twice what one request body may carry.
   const limit = 2 * g.config.server.bodyLimitBytes;

@@ -16,6 +16,7 @@ import type { ChatMessage, ChatRequest } from '../api/types.js';
 import { readJsonBody, sendError, sendJson } from '../server/http-util.js';
 import { handleChatBody } from './chat.js';
 import type { RequestContext } from './context.js';
+import { applyResponsesPrompt, resolveResponsesPrompt, type ResponsesPrompt } from './responses-prompt.js';
 import { loadConversation, saveResponse, storesResponse } from './responses-store.js';
 import type { GatewayServices } from './services.js';
 import { writeTranslatedStream } from './stream-response.js';
@@ -26,6 +27,8 @@ export interface PreparedResponses {
   inbound: InboundResponsesRequest;
   /** The conversation `previous_response_id` names (undefined without one). */
   history?: readonly ChatMessage[] | undefined;
+  /** The registered prompt the request names (`prompt`), resolved. */
+  prompt?: ResponsesPrompt | undefined;
   state: ConversationState;
 }
 
@@ -36,18 +39,22 @@ export interface PreparedResponses {
  */
 export function responsesWire(
   prepared: PreparedResponses,
-  save: (request: ChatRequest, response: ResponseObject) => Promise<boolean>,
+  save: (conversation: ChatMessage[], response: ResponseObject) => Promise<boolean>,
 ): ChatWire {
-  const { inbound, history, state } = prepared;
-  let request: ChatRequest | undefined;
+  const { inbound, history, prompt, state } = prepared;
+  let conversation: ChatMessage[] = [];
   const stored = async (response: ResponseObject): Promise<void> => {
-    if (state.store && !(await save(request!, response))) response.store = false;
+    if (state.store && !(await save(conversation, response))) response.store = false;
   };
   return {
     // The body was validated when it was prepared; the same object is translated here.
     parse() {
-      request = responsesRequestToCanonical(inbound, history);
-      return request;
+      const request: ChatRequest = responsesRequestToCanonical(inbound, history);
+      // What a continuation needs: earlier turns and this input, without the instructions or the
+      // prompt (a continuation brings its own, as OpenAI documents for instructions). Real values:
+      // the guard pseudonymizes copies per attempt.
+      conversation = inbound.instructions ? request.messages.slice(1) : request.messages;
+      return prompt ? applyResponsesPrompt(request, prompt) : request;
     },
 
     async sendResponse(res, response, _raw, headers) {
@@ -84,10 +91,15 @@ export function responsesWire(
 /** POST /v1/responses */
 export async function handleResponses(g: GatewayServices, ctx: RequestContext): Promise<void> {
   const body = await readJsonBody(ctx.req, g.config.server.bodyLimitBytes);
-  const inbound = parseResponsesRequest(body);
+  let inbound = parseResponsesRequest(body);
+  const prompt = inbound.prompt !== undefined && inbound.prompt !== null ? await resolveResponsesPrompt(g, inbound.prompt) : undefined;
+  // The prompt's model is a default the request overrides.
+  if (inbound.model === undefined && prompt?.resolved.body.model) inbound = { ...inbound, model: prompt.resolved.body.model };
   const previous = inbound.previous_response_id || null;
   const history = previous ? await loadConversation(g, ctx, previous) : undefined;
-  const prepared: PreparedResponses = { inbound, history, state: { store: storesResponse(g, inbound), previous_response_id: previous } };
-  const wire = responsesWire(prepared, (request, response) => saveResponse(g, ctx, { inbound, request }, response));
-  await handleChatBody(g, ctx, wire, body);
+  const state = { store: storesResponse(g, inbound), previous_response_id: previous };
+  const wire = responsesWire({ inbound, history, prompt, state }, (conversation, response) =>
+    saveResponse(g, ctx, { inbound, conversation }, response),
+  );
+  await handleChatBody(g, ctx, wire, body, prompt?.version);
 }

@@ -285,6 +285,59 @@ describe('stored responses', () => {
     assert.equal(next.output_text, `noted ${EMAIL}`);
   });
 
+  it('prompt {id, version, variables} runs a registered prompt: its messages first, its model and parameters as defaults, not stored', async () => {
+    const pushed = await admin('/admin/prompts', {
+      name: 'support',
+      prompt: {
+        type: 'chat',
+        messages: [{ role: 'system', content: 'You help {{customer}}.' }, { placeholder: 'conversation' }],
+        model: 'first',
+        params: { temperature: 0.3, max_tokens: 50 },
+      },
+    });
+    assert.ok(pushed);
+    const prompt = { id: 'support', version: '1', variables: { customer: { type: 'input_text' as const, text: 'Acme' } } };
+    const { data: r, response } = await acme.responses.create({ prompt, input: 'Hi', max_output_tokens: 20 }).withResponse();
+    assert.equal(response.headers.get('x-meridian-prompt'), 'support@1');
+    const sent = up1.requests.at(-1)!.json as { messages: Message[]; temperature: number; max_tokens: number };
+    assert.deepEqual(sent.messages, [
+      { role: 'system', content: 'You help Acme.' },
+      { role: 'user', content: 'Hi' },
+    ]);
+    assert.equal(sent.temperature, 0.3, "the prompt's parameter as a default");
+    assert.equal(sent.max_tokens, 20, "the request's own value wins");
+
+    // Continued with the prompt named again: its messages are not repeated from the stored conversation.
+    await acme.responses.create({
+      prompt: { id: 'support', variables: { customer: 'Globex' } },
+      input: 'More',
+      previous_response_id: r.id,
+    });
+    assert.deepEqual(
+      (up1.requests.at(-1)!.json.messages as Message[]).map((m) => `${m.role}:${String(m.content)}`),
+      ['system:You help Globex.', 'user:Hi', 'assistant:reply to Hi', 'user:More'],
+    );
+
+    for (const [bad, param, status] of [
+      [{ id: 'Bad Name' }, 'prompt.id', 400],
+      [{ id: 'support', version: 'Prod!' }, 'prompt.version', 400],
+      [{ id: 'support', variables: { customer: { type: 'input_image', image_url: 'https://x/y.png' } } }, 'prompt.variables.customer', 400],
+      [{ id: 'support', extra: 1 }, 'prompt', 400],
+      [{ id: 'support' }, 'prompt.variables.customer', 400],
+      [{ id: 'nope' }, null, 404],
+      [{ id: 'support', version: '9' }, null, 404],
+    ] as const) {
+      const res = await raw('POST', '/v1/responses', acmeKey, { prompt: bad, input: 'Hi' });
+      assert.equal(res.status, status, JSON.stringify(bad));
+      const err = ((await res.json()) as { error: { param: string | null; code: string } }).error;
+      if (param) assert.equal(err.param, param, JSON.stringify(bad));
+      else assert.equal(err.code, 'prompt_not_found');
+    }
+    const noModel = await raw('POST', '/v1/responses', acmeKey, { input: 'Hi' });
+    assert.equal(noModel.status, 400);
+    assert.equal(((await noModel.json()) as { error: { param: string } }).error.param, 'model');
+  });
+
   it('treats hostile ids as unknown: bounded 404s, never a 500', async () => {
     for (const id of ['x', 'resp_', `resp_${'a'.repeat(5000)}`, '%00', 'resp_%2e%2e', "resp_1'--", 'resp_%2Fx']) {
       for (const [method, path] of [

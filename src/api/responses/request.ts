@@ -29,6 +29,7 @@ export function responsesRequestToCanonical(r: InboundResponsesRequest, history?
       'conversation',
     );
   if (r.background) throw new InvalidRequestError('background is not supported: responses are answered in the request.', 'background');
+  if (r.model === undefined) throw new InvalidRequestError("Missing required parameter: 'model' (or a prompt that names one).", 'model');
 
   const messages: ChatMessage[] = [];
   if (r.instructions) messages.push({ role: 'system', content: r.instructions });

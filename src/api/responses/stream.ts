@@ -53,7 +53,7 @@ export async function* canonicalStreamToResponsesEvents(
   const head: ResponseHead = {
     id: responseId('resp'),
     created_at: Math.floor(Date.now() / 1000),
-    model: inbound.model,
+    model: inbound.model ?? '',
     echo: echoOf(inbound, state),
   };
   const output: OutputItem[] = [];
