@@ -72,6 +72,8 @@ describe('fuzz POST /v1/responses', () => {
     assert.equal(res.status, 200);
     const { id } = (await res.json()) as { id: string };
     templates.push({ model: 'chat-default', input: [{ role: 'user', content: 'And then?' }], previous_response_id: id, store: true });
+    // An unregistered prompt: hostile ids, versions and variables go through its validation (then a 404).
+    templates.push({ input: 'Hi', prompt: { id: 'fuzz-prompt', version: '1', variables: { who: { type: 'input_text', text: 'me' } } } });
   });
   after(() => gw.close());
 
