@@ -11,6 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startUpstream, sendJson, sendSse, type FakeUpstream, type RecordedRequest } from '../helpers/upstream.js';
+import { pino } from 'pino';
+import { parseConfig } from '../../src/config/load.js';
+import { createGateway } from '../../src/gateway/gateway.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 
 const MASTER = 'master-key-for-tests-0123456789';
@@ -374,6 +378,68 @@ describe('stored responses: operator switch', () => {
       await assert.rejects(client.responses.retrieve(r.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
     } finally {
       await gw.close();
+      await up.close();
+    }
+  });
+});
+
+describe('stored responses: the store refuses the write', () => {
+  it('answers (stream and not) with store false instead of failing the request', async () => {
+    const up = await startUpstream(handler);
+    const gw = await startGateway({
+      providers: [{ id: 'one', type: 'openai-compatible', baseUrl: `${up.url}/v1`, location: 'local' }],
+      models: { first: [{ provider: 'one', model: 'm1' }] },
+      router: { healthIntervalMs: 0 },
+    });
+    try {
+      // A store that cannot write responses (here: the table is gone).
+      (gw.gateway.services.store as SqliteStore).db.exec('DROP TABLE responses');
+      const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const r = await client.responses.create({ model: 'first', input: 'Hi' });
+      assert.equal(r.output_text, 'reply to Hi');
+      assert.equal(storeOf(r), false);
+      const final = await client.responses.stream({ model: 'first', input: 'Hi' }).finalResponse();
+      assert.equal(final.output_text, 'reply to Hi');
+      assert.equal(storeOf(final), false);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
+
+describe('stored responses: a gateway without a store', () => {
+  it('answers store false, refuses previous_response_id with a clear 400, and reads back nothing', async () => {
+    const up = await startUpstream(handler);
+    const config = parseConfig(
+      {
+        providers: [{ id: 'one', type: 'openai-compatible', baseUrl: `${up.url}/v1`, location: 'local' }],
+        models: { first: [{ provider: 'one', model: 'm1' }] },
+        router: { healthIntervalMs: 0 },
+      },
+      {},
+    );
+    // Embedded in another program with no store (no overrides.store): nothing to keep responses in.
+    const gateway = createGateway(config, { logger: pino({ level: 'silent' }) });
+    const url = await gateway.listen(0, '127.0.0.1');
+    try {
+      assert.equal(gateway.services.store, undefined);
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const r = await client.responses.create({ model: 'first', input: 'Hi' });
+      assert.equal(storeOf(r), false);
+      await assert.rejects(client.responses.retrieve(r.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
+      const res = await fetch(`${url}/v1/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'first', input: 'Again', previous_response_id: r.id }),
+      });
+      assert.equal(res.status, 400);
+      const err = ((await res.json()) as { error: { code: string; param: string; message: string } }).error;
+      assert.equal(err.code, 'previous_response_not_found');
+      assert.equal(err.param, 'previous_response_id');
+      assert.match(err.message, /without a store/);
+    } finally {
+      await gateway.close(1000);
       await up.close();
     }
   });
