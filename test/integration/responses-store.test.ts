@@ -408,6 +408,33 @@ describe('stored responses: the store refuses the write', () => {
   });
 });
 
+describe('stored responses: size bound', () => {
+  it('stores a conversation up to twice server.bodyLimitBytes, then answers store false (the request still succeeds)', async () => {
+    const up = await startUpstream(handler);
+    const gw = await startGateway({
+      providers: [{ id: 'one', type: 'openai-compatible', baseUrl: `${up.url}/v1`, location: 'local' }],
+      models: { first: [{ provider: 'one', model: 'm1' }] },
+      router: { healthIntervalMs: 0 },
+      server: { bodyLimitBytes: 8192 },
+    });
+    try {
+      const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const first = await client.responses.create({ model: 'first', input: 'a'.repeat(3000) });
+      assert.equal(storeOf(first), true);
+      const second = await client.responses.create({ model: 'first', input: 'b'.repeat(3000), previous_response_id: first.id });
+      assert.equal(storeOf(second), true);
+      // The conversation (three inputs, three answers) and this input's items now pass 16 KiB.
+      const third = await client.responses.create({ model: 'first', input: 'c'.repeat(3000), previous_response_id: second.id });
+      assert.equal(storeOf(third), false);
+      assert.ok(third.output_text.startsWith('reply to ccc'));
+      await assert.rejects(client.responses.retrieve(third.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
+
 describe('stored responses: a gateway without a store', () => {
   it('answers store false, refuses previous_response_id with a clear 400, and reads back nothing', async () => {
     const up = await startUpstream(handler);
