@@ -281,6 +281,13 @@ describe('stored responses', () => {
     assert.doesNotMatch(JSON.stringify(stored), PLACEHOLDER);
     const items = await acme.responses.inputItems.list(r.id);
     assert.match(JSON.stringify(items.data), new RegExp(EMAIL.replace('.', '\\.')));
+    // The conversation kept for continuations holds the real values too, and no guard mapping.
+    const rec = await gw.gateway.services.store!.responses.get('acme', r.id);
+    assert.deepEqual(rec?.messages, [
+      { role: 'user', content: `Mail ${EMAIL} please` },
+      { role: 'assistant', content: `noted ${EMAIL}` },
+    ]);
+    assert.doesNotMatch(JSON.stringify(rec), PLACEHOLDER);
 
     const next = await acme.responses.create({ model: 'cloud', input: 'Again', previous_response_id: r.id });
     const sent = up2.requests.at(-1)!.body;
