@@ -5,6 +5,7 @@
 import { telemetryConfigSchema } from '../observability/telemetry.js';
 import { z } from 'zod';
 import { aliasCacheSchema, cacheConfigSchema } from '../cache/config.js';
+import { responsesConfigSchema } from '../api/responses/config.js';
 import { guardConfigSchema } from '../guard/config.js';
 import { budgetsConfigSchema, pricingConfigSchema } from '../meter/config.js';
 import { policiesConfigSchema, routerConfigSchema, strategyNames } from '../router/config.js';
@@ -163,6 +164,8 @@ export const configSchema = z
     store: storeConfigSchema,
     telemetry: telemetryConfigSchema,
     cache: cacheConfigSchema,
+    /** Stored responses of POST /v1/responses (docs/responses.md). */
+    responses: responsesConfigSchema,
   })
   .strict();
 

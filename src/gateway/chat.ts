@@ -27,12 +27,26 @@ export function handleChat(g: GatewayServices, ctx: RequestContext): Promise<voi
 }
 
 export async function handleChatWire(g: GatewayServices, ctx: RequestContext, wire: ChatWire): Promise<void> {
-  const body = await readJsonBody(ctx.req, g.config.server.bodyLimitBytes);
+  return handleChatBody(g, ctx, wire, await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
+}
+
+/**
+ * The same, with the JSON body already read (the Responses API looks up `previous_response_id` and
+ * its own `prompt` first; `promptVersion` is the version such a wire applied).
+ */
+export async function handleChatBody(
+  g: GatewayServices,
+  ctx: RequestContext,
+  wire: ChatWire,
+  body: unknown,
+  promptVersion?: string,
+): Promise<void> {
   // A registered prompt becomes an ordinary body here, before validation and admission.
   const prompted = wire.prompts ? await resolvePromptedBody(g.store, body) : undefined;
   const request = wire.parse(prompted?.body ?? body);
-  if (prompted) ctx.res.setHeader('x-meridian-prompt', prompted.version);
-  const start = { kind: 'chat' as const, model: request.model, stream: request.stream === true, promptVersion: prompted?.version };
+  const version = prompted?.version ?? promptVersion;
+  if (version) ctx.res.setHeader('x-meridian-prompt', version);
+  const start = { kind: 'chat' as const, model: request.model, stream: request.stream === true, promptVersion: version };
   await runPipeline(g, ctx, wire, start, (pending) => serveChat(g, ctx, pending, request, wire));
 }
 
@@ -105,7 +119,7 @@ async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pendi
         raw = undefined;
       }
       entry.status = 200;
-      wire.sendResponse(ctx.res, response, raw, headers);
+      await wire.sendResponse(ctx.res, response, raw, headers);
       ok = true;
     } else {
       entry.ttftMs = round(committed.ttftMs);

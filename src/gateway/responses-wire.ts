@@ -2,37 +2,65 @@
  * POST /v1/responses: the OpenAI Responses API on the client side (issue #13), a third ChatWire
  * over the same pipeline as /v1/chat/completions and /v1/messages, so routing, the guard
  * (pseudonymize before cloud, restore in the answer and the event stream), budgets, cost and the
- * request log apply unchanged. Translation lives in src/api/responses/; Meridian stores nothing,
- * so `store` answers false and `previous_response_id` is a 400 (docs/responses.md).
+ * request log apply unchanged. Translation lives in src/api/responses/. A response is stored
+ * when asked (OpenAI's default) and allowed (`responses.store`), saved before the client gets the
+ * answer or the final stream event, so `previous_response_id` works at once on any replica
+ * (./responses-store.ts, docs/responses.md).
  * Reference: https://platform.openai.com/docs/api-reference/responses
  */
-import { parseResponsesToCanonical } from '../api/responses/request.js';
-import { canonicalResponseToResponses } from '../api/responses/response.js';
-import type { InboundResponsesRequest } from '../api/responses/schema.js';
+import { responsesRequestToCanonical } from '../api/responses/request.js';
+import { canonicalResponseToResponses, type ConversationState, type ResponseObject } from '../api/responses/response.js';
+import { parseResponsesRequest, type InboundResponsesRequest } from '../api/responses/schema.js';
 import { EventSequence, canonicalStreamToResponsesEvents, responsesEventToSse } from '../api/responses/stream.js';
-import { sendError, sendJson } from '../server/http-util.js';
-import { handleChatWire } from './chat.js';
+import type { ChatMessage, ChatRequest } from '../api/types.js';
+import { readJsonBody, sendError, sendJson } from '../server/http-util.js';
+import { handleChatBody } from './chat.js';
 import type { RequestContext } from './context.js';
+import { applyResponsesPrompt, resolveResponsesPrompt, type ResponsesPrompt } from './responses-prompt.js';
+import { loadConversation, saveResponse, storesResponse } from './responses-store.js';
 import type { GatewayServices } from './services.js';
 import { writeTranslatedStream } from './stream-response.js';
 import type { ChatWire } from './wire.js';
 
-/** One wire per request: the answer echoes the request's own parameters (instructions, tools, text.format…). */
-export function responsesWire(): ChatWire {
-  let inbound: InboundResponsesRequest | undefined;
-  const echoed = () => {
-    if (!inbound) throw new Error('responsesWire: answer written before the request was parsed');
-    return inbound;
+/** A validated request with its stored history, ready for the pipeline. */
+export interface PreparedResponses {
+  inbound: InboundResponsesRequest;
+  /** The conversation `previous_response_id` names (undefined without one). */
+  history?: readonly ChatMessage[] | undefined;
+  /** The registered prompt the request names (`prompt`), resolved. */
+  prompt?: ResponsesPrompt | undefined;
+  state: ConversationState;
+}
+
+/**
+ * One wire per request: the answer echoes the request's own parameters (instructions, tools,
+ * text.format…). `save` stores the finished response; false means it was not stored, and the
+ * answer then says `store: false`.
+ */
+export function responsesWire(
+  prepared: PreparedResponses,
+  save: (conversation: ChatMessage[], response: ResponseObject) => Promise<boolean>,
+): ChatWire {
+  const { inbound, history, prompt, state } = prepared;
+  let conversation: ChatMessage[] = [];
+  const stored = async (response: ResponseObject): Promise<void> => {
+    if (state.store && !(await save(conversation, response))) response.store = false;
   };
   return {
-    parse(body) {
-      const parsed = parseResponsesToCanonical(body);
-      inbound = parsed.inbound;
-      return parsed.request;
+    // The body was validated when it was prepared; the same object is translated here.
+    parse() {
+      const request: ChatRequest = responsesRequestToCanonical(inbound, history);
+      // What a continuation needs: earlier turns and this input, without the instructions or the
+      // prompt (a continuation brings its own, as OpenAI documents for instructions). Real values:
+      // the guard pseudonymizes copies per attempt.
+      conversation = inbound.instructions ? request.messages.slice(1) : request.messages;
+      return prompt ? applyResponsesPrompt(request, prompt) : request;
     },
 
-    sendResponse(res, response, _raw, headers) {
-      sendJson(res, 200, canonicalResponseToResponses(response, echoed()), headers);
+    async sendResponse(res, response, _raw, headers) {
+      const answer = canonicalResponseToResponses(response, inbound, state);
+      await stored(answer);
+      sendJson(res, 200, answer, headers);
     },
 
     writeStream(res, events, opts) {
@@ -42,7 +70,11 @@ export function responsesWire(): ChatWire {
         events,
         opts,
         async function* (chunks) {
-          for await (const ev of canonicalStreamToResponsesEvents(chunks, echoed(), seq)) yield responsesEventToSse(ev);
+          for await (const ev of canonicalStreamToResponsesEvents(chunks, inbound, seq, state)) {
+            // Saved before the client reads the final event: a continuation may follow at once.
+            if (ev.event === 'response.completed' || ev.event === 'response.incomplete') await stored(ev.data.response as ResponseObject);
+            yield responsesEventToSse(ev);
+          }
         },
         // The documented `error` event; the OpenAI SDK raises it as an APIError. Never a clean response.completed.
         (e) => {
@@ -57,6 +89,17 @@ export function responsesWire(): ChatWire {
 }
 
 /** POST /v1/responses */
-export function handleResponses(g: GatewayServices, ctx: RequestContext): Promise<void> {
-  return handleChatWire(g, ctx, responsesWire());
+export async function handleResponses(g: GatewayServices, ctx: RequestContext): Promise<void> {
+  const body = await readJsonBody(ctx.req, g.config.server.bodyLimitBytes);
+  let inbound = parseResponsesRequest(body);
+  const prompt = inbound.prompt !== undefined && inbound.prompt !== null ? await resolveResponsesPrompt(g, inbound.prompt) : undefined;
+  // The prompt's model is a default the request overrides.
+  if (inbound.model === undefined && prompt?.resolved.body.model) inbound = { ...inbound, model: prompt.resolved.body.model };
+  const previous = inbound.previous_response_id || null;
+  const history = previous ? await loadConversation(g, ctx, previous) : undefined;
+  const state = { store: storesResponse(g, inbound), previous_response_id: previous };
+  const wire = responsesWire({ inbound, history, prompt, state }, (conversation, response) =>
+    saveResponse(g, ctx, { inbound, conversation }, response),
+  );
+  await handleChatBody(g, ctx, wire, body, prompt?.version);
 }

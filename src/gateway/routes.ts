@@ -10,6 +10,7 @@ import { requestFacts } from './pipeline.js';
 import { handleEmbeddings } from './embeddings.js';
 import { handleFeedback } from './prompt-routes.js';
 import * as ollama from './ollama-wire.js';
+import { handleDeleteResponse, handleGetResponse, handleListInputItems } from './responses-store.js';
 import { handleResponses } from './responses-wire.js';
 import type { GatewayServices } from './services.js';
 
@@ -19,6 +20,9 @@ export function coreRoutes(state: { ready: () => boolean }): RouteTable {
     // Anthropic clients parse Anthropic's error envelope, also for auth and content-type failures.
     ['POST /v1/messages', { handler: handleMessages, access: 'key', errorFormat: (e) => ({ type: 'error', error: errorToAnthropic(e) }) }],
     ['POST /v1/responses', { handler: handleResponses, access: 'key' }],
+    ['GET /v1/responses/{id}', { handler: handleGetResponse, access: 'key' }],
+    ['DELETE /v1/responses/{id}', { handler: handleDeleteResponse, access: 'key' }],
+    ['GET /v1/responses/{id}/input_items', { handler: handleListInputItems, access: 'key' }],
     ['POST /v1/embeddings', { handler: handleEmbeddings, access: 'key' }],
     [
       'GET /v1/models',

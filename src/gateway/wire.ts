@@ -15,8 +15,8 @@ export interface ChatWire extends ErrorWire {
   readonly prompts?: boolean;
   /** Validates a parsed JSON body into the canonical request (throws InvalidRequestError). */
   parse(body: unknown): ChatRequest;
-  /** Writes a complete answer; `raw` is the upstream's OpenAI bytes when they can pass through. */
-  sendResponse(res: ServerResponse, response: ChatResponse, raw: Buffer | undefined, headers: Record<string, string>): void;
+  /** Writes a complete answer; `raw` is the upstream's OpenAI bytes when they can pass through. May first save it (Responses `store`). */
+  sendResponse(res: ServerResponse, response: ChatResponse, raw: Buffer | undefined, headers: Record<string, string>): void | Promise<void>;
   /** Writes a metered canonical stream (it always carries a usage-only chunk before it ends). */
   writeStream(res: ServerResponse, events: AsyncIterable<StreamEvent>, opts: StreamOptions): Promise<StreamOutcome>;
 }

@@ -11,6 +11,7 @@ import { describeCause } from '../gateway/pipeline.js';
 import type { GatewayServices } from '../gateway/services.js';
 import { sendError, sendErrorAs } from './http-util.js';
 import { createRequestChecks, type RequestChecks } from './request-checks.js';
+import { compileRoutes, type RouteMatcher } from './route-match.js';
 
 export type RouteHandler = (g: GatewayServices, ctx: RequestContext) => Promise<void> | void;
 
@@ -27,7 +28,7 @@ export interface Route {
   errorFormat?: (e: MeridianError) => unknown;
 }
 
-/** `METHOD /path` → route. */
+/** `METHOD /path` → route; a path may have `{name}` segments (`GET /v1/responses/{id}`, see route-match.ts). */
 export type RouteTable = Map<string, Route>;
 
 export interface AppOptions {
@@ -60,7 +61,7 @@ export function createApp(lease: ServicesLease, opts: AppOptions): AppServer {
   let idleWaiters: Array<() => void> = [];
   let boundAddress: string | undefined;
   const checks = createRequestChecks(limits, () => boundAddress);
-  const methodsByPath = indexMethods(opts.routes);
+  const matcher = compileRoutes(opts.routes);
   const server = createServer(
     {
       // Node closes a connection whose headers (or whole request) have not arrived in time, and
@@ -76,7 +77,7 @@ export function createApp(lease: ServicesLease, opts: AppOptions): AppServer {
       // a handler still settles budgets and appends to the request log.
       inflight++;
       const taken = lease();
-      void handle(taken.services, opts, checks, methodsByPath, req, res).finally(() => {
+      void handle(taken.services, opts, checks, matcher, req, res).finally(() => {
         taken.release();
         if (--inflight > 0) return;
         const waiters = idleWaiters;
@@ -108,7 +109,7 @@ export function createApp(lease: ServicesLease, opts: AppOptions): AppServer {
     );
     // The route's own envelope when the request line was read (Anthropic's on /v1/messages).
     const line = /^([A-Z]+) ([^ ?]+)/.exec(err.rawPacket?.subarray(0, 256).toString('latin1') ?? '');
-    const format = line ? opts.routes.get(`${line[1]} ${line[2]}`)?.errorFormat : undefined;
+    const format = line ? matcher.match(line[1], line[2]!)?.route.errorFormat : undefined;
     const body = JSON.stringify(format ? format(e) : e.toJSON());
     const reason = tooLarge ? 'Request Header Fields Too Large' : timeout ? 'Request Timeout' : 'Bad Request';
     socket.end(
@@ -130,14 +131,15 @@ async function handle(
   g: GatewayServices,
   opts: AppOptions,
   checks: RequestChecks,
-  methodsByPath: Map<string, string[]>,
+  matcher: RouteMatcher,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
-  const route = opts.routes.get(`${req.method} ${path}`);
+  const matched = matcher.match(req.method, path);
+  const route = matched?.route;
   const requestId = randomUUID();
   const clientRequestId = clientIdOf(req.headers['x-request-id']);
   const episode = clientIdOf(req.headers['x-meridian-episode']);
@@ -145,7 +147,7 @@ async function handle(
   const fail = (err: unknown) => (route?.errorFormat ? sendErrorAs(res, err, route.errorFormat) : sendError(res, err));
   try {
     // A CORS preflight; an OPTIONS without Origin is no preflight and gets the usual 404.
-    const methods = req.method === 'OPTIONS' && req.headers.origin !== undefined ? methodsByPath.get(path) : undefined;
+    const methods = req.method === 'OPTIONS' && req.headers.origin !== undefined ? matcher.methods(path) : undefined;
     if (methods) {
       checks.preflight(req, res, methods);
       return;
@@ -179,6 +181,7 @@ async function handle(
     time: new Date().toISOString(),
     signal: controller.signal,
     principal: {},
+    ...(matched && Object.keys(matched.params).length ? { params: matched.params } : {}),
   };
   const counted = route.access === 'key' && g.metrics !== undefined;
   if (counted) g.metrics!.inflight(1);
@@ -192,15 +195,4 @@ async function handle(
   } finally {
     if (counted) g.metrics!.inflight(-1);
   }
-}
-
-/** `/path` → the methods served there (for CORS preflights). */
-function indexMethods(routes: RouteTable): Map<string, string[]> {
-  const byPath = new Map<string, string[]>();
-  for (const key of routes.keys()) {
-    const space = key.indexOf(' ');
-    const path = key.slice(space + 1);
-    byPath.set(path, [...(byPath.get(path) ?? []), key.slice(0, space)]);
-  }
-  return byPath;
 }

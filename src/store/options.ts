@@ -12,6 +12,8 @@ export interface StoreOptions {
    * gives the running total too.
    */
   onDeadLetter?: (rows: number) => void;
+  /** The clock of stored-response expiry and pruning (ms since the epoch; tests inject one). Default Date.now. */
+  now?: () => number;
   /** Namespace for Redis counter keys (default `meridian:`). */
   redisPrefix?: string;
 }

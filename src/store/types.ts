@@ -187,6 +187,28 @@ export interface FeedbackSummary {
   byDeployment: FeedbackSummaryGroup[];
 }
 
+/**
+ * A stored Responses API response (`POST /v1/responses` with `store`), kept so a later request can
+ * continue the conversation with `previous_response_id` and a client can read it back
+ * (`GET /v1/responses/{id}`). What the client sent and saw (restored text), never a guard mapping.
+ */
+export interface StoredResponseRecord {
+  /** `resp_…`, made by the gateway. */
+  id: string;
+  /** The key's tenant; '' when auth is off. A response is visible to its own tenant only. */
+  tenant: string;
+  createdAt: string;
+  /** Set by the store (its clock + the ttl given to save); an expired response is never returned. */
+  expiresAt: string;
+  model: string;
+  /** The response object as the client received it. */
+  response: Record<string, unknown>;
+  /** This request's input items, with ids (`GET /v1/responses/{id}/input_items`). */
+  inputItems: Record<string, unknown>[];
+  /** The canonical conversation to continue from: earlier turns, this input, the answer (instructions excluded). */
+  messages: unknown[];
+}
+
 export interface ConsumeResult {
   allowed: boolean;
   /** Total in the window after this call (or before, when not allowed). */
@@ -294,6 +316,21 @@ export interface Store {
     forRequest(requestId: string): Promise<FeedbackRecord[]>;
     /** Feedback given since `since` (ISO time), joined with the request log, per prompt version and per deployment. */
     summary(since: string): Promise<FeedbackSummary>;
+  };
+  /**
+   * Stored responses (docs/responses.md). Written directly, not through the batched log writer, so
+   * a response saved on one replica can be continued on another at once. Expired rows are pruned
+   * periodically (hourly) and never returned before that.
+   */
+  responses: {
+    /** Saves (or replaces) a response; it expires `ttlSeconds` after now (the store's clock). */
+    save(rec: Omit<StoredResponseRecord, 'expiresAt'>, ttlSeconds: number): Promise<void>;
+    /** The response when it exists, belongs to `tenant` and has not expired. */
+    get(tenant: string, id: string): Promise<StoredResponseRecord | undefined>;
+    /** False when there was nothing (of this tenant, unexpired) to delete. */
+    delete(tenant: string, id: string): Promise<boolean>;
+    /** Deletes expired responses now; returns how many. */
+    prune(): Promise<number>;
   };
   audit: {
     append(entry: AuditEntry): Promise<void>;

@@ -29,6 +29,7 @@ test('postgres store keeps its tables in the schema named by search_path', async
         'prompt_versions',
         'request_log',
         'request_log_dead_letters',
+        'responses',
         'schema_migrations',
         'spend_counters',
       ],

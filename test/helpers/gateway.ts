@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { parseConfig } from '../../src/config/load.js';
 import { buildServices } from '../../src/gateway/build.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/gateway.js';
+import type { StoreOptions } from '../../src/store/options.js';
 
 export interface RunningGateway {
   url: string;
@@ -12,15 +13,19 @@ export interface RunningGateway {
 
 export async function startGateway(
   rawConfig: Record<string, unknown>,
-  opts: GatewayOptions & { env?: NodeJS.ProcessEnv } = {},
+  opts: GatewayOptions & { env?: NodeJS.ProcessEnv; storeOptions?: StoreOptions } = {},
 ): Promise<RunningGateway> {
   const config = parseConfig({ store: { sqlite: ':memory:' }, ...rawConfig }, process.env);
   const logger = pino({ level: process.env.DEBUG ? 'debug' : 'silent' });
-  const built = await buildServices(config, logger, { env: opts.env ?? {} });
+  const built = await buildServices(config, logger, {
+    env: opts.env ?? {},
+    ...(opts.storeOptions ? { storeOptions: opts.storeOptions } : {}),
+  });
   const extra = opts.routes;
+  const { storeOptions: _s, ...gatewayOpts } = opts;
   const gateway = createGateway(config, {
     logger,
-    ...opts,
+    ...gatewayOpts,
     // Test routes are added to the production ones (admin API, /metrics, dashboard).
     routes: (g) => new Map([...(built.routes?.(g) ?? []), ...(extra?.(g) ?? [])]),
     overrides: { ...built.overrides, ...opts.overrides },

@@ -609,6 +609,51 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       await second.close();
     });
 
+    it('responses: saved and read back per tenant, replaced by id, deleted once; expiry on the store clock, then pruned', async () => {
+      let now = Date.now();
+      const s = await open({ options: { now: () => now } });
+      const t = tag();
+      const rec = {
+        id: `resp_${t}a`,
+        tenant: `acme-${t}`,
+        createdAt: new Date(now).toISOString(),
+        model: 'm1',
+        response: { id: `resp_${t}a`, object: 'response', output: [{ type: 'message', text: 'héllo, a NUL \u0000 kept' }] },
+        inputItems: [{ id: 'msg_1', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hi 👋' }] }],
+        messages: [
+          { role: 'user', content: 'Hi 👋' },
+          { role: 'assistant', content: 'héllo' },
+        ],
+      };
+      await s.responses.save(rec, 3_600);
+      const got = await s.responses.get(rec.tenant, rec.id);
+      assert.deepEqual(got, { ...rec, expiresAt: new Date(now + 3_600_000).toISOString() });
+      assert.equal(await s.responses.get(`globex-${t}`, rec.id), undefined, 'another tenant sees nothing');
+      assert.equal(await s.responses.get(rec.tenant, `resp_${t}zz`), undefined);
+      assert.equal(await s.responses.delete(`globex-${t}`, rec.id), false, 'nor can it delete');
+
+      await s.responses.save({ ...rec, model: 'm2' }, 3_600);
+      assert.equal((await s.responses.get(rec.tenant, rec.id))?.model, 'm2', 'a save with the same id replaces');
+
+      // Visible on another instance over the same data at once (no batching).
+      const other = await open({ options: { now: () => now } });
+      assert.equal((await other.responses.get(rec.tenant, rec.id))?.model, 'm2');
+
+      const short = { ...rec, id: `resp_${t}b` };
+      await s.responses.save(short, 60);
+      now += 61_000;
+      assert.equal(await s.responses.get(rec.tenant, short.id), undefined, 'expired: never returned');
+      assert.equal(await s.responses.delete(rec.tenant, short.id), false, 'expired: nothing to delete');
+      assert.equal(await s.responses.prune(), 1, 'only the expired one is pruned');
+      assert.equal((await s.responses.get(rec.tenant, rec.id))?.id, rec.id);
+
+      assert.equal(await s.responses.delete(rec.tenant, rec.id), true);
+      assert.equal(await s.responses.delete(rec.tenant, rec.id), false);
+      assert.equal(await s.responses.get(rec.tenant, rec.id), undefined);
+      await other.close();
+      await s.close();
+    });
+
     it('health and stats: a working store is ready and reports no dead letters', async () => {
       assert.deepEqual(store.health(), { ready: true });
       assert.equal(store.stats().deadLetters, 0);

@@ -1,6 +1,7 @@
 /**
- * Seeded fuzz of POST /v1/responses (issue #13): 1,000+ hostile bodies and headers; no 5xx, every
- * error in the OpenAI envelope without client values, the event loop never blocked > 100 ms.
+ * Seeded fuzz of POST /v1/responses (issue #13): 1,000+ hostile bodies and headers (a stored
+ * conversation continued with previous_response_id among them); no 5xx, every error in the OpenAI
+ * envelope without client values, the event loop never blocked > 100 ms.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,6 +63,17 @@ describe('fuzz POST /v1/responses', () => {
   let gw: FuzzGateway;
   before(async () => {
     gw = await startFuzzGateway();
+    // A stored response to continue: mutated, previous_response_id takes hostile values too.
+    const res = await fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { ...gw.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat-default', input: 'Remember this.' }),
+    });
+    assert.equal(res.status, 200);
+    const { id } = (await res.json()) as { id: string };
+    templates.push({ model: 'chat-default', input: [{ role: 'user', content: 'And then?' }], previous_response_id: id, store: true });
+    // An unregistered prompt: hostile ids, versions and variables go through its validation (then a 404).
+    templates.push({ input: 'Hi', prompt: { id: 'fuzz-prompt', version: '1', variables: { who: { type: 'input_text', text: 'me' } } } });
   });
   after(() => gw.close());
 
@@ -97,6 +109,7 @@ describe('fuzz POST /v1/responses', () => {
       [{ ...valid, user: 'a\nb' }, 'user'],
       [{ ...valid, conversation: 'conv_1' }, 'conversation'],
       [{ ...valid, background: true }, 'background'],
+      [{ ...valid, previous_response_id: 5 }, 'previous_response_id'],
     ];
     for (const [body, field] of bodies) {
       const res = await fetch(`${gw.url}/v1/responses`, {

@@ -159,7 +159,7 @@ describe('OpenAI Responses endpoint', () => {
       input_tokens_details: { cached_tokens: 0 },
       output_tokens_details: { reasoning_tokens: 2 },
     });
-    assert.equal((data as unknown as { store: boolean }).store, false, 'Meridian stores nothing and says so');
+    assert.equal((data as unknown as { store: boolean }).store, true, 'stored (responses-store.test.ts covers the rest)');
     assert.equal(data.instructions, 'Be brief.');
     assert.deepEqual(data.metadata, { app: 'test' });
     assert.match(response.headers.get('x-meridian-route') ?? '', /^local\/up-model/);
@@ -377,9 +377,8 @@ describe('OpenAI Responses endpoint', () => {
     assert.equal((await stream.finalResponse()).status, 'completed');
   });
 
-  it('refuses previous_response_id and built-in tools with a 400 in the OpenAI envelope', async () => {
+  it('refuses built-in tools, item references and empty input with a 400 in the OpenAI envelope', async () => {
     for (const [body, param] of [
-      [{ model: 'chat-default', input: 'Hi', previous_response_id: 'resp_1' }, 'previous_response_id'],
       [{ model: 'chat-default', input: 'Hi', tools: [{ type: 'web_search' }] }, 'tools[0].type'],
       [{ model: 'chat-default', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0]'],
       [{ model: 'chat-default', input: [] }, 'input'],

@@ -1,8 +1,9 @@
 /**
  * Responses API request → canonical chat request. `instructions` becomes the first system
  * message, message items become messages, consecutive `function_call` items one assistant message
- * with `tool_calls`, `function_call_output` items tool messages. What the canonical format cannot
- * carry (files, stored items, server-side state) is a 400 naming its path, never a silent drop.
+ * with `tool_calls`, `function_call_output` items tool messages; a stored conversation
+ * (`previous_response_id`, loaded by the gateway) comes between. What the canonical format cannot
+ * carry (files, item references, conversations) is a 400 naming its path, never a silent drop.
  * Reference: https://platform.openai.com/docs/api-reference/responses/create ,
  * https://platform.openai.com/docs/guides/function-calling (function_call / function_call_output items)
  */
@@ -10,11 +11,16 @@ import { InvalidRequestError } from '../../errors.js';
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice } from '../types.js';
 import { parseResponsesRequest, type InboundContentPart, type InboundInputItem, type InboundResponsesRequest } from './schema.js';
 
-export function responsesRequestToCanonical(r: InboundResponsesRequest): ChatRequest {
-  // Meridian keeps no conversation state (docs/responses.md): say so instead of answering without the context.
-  if (r.previous_response_id)
+/**
+ * `history`: the canonical conversation of the response named by `previous_response_id`, loaded by
+ * the gateway from the store (docs/responses.md); it goes after this request's `instructions` (the
+ * earlier instructions are not carried over, as OpenAI documents) and before its `input`.
+ */
+export function responsesRequestToCanonical(r: InboundResponsesRequest, history?: readonly ChatMessage[]): ChatRequest {
+  // Never answer without the context the client pointed at: the gateway resolves the id first.
+  if (r.previous_response_id && history === undefined)
     throw new InvalidRequestError(
-      'previous_response_id is not supported: Meridian does not store responses. Send the whole conversation in `input` (stateless multi-turn).',
+      'previous_response_id needs the stored response; send the whole conversation in `input` instead.',
       'previous_response_id',
     );
   if (r.conversation !== undefined && r.conversation !== null)
@@ -23,9 +29,11 @@ export function responsesRequestToCanonical(r: InboundResponsesRequest): ChatReq
       'conversation',
     );
   if (r.background) throw new InvalidRequestError('background is not supported: responses are answered in the request.', 'background');
+  if (r.model === undefined) throw new InvalidRequestError("Missing required parameter: 'model' (or a prompt that names one).", 'model');
 
   const messages: ChatMessage[] = [];
   if (r.instructions) messages.push({ role: 'system', content: r.instructions });
+  if (history) messages.push(...structuredClone(history));
   if (typeof r.input === 'string') messages.push({ role: 'user', content: r.input });
   else r.input.forEach((item, i) => addItem(messages, item, `input[${i}]`));
   if (!messages.some((m) => m.role !== 'system' && m.role !== 'developer'))
@@ -70,9 +78,12 @@ export function responsesRequestToCanonical(r: InboundResponsesRequest): ChatReq
 }
 
 /** Validates and translates in one step (the route's `parse`). */
-export function parseResponsesToCanonical(body: unknown): { inbound: InboundResponsesRequest; request: ChatRequest } {
+export function parseResponsesToCanonical(
+  body: unknown,
+  history?: readonly ChatMessage[],
+): { inbound: InboundResponsesRequest; request: ChatRequest } {
   const inbound = parseResponsesRequest(body);
-  return { inbound, request: responsesRequestToCanonical(inbound) };
+  return { inbound, request: responsesRequestToCanonical(inbound, history) };
 }
 
 function toolChoiceToCanonical(c: NonNullable<InboundResponsesRequest['tool_choice']>): ToolChoice {
@@ -99,7 +110,10 @@ function addItem(messages: ChatMessage[], item: InboundInputItem, path: string):
       // Reasoning is never sent upstream as prompt content (api/types.ts), so an echoed reasoning item has nothing to carry.
       return;
     case 'item_reference':
-      throw new InvalidRequestError(`Invalid '${path}': item_reference needs stored items; Meridian does not store responses.`, path);
+      throw new InvalidRequestError(
+        `Invalid '${path}': item_reference is not supported; continue a stored conversation with previous_response_id.`,
+        path,
+      );
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Canonical chat answer → Responses API objects: the `response` object (non-stream, and the
  * snapshot carried by lifecycle events) and its output items. Shapes follow
- * https://platform.openai.com/docs/api-reference/responses/object ; `store` is always false
- * because Meridian keeps no responses (docs/responses.md).
+ * https://platform.openai.com/docs/api-reference/responses/object ; `store` and
+ * `previous_response_id` say what the gateway decided (docs/responses.md).
  */
 import { randomBytes } from 'node:crypto';
 import type { ChatResponse, FinishReason, Usage } from '../types.js';
@@ -63,16 +63,24 @@ export function statusOf(finish: FinishReason | null | undefined): Pick<Response
   return { status: 'completed', incomplete_details: null };
 }
 
+/** Whether the gateway stores this response, and the one it continues (the object echoes both). */
+export interface ConversationState {
+  store: boolean;
+  previous_response_id: string | null;
+}
+
+const STATELESS: ConversationState = { store: false, previous_response_id: null };
+
 /** The request parameters a response object echoes (OpenAI returns them so a client can log one object). */
-export function echoOf(r: InboundResponsesRequest): Record<string, unknown> {
+export function echoOf(r: InboundResponsesRequest, state: ConversationState = STATELESS): Record<string, unknown> {
   return {
     instructions: r.instructions ?? null,
     max_output_tokens: r.max_output_tokens ?? null,
     metadata: r.metadata ?? {},
     parallel_tool_calls: r.parallel_tool_calls ?? true,
-    previous_response_id: null,
+    previous_response_id: state.previous_response_id,
     reasoning: { effort: r.reasoning?.effort ?? null, summary: null },
-    store: false,
+    store: state.store,
     temperature: r.temperature ?? null,
     text: { format: r.text?.format ?? { type: 'text' } },
     tool_choice: r.tool_choice ?? 'auto',
@@ -112,7 +120,11 @@ export function responseObject(head: ResponseHead, fields: Partial<ResponseObjec
 }
 
 /** A complete canonical answer → the Responses API object. */
-export function canonicalResponseToResponses(response: ChatResponse, inbound: InboundResponsesRequest): ResponseObject {
+export function canonicalResponseToResponses(
+  response: ChatResponse,
+  inbound: InboundResponsesRequest,
+  state?: ConversationState,
+): ResponseObject {
   const choice = response.choices[0];
   const msg = choice?.message;
   const output: OutputItem[] = [];
@@ -137,6 +149,6 @@ export function canonicalResponseToResponses(response: ChatResponse, inbound: In
       arguments: c.function.arguments,
       status: 'completed',
     });
-  const head = { id: responseId('resp'), created_at: response.created, model: response.model, echo: echoOf(inbound) };
+  const head = { id: responseId('resp'), created_at: response.created, model: response.model, echo: echoOf(inbound, state) };
   return responseObject(head, { status, incomplete_details, output, usage: response.usage ? usageToResponses(response.usage) : null });
 }

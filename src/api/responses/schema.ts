@@ -90,7 +90,8 @@ const textFormat = z.discriminatedUnion('type', [
 ]);
 
 const responsesRequest = z.looseObject({
-  model: modelName,
+  // Optional only for a request naming a `prompt` whose version names the model (the gateway checks).
+  model: modelName.optional(),
   input: z.union([z.string(), z.array(inputItem)], { error: 'input must be a string or an array of input items' }),
   instructions: z.string().nullable().optional(),
   tools: z.array(functionTool).optional(),
@@ -111,6 +112,8 @@ const responsesRequest = z.looseObject({
   previous_response_id: z.string().nullable().optional(),
   conversation: z.unknown().optional(),
   background: z.boolean().nullable().optional(),
+  /** `{id, version, variables}`: a registered prompt (src/gateway/responses-prompt.ts validates it). */
+  prompt: z.unknown().optional(),
 });
 
 export type InboundResponsesRequest = z.infer<typeof responsesRequest>;

@@ -10,7 +10,16 @@
  */
 import type { ChatChunk, FinishReason, Usage } from '../types.js';
 import { UpstreamError } from '../../errors.js';
-import { echoOf, responseId, responseObject, statusOf, usageToResponses, type OutputItem, type ResponseHead } from './response.js';
+import {
+  echoOf,
+  responseId,
+  responseObject,
+  statusOf,
+  usageToResponses,
+  type ConversationState,
+  type OutputItem,
+  type ResponseHead,
+} from './response.js';
 import type { InboundResponsesRequest } from './schema.js';
 
 export interface ResponsesEvent {
@@ -39,12 +48,13 @@ export async function* canonicalStreamToResponsesEvents(
   chunks: AsyncIterable<ChatChunk>,
   inbound: InboundResponsesRequest,
   seq: EventSequence,
+  state?: ConversationState,
 ): AsyncGenerator<ResponsesEvent> {
   const head: ResponseHead = {
     id: responseId('resp'),
     created_at: Math.floor(Date.now() / 1000),
-    model: inbound.model,
-    echo: echoOf(inbound),
+    model: inbound.model ?? '',
+    echo: echoOf(inbound, state),
   };
   const output: OutputItem[] = [];
   let current: Extract<Open, { kind: 'reasoning' | 'message' }> | undefined;

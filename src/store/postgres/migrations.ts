@@ -139,7 +139,25 @@ export const postgresMigrations: readonly Migration[] = [
     `,
   },
   {
-    // 5 is taken by stored responses (merged separately).
+    version: 5,
+    name: 'stored Responses API responses (previous_response_id)',
+    // Additive only: replicas still on version 4 never read or write the table. The JSON columns are
+    // TEXT, not JSONB: JSONB refuses a \u0000 escape, and a client's conversation may hold one.
+    sql: `
+      CREATE TABLE responses (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        model TEXT NOT NULL,
+        response TEXT NOT NULL,
+        input_items TEXT NOT NULL,
+        messages TEXT NOT NULL
+      );
+      CREATE INDEX responses_expires_at ON responses (expires_at);
+    `,
+  },
+  {
     version: 6,
     name: 'request log: response cache hit and saved spend',
     sql: `

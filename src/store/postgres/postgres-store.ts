@@ -14,6 +14,7 @@ import { defaultLogWriterOptions, RequestLogWriter } from '../log-writer.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { feedbackRecords, promptRecords, type RecordSqlDialect } from '../prompt-records.js';
+import { responseRecords, startResponsePruning } from '../response-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
 import { RedisEvents } from '../redis-events.js';
 import { RedisCounters, type CounterErrorMode } from '../redis-counters.js';
@@ -91,6 +92,8 @@ export class PostgresStore implements Store {
   private redisProblem: string | undefined = 'redis: not connected yet';
   private readonly workerSink: WorkerLogSink | undefined;
   private initialized = false;
+  private readonly now: () => number;
+  private stopPruning: (() => void) | undefined;
 
   private constructor(
     readonly pool: Pool,
@@ -101,6 +104,7 @@ export class PostgresStore implements Store {
   ) {
     const onError = options.onError ?? defaultLogWriterOptions.onError;
     this.onError = onError;
+    this.now = options.now ?? Date.now;
     const counterOptions = {
       ...(options.redisPrefix !== undefined ? { prefix: options.redisPrefix } : {}),
       onCounterError: config.onCounterError ?? 'fail-closed',
@@ -209,10 +213,12 @@ export class PostgresStore implements Store {
     }
     this.writer.start();
     this.journal.start();
+    this.stopPruning = startResponsePruning(this.responses, this.onError);
     this.initialized = true;
   }
 
   async close(): Promise<void> {
+    this.stopPruning?.();
     try {
       await this.writer.close();
     } finally {
@@ -357,6 +363,12 @@ export class PostgresStore implements Store {
     async (sql, params) => (await this.sql(sql, params)).rows,
     postgresRecordDialect,
     () => this.flushed(),
+  );
+  /** Written directly on the pool: a response saved here can be continued on any replica at once. */
+  readonly responses = responseRecords(
+    async (sql, params) => (await this.sql(sql, params)).rows,
+    postgresRecordDialect,
+    () => this.now(),
   );
 
   readonly audit = {

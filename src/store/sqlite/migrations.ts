@@ -131,7 +131,23 @@ export const sqliteMigrations: readonly Migration[] = [
     `,
   },
   {
-    // 5 is taken by stored responses (merged separately).
+    version: 5,
+    name: 'stored Responses API responses (previous_response_id)',
+    sql: `
+      CREATE TABLE responses (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        model TEXT NOT NULL,
+        response TEXT NOT NULL,
+        input_items TEXT NOT NULL,
+        messages TEXT NOT NULL
+      );
+      CREATE INDEX responses_expires_at ON responses (expires_at);
+    `,
+  },
+  {
     version: 6,
     name: 'request log: response cache hit and saved spend',
     sql: `

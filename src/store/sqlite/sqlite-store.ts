@@ -15,6 +15,7 @@ import { MemoryCounters } from '../memory-counters.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { feedbackRecords, promptRecords, type RecordSqlDialect, type RunSql } from '../prompt-records.js';
+import { responseRecords, startResponsePruning } from '../response-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
 import type {
   ApiKeyRecord,
@@ -64,6 +65,8 @@ export class SqliteStore implements Store {
   private readonly writer: RequestLogWriter;
   private readonly workerSink: WorkerLogSink | undefined;
   private initialized = false;
+  private readonly now: () => number;
+  private stopPruning: (() => void) | undefined;
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(
@@ -80,6 +83,7 @@ export class SqliteStore implements Store {
     this.counters = new MemoryCounters();
     const onError = options.onError ?? defaultLogWriterOptions.onError;
     this.onError = onError;
+    this.now = options.now ?? Date.now;
     const inProcess = this.logSink();
     this.workerSink = useWorker
       ? new WorkerLogSink(
@@ -107,10 +111,12 @@ export class SqliteStore implements Store {
     this.spend = new SqliteSpendCounters(this.db, this.onError);
     this.spend.start();
     this.writer.start();
+    this.stopPruning = startResponsePruning(this.responses, this.onError);
     this.initialized = true;
   }
 
   async close(): Promise<void> {
+    this.stopPruning?.();
     try {
       await this.writer.close();
     } finally {
@@ -230,6 +236,7 @@ export class SqliteStore implements Store {
   };
   readonly prompts = promptRecords(this.runSql, sqliteRecordDialect);
   readonly feedback = feedbackRecords(this.runSql, sqliteRecordDialect, () => this.writer.flush());
+  readonly responses = responseRecords(this.runSql, sqliteRecordDialect, () => this.now());
 
   readonly audit = {
     append: async (entry: AuditEntry): Promise<void> => {
