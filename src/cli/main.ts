@@ -11,6 +11,9 @@ import { registerPromptCommands } from '../prompts/cli.js';
 import { registerScenarioCommands } from '../scenarios/cli.js';
 import { registerKeyCommands, registerLogCommands } from '../store/cli.js';
 import { createStore } from '../store/index.js';
+import { registerDoctorCommand } from './doctor.js';
+import { registerInitCommand } from './init.js';
+import { registerModelCommands } from './models.js';
 import { registerServeCommand } from './serve.js';
 
 /** Whether commander has already printed the usage error it is about to throw. */
@@ -32,6 +35,9 @@ program
   });
 
 registerServeCommand(program);
+registerInitCommand(program);
+registerDoctorCommand(program);
+registerModelCommands(program);
 registerKeyCommands(program);
 registerPromptCommands(program);
 registerLogCommands(program);

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { buildServices } from '../gateway/build.js';
 import { createGateway, createLogger } from '../gateway/gateway.js';
 import { demoConfig, demoHints } from './demo.js';
+import { warmConfigured } from './models.js';
 
 export interface ServeOptions {
   config?: string;
@@ -117,6 +118,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
       'no provider found: requests will get 503 until you configure one (meridian init, docs/config.md); `meridian serve --demo` answers with built-in mock models',
     );
   }
+  void warmConfigured(gateway.services.catalog, (deployment, err) =>
+    err
+      ? logger.warn({ deployment, err: err instanceof Error ? err.message : String(err) }, 'could not warm the model (warm: true)')
+      : logger.info({ deployment }, 'model warm'),
+  );
   // Beside the log, not in it: log lines stay one JSON object each.
   if (opts.demo) process.stderr.write(`\n${demoHints(url)}\n\n`);
 }

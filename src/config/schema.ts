@@ -54,6 +54,8 @@ export const deploymentRefSchema = z
     maxConcurrency: z.number().int().positive().optional(),
     price: priceSchema.optional(),
     capabilities: capabilitiesSchema.optional(),
+    /** Load this model on its engine when the gateway starts (engines that support it: Ollama). */
+    warm: z.boolean().optional(),
   })
   .strict();
 

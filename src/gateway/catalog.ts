@@ -145,6 +145,7 @@ export class Catalog {
       capabilities,
       ...(price ? { price } : {}),
       ...(ref.maxConcurrency ? { maxConcurrency: ref.maxConcurrency } : {}),
+      ...(ref.warm ? { warm: true } : {}),
       ...(ref.weight ? { weight: ref.weight } : {}),
     };
     if (ref.capabilities) this.configured.set(d, stripUndefined(ref.capabilities));

@@ -78,6 +78,8 @@ export interface Deployment {
   /** Requests in flight at once before the deployment counts as saturated. */
   maxConcurrency?: number;
   weight?: number;
+  /** Load the model when the gateway starts (`warm: true` in config), so the first request finds it warm. */
+  warm?: boolean;
 }
 
 /** What a discovery call (`/v1/models`, `/api/tags`…) found. */
@@ -158,6 +160,43 @@ export interface ProviderAdapter {
    * on the request path. A field left out = the engine does not say.
    */
   engineState?(provider: ProviderHandle, signal: AbortSignal): Promise<EngineState>;
+  /** Model management on a local engine (`meridian models`), where its API offers it. */
+  readonly lifecycle?: ModelLifecycle;
+}
+
+/** An installed model, as `meridian models list` shows it. */
+export interface InstalledModel {
+  name: string;
+  sizeBytes?: number;
+  modifiedAt?: string;
+}
+
+/** A model loaded in memory now. */
+export interface LoadedModel {
+  name: string;
+  sizeBytes?: number;
+  vramBytes?: number;
+  /** When the engine will unload it (ISO time). */
+  until?: string;
+}
+
+/** One progress report of a pull: a status line and, while downloading a layer, bytes done of total. */
+export interface PullProgress {
+  status: string;
+  total?: number;
+  completed?: number;
+}
+
+/** What an engine lets Meridian do with its models. Every verb is optional. */
+export interface ModelLifecycle {
+  installed?(provider: ProviderHandle, signal: AbortSignal): Promise<InstalledModel[]>;
+  loaded?(provider: ProviderHandle, signal: AbortSignal): Promise<LoadedModel[]>;
+  /** Resolves when the engine says the pull succeeded; throws UpstreamError otherwise. */
+  pull?(provider: ProviderHandle, model: string, onProgress: (p: PullProgress) => void, signal: AbortSignal): Promise<void>;
+  remove?(provider: ProviderHandle, model: string, signal: AbortSignal): Promise<void>;
+  show?(provider: ProviderHandle, model: string, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** Loads the model into memory and keeps it for `keepAlive` (engine duration syntax). */
+  warm?(provider: ProviderHandle, model: string, keepAlive: string, signal: AbortSignal): Promise<void>;
 }
 
 /** A local engine's own view of its load. Every field is optional: engines expose different things. */

@@ -21,7 +21,8 @@ const HAN_RUN = new RegExp(`${HAN}{2,4}`, 'gu');
 const KANA_HAN_RUN = /[\p{Script=Han}\p{Script=Katakana}ー]{1,6}(?=[ \t]?(?:さん|様|さま|くん|君|ちゃん|先生|氏|殿))/gu;
 const HANGUL_WORD = /(?<![\p{Script=Hangul}])\p{Script=Hangul}{2,4}/gu;
 const RTL_PREFIX = /^[وبلفובלהמשכ]/u;
-const RTL_WORD = /[\p{Script=Arabic}\p{Script=Hebrew}][\p{Script=Arabic}\p{Script=Hebrew}\p{M}׳״'"]*[\p{Script=Arabic}\p{Script=Hebrew}׳]/gu;
+const RTL_WORD =
+  /[\p{Script=Arabic}\p{Script=Hebrew}][\p{Script=Arabic}\p{Script=Hebrew}\p{M}׳״'"]*[\p{Script=Arabic}\p{Script=Hebrew}׳]/gu;
 /** Hebrew and Arabic titles and introductions written right before a name (ד״ר = Dr., اسمي = my name is). */
 // prettier-ignore
 const RTL_CUES = new Set([
@@ -167,7 +168,7 @@ function embeddedRightToLeft(text: string, out: Finding[]): void {
   RTL_WORD.lastIndex = 0;
   const words: Array<{ start: number; end: number }> = [];
   for (let m = RTL_WORD.exec(text); m; m = RTL_WORD.exec(text)) words.push({ start: m.index, end: m.index + m[0].length });
-  for (let i = 0; i < words.length; ) {
+  for (let i = 0; i < words.length;) {
     let j = i;
     while (j + 1 < words.length && /^[ \t\-־]$/u.test(text.slice(words[j]!.end, words[j + 1]!.start))) j++;
     const start = words[i]!.start;

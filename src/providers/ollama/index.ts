@@ -4,6 +4,7 @@
  * thinking, capabilities, loaded models and exact counters.
  * Reference: https://github.com/ollama/ollama/blob/main/docs/api.md
  */
+import { ollamaLifecycle } from './ollama-lifecycle.js';
 import type { EmbeddingsResponse } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { readJson, scrubSecrets, upstreamRequest } from '../shared/http.js';
@@ -83,6 +84,8 @@ export const ollamaAdapter: ProviderAdapter = {
   listModels(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]> {
     return ollamaTags(provider, signal);
   },
+
+  lifecycle: ollamaLifecycle,
 
   /** Ollama reports loaded models (`/api/ps`), not queue depth. */
   async engineState(provider: ProviderHandle, signal: AbortSignal): Promise<EngineState> {

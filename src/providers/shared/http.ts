@@ -8,7 +8,7 @@ import type { ProviderHandle } from '../spec.js';
 import { currentCallHeaders } from './trace-headers.js';
 
 export interface UpstreamRequest {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'DELETE';
   /** Path appended to the provider's baseUrl, e.g. `/chat/completions` or `/api/chat?x=1`. */
   path: string;
   headers?: Record<string, string>;
