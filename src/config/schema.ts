@@ -3,6 +3,7 @@
  * module (router, guard, meter, store) import their schema from that module.
  */
 import { z } from 'zod';
+import { experimentConfigSchema } from '../experiments/config.js';
 import { guardConfigSchema } from '../guard/config.js';
 import { budgetsConfigSchema, pricingConfigSchema } from '../meter/config.js';
 import { policiesConfigSchema, routerConfigSchema, strategyNames } from '../router/config.js';
@@ -60,6 +61,8 @@ const aliasSchema = z.union([
     .object({
       strategy: z.enum(strategyNames).optional(),
       deployments: z.array(deploymentRefSchema).min(1),
+      /** Split the alias's traffic between variants (prompt version × deployment): docs/prompts.md#experiments. */
+      experiment: experimentConfigSchema.optional(),
     })
     .strict(),
 ]);

@@ -10,6 +10,7 @@ import type { ChatResult } from '../providers/spec.js';
 import { readJsonBody } from '../server/http-util.js';
 import { resolvePromptedBody } from '../prompts/index.js';
 import type { RequestContext } from './context.js';
+import { assignExperiment, preferVariant, withVariantPrompt, type Assignment } from './experiment.js';
 import { formatRouteHeader } from '../router/index.js';
 import { formatUsd } from './headers.js';
 import { account, countUsage, meterStream, responseText, type StreamMeter } from './metering.js';
@@ -26,13 +27,25 @@ export function handleChat(g: GatewayServices, ctx: RequestContext): Promise<voi
 }
 
 export async function handleChatWire(g: GatewayServices, ctx: RequestContext, wire: ChatWire): Promise<void> {
-  const body = await readJsonBody(ctx.req, g.config.server.bodyLimitBytes);
+  let body = await readJsonBody(ctx.req, g.config.server.bodyLimitBytes);
+  // An alias running an experiment: the variant is drawn first, since it may choose the prompt.
+  const assigned = assignExperiment(g, ctx, body);
+  if (assigned) {
+    ctx.res.setHeader('x-meridian-variant', assigned.variant.label);
+    if (wire.prompts) body = withVariantPrompt(body as Record<string, unknown>, assigned.variant);
+  }
   // A registered prompt becomes an ordinary body here, before validation and admission.
-  const prompted = wire.prompts ? await resolvePromptedBody(g.store, body) : undefined;
+  const prompted = wire.prompts ? await resolvePromptedBody(g.store, body, wire.promptShape) : undefined;
   const request = wire.parse(prompted?.body ?? body);
   if (prompted) ctx.res.setHeader('x-meridian-prompt', prompted.version);
-  const start = { kind: 'chat' as const, model: request.model, stream: request.stream === true, promptVersion: prompted?.version };
-  await runPipeline(g, ctx, wire, start, (pending) => serveChat(g, ctx, pending, request, wire));
+  const start = {
+    kind: 'chat' as const,
+    model: request.model,
+    stream: request.stream === true,
+    promptVersion: prompted?.version,
+    variant: assigned?.variant.label,
+  };
+  await runPipeline(g, ctx, wire, start, (pending) => serveChat(g, ctx, pending, request, wire, assigned));
 }
 
 /** How the pipeline sees a chat request. */
@@ -47,9 +60,18 @@ export function chatSubject(g: GatewayServices, request: ChatRequest): Subject {
   };
 }
 
-async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pending, request: ChatRequest, wire: ChatWire): Promise<void> {
+async function serveChat(
+  g: GatewayServices,
+  ctx: RequestContext,
+  pending: Pending,
+  request: ChatRequest,
+  wire: ChatWire,
+  assigned: Assignment | undefined,
+): Promise<void> {
   const { entry } = pending;
-  const { plan, inspection, resolved } = await admit(g, ctx, pending, chatSubject(g, request));
+  const admission = await admit(g, ctx, pending, chatSubject(g, request));
+  const { inspection, resolved } = admission;
+  const plan = assigned ? preferVariant(g, ctx, admission.plan, assigned) : admission.plan;
 
   const restorers = new Map<string, Restorer>();
   const result = await g.router.execute(

@@ -38,6 +38,7 @@ export const LOG_COLUMNS = [
   'excluded',
   'cost_estimated',
   'episode',
+  'variant',
 ] as const;
 
 export type LogValue = string | number | null;
@@ -106,6 +107,7 @@ export function encodeLogEntry(e: RequestLogEntry): LogRow {
     boundedJson(e.excluded),
     flag(e.costEstimated),
     optText(e.episode, 200),
+    optText(e.variant, 200),
   ];
 }
 
@@ -148,6 +150,7 @@ export function decodeLogRow(r: Record<string, unknown>): RequestLogEntry {
   setIf(entry, 'excluded', parseJson(r.excluded) as RequestLogEntry['excluded']);
   setIf(entry, 'costEstimated', toBool(r.cost_estimated));
   setIf(entry, 'episode', str(r.episode));
+  setIf(entry, 'variant', str(r.variant));
   return entry;
 }
 

@@ -61,6 +61,8 @@ export interface RequestLogEntry {
   promptVersion?: string;
   /** The client's `x-meridian-episode` (bounded, printable ASCII): groups the requests of one episode. */
   episode?: string;
+  /** `experiment/variant` when the alias runs an experiment (src/experiments). */
+  variant?: string;
 }
 
 export interface RequestLogFilter {
@@ -181,6 +183,14 @@ export interface FeedbackSummary {
   byDeployment: FeedbackSummaryGroup[];
 }
 
+/** The raw material of an experiment report: its requests and the feedback on them, per variant. */
+export interface ExperimentObservations {
+  requests: Array<{ variant: string; status: number; latencyMs: number; costUsd: number | null }>;
+  feedback: Array<{ variant: string; score: number | null; label: string | null }>;
+  /** True when more rows matched than `limit`: the newest `limit` requests (and their feedback) were read. */
+  truncated: boolean;
+}
+
 export interface ConsumeResult {
   allowed: boolean;
   /** Total in the window after this call (or before, when not allowed). */
@@ -288,6 +298,10 @@ export interface Store {
     forRequest(requestId: string): Promise<FeedbackRecord[]>;
     /** Feedback given since `since` (ISO time), joined with the request log, per prompt version and per deployment. */
     summary(since: string): Promise<FeedbackSummary>;
+  };
+  experiments: {
+    /** Requests of `experiment` (variant `experiment/…`) since `since` (ISO time), newest first up to `limit`, with their feedback. */
+    observations(experiment: string, since: string, limit?: number): Promise<ExperimentObservations>;
   };
   audit: {
     append(entry: AuditEntry): Promise<void>;

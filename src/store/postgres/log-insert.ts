@@ -43,6 +43,7 @@ const COLUMN_TYPES: Record<(typeof LOG_COLUMNS)[number], string> = {
   excluded: 'jsonb',
   cost_estimated: 'boolean',
   episode: 'text',
+  variant: 'text',
 };
 
 /** The statement: named, so each pooled connection parses and plans it once. */

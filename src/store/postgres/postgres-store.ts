@@ -13,6 +13,7 @@ import { decodeSummary, postgresSummaryDialect, summarySql } from '../log-summar
 import { defaultLogWriterOptions, RequestLogWriter } from '../log-writer.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
+import { experimentRecords } from '../experiment-records.js';
 import { feedbackRecords, promptRecords, type RecordSqlDialect } from '../prompt-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
 import { RedisEvents } from '../redis-events.js';
@@ -353,6 +354,11 @@ export class PostgresStore implements Store {
   /** Prompt registry and feedback (../prompt-records.ts). */
   readonly prompts = promptRecords(async (sql, params) => (await this.sql(sql, params)).rows, postgresRecordDialect);
   readonly feedback = feedbackRecords(
+    async (sql, params) => (await this.sql(sql, params)).rows,
+    postgresRecordDialect,
+    () => this.flushed(),
+  );
+  readonly experiments = experimentRecords(
     async (sql, params) => (await this.sql(sql, params)).rows,
     postgresRecordDialect,
     () => this.flushed(),
