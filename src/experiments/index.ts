@@ -1,5 +1,6 @@
 /** Experiments: an alias splits its traffic between variants (prompt version × deployment) and reports on each. */
 import type { MeridianConfig } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
 import { compileExperiment, resolveVariantDeployment, type CompiledExperiment } from './assign.js';
 
 export { assignVariant, compileExperiment, stickyKey, unitHash, type CompiledExperiment, type CompiledVariant } from './assign.js';
@@ -14,6 +15,11 @@ export function experimentsOf(config: MeridianConfig): Map<string, CompiledExper
   for (const [alias, def] of Object.entries(config.models)) {
     if (Array.isArray(def) || !def.experiment) continue;
     const ids = def.deployments.map((d) => ({ id: `${d.provider}/${d.model}`, providerId: d.provider }));
+    const other = out.get(def.experiment.name);
+    if (other)
+      throw new ConfigError(
+        `models.${alias}.experiment.name: '${other.name}' is already the experiment of '${other.alias}'; names must be unique.`,
+      );
     const exp = compileExperiment(alias, def.experiment, (ref, path) => resolveVariantDeployment(ref, ids, alias, path));
     out.set(exp.name, exp);
   }

@@ -21,6 +21,9 @@ export function assignExperiment(g: GatewayServices, ctx: RequestContext, body: 
   if (typeof b.model !== 'string') return undefined;
   const experiment = g.catalog.experimentFor(b.model);
   if (!experiment) return undefined;
+  // A key that may not use the alias is refused at admission; it learns nothing of the experiment.
+  const allowed = ctx.principal.models;
+  if (allowed?.length && !allowed.includes(b.model)) return undefined;
   const { key } = stickyKey(experiment, {
     requestId: ctx.requestId,
     user: userOf(b),

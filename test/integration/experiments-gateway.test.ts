@@ -340,4 +340,29 @@ describe('experiments over HTTP', () => {
     assert.ok((run.statuses.get(200) ?? 0) >= 50, describeFailures(run));
     assertLoopNeverBlocked(loop);
   });
+
+  // Last: creating a key turns authentication on (auth.mode auto) for the rest of the gateway's life.
+  it('sticky per API key when the body names no user; a key that may not use the alias learns nothing of the experiment', async () => {
+    const create = async (body: unknown) => (await (await admin('/admin/keys', body)).json()) as { key: string; id: string };
+    const any = await create({ tenant: 't1' });
+    const plainOnly = await create({ tenant: 't1', models: ['plain'] });
+    const exp = experimentsOf(parseConfig(config, {})).get('sticky-user')!;
+    const want = assignVariant(exp, `key:${any.id}`).label;
+    for (let i = 0; i < 4; i++) {
+      const res = await post(
+        '/v1/chat/completions',
+        { model: 'by-user', messages: [{ role: 'user', content: 'hi' }] },
+        { authorization: `Bearer ${any.key}` },
+      );
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-meridian-variant'), want);
+    }
+    const refused = await post(
+      '/v1/chat/completions',
+      { model: 'support', messages: [{ role: 'user', content: 'hi' }] },
+      { authorization: `Bearer ${plainOnly.key}` },
+    );
+    assert.equal(refused.status, 403);
+    assert.equal(refused.headers.get('x-meridian-variant'), null);
+  });
 });
