@@ -33,8 +33,11 @@ import type { ChatWire } from './wire.js';
 export const anthropicPromptShape: PromptShape = (messages, params, body) => {
   const system: string[] = [];
   const rest: Message[] = [];
+  // The request's own messages (the history) pass as they are, for the Anthropic validation to judge.
+  const history = new Set<unknown>(Array.isArray(body.messages) ? body.messages : []);
   for (const m of messages) {
-    if ((m.role === 'system' || m.role === 'developer') && typeof m.content === 'string') system.push(m.content);
+    const own = m !== null && typeof m === 'object' && !history.has(m);
+    if (own && (m.role === 'system' || m.role === 'developer') && typeof m.content === 'string') system.push(m.content);
     else rest.push(m);
   }
   const own = body.system;

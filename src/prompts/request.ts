@@ -13,6 +13,8 @@ import { parseVariables, renderMessages, type Message } from './render.js';
 export const PROMPT_MODEL_PREFIX = 'prompt:';
 const MODEL_REF = /^prompt:([^@]+)(?:@([^@]+))?$/;
 const PROMPT_KEYS = new Set(['name', 'label', 'version', 'variables']);
+/** A client's key quoted in an error only when it is an identifier (never an address, a number, free text). */
+const SAFE_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** The model parameters a prompt version may carry (definition.ts). */
 export type PromptParams = NonNullable<ResolvedPrompt['body']['params']>;
@@ -68,9 +70,13 @@ export function promptRequestOf(
   if (field !== undefined && (!field || typeof field !== 'object' || Array.isArray(field)))
     throw new InvalidRequestError('prompt must be an object {"name", "label" or "version", "variables"}.', 'prompt');
   const p = (field ?? {}) as Record<string, unknown>;
+  // The key is the client's text (it may hold personal data): named only when it is a plain word.
   const unknownKey = Object.keys(p).find((k) => !PROMPT_KEYS.has(k));
   if (unknownKey !== undefined)
-    throw new InvalidRequestError(`prompt.${unknownKey.slice(0, 64)} is not a prompt field (name, label, version, variables).`, 'prompt');
+    throw new InvalidRequestError(
+      `${SAFE_KEY.test(unknownKey) ? `prompt.${unknownKey}` : 'A field of prompt'} is not a prompt field (name, label, version, variables).`,
+      'prompt',
+    );
   const variables = parseVariables(p.variables);
   if (byModel) {
     if (p.name !== undefined || p.label !== undefined || p.version !== undefined)

@@ -44,4 +44,11 @@ describe('anthropicPromptShape', () => {
     assert.deepEqual(out, { max_tokens: 5, stop_sequences: ['z'], system: 'Own.', messages: [{ role: 'user', content: 'x' }] });
     assert.equal(anthropicPromptShape(rendered, {}, {}).system, 'Be kind.\n\nUse French.');
   });
+
+  it("the request's own messages stay in messages, whatever their role (validation judges them)", () => {
+    const history = [null, { role: 'system', content: 'sneaky' }] as unknown as Array<{ role: string; content: unknown }>;
+    const out = anthropicPromptShape([{ role: 'system', content: 'Prompt.' }, ...history], {}, { messages: history });
+    assert.equal(out.system, 'Prompt.');
+    assert.deepEqual(out.messages, history);
+  });
 });
