@@ -23,6 +23,8 @@ export interface CompiledExperiment {
   name: string;
   alias: string;
   sticky: ExperimentConfig['sticky'];
+  /** The alias's other deployments stay in the plan after the variant's. */
+  fallback: boolean;
   passLabels?: readonly string[];
   variants: readonly CompiledVariant[];
   /** Running sums of the weights, for the draw. */
@@ -64,6 +66,7 @@ export function compileExperiment(
     name: cfg.name,
     alias,
     sticky: cfg.sticky,
+    fallback: cfg.fallback,
     ...(cfg.passLabels ? { passLabels: cfg.passLabels } : {}),
     variants,
     cumulative,

@@ -35,6 +35,12 @@ export const experimentConfigSchema = z
      * A request without the sticky key is assigned by its request id.
      */
     sticky: z.enum(['user', 'episode', 'none']).default('user'),
+    /**
+     * `true` (default): a variant's deployment goes first and the alias's others stay as fallback.
+     * `false`: it is the only one tried (when the policies allow it), so a failure counts against
+     * the variant instead of being hidden by another deployment's answer.
+     */
+    fallback: z.boolean().default(true),
     /** Feedback labels counted as a pass in the report's pass rate; others count as a fail. */
     passLabels: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
     variants: z.array(variantConfigSchema).min(1).max(20),

@@ -56,8 +56,9 @@ export function withVariantPrompt(body: Record<string, unknown>, variant: Compil
 }
 
 /**
- * The plan with the variant's deployment first (the rest stay as fallback). When the router left
- * it out, the plan is unchanged and the log names the rule that excluded it.
+ * The plan with the variant's deployment first (the rest stay as fallback unless the experiment
+ * says `fallback: false`). When the router left it out, the plan is unchanged and the log names
+ * the rule that excluded it.
  */
 export function preferVariant(g: GatewayServices, ctx: RequestContext, plan: RoutePlan, a: Assignment): RoutePlan {
   const want = a.variant.deployment;
@@ -77,5 +78,6 @@ export function preferVariant(g: GatewayServices, ctx: RequestContext, plan: Rou
     return plan;
   }
   const first = { deployment: plan.attempts[i]!.deployment, reason: `experiment:${a.variant.label}` };
+  if (!a.experiment.fallback) return { ...plan, attempts: [first] };
   return { ...plan, attempts: [first, ...plan.attempts.slice(0, i), ...plan.attempts.slice(i + 1)] };
 }

@@ -8,6 +8,11 @@ import { experimentConfigSchema } from '../../src/experiments/config.js';
 import { buildReport, experimentsOf, formatReport } from '../../src/experiments/index.js';
 import { meanWithCi, median, t975, wilson } from '../../src/experiments/stats.js';
 import { Catalog } from '../../src/gateway/catalog.js';
+import type { RequestContext } from '../../src/gateway/context.js';
+import { preferVariant } from '../../src/gateway/experiment.js';
+import type { GatewayServices } from '../../src/gateway/services.js';
+import type { Deployment } from '../../src/providers/spec.js';
+import type { RoutePlan } from '../../src/router/types.js';
 
 const compile = (variants: Array<{ name: string; weight: number }>, name = 'exp', sticky: 'user' | 'episode' | 'none' = 'user') =>
   compileExperiment('chat', experimentConfigSchema.parse({ name, sticky, variants }), (r) => r);
@@ -232,5 +237,58 @@ describe('experiment statistics', () => {
     const text = formatReport(report);
     assert.match(text, /requests 3 {2}share 75\.0% \(weight 75\.0%\) {2}errors 1/);
     assert.match(text, /pass 66\.7% \[/);
+  });
+});
+
+describe('preferVariant', () => {
+  const d = (id: string) => ({ id }) as Deployment;
+  const plan: RoutePlan = {
+    alias: 'chat',
+    strategy: 'priority',
+    rules: [],
+    allowedLocations: ['local', 'private'],
+    attempts: [
+      { deployment: d('local/a'), reason: 'priority' },
+      { deployment: d('local/b'), reason: 'priority' },
+    ],
+    excluded: [{ deployment: 'cloud/c', rule: 'data-policy:local-only', reason: "location 'cloud' not in [local, private]" }],
+  };
+  const logged: Array<Record<string, unknown>> = [];
+  const g = { logger: { info: (o: Record<string, unknown>) => logged.push(o) } } as unknown as GatewayServices;
+  const ctx = { requestId: 'r1' } as RequestContext;
+  const assignment = (deployment: string, fallback = true) => {
+    const experiment = compileExperiment(
+      'chat',
+      experimentConfigSchema.parse({ name: 'e', fallback, variants: [{ name: 'v', weight: 1, deployment }] }),
+      (r) => r,
+    );
+    return { experiment, variant: experiment.variants[0]! };
+  };
+
+  it("puts the variant's deployment first, the others after (or none with fallback: false)", () => {
+    const p = preferVariant(g, ctx, plan, assignment('local/b'));
+    assert.deepEqual(
+      p.attempts.map((a) => [a.deployment.id, a.reason]),
+      [
+        ['local/b', 'experiment:e/v'],
+        ['local/a', 'priority'],
+      ],
+    );
+    const only = preferVariant(g, ctx, plan, assignment('local/b', false));
+    assert.deepEqual(
+      only.attempts.map((a) => a.deployment.id),
+      ['local/b'],
+    );
+  });
+
+  it('leaves the plan alone when the policies excluded the deployment, and logs the rule', () => {
+    assert.equal(preferVariant(g, ctx, plan, assignment('cloud/c', false)), plan);
+    assert.deepEqual(logged.at(-1), {
+      requestId: 'r1',
+      variant: 'e/v',
+      deployment: 'cloud/c',
+      rule: 'data-policy:local-only',
+      reason: "location 'cloud' not in [local, private]",
+    });
   });
 });
