@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { ConfigError, MeridianError } from '../errors.js';
 import { registerEvalCommands } from '../eval/cli.js';
+import { registerExperimentCommands } from '../experiments/cli.js';
 import { registerMeterCommands } from '../meter/cli.js';
 import { registerMockCommands } from '../mock/cli.js';
 import { createProviderHandle } from '../providers/registry.js';
@@ -44,6 +45,7 @@ registerLogCommands(program);
 registerMockCommands(program);
 registerScenarioCommands(program);
 registerEvalCommands(program);
+registerExperimentCommands(program);
 registerMeterCommands(program, {
   resolveProvider: (id) => {
     const entry = loadConfig(program.opts<{ config?: string }>().config, process.env, { only: ['providers'] }).config.providers.find(

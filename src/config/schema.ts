@@ -6,6 +6,7 @@ import { telemetryConfigSchema } from '../observability/telemetry.js';
 import { z } from 'zod';
 import { aliasCacheSchema, cacheConfigSchema } from '../cache/config.js';
 import { responsesConfigSchema } from '../api/responses/config.js';
+import { experimentConfigSchema } from '../experiments/config.js';
 import { guardConfigSchema } from '../guard/config.js';
 import { budgetsConfigSchema, pricingConfigSchema } from '../meter/config.js';
 import { policiesConfigSchema, routerConfigSchema, strategyNames } from '../router/config.js';
@@ -67,6 +68,8 @@ const aliasSchema = z.union([
       deployments: z.array(deploymentRefSchema).min(1),
       /** Response cache for this alias (docs/cache.md). */
       cache: aliasCacheSchema.optional(),
+      /** Split the alias's traffic between variants (prompt version × deployment): docs/prompts.md#experiments. */
+      experiment: experimentConfigSchema.optional(),
     })
     .strict(),
 ]);

@@ -63,9 +63,15 @@ export class GatewayClient implements Grader {
     return this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {};
   }
 
-  async chat(model: string, messages: ChatMessage[], config: TargetConfig & { tools?: FunctionTool[] }): Promise<ChatAnswer> {
+  /** `extra`: more body fields (a registered prompt's `prompt`). */
+  async chat(
+    model: string,
+    messages: ChatMessage[],
+    config: TargetConfig & { tools?: FunctionTool[] },
+    extra?: Record<string, unknown>,
+  ): Promise<ChatAnswer> {
     const { tools, ...params } = config;
-    const body = { model, messages, stream: false, ...params, ...(tools?.length ? { tools } : {}) };
+    const body = { model, messages, stream: false, ...params, ...(tools?.length ? { tools } : {}), ...extra };
     const step = await runHttpStep({
       method: 'POST',
       url: this.url('/chat/completions'),

@@ -25,6 +25,19 @@ export interface RunEvalOptions extends Partial<GatewayOptions> {
   onProgress?: (p: EvalProgress) => void;
   /** Clock (ms since epoch), for the run id and timestamps. */
   now?: () => number;
+  /**
+   * Run every test with this registered prompt version instead of the suite's prompts (the gate of
+   * `meridian prompts label --gate`): each request names it (`prompt: {name, version, variables:
+   * the test's vars}`) and the gateway renders it, exactly as production requests do. `render`
+   * gives the text model-graded assertions see as the prompt.
+   */
+  registeredPrompt?: RegisteredPrompt;
+}
+
+export interface RegisteredPrompt {
+  name: string;
+  version: number;
+  render?: (vars: Record<string, unknown>) => string;
 }
 
 interface PlannedCase {
@@ -32,6 +45,8 @@ interface PlannedCase {
   messages: ChatMessage[];
   promptText: string;
   test: EvalTestCase;
+  /** Body fields naming a registered prompt (`prompt: {name, version, variables}`). */
+  extra?: Record<string, unknown>;
 }
 
 /** A prompt is a template; a JSON array of messages is rendered message by message. */
@@ -48,6 +63,23 @@ export function renderPrompt(prompt: EvalPrompt, vars: Record<string, unknown>):
     }
   }
   return [{ role: 'user', content: interpolateString(prompt.raw, vars, {}) }];
+}
+
+/** One case per test, all with the registered prompt (rendered by the gateway). */
+function planRegisteredCases(suite: EvalSuite, p: RegisteredPrompt): PlannedCase[] {
+  const label = `${p.name}@${p.version}`;
+  return suite.tests.map((test, j) => ({
+    info: {
+      key: `${label} / ${test.description ?? `#${j + 1}`}`,
+      prompt: label,
+      description: test.description ?? `#${j + 1}`,
+      vars: test.vars,
+    },
+    messages: [],
+    promptText: p.render?.(test.vars) ?? label,
+    test,
+    extra: { prompt: { name: p.name, version: p.version, variables: test.vars } },
+  }));
 }
 
 function planCases(suite: EvalSuite): PlannedCase[] {
@@ -100,7 +132,7 @@ export function offeredTools(suite: EvalSuite, target: EvalTarget): FunctionTool
 
 async function runCell(client: GatewayClient, suite: EvalSuite, target: EvalTarget, planned: PlannedCase): Promise<CellResult> {
   const tools = offeredTools(suite, target);
-  const answer = await client.chat(target.model, planned.messages, { ...target.config, tools });
+  const answer = await client.chat(target.model, planned.messages, { ...target.config, tools }, planned.extra);
   const output = answer.text || (answer.toolCalls.length ? JSON.stringify(answer.toolCalls.map((c) => c.function)) : '');
   const cell: CellResult = {
     caseKey: planned.info.key,
@@ -156,7 +188,7 @@ export async function runEval(suite: EvalSuite, opts: RunEvalOptions): Promise<E
     timeoutMs: opts.timeoutMs ?? suite.timeoutMs,
     ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
   });
-  const cases = planCases(suite);
+  const cases = opts.registeredPrompt ? planRegisteredCases(suite, opts.registeredPrompt) : planCases(suite);
   const cells = cases.flatMap((c) => suite.targets.map((t) => ({ c, t })));
   const progress: EvalProgress = { done: 0, total: cells.length, passed: 0, failed: 0 };
   opts.onProgress?.({ ...progress });

@@ -15,6 +15,7 @@ import { createApiKey, revokeApiKey, rotateApiKey, findKeyById } from '../store/
 import type { ApiKeyRecord, Store } from '../store/types.js';
 import type { Auth } from './auth.js';
 import type { RequestContext } from './context.js';
+import { experimentAdminRoutes } from './experiment-routes.js';
 import { promptAdminRoutes } from './prompt-routes.js';
 import { explain } from './routes.js';
 import type { GatewayServices } from './services.js';
@@ -154,6 +155,7 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
     guard(async (_g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: await deps.store.audit.list(200) })),
   );
   for (const [path, route] of promptAdminRoutes(deps.store, guard, parse)) routes.set(path, route);
+  for (const [path, route] of experimentAdminRoutes(deps.store, guard)) routes.set(path, route);
   routes.set('GET /metrics', {
     access: 'public',
     handler: async (_g, ctx) => {

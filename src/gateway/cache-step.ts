@@ -88,6 +88,11 @@ export async function cacheStep(
   return storingStep(g, ctx, keys, settings, result, pseudonymized, embedding);
 }
 
+/** The cache stays out of this request (an experiment's variants must each answer for themselves). */
+export function cacheBypassed(g: GatewayServices, alias: string): CacheStep {
+  return g.cache?.settingsFor(g.config, alias) ? { ...OFF, result: bypass(g, alias) } : OFF;
+}
+
 function bypass(g: GatewayServices, alias: string): CacheResult {
   g.metrics?.cacheResult?.(alias, 'bypass');
   return 'bypass';

@@ -5,6 +5,7 @@
 import type { ModelObject } from '../api/types.js';
 import type { MeridianConfig, DeploymentRef } from '../config/schema.js';
 import { ConfigError, ModelNotFoundError, NoDeploymentError } from '../errors.js';
+import { compileExperiment, resolveVariantDeployment, type CompiledExperiment } from '../experiments/assign.js';
 import { createProviderHandle } from '../providers/registry.js';
 import type { Capabilities, Deployment, DiscoveredModel, ProviderHandle } from '../providers/spec.js';
 
@@ -15,6 +16,8 @@ export interface ResolvedModel {
   strategy?: string;
   /** Candidates in alias order. */
   deployments: Deployment[];
+  /** The alias's experiment, when it runs one. */
+  experiment?: CompiledExperiment;
 }
 
 /** Looks up what is known about a model (context window, tools, price…) from the shipped catalog. */
@@ -35,6 +38,7 @@ export class Catalog {
   readonly providers = new Map<string, ProviderHandle>();
   private readonly aliases = new Map<string, ResolvedModel>();
   private readonly direct = new Map<string, ResolvedModel>();
+  private readonly experiments = new Map<string, CompiledExperiment>();
   private readonly discovered = new Map<string, DiscoveredModel[]>();
   private readonly lookup: ModelInfoLookup;
   /** Capabilities written in config per deployment: they win over what an engine reports. */
@@ -50,8 +54,40 @@ export class Catalog {
       const refs = Array.isArray(def) ? def : def.deployments;
       const strategy = Array.isArray(def) ? undefined : def.strategy;
       const deployments = refs.map((ref, i) => this.deploymentFor(ref, `models.${alias}[${i}]`));
-      this.aliases.set(alias, { alias, ...(strategy ? { strategy } : {}), deployments });
+      const experiment = Array.isArray(def) || !def.experiment ? undefined : this.compileExperiment(alias, def.experiment, deployments);
+      this.aliases.set(alias, { alias, ...(strategy ? { strategy } : {}), deployments, ...(experiment ? { experiment } : {}) });
     }
+  }
+
+  /** The experiment of an alias (not of `provider/model` names): a Map lookup on the hot path. */
+  experimentFor(model: string): CompiledExperiment | undefined {
+    return this.aliases.get(model)?.experiment;
+  }
+
+  /** A configured experiment by name (for its report). */
+  experiment(name: string): CompiledExperiment | undefined {
+    return this.experiments.get(name);
+  }
+
+  experimentNames(): string[] {
+    return [...this.experiments.keys()];
+  }
+
+  private compileExperiment(
+    alias: string,
+    cfg: Parameters<typeof compileExperiment>[1],
+    deployments: readonly Deployment[],
+  ): CompiledExperiment {
+    const other = this.experiments.get(cfg.name);
+    if (other)
+      throw new ConfigError(
+        `models.${alias}.experiment.name: '${cfg.name}' is already the experiment of '${other.alias}'; names must be unique.`,
+      );
+    const ids = deployments.map((d) => ({ id: d.id, providerId: d.provider.id }));
+    const resolve = (ref: string, path: string): string => resolveVariantDeployment(ref, ids, alias, path);
+    const compiled = compileExperiment(alias, cfg, resolve);
+    this.experiments.set(cfg.name, compiled);
+    return compiled;
   }
 
   /** Alias first, then `provider/model` for any configured provider. */

@@ -10,9 +10,10 @@ import type { ChatResult } from '../providers/spec.js';
 import { readJsonBody } from '../server/http-util.js';
 import { resolvePromptedBody } from '../prompts/index.js';
 import type { RequestContext } from './context.js';
+import { assignExperiment, preferVariant, withVariantPrompt, type Assignment } from './experiment.js';
 import { formatRouteHeader } from '../router/index.js';
 import { formatUsd } from './headers.js';
-import { cacheStep, serveHit } from './cache-step.js';
+import { cacheBypassed, cacheStep, serveHit } from './cache-step.js';
 import { account, countUsage, meterStream, responseText, type StreamMeter } from './metering.js';
 import { admit, round, runPipeline, traced, type Pending, type Subject } from './pipeline.js';
 import type { GatewayServices } from './services.js';
@@ -41,13 +42,25 @@ export async function handleChatBody(
   body: unknown,
   promptVersion?: string,
 ): Promise<void> {
+  // An alias running an experiment: the variant is drawn first, since it may choose the prompt.
+  const assigned = assignExperiment(g, ctx, body);
+  if (assigned) {
+    ctx.res.setHeader('x-meridian-variant', assigned.variant.label);
+    if (wire.prompts) body = withVariantPrompt(body as Record<string, unknown>, assigned.variant);
+  }
   // A registered prompt becomes an ordinary body here, before validation and admission.
-  const prompted = wire.prompts ? await resolvePromptedBody(g.store, body) : undefined;
+  const prompted = wire.prompts ? await resolvePromptedBody(g.store, body, wire.promptShape) : undefined;
   const request = wire.parse(prompted?.body ?? body);
   const version = prompted?.version ?? promptVersion;
   if (version) ctx.res.setHeader('x-meridian-prompt', version);
-  const start = { kind: 'chat' as const, model: request.model, stream: request.stream === true, promptVersion: version };
-  await runPipeline(g, ctx, wire, start, (pending) => serveChat(g, ctx, pending, request, wire));
+  const start = {
+    kind: 'chat' as const,
+    model: request.model,
+    stream: request.stream === true,
+    promptVersion: version,
+    variant: assigned?.variant.label,
+  };
+  await runPipeline(g, ctx, wire, start, (pending) => serveChat(g, ctx, pending, request, wire, assigned));
 }
 
 /** How the pipeline sees a chat request. */
@@ -62,12 +75,24 @@ export function chatSubject(g: GatewayServices, request: ChatRequest): Subject {
   };
 }
 
-async function serveChat(g: GatewayServices, ctx: RequestContext, pending: Pending, request: ChatRequest, wire: ChatWire): Promise<void> {
+async function serveChat(
+  g: GatewayServices,
+  ctx: RequestContext,
+  pending: Pending,
+  request: ChatRequest,
+  wire: ChatWire,
+  assigned: Assignment | undefined,
+): Promise<void> {
   const { entry } = pending;
-  const { plan, inspection, resolved, facts } = await admit(g, ctx, pending, chatSubject(g, request));
-  const cache = await cacheStep(g, ctx, request, { inspection, facts, alias: resolved.alias });
+  const admission = await admit(g, ctx, pending, chatSubject(g, request));
+  const { inspection, resolved, facts } = admission;
+  // An experiment compares variants: an answer cached from another variant would blur it.
+  const cache = assigned
+    ? cacheBypassed(g, resolved.alias)
+    : await cacheStep(g, ctx, request, { inspection, facts, alias: resolved.alias });
   if (cache.result) entry.cacheHit = false;
   if (cache.hit) return serveHit(g, ctx, pending, request, wire, cache);
+  const plan = assigned ? preferVariant(g, ctx, admission.plan, assigned) : admission.plan;
 
   const restorers = new Map<string, Restorer>();
   const result = await g.router.execute(

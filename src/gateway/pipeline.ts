@@ -89,12 +89,15 @@ export interface PipelineStart {
   model: string;
   stream: boolean;
   promptVersion?: string | undefined;
+  /** `experiment/variant` when the alias runs an experiment. */
+  variant?: string | undefined;
 }
 
 function newEntry(ctx: RequestContext, start: PipelineStart): RequestLogEntry {
   return {
     ...(start.promptVersion !== undefined ? { promptVersion: start.promptVersion } : {}),
     ...(ctx.episode !== undefined ? { episode: ctx.episode } : {}),
+    ...(start.variant !== undefined ? { variant: start.variant } : {}),
     id: ctx.requestId,
     ...(ctx.clientRequestId !== undefined ? { clientRequestId: ctx.clientRequestId } : {}),
     time: ctx.time,

@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { parseChatRequest } from '../api/schemas.js';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../api/types.js';
+import type { PromptShape } from '../prompts/index.js';
 import { sendBytes, sendError } from '../server/http-util.js';
 import type { ErrorWire } from './pipeline.js';
 import { writeStream, type StreamOptions, type StreamOutcome } from './stream-response.js';
@@ -13,6 +14,8 @@ import { writeStream, type StreamOptions, type StreamOutcome } from './stream-re
 export interface ChatWire extends ErrorWire {
   /** The wire's requests may name a registered prompt (`prompt:name@label`, a `prompt` field). */
   readonly prompts?: boolean;
+  /** How a rendered prompt becomes this wire's body (default: OpenAI Chat Completions). */
+  readonly promptShape?: PromptShape;
   /** Validates a parsed JSON body into the canonical request (throws InvalidRequestError). */
   parse(body: unknown): ChatRequest;
   /** Writes a complete answer; `raw` is the upstream's OpenAI bytes when they can pass through. May first save it (Responses `store`). */

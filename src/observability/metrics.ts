@@ -140,6 +140,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     labelNames: ['alias'],
     registers: [registry],
   });
+  // Variants come from config (`experiment/variant`); bounded like any open-ended label.
+  const variantLabel = boundedLabel();
+  const variantRequests = new Counter({
+    name: 'meridian_experiment_requests_total',
+    help: 'Requests of an alias running an experiment, by variant (experiment/variant) and outcome',
+    labelNames: ['variant', 'status'],
+    registers: [registry],
+  });
 
   const children = new Map<
     string,
@@ -196,6 +204,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       if (e.completionTokens) c.tokensOut.inc(e.completionTokens);
       if (e.costUsd) c.cost.inc(e.costUsd);
       if (e.pii) for (const [type, n] of Object.entries(e.pii)) piiFound.inc({ type: piiType(type) }, n);
+      if (e.variant !== undefined) variantRequests.inc({ variant: variantLabel(e.variant), status: code });
       if (e.savedUsd) cacheSaved.inc({ alias: l.alias }, e.savedUsd);
     },
     cacheResult(a, result) {

@@ -9,10 +9,17 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError, PermissionDeniedError } from '../errors.js';
+import { checkBaseUrl } from '../eval/cli.js';
+import { DEFAULT_BASE_URL } from '../eval/gateway-client.js';
+import { loadSuite } from '../eval/load-suite.js';
+import { renderPretty } from '../eval/reporters/pretty.js';
+import { runEval } from '../eval/runner.js';
+import type { EvalRun, EvalSuite } from '../eval/types.js';
 import { openStoreFromConfig, type CliIo, type OpenStore } from '../store/cli.js';
 import type { Store } from '../store/types.js';
-import { PromptRegistry, type Actor, type PromptRef } from './registry.js';
+import { PromptRegistry, type Actor, type PromptRef, type ResolvedPrompt } from './registry.js';
+import { renderMessages } from './render.js';
 import { lineDiff } from './diff.js';
 
 const defaultIo: CliIo = { out: (text) => process.stdout.write(`${text}\n`) };
@@ -25,6 +32,36 @@ function actor(env: NodeJS.ProcessEnv): Actor {
 function selector(name: string, sel: string | undefined): PromptRef {
   if (sel === undefined) return { name };
   return /^\d{1,9}$/.test(sel) ? { name, version: Number(sel) } : { name, label: sel };
+}
+
+interface LabelOptions {
+  protect?: boolean;
+  unprotect?: boolean;
+  reason?: string;
+  gate?: string;
+  baseUrl?: string;
+  apiKey?: string;
+}
+
+/** The suite did not pass with the version: the label was not moved (exit 1, like `meridian eval` below its threshold). */
+export class GateFailedError extends Error {
+  override readonly name = 'GateFailedError';
+}
+
+/** Runs the gate suite with the registered version on every target of the suite. */
+function runGate(suite: EvalSuite, p: ResolvedPrompt, opts: LabelOptions, env: NodeJS.ProcessEnv): Promise<EvalRun> {
+  const baseUrl = opts.baseUrl ?? (env.MERIDIAN_BASE_URL ? checkBaseUrl(env.MERIDIAN_BASE_URL) : DEFAULT_BASE_URL);
+  const apiKey = opts.apiKey ?? env.MERIDIAN_API_KEY;
+  const render = (vars: Record<string, unknown>): string => {
+    try {
+      return renderMessages(p.body, vars, [])
+        .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)))
+        .join('\n');
+    } catch {
+      return `${p.name}@${p.version}`; // a missing variable: the gateway's 400 is the case's error
+    }
+  };
+  return runEval(suite, { baseUrl, ...(apiKey ? { apiKey } : {}), registeredPrompt: { name: p.name, version: p.version, render } });
 }
 
 function positiveInt(v: string, what: string): number {
@@ -139,32 +176,62 @@ export function registerPromptCommands(
 
   prompts
     .command('label')
-    .description('point a label at a version (protected labels: only with MERIDIAN_MASTER_KEY set)')
-    .argument('<name>')
+    .description(
+      'point a label at a version: `label NAME@VERSION LABEL` (or `label NAME LABEL VERSION`); --gate moves it only when a suite passes',
+    )
+    .argument('<name>', 'NAME, or NAME@VERSION / NAME@LABEL (the version that label points at)')
     .argument('<label>')
-    .argument('<version>')
+    .argument('[version]')
     .option('--protect', 'only the master key may move it afterwards')
     .option('--unprotect', 'anyone may move it afterwards')
     .option('--reason <text>', 'why (in the audit log)')
-    .action(
-      async (
-        name: string,
-        label: string,
-        version: string,
-        opts: { protect?: boolean; unprotect?: boolean; reason?: string },
-        cmd: Command,
-      ) => {
-        if (opts.protect && opts.unprotect) throw new InvalidRequestError('Give --protect or --unprotect, not both.', 'protect');
-        const protect = opts.protect ? true : opts.unprotect ? false : undefined;
-        await withRegistry(cmd, async (registry) => {
-          const rec = await registry.setLabel(name, label, positiveInt(version, 'version'), actor(env), {
-            ...(opts.reason ? { reason: opts.reason } : {}),
-            ...(protect !== undefined ? { protect } : {}),
-          });
-          io.out(`${name}@${label} → ${rec.version}${rec.protected ? ' (protected)' : ''}`);
+    .option('--gate <suite>', 'run this eval suite with the version first (through the gateway); move the label only when it passes')
+    .option('--base-url <url>', `with --gate: gateway base URL (env MERIDIAN_BASE_URL; default ${DEFAULT_BASE_URL})`, checkBaseUrl)
+    .option('--api-key <key>', 'with --gate: virtual key for the gateway (env MERIDIAN_API_KEY)')
+    .action(async (nameArg: string, label: string, version: string | undefined, opts: LabelOptions, cmd: Command) => {
+      if (opts.protect && opts.unprotect) throw new InvalidRequestError('Give --protect or --unprotect, not both.', 'protect');
+      const protect = opts.protect ? true : opts.unprotect ? false : undefined;
+      const at = nameArg.indexOf('@');
+      if (at >= 0 === (version !== undefined))
+        throw new InvalidRequestError('Name the version once: `label NAME@VERSION LABEL` or `label NAME LABEL VERSION`.', 'version');
+      const name = at >= 0 ? nameArg.slice(0, at) : nameArg;
+      const ref = at >= 0 ? selector(name, nameArg.slice(at + 1)) : { name, version: positiveInt(version!, 'version') };
+      // Read before anything runs: a bad suite file fails fast, not after the store is open.
+      const suite = opts.gate !== undefined ? loadSuite(opts.gate) : undefined;
+      await withRegistry(cmd, async (registry, store) => {
+        const resolved = await registry.resolve(ref);
+        let reason = opts.reason;
+        if (suite) {
+          const current = await store.prompts.getLabel(name, label);
+          // Refuse before a long eval run what setLabel would refuse after it.
+          if ((current?.protected || protect !== undefined) && !actor(env).master)
+            throw new PermissionDeniedError(
+              current?.protected
+                ? `The label "${label}" of "${name}" is protected: only the master key moves it.`
+                : 'Only the master key protects or unprotects a label.',
+              'label_protected',
+              'label',
+            );
+          const run = await runGate(suite, resolved, opts, env);
+          io.out(renderPretty(run));
+          const summary = run.targets
+            .map((t) => `${t.target} ${(t.passRate * 100).toFixed(1)}% (needs ${(t.threshold * 100).toFixed(0)}%)`)
+            .join(', ');
+          if (!run.ok)
+            throw new GateFailedError(
+              `gate failed: ${opts.gate} with ${name}@${resolved.version}: ${summary || 'no cases ran'}. ` +
+                `The label "${label}" was not moved${current ? ` (still ${name}@${current.version})` : ''}.`,
+            );
+          io.out(`gate passed: ${opts.gate} with ${name}@${resolved.version}: ${summary} (run ${run.runId})`);
+          reason = `${opts.reason ? `${opts.reason}; ` : ''}gate ${opts.gate} passed (run ${run.runId}: ${summary})`;
+        }
+        const rec = await registry.setLabel(name, label, resolved.version, actor(env), {
+          ...(reason ? { reason } : {}),
+          ...(protect !== undefined ? { protect } : {}),
         });
-      },
-    );
+        io.out(`${name}@${label} → ${rec.version}${rec.protected ? ' (protected)' : ''}`);
+      });
+    });
 
   prompts
     .command('rollback')

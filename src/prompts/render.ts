@@ -7,6 +7,7 @@ import { InvalidRequestError } from '../errors.js';
 import type { PromptBody } from './definition.js';
 
 const VARIABLE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}/g;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export const MAX_VARIABLES = 100;
 const MAX_VARIABLE_TEXT = 100_000;
 
@@ -22,11 +23,14 @@ export function parseVariables(input: unknown): Record<string, unknown> {
     throw new InvalidRequestError(`prompt.variables has more than ${MAX_VARIABLES} entries.`, 'prompt.variables');
   for (const [k, v] of entries) {
     const ok = typeof v === 'string' ? v.length <= MAX_VARIABLE_TEXT : typeof v === 'number' || typeof v === 'boolean' || Array.isArray(v);
-    if (!ok)
+    if (!ok) {
+      // The name is the client's text: quoted only when it is a variable name (never an address or free text).
+      const param = VARIABLE_NAME.test(k) ? `prompt.variables.${k}` : 'prompt.variables';
       throw new InvalidRequestError(
-        `prompt.variables.${k.slice(0, 64)} must be text (at most ${MAX_VARIABLE_TEXT} characters), a number, a boolean or an array of messages.`,
-        `prompt.variables.${k.slice(0, 64)}`,
+        `${param === 'prompt.variables' ? 'A value of prompt.variables' : param} must be text (at most ${MAX_VARIABLE_TEXT} characters), a number, a boolean or an array of messages.`,
+        param,
       );
+    }
   }
   return input as Record<string, unknown>;
 }

@@ -7,12 +7,26 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import { LABEL_NAME, PROMPT_NAME } from './definition.js';
-import type { PromptRef, PromptRegistry } from './registry.js';
+import type { PromptRef, PromptRegistry, ResolvedPrompt } from './registry.js';
 import { parseVariables, renderMessages, type Message } from './render.js';
 
 export const PROMPT_MODEL_PREFIX = 'prompt:';
 const MODEL_REF = /^prompt:([^@]+)(?:@([^@]+))?$/;
 const PROMPT_KEYS = new Set(['name', 'label', 'version', 'variables']);
+/** A client's key quoted in an error only when it is an identifier (never an address, a number, free text). */
+const SAFE_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** The model parameters a prompt version may carry (definition.ts). */
+export type PromptParams = NonNullable<ResolvedPrompt['body']['params']>;
+
+/**
+ * How a wire's body takes a rendered prompt: the messages (the request's own placed among them)
+ * and the prompt's parameters as defaults the body overrides. OpenAI Chat Completions below;
+ * Anthropic Messages in gateway/anthropic-wire.ts.
+ */
+export type PromptShape = (messages: Message[], params: PromptParams, body: Record<string, unknown>) => Record<string, unknown>;
+
+export const openaiPromptShape: PromptShape = (messages, params, body) => ({ ...params, ...body, messages });
 
 export interface AppliedPrompt {
   body: Record<string, unknown>;
@@ -56,9 +70,13 @@ export function promptRequestOf(
   if (field !== undefined && (!field || typeof field !== 'object' || Array.isArray(field)))
     throw new InvalidRequestError('prompt must be an object {"name", "label" or "version", "variables"}.', 'prompt');
   const p = (field ?? {}) as Record<string, unknown>;
+  // The key is the client's text (it may hold personal data): named only when it is a plain word.
   const unknownKey = Object.keys(p).find((k) => !PROMPT_KEYS.has(k));
   if (unknownKey !== undefined)
-    throw new InvalidRequestError(`prompt.${unknownKey.slice(0, 64)} is not a prompt field (name, label, version, variables).`, 'prompt');
+    throw new InvalidRequestError(
+      `${SAFE_KEY.test(unknownKey) ? `prompt.${unknownKey}` : 'A field of prompt'} is not a prompt field (name, label, version, variables).`,
+      'prompt',
+    );
   const variables = parseVariables(p.variables);
   if (byModel) {
     if (p.name !== undefined || p.label !== undefined || p.version !== undefined)
@@ -69,7 +87,11 @@ export function promptRequestOf(
 }
 
 /** Resolves and renders the prompt a body names; undefined when it names none. */
-export async function applyPrompt(registry: PromptRegistry, body: unknown): Promise<AppliedPrompt | undefined> {
+export async function applyPrompt(
+  registry: PromptRegistry,
+  body: unknown,
+  shape: PromptShape = openaiPromptShape,
+): Promise<AppliedPrompt | undefined> {
   const named = promptRequestOf(body);
   if (!named) return undefined;
   const b = body as Record<string, unknown>;
@@ -77,7 +99,7 @@ export async function applyPrompt(registry: PromptRegistry, body: unknown): Prom
     throw new InvalidRequestError('messages must be an array (the conversation the prompt places).', 'messages');
   const resolved = await registry.resolve(named.ref);
   const messages = renderMessages(resolved.body, named.variables, (b.messages as Message[] | undefined) ?? []);
-  const out: Record<string, unknown> = { ...resolved.body.params, ...b, messages };
+  const out = shape(messages, resolved.body.params ?? {}, b);
   delete out.prompt;
   if (named.modelFromPrompt) {
     if (!resolved.body.model)

@@ -40,6 +40,7 @@ export const LOG_COLUMNS = [
   'episode',
   'cache_hit',
   'saved_usd',
+  'variant',
 ] as const;
 
 export type LogValue = string | number | null;
@@ -110,6 +111,7 @@ export function encodeLogEntry(e: RequestLogEntry): LogRow {
     optText(e.episode, 200),
     flag(e.cacheHit),
     boundedNumber(e.savedUsd, 0, MAX_USD),
+    optText(e.variant, 200),
   ];
 }
 
@@ -154,6 +156,7 @@ export function decodeLogRow(r: Record<string, unknown>): RequestLogEntry {
   setIf(entry, 'episode', str(r.episode));
   setIf(entry, 'cacheHit', toBool(r.cache_hit));
   setIf(entry, 'savedUsd', optNum(r.saved_usd));
+  setIf(entry, 'variant', str(r.variant));
   return entry;
 }
 

@@ -65,6 +65,8 @@ export interface RequestLogEntry {
   cacheHit?: boolean;
   /** A cache hit: what the stored answer cost when it ran, i.e. the spend the hit saved. */
   savedUsd?: number;
+  /** `experiment/variant` when the alias runs an experiment (src/experiments). */
+  variant?: string;
 }
 
 export interface RequestLogFilter {
@@ -209,6 +211,14 @@ export interface StoredResponseRecord {
   messages: unknown[];
 }
 
+/** The raw material of an experiment report: its requests and the feedback on them, per variant. */
+export interface ExperimentObservations {
+  requests: Array<{ variant: string; status: number; latencyMs: number; costUsd: number | null }>;
+  feedback: Array<{ variant: string; score: number | null; label: string | null }>;
+  /** True when more rows matched than `limit`: the newest `limit` requests (and their feedback) were read. */
+  truncated: boolean;
+}
+
 export interface ConsumeResult {
   allowed: boolean;
   /** Total in the window after this call (or before, when not allowed). */
@@ -331,6 +341,10 @@ export interface Store {
     delete(tenant: string, id: string): Promise<boolean>;
     /** Deletes expired responses now; returns how many. */
     prune(): Promise<number>;
+  };
+  experiments: {
+    /** Requests of `experiment` (variant `experiment/…`) since `since` (ISO time), newest first up to `limit`, with their feedback. */
+    observations(experiment: string, since: string, limit?: number): Promise<ExperimentObservations>;
   };
   audit: {
     append(entry: AuditEntry): Promise<void>;

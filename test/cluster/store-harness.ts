@@ -37,7 +37,7 @@ export async function makePostgresHarness(): Promise<StoreHarness & { schema: st
     open: async ({ retentionDays = 30, options = {} } = {}) =>
       createStore({ sqlite: ':memory:', postgres: postgresUrl, redis: REDIS_URL, retentionDays }, { redisPrefix, ...options }),
     appliedMigrations: async (store) => (store as PostgresStore).appliedMigrations(),
-    latestMigration: postgresMigrations.at(-1)!.version,
+    migrationVersions: postgresMigrations.map((m) => m.version),
     sharedCounters: true,
     refuseAlias: async (store, alias) => {
       await (store as PostgresStore).pool.query(

@@ -15,8 +15,8 @@ export interface StoreHarness {
   open(opts?: { retentionDays?: number; options?: StoreOptions }): Promise<Store>;
   /** Migration versions the backend has recorded. */
   appliedMigrations(store: Store): Promise<number[]>;
-  /** Latest migration version the code ships. */
-  latestMigration: number;
+  /** Migration versions the code ships, in order (numbers may skip: features on other branches hold some). */
+  migrationVersions: number[];
   /** True when two opened stores share counters (Redis); false for in-process counters. */
   sharedCounters: boolean;
   /** Makes the database itself refuse request-log rows with this alias (a trigger / CHECK constraint). */
@@ -63,10 +63,10 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       harness = await makeHarness();
       const [a, b] = await Promise.all([open(), open()]);
       store = a;
-      assert.deepEqual(await harness.appliedMigrations(a), range(1, harness.latestMigration));
+      assert.deepEqual(await harness.appliedMigrations(a), harness.migrationVersions);
       await b.init(); // again: a no-op
       const c = await open();
-      assert.deepEqual(await harness.appliedMigrations(c), range(1, harness.latestMigration));
+      assert.deepEqual(await harness.appliedMigrations(c), harness.migrationVersions);
       await c.close();
     });
 
@@ -591,6 +591,42 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       assert.equal((await store.requestLog.query({ episode, tenant: `not-${t}` })).length, 0);
       assert.equal((await store.requestLog.query({ episode: 'no\u0000such\udfff' })).length, 0);
       assert.deepEqual(await store.feedback.forRequest('no\u0000such\udfff'), []);
+    });
+
+    it('experiments: observations of one experiment (variant round-trips), with their feedback; others and older rows left out', async () => {
+      // "_" in the name: a LIKE wildcard, which the query must not treat as one.
+      const exp = `ex_${tag()}`;
+      const since = new Date(Date.now() - 1_000).toISOString();
+      const a = logEntry({ tenant: exp, variant: `${exp}/a`, latencyMs: 10, costUsd: 0.5 });
+      const b = logEntry({ tenant: exp, variant: `${exp}/b`, latencyMs: 30, status: 502 });
+      const other = logEntry({ tenant: exp, variant: `${exp.replace('_', 'x')}/a` });
+      const old = logEntry({ tenant: exp, variant: `${exp}/a`, time: new Date(Date.now() - 3_600_000).toISOString() });
+      for (const e of [a, b, other, old]) store.requestLog.append(e);
+      const fb = (requestId: string, over: { score?: number; label?: string }) => ({
+        id: randomUUID(),
+        requestId,
+        time: new Date().toISOString(),
+        ...over,
+      });
+      assert.equal(await store.feedback.add(fb(a.id, { score: 0.75, label: 'pass' })), true);
+      assert.equal(await store.feedback.add(fb(b.id, { label: 'fail' })), true);
+      assert.equal(await store.feedback.add(fb(other.id, { score: 1 })), true);
+
+      const obs = await store.experiments.observations(exp, since);
+      assert.equal(obs.truncated, false);
+      assert.deepEqual(obs.requests.map((r) => [r.variant, r.status, r.latencyMs, r.costUsd]).sort(), [
+        [`${exp}/a`, 200, 10, 0.5],
+        [`${exp}/b`, 502, 30, null],
+      ]);
+      assert.deepEqual(obs.feedback.map((f) => [f.variant, f.score, f.label]).sort(), [
+        [`${exp}/a`, 0.75, 'pass'],
+        [`${exp}/b`, null, 'fail'],
+      ]);
+      const newestOnly = await store.experiments.observations(exp, since, 1);
+      assert.equal(newestOnly.truncated, true);
+      assert.equal(newestOnly.requests.length, 1);
+      const [logged] = (await store.requestLog.query({ tenant: exp, limit: 50 })).filter((e) => e.id === a.id);
+      assert.equal(logged?.variant, `${exp}/a`);
     });
 
     it('spend: budget spend survives closing and reopening the store', async () => {

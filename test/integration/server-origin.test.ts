@@ -107,6 +107,7 @@ describe('Host, Origin and content-type checks (auth off, loopback)', () => {
     assert.equal(res.headers['access-control-allow-origin'], 'http://app.example:3000');
     assert.match(String(res.headers['access-control-expose-headers']), /x-meridian-route/);
     assert.match(String(res.headers['access-control-expose-headers']), /x-meridian-prompt/);
+    assert.match(String(res.headers['access-control-expose-headers']), /x-meridian-variant/);
 
     const foreign = await send(gw.url, {
       method: 'OPTIONS',

@@ -18,7 +18,7 @@ storeConformance('sqlite', async () => {
   return {
     open: async ({ retentionDays = 30, options = {} } = {}) => createStore({ sqlite: path, retentionDays }, options),
     appliedMigrations: async (store) => (store as SqliteStore).appliedMigrations(),
-    latestMigration: sqliteMigrations.at(-1)!.version,
+    migrationVersions: sqliteMigrations.map((m) => m.version),
     sharedCounters: false,
     refuseAlias: async (store, alias) => {
       const db = (store as SqliteStore).db;

@@ -45,6 +45,7 @@ const COLUMN_TYPES: Record<(typeof LOG_COLUMNS)[number], string> = {
   episode: 'text',
   cache_hit: 'boolean',
   saved_usd: 'double precision',
+  variant: 'text',
 };
 
 /** The statement: named, so each pooled connection parses and plans it once. */

@@ -13,6 +13,7 @@ import { decodeSummary, postgresSummaryDialect, summarySql } from '../log-summar
 import { defaultLogWriterOptions, RequestLogWriter } from '../log-writer.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
+import { experimentRecords } from '../experiment-records.js';
 import { feedbackRecords, promptRecords, type RecordSqlDialect } from '../prompt-records.js';
 import { responseRecords, startResponsePruning } from '../response-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
@@ -369,6 +370,11 @@ export class PostgresStore implements Store {
     async (sql, params) => (await this.sql(sql, params)).rows,
     postgresRecordDialect,
     () => this.now(),
+  );
+  readonly experiments = experimentRecords(
+    async (sql, params) => (await this.sql(sql, params)).rows,
+    postgresRecordDialect,
+    () => this.flushed(),
   );
 
   readonly audit = {

@@ -155,4 +155,11 @@ export const sqliteMigrations: readonly Migration[] = [
       ALTER TABLE request_log ADD COLUMN saved_usd REAL;
     `,
   },
+  {
+    version: 7,
+    name: 'request log: experiment variant',
+    // Additive: replicas on an older version keep writing the log (the column is nullable).
+    // No index: reports read one experiment's recent rows through the time index.
+    sql: `ALTER TABLE request_log ADD COLUMN variant TEXT;`,
+  },
 ];

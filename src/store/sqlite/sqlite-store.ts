@@ -14,6 +14,7 @@ import { defaultLogWriterOptions, RequestLogWriter, type DeadLetter, type Reques
 import { MemoryCounters } from '../memory-counters.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
+import { experimentRecords } from '../experiment-records.js';
 import { feedbackRecords, promptRecords, type RecordSqlDialect, type RunSql } from '../prompt-records.js';
 import { responseRecords, startResponsePruning } from '../response-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
@@ -237,6 +238,7 @@ export class SqliteStore implements Store {
   readonly prompts = promptRecords(this.runSql, sqliteRecordDialect);
   readonly feedback = feedbackRecords(this.runSql, sqliteRecordDialect, () => this.writer.flush());
   readonly responses = responseRecords(this.runSql, sqliteRecordDialect, () => this.now());
+  readonly experiments = experimentRecords(this.runSql, sqliteRecordDialect, () => this.writer.flush());
 
   readonly audit = {
     append: async (entry: AuditEntry): Promise<void> => {
