@@ -3,7 +3,7 @@
  * no usage; the tokenizer then loads in a worker thread (once, lazily) and answers by message, so
  * building its tables (0.5–2 s, ~150 MB) never blocks requests in flight. The worker stops after a
  * minute without work, giving the memory back. If it cannot answer (failed to start, crashed, took
- * longer than `timeoutMs`), the caller's fallback estimate is used: metering never fails a request.
+ * longer than `timeoutMs`, 60 s), the caller's fallback estimate is used: metering never fails a request.
  */
 import type { Worker } from 'node:worker_threads';
 import type { ChatRequest } from '../api/types.js';
@@ -26,7 +26,8 @@ type Call = { op: 'prompt'; request: ChatRequest } | { op: 'completion'; text: s
 
 export function createTokenCounter(opts: TokenCounterOptions = {}): TokenCounter {
   const idleMs = opts.idleMs ?? 60_000;
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  // Only for a worker that hangs: loading the tables takes seconds on a busy machine, and a crash is seen at once.
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   let worker: Worker | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
   let nextId = 1;
