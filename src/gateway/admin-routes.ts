@@ -1,6 +1,6 @@
 /**
  * The admin API, protected by the master key (`MERIDIAN_MASTER_KEY` or `auth.masterKeyFile`):
- * keys (create, list, revoke, rotate), the request log (filtered by tenant, alias, location, status,
+ * keys (create, list, revoke, rotate; edit limits in ./dashboard-routes.ts), the request log (filtered by tenant, alias, location, status,
  * episode) and the feedback on one request, the audit log, prompts and the feedback summary
  * (./prompt-routes.ts), and Prometheus metrics.
  */
@@ -15,6 +15,7 @@ import { createApiKey, revokeApiKey, rotateApiKey, findKeyById } from '../store/
 import type { ApiKeyRecord, Store } from '../store/types.js';
 import type { Auth } from './auth.js';
 import type { RequestContext } from './context.js';
+import { dashboardAdminRoutes } from './dashboard-routes.js';
 import { promptAdminRoutes } from './prompt-routes.js';
 import { explain } from './routes.js';
 import type { GatewayServices } from './services.js';
@@ -154,6 +155,8 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
     guard(async (_g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: await deps.store.audit.list(200) })),
   );
   for (const [path, route] of promptAdminRoutes(deps.store, guard, parse)) routes.set(path, route);
+  // The dashboard's views: over time, providers, cost and budgets, editing a key's limits.
+  for (const [path, route] of dashboardAdminRoutes(deps, guard, parse, publicKey)) routes.set(path, route);
   routes.set('GET /metrics', {
     access: 'public',
     handler: async (_g, ctx) => {
