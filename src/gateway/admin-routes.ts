@@ -54,7 +54,9 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
     const r = schema.safeParse(await readJsonBody(ctx.req, limit));
     if (!r.success) {
       const i = r.error.issues[0]!;
-      throw new InvalidRequestError(`Invalid '${i.path.join('.')}': ${i.message}`, i.path.join('.') || null);
+      // zod names an unknown field in its message: an error body must not quote what the client sent.
+      const message = i.code === 'unrecognized_keys' ? 'unknown field (see the admin API docs for the accepted ones)' : i.message;
+      throw new InvalidRequestError(`Invalid '${i.path.join('.')}': ${message}`, i.path.join('.') || null);
     }
     return r.data;
   };
