@@ -66,8 +66,11 @@ export async function drawChart(box, spec) {
     // Drawn last first, so the tallest stacked bar does not hide the ones under it.
     series: [{ label: spec.xLabel ?? 'time', ...(spec.xFormat ? { value: (_u, v) => spec.xFormat(v) } : {}) }, ...(stacked ? series.slice().reverse() : series)],
     axes: [
-      { ...axis, ...(spec.xFormat ? { values: (_u, vals) => vals.map(spec.xFormat) } : {}) },
-      { ...axis, size: 64, values: (_u, vals) => vals.map((v) => spec.format(v)) },
+      spec.xFormat && spec.xTime !== false
+        ? // Whole days: one tick per bar, thinned to about ten labels.
+          { ...axis, splits: () => spec.x, values: (_u, vals) => vals.map((v, i) => (i % Math.ceil(vals.length / 10) ? '' : spec.xFormat(v))) }
+        : { ...axis, ...(spec.xFormat ? { values: (_u, vals) => vals.map(spec.xFormat) } : {}) },
+      { ...axis, size: 84, values: (_u, vals) => vals.map((v) => spec.format(v)) },
     ],
     legend: { live: true },
     cursor: { drag: { x: false, y: false } },

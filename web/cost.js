@@ -13,8 +13,8 @@ function renderKpis(c) {
   const saved = cf.allCloudUsd === null ? null : cf.allCloudUsd - cf.actualUsd;
   $('cost-kpis').replaceChildren(
     kpi('Spend', usd(cf.actualUsd), `${int(c.totals.requests)} requests since ${c.since.slice(0, 10)}`, '', 'kpi-cost-actual'),
-    kpi('All-cloud', usd(cf.allCloudUsd), 'the same tokens at cloud prices', '', 'kpi-cost-cloud'),
-    kpi('All-local', usd(cf.allLocalUsd), 'the same tokens at local cost models', '', 'kpi-cost-local'),
+    kpi('All-cloud', usd(cf.allCloudUsd), 'same tokens, cloud prices', '', 'kpi-cost-cloud'),
+    kpi('All-local', usd(cf.allLocalUsd), 'same tokens, local cost', '', 'kpi-cost-local'),
     kpi('Saved vs all-cloud', usd(saved), saved === null ? 'no cloud price to compare' : saved >= 0 ? 'by running some traffic locally' : 'local ran dearer than cloud', '', 'kpi-cost-saved'),
   );
 }
@@ -61,7 +61,7 @@ async function renderCharts(c) {
   const day = (v) => new Date(v * 1000).toISOString().slice(5, 10);
   const series = LOCATIONS.map((l) => ({ label: l, color: col[l], values: c.byDay.map((d) => d.byLocation[l] ?? 0) }));
   const charts = [drawChart($('chart-cost-days'), {
-    x, kind: 'stacked', format: usd, xFormat: day, xLabel: 'day',
+    x, series, kind: 'stacked', format: usd, xFormat: day, xLabel: 'day',
     summary: 'Spend by UTC day and location. ' + series.map((s) => summarize(s.label, x, s.values, usd)).join('; '),
   })];
   const be = c.breakeven;
@@ -97,9 +97,9 @@ export async function loadCost(since, stale) {
   renderKpis(c);
   renderBudgets(c.budgets);
   renderCounterfactual(c.counterfactual);
-  $('cost-by-model').replaceChildren(groupTable(c.byModel, { title: 'Deployment', none: 'not routed', id: 'cost-model-table' }));
-  $('cost-by-tenant').replaceChildren(groupTable(c.byTenant, { title: 'Tenant', none: '(no key)' }));
-  $('cost-by-location').replaceChildren(groupTable(c.byLocation, { title: 'Location', none: 'not routed' }));
+  $('cost-by-model').replaceChildren(groupTable(c.byModel, { title: 'Deployment', none: 'not routed', id: 'cost-model-table', narrow: true }));
+  $('cost-by-tenant').replaceChildren(groupTable(c.byTenant, { title: 'Tenant', none: '(no key)', narrow: true }));
+  $('cost-by-location').replaceChildren(groupTable(c.byLocation, { title: 'Location', none: 'not routed', narrow: true }));
   await renderCharts(c);
   return `spend since ${c.since.slice(0, 10)} (whole UTC days)`;
 }

@@ -82,18 +82,20 @@ export function barList(items, { none = '—', tone = '' } = {}) {
 }
 
 /** Requests, errors, tokens, cost and average latency per group of a summary (by alias, deployment, tenant…). */
-export function groupTable(groups, { none, title, id }) {
+export function groupTable(groups, { none, title, id, narrow = false }) {
   if (!groups.length) return empty('Nothing in this window.');
   const total = groups.reduce((a, g) => a + g.requests, 0);
+  const th = (text, cls) => h('th', { scope: 'col', class: cls ?? 'num' }, text);
+  // Narrow (a third of the page): the cost columns only, so the table never scrolls sideways.
   return h('div', { class: 'table-wrap' }, h('table', { class: 'compact groups', ...(id ? { id } : {}) },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, title), h('th', { scope: 'col', class: 'num' }, 'Requests'), h('th', { scope: 'col', class: 'num' }, 'Errors'), h('th', { scope: 'col', class: 'num' }, 'Tokens'), h('th', { scope: 'col', class: 'num' }, 'Cost'), h('th', { scope: 'col', class: 'num' }, 'Avg latency'))),
+    h('thead', {}, h('tr', {}, th(title, ''), th('Requests'), narrow ? '' : th('Errors'), th('Tokens'), th('Cost'), narrow ? '' : th('Avg latency'))),
     h('tbody', {}, groups.map((g) => h('tr', { 'data-key': g.key },
-      h('td', { class: 'name', title: g.key || none }, label(g.key, none)),
+      h('td', { class: 'name', title: g.key || none }, h('span', { class: 'clip' }, label(g.key, none))),
       h('td', { class: 'num' }, h('span', { class: 'share', style: { width: `calc((100% - 64px) * ${(g.requests / total).toFixed(4)})` } }), int(g.requests)),
-      h('td', { class: 'num' + (g.errors ? ' err' : ' muted') }, int(g.errors)),
+      narrow ? '' : h('td', { class: 'num' + (g.errors ? ' err' : ' muted') }, int(g.errors)),
       h('td', { class: 'num' }, compact(g.promptTokens + g.completionTokens)),
       h('td', { class: 'num', 'data-usd': g.costUsd }, usd(g.costUsd)),
-      h('td', { class: 'num' }, ms(g.avgLatencyMs)))))));
+      narrow ? '' : h('td', { class: 'num' }, ms(g.avgLatencyMs)))))));
 }
 
 /** A simple table: `columns` are [title, (row) → cell content, className?]. */
