@@ -54,7 +54,8 @@ export async function drawChart(box, spec) {
     stroke: s.color,
     width: bars ? 1 : 2,
     fill: bars ? s.color : s.fill ?? undefined,
-    points: s.points ? { show: true, size: 10, fill: s.color } : { show: false },
+    // Lines show their points when they are sparse (uPlot's default), so a single busy bucket is visible.
+    points: s.points ? { show: true, size: 10, fill: s.color } : bars ? { show: false } : { size: 6, fill: s.color },
     ...(bars ? { paths: bars } : {}),
     value: (_u, v, _si, di) => (di === null || di === undefined ? '—' : spec.format(stacked ? raw[i][di] : v)),
   }));

@@ -256,6 +256,39 @@ describe('the dashboard views in headless Chromium, after mixed traffic', () => 
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
+  it('text has at least 4.5:1 contrast against what is behind it, in every view', async () => {
+    for (const view of VIEWS) {
+      await go(view);
+      // tsx (esbuild keepNames) wraps the helpers below in __name(); the page has no such function.
+      await page.evaluate('globalThis.__name = (f) => f');
+      const low = await page.evaluate(() => {
+        const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+        const lum = ([r, g, b]: number[]) =>
+          [r!, g!, b!]
+            .map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+            .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i]!, 0);
+        const background = (el: Element | null): number[] => {
+          for (; el; el = el.parentElement) {
+            const c = rgb(getComputedStyle(el).backgroundColor);
+            if (c.length === 3 || (c.length === 4 && c[3]! > 0.5)) return c.slice(0, 3);
+          }
+          return [255, 255, 255];
+        };
+        const out: string[] = [];
+        for (const el of Array.from(document.querySelectorAll('header *, .view:not([hidden]) *'))) {
+          const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent!.trim());
+          if (!own || !(el as HTMLElement).offsetParent || el.closest('.uplot')) continue;
+          const fg = lum(rgb(getComputedStyle(el).color));
+          const bg = lum(background(el));
+          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+          if (ratio < 4.5) out.push(`${el.tagName}.${el.className} "${el.textContent!.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+        }
+        return [...new Set(out)];
+      });
+      assert.deepEqual(low, [], `${view}: low contrast`);
+    }
+  });
+
   it('keyboard: a skip link first, then the views; every form control has a label', async () => {
     // A fresh load (the key stays in the tab's sessionStorage), so focus starts at the top.
     await page.goto('about:blank');
