@@ -55,7 +55,8 @@ export async function drawChart(box, spec) {
     width: bars ? 1 : 2,
     fill: bars ? s.color : s.fill ?? undefined,
     // Lines show their points when they are sparse (uPlot's default), so a single busy bucket is visible.
-    points: s.points ? { show: true, size: 10, fill: s.color } : bars ? { show: false } : { size: 6, fill: s.color },
+    // A line with gaps (percentiles of empty buckets are null) shows its points: an isolated bucket has no line to draw.
+    points: s.points ? { show: true, size: 10, fill: s.color } : bars ? { show: false } : { size: 6, fill: s.color, ...(s.values.some((v) => v === null) ? { show: true } : {}) },
     ...(bars ? { paths: bars } : {}),
     value: (_u, v, _si, di) => (di === null || di === undefined ? '—' : spec.format(stacked ? raw[i][di] : v)),
   }));
