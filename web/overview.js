@@ -103,7 +103,7 @@ export async function renderSeries(series) {
     }),
   ]);
   $('series-note').textContent = `Charts: ${series.buckets.length} buckets of ${bucketText(series.bucketMs)}.` +
-    (series.latencySampled ? ' Percentiles cover the newest 50,000 requests of the window.' : '');
+    (series.latencySampled ? ' Percentiles cover the newest 20,000 requests of the window.' : '');
 }
 
 export async function loadOverview(since, stale) {

@@ -266,28 +266,33 @@ export async function budgetsView(g: GatewayServices, store: Store, keys: ApiKey
     wanted.push({ rule, subject: k.id, label: `API key ${k.name ? `'${k.name}' ` : ''}(${k.prefix}…, ${k.tenant})` });
   }
   const now = new Date();
-  const rows: BudgetRow[] = [];
+  const reads: Promise<BudgetRow>[] = [];
   for (const w of wanted.slice(0, MAX_BUDGET_ROWS)) {
     const { id, resetAt } = periodWindow(w.rule.period, now);
     for (const metric of ['usd', 'tokens'] as const) {
       const limit = w.rule[metric];
       if (limit === undefined) continue;
-      const units = await store.spend.get(budgetCounterKey(w.rule, w.subject, id, metric));
-      const used = metric === 'usd' ? units / BUDGET_USD_UNIT : units;
-      rows.push({
-        scope: w.rule.scope,
-        subject: w.subject,
-        label: w.label,
-        period: w.rule.period,
-        mode: w.rule.mode,
-        metric,
-        limit,
-        used,
-        fraction: limit > 0 ? used / limit : 0,
-        resetAt: resetAt.toISOString(),
-      });
+      // Read at once (one round-trip each to Redis when scaled out), not one after another.
+      reads.push(
+        store.spend.get(budgetCounterKey(w.rule, w.subject, id, metric)).then((units) => {
+          const used = metric === 'usd' ? units / BUDGET_USD_UNIT : units;
+          return {
+            scope: w.rule.scope,
+            subject: w.subject,
+            label: w.label,
+            period: w.rule.period,
+            mode: w.rule.mode,
+            metric,
+            limit,
+            used,
+            fraction: limit > 0 ? used / limit : 0,
+            resetAt: resetAt.toISOString(),
+          };
+        }),
+      );
     }
   }
+  const rows = await Promise.all(reads);
   return rows.sort((a, b) => b.fraction - a.fraction);
 }
 

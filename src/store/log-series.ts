@@ -41,7 +41,7 @@ export const postgresSeriesDialect: SeriesDialect = {
 /** Buckets per answer at most: a chart is a few hundred pixels wide. */
 export const MAX_SERIES_BUCKETS = 1000;
 /** Rows read for percentiles at most (the newest of the window); `latencySampled` says when the window held more. */
-export const MAX_SERIES_LATENCY_ROWS = 50_000;
+export const MAX_SERIES_LATENCY_ROWS = 20_000;
 
 export function seriesSql(d: SeriesDialect): { groups: string; latency: string; pii: string; guard: string } {
   const where = `FROM request_log WHERE time >= ${d.since} AND time < ${d.until}`;

@@ -35,6 +35,39 @@ function usd(v: number): string {
 }
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
+// Page-side probes, as script text: the page's code runs in the browser (no DOM types here).
+/** How far the page scrolls sideways, and which table wrappers of the shown view scroll sideways. */
+const OVERFLOW_PROBE = `({
+  page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  tables: Array.from(document.querySelectorAll('.view:not([hidden]) .table-wrap'))
+    .filter((w) => w.scrollWidth > w.clientWidth + 1)
+    .map((w) => w.querySelector('table')?.id || w.parentElement?.id || '?'),
+})`;
+/** Every visible text in the header and the shown view whose contrast with its background is under 4.5:1 (WCAG AA). */
+const CONTRAST_PROBE = String.raw`(() => {
+  const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b]
+    .map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+    .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('header *, .view:not([hidden]) *')) {
+    const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.offsetParent || el.closest('.uplot')) continue;
+    const fg = lum(rgb(getComputedStyle(el).color));
+    const bg = lum(background(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    if (ratio < 4.5) out.push(el.tagName + '.' + el.className + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+  }
+  return [...new Set(out)];
+})()`;
+
 describe('the dashboard views in headless Chromium, after mixed traffic', () => {
   let gw: RunningGateway & { traffic: MixedTraffic };
   let browser: Browser;
@@ -49,8 +82,8 @@ describe('the dashboard views in headless Chromium, after mixed traffic', () => 
 
   /** Shows a view through its nav link and waits until its data is on screen. */
   async function go(view: View): Promise<void> {
-    await page.evaluate(() => {
-      document.getElementById('status-line')!.textContent = '';
+    await page.locator('#status-line').evaluate((el) => {
+      el.textContent = '';
     });
     await page.locator(`#nav a[data-view="${view}"]`).click();
     await page.locator('#status-line', { hasText: /^Updated/ }).waitFor();
@@ -242,12 +275,7 @@ describe('the dashboard views in headless Chromium, after mixed traffic', () => 
       await page.setViewportSize({ width, height: width > 1000 ? 900 : 844 });
       for (const view of VIEWS) {
         await go(view);
-        const overflow = await page.evaluate(() => ({
-          page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-          tables: Array.from(document.querySelectorAll('.view:not([hidden]) .table-wrap'))
-            .filter((w) => w.scrollWidth > w.clientWidth + 1)
-            .map((w) => w.querySelector('table')?.id || w.parentElement?.id || '?'),
-        }));
+        const overflow = await page.evaluate<{ page: number; tables: string[] }>(OVERFLOW_PROBE);
         assert.ok(overflow.page <= 0, `${view} at ${width}px scrolls sideways by ${overflow.page}px`);
         if (width === 1440) assert.deepEqual(overflow.tables, [], `${view} at ${width}px: tables scroll sideways`);
         await page.screenshot({ path: join(SHOTS, `${view}-${width}.png`), fullPage: true });
@@ -259,32 +287,7 @@ describe('the dashboard views in headless Chromium, after mixed traffic', () => 
   it('text has at least 4.5:1 contrast against what is behind it, in every view', async () => {
     for (const view of VIEWS) {
       await go(view);
-      // tsx (esbuild keepNames) wraps the helpers below in __name(); the page has no such function.
-      await page.evaluate('globalThis.__name = (f) => f');
-      const low = await page.evaluate(() => {
-        const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
-        const lum = ([r, g, b]: number[]) =>
-          [r!, g!, b!]
-            .map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
-            .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i]!, 0);
-        const background = (el: Element | null): number[] => {
-          for (; el; el = el.parentElement) {
-            const c = rgb(getComputedStyle(el).backgroundColor);
-            if (c.length === 3 || (c.length === 4 && c[3]! > 0.5)) return c.slice(0, 3);
-          }
-          return [255, 255, 255];
-        };
-        const out: string[] = [];
-        for (const el of Array.from(document.querySelectorAll('header *, .view:not([hidden]) *'))) {
-          const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent!.trim());
-          if (!own || !(el as HTMLElement).offsetParent || el.closest('.uplot')) continue;
-          const fg = lum(rgb(getComputedStyle(el).color));
-          const bg = lum(background(el));
-          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-          if (ratio < 4.5) out.push(`${el.tagName}.${el.className} "${el.textContent!.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
-        }
-        return [...new Set(out)];
-      });
+      const low = await page.evaluate<string[]>(CONTRAST_PROBE);
       assert.deepEqual(low, [], `${view}: low contrast`);
     }
   });
@@ -295,16 +298,14 @@ describe('the dashboard views in headless Chromium, after mixed traffic', () => 
     await page.goto(`${gw.url}/ui#/overview`);
     await page.locator('#status-line', { hasText: /^Updated/ }).waitFor();
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Overview');
+    assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Overview');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.locator('#view-requests').waitFor({ state: 'visible' });
-    const unlabeled = await page.evaluate(() =>
-      Array.from(document.querySelectorAll('input, select, textarea'))
-        .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'))
-        .map((el) => el.id),
+    const unlabeled = await page.evaluate<string[]>(
+      "Array.from(document.querySelectorAll('input, select, textarea')).filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.id)",
     );
     assert.deepEqual(unlabeled, []);
     assert.equal(await page.locator('header.topbar').count(), 1);
