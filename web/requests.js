@@ -48,7 +48,7 @@ function detailRow(r) {
   void loadRequestFeedback(r.id, feedback);
   const facts = [
     ['Request id', r.id], ['Client request id', r.clientRequestId], ['Kind', r.kind + (r.stream ? ' · streamed' : '')], ['Key id', r.keyId],
-    ['Route', r.deployment ? `${r.deployment} (${r.routeReason ?? 'no reason'})` : 'not routed'],
+    ['Route', r.deployment ? `${r.deployment} (${r.routeReason ?? 'no reason'})` : r.attempts?.length ? 'no attempt succeeded' : 'not routed'],
     ['Status', `${r.status}${r.errorCode ? ' ' + r.errorCode : ''}`], ['Error code', r.errorCode], ['Guard action', r.guardAction],
     ['Cost', r.costUsd !== undefined ? usd(r.costUsd) + (r.costEstimated ? ' (estimated price)' : '') : undefined],
     ['Latency', ms(r.latencyMs) + (r.ttftMs !== undefined ? ` · TTFT ${ms(r.ttftMs)}` : '')],

@@ -173,6 +173,7 @@ describe('the dashboard views in headless Chromium, after mixed traffic', () => 
     const failed = page.locator('#requests tr.detail').first();
     await failed.locator('.attempts li').first().waitFor();
     assert.equal(await failed.locator('.story-plan ol.attempts li.failed').count(), 2, 'both deployments tried and failed');
+    await failed.screenshot({ path: join(SHOTS, 'request-story-1440.png') });
     await page.locator('#f-search').fill('');
     assert.equal(await rows.count(), log.length);
     assert.equal(await page.locator('#injected').count(), 0);
@@ -284,12 +285,17 @@ describe('the dashboard views in headless Chromium, after mixed traffic', () => 
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
-  it('text has at least 4.5:1 contrast against what is behind it, in every view', async () => {
-    for (const view of VIEWS) {
-      await go(view);
-      const low = await page.evaluate<string[]>(CONTRAST_PROBE);
-      assert.deepEqual(low, [], `${view}: low contrast`);
+  it('text has at least 4.5:1 contrast against what is behind it, in every view, light and dark', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      for (const view of VIEWS) {
+        await go(view);
+        const low = await page.evaluate<string[]>(CONTRAST_PROBE);
+        assert.deepEqual(low, [], `${view} (${colorScheme}): low contrast`);
+        if (colorScheme === 'dark') await page.screenshot({ path: join(SHOTS, `${view}-dark-1440.png`), fullPage: true });
+      }
     }
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('keyboard: a skip link first, then the views; every form control has a label', async () => {
