@@ -7,6 +7,7 @@ import { $, barList, empty, h, int, kpi } from './dom.js';
 
 const PALETTE = ['--bad', '--accent', '--warn', '--private', '--local', '--cloud', '--muted'];
 const color = (i) => cssVar(PALETTE[i % PALETTE.length]);
+const ACTION_COLORS = { allow: '--ok', pseudonymize: '--warn', 'local-only': '--private', block: '--bad' };
 
 /** Keys of per-bucket maps, largest total first, with their totals. */
 function totals(buckets, field) {
@@ -32,9 +33,10 @@ export async function loadPrivacy(since, stale) {
   $('privacy-types').replaceChildren(types.length ? barList(types.map(([key, value]) => ({ key, value })), { tone: 'pii' }) : empty('No PII found in this window.'));
   $('privacy-actions').replaceChildren(actions.length ? barList(actions.map(([key, value]) => ({ key, value }))) : empty('The guard ran on no request in this window.'));
   const x = series.buckets.map((b) => Date.parse(b.start) / 1000);
-  const lines = (list, field) => list.map(([k], i) => ({ label: k, color: color(i), values: series.buckets.map((b) => b[field][k] ?? 0) }));
-  const piiLines = lines(types, 'pii');
-  const guardLines = lines(actions, 'guard');
+  const lines = (list, field, colorOf) => list.map(([k], i) => ({ label: k, color: colorOf(k, i), values: series.buckets.map((b) => b[field][k] ?? 0) }));
+  const piiLines = lines(types, 'pii', (_k, i) => color(i));
+  // Each action its own meaning: allow is fine (green), block is an alert (red).
+  const guardLines = lines(actions, 'guard', (k, i) => (ACTION_COLORS[k] ? cssVar(ACTION_COLORS[k]) : color(i)));
   await Promise.all([
     piiLines.length
       ? drawChart($('chart-pii'), { x, series: piiLines, format: int, summary: 'PII findings over time by type. ' + piiLines.map((s) => summarize(s.label, x, s.values, int)).join('; ') })
