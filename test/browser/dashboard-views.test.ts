@@ -167,6 +167,15 @@ describe('the dashboard views in headless Chromium, after mixed traffic', () => 
     const logged = log.find((r) => r.routeReason === 'confidential-stays-local')!;
     assert.match((await kept.locator('dl').textContent())!, new RegExp(`Cost\\s*\\${usd(logged.costUsd!)}`));
 
+    // A refused request says why: the rule that excluded its only candidate.
+    await page.locator('#f-search').fill('cloud-only');
+    assert.equal(await rows.count(), 1);
+    await rows.first().click();
+    const refused = page.locator('#requests tr.detail').first();
+    await refused.locator('.excluded-list li').first().waitFor();
+    assert.match((await refused.locator('.excluded-list').textContent())!, /mock-cloud\/gpt-test\s*confidential-stays-local/);
+    assert.match((await refused.locator('dl').textContent())!, /Route\s*not routed/);
+
     await page.locator('#f-search').fill('upstream_error');
     assert.equal(await rows.count(), log.filter((r) => r.errorCode === 'upstream_error').length);
     await rows.first().click();

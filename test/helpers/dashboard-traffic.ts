@@ -1,7 +1,7 @@
 /**
  * A gateway with mock "local" and "cloud" deployments that has served mixed traffic: local and
  * cloud answers, upstream errors, PII pseudonymized on the way to the cloud, a secret blocked, a
- * request a policy keeps local, and a budget on a key. Shared by the dashboard's integration
+ * request a policy keeps local, one it refuses (no local deployment), and a budget on a key. Shared by the dashboard's integration
  * test (test/integration/ui-dashboard.test.ts) and its browser test (test/browser/dashboard-views.test.ts).
  */
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ export function mixedTrafficConfig(): Record<string, unknown> {
       { id: 'mock-local', type: 'mock', location: 'local', options: failing },
       { id: 'mock-cloud', type: 'mock', location: 'cloud', options: failing },
     ],
-    models: { local: [local, cloud], smart: [cloud, local] },
+    models: { local: [local, cloud], smart: [cloud, local], 'cloud-only': [cloud] },
     policies: [{ name: 'confidential-stays-local', when: { tags: ['confidential'] }, require: { location: ['local'] } }],
     guard: { defaultAction: 'pseudonymize', actions: { secret: 'block' } },
     router: { retries: 0 },
@@ -37,7 +37,7 @@ export interface MixedTraffic {
   /** The virtual key (tenant acme) the traffic was sent with. */
   key: string;
   /** Requests sent, by what they were meant to show. */
-  sent: { local: number; cloud: number; failed: number; pii: number; blocked: number; keptLocal: number };
+  sent: { local: number; cloud: number; failed: number; pii: number; blocked: number; keptLocal: number; refused: number };
 }
 
 export async function startMixedGateway(): Promise<RunningGateway & { traffic: MixedTraffic }> {
@@ -59,7 +59,7 @@ export async function startMixedGateway(): Promise<RunningGateway & { traffic: M
     await res.arrayBuffer();
     return res.status;
   };
-  const sent = { local: 0, cloud: 0, failed: 0, pii: 0, blocked: 0, keptLocal: 0 };
+  const sent = { local: 0, cloud: 0, failed: 0, pii: 0, blocked: 0, keptLocal: 0, refused: 0 };
   for (let i = 0; i < 4; i++) {
     assert.equal(await chat('local', `hello local ${i}`), 200);
     sent.local++;
@@ -79,5 +79,9 @@ export async function startMixedGateway(): Promise<RunningGateway & { traffic: M
   assert.equal(await chat('smart', 'a confidential plan', { 'x-meridian-tags': 'confidential' }), 200);
   sent.local++;
   sent.keptLocal++;
+  // Confidential, but the alias has only a cloud deployment: refused, and the log says which rule excluded it.
+  const refused = await chat('cloud-only', 'another confidential plan', { 'x-meridian-tags': 'confidential' });
+  assert.ok(refused >= 400, `refused (${refused})`);
+  sent.refused++;
   return { ...gw, traffic: { key, sent } };
 }

@@ -38,7 +38,13 @@ describe('dashboard admin endpoints', () => {
 
   it('the log holds the traffic sent', () => {
     const s = gw.traffic.sent;
-    assert.equal(log.length, s.local + s.cloud + s.failed + s.blocked);
+    assert.equal(log.length, s.local + s.cloud + s.failed + s.blocked + s.refused);
+    const refused = log.find((r) => r.alias === 'cloud-only')!;
+    assert.deepEqual(
+      refused.excluded?.map((x) => x.rule),
+      ['confidential-stays-local'],
+      'a refusal says why',
+    );
   });
 
   it('GET /admin/timeseries: buckets add up to the log, split by location, with percentiles, PII and guard actions', async () => {
