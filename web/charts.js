@@ -66,7 +66,7 @@ export async function drawChart(box, spec) {
     height: HEIGHT,
     scales: { x: { time: spec.xTime !== false }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
     // Drawn last first, so the tallest stacked bar does not hide the ones under it.
-    series: [{ label: spec.xLabel ?? 'time', ...(spec.xFormat ? { value: (_u, v) => spec.xFormat(v) } : {}) }, ...(stacked ? series.slice().reverse() : series)],
+    series: [{ label: spec.xLabel ?? 'time', ...(spec.xFormat ? { value: (_u, v) => (v === null || v === undefined ? '—' : spec.xFormat(v)) } : {}) }, ...(stacked ? series.slice().reverse() : series)],
     axes: [
       spec.xFormat && spec.xTime !== false
         ? // Whole days: one tick per bar, thinned to about ten labels.

@@ -1,5 +1,5 @@
 // The Keys view (master key): list the virtual keys (GET /admin/keys), create one (POST
-// /admin/keys; the secret is shown once, here, and never again), edit its limits (PATCH
+// /admin/keys; the secret is shown once, here, and never again), edit its models, data policy and limits (PATCH
 // /admin/keys) and revoke it (POST /admin/keys/revoke, after a confirmation step).
 import { admin, adminSend } from './api.js';
 import { $, clock, empty, h, int, table, usd } from './dom.js';
@@ -68,7 +68,11 @@ function editRow(k) {
   const period = h('select', { id: `e-period-${k.id}` }, ['day', 'month'].map((p) => h('option', { value: p, selected: (k.budget?.period ?? 'day') === p }, p)));
   const mode = h('select', { id: `e-mode-${k.id}` }, [['hard', 'refuse'], ['soft', 'warn'], ['downgrade', 'route local']].map(([v, t]) => h('option', { value: v, selected: (k.budget?.mode ?? 'hard') === v }, t)));
   const status = h('span', { class: 'muted small', role: 'status' });
+  const models = h('input', { id: `e-models-${k.id}`, value: k.models.join(', '), maxlength: '2000', spellcheck: 'false', placeholder: 'all' });
+  const policy = h('select', { id: `e-policy-${k.id}` }, [['any', 'any location'], ['local-only', 'local only']].map(([v, t]) => h('option', { value: v, selected: (k.dataPolicy ?? 'any') === v }, t)));
   const form = h('form', { class: 'key-form edit', 'aria-label': `Limits of key ${k.prefix}` },
+    h('label', {}, 'Models ', models),
+    h('label', {}, 'Data ', policy),
     field('Requests / min', `e-rpm-${k.id}`, k.rpm),
     field('Tokens / min', `e-tpm-${k.id}`, k.tpm),
     field('Budget USD', `e-usd-${k.id}`, k.budget?.usd, { step: '0.01' }),
@@ -81,6 +85,8 @@ function editRow(k) {
     const budgetUsd = v(`e-usd-${k.id}`);
     const patch = {
       id: k.id,
+      models: models.value.split(',').map((m) => m.trim()).filter(Boolean),
+      dataPolicy: policy.value,
       rpm: v(`e-rpm-${k.id}`),
       tpm: v(`e-tpm-${k.id}`),
       budget: budgetUsd === null ? (k.budget?.tokens !== undefined ? { tokens: k.budget.tokens, period: period.value, mode: mode.value } : null) : { usd: budgetUsd, ...(k.budget?.tokens !== undefined ? { tokens: k.budget.tokens } : {}), period: period.value, mode: mode.value },

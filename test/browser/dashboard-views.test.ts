@@ -261,11 +261,13 @@ describe('the dashboard views in headless Chromium, after mixed traffic', () => 
     const row = page.locator(`#keys-table tr[data-id="${created.id}"]`);
     await row.getByRole('button', { name: 'Edit limits' }).click();
     await page.locator(`#e-rpm-${created.id}`).fill('7');
+    await page.locator(`#e-models-${created.id}`).fill('local, smart');
+    await page.locator(`#e-policy-${created.id}`).selectOption('local-only');
     await page.locator(`#e-usd-${created.id}`).fill('');
     await page.getByRole('button', { name: 'Save limits' }).click();
     await row.locator('td', { hasText: '7 req/min' }).waitFor();
     const edited = (await api<{ data: ApiKeyRecord[] }>('/admin/keys')).data.find((k) => k.id === created.id)!;
-    assert.deepEqual([edited.rpm, edited.budget], [7, undefined]);
+    assert.deepEqual([edited.rpm, edited.budget, edited.models, edited.dataPolicy], [7, undefined, ['local', 'smart'], 'local-only']);
 
     await row.getByRole('button', { name: 'Revoke' }).click();
     await row.getByRole('button', { name: /^Confirm revoke/ }).click();
