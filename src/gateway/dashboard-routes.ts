@@ -128,7 +128,7 @@ export function providersView(g: GatewayServices): Record<string, unknown> {
 const tokenCost = (p: Price | undefined, prompt: number, completion: number): number | undefined =>
   p ? (prompt * p.input + completion * p.output) / 1e6 : undefined;
 
-/** The first deployment of `alias` at `location` with a price, else the busiest one anywhere, else any. */
+/** The first deployment of `alias` at `location` with a price, else `fallback` (the busiest priced one at that location). */
 function referenceFor(g: GatewayServices, alias: string, location: string, fallback: Deployment | undefined): Deployment | undefined {
   let candidates: Deployment[] = [];
   try {
