@@ -58,6 +58,15 @@ export function admin(path, params = {}) {
   return call(path + (qs ? '?' + qs : ''), { headers: { authorization: 'Bearer ' + getKey() } });
 }
 
+/** POST / PATCH an admin endpoint with a JSON body (key management). */
+export function adminSend(method, path, body) {
+  return call(path, {
+    method,
+    headers: { authorization: 'Bearer ' + getKey(), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
 /**
  * Explains a chat request without running it. With a virtual key: POST /v1/route/explain as that
  * key's tenant (the master key is never sent to /v1). Without: POST /admin/route/explain with the

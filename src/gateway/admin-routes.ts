@@ -1,6 +1,6 @@
 /**
  * The admin API, protected by the master key (`MERIDIAN_MASTER_KEY` or `auth.masterKeyFile`):
- * keys (create, list, revoke, rotate), the request log (filtered by tenant, alias, location, status,
+ * keys (create, list, revoke, rotate; edit limits in ./dashboard-routes.ts), the request log (filtered by tenant, alias, location, status,
  * episode) and the feedback on one request, the audit log, prompts and the feedback summary
  * (./prompt-routes.ts), and Prometheus metrics.
  */
@@ -16,6 +16,7 @@ import type { ApiKeyRecord, Store } from '../store/types.js';
 import type { Auth } from './auth.js';
 import type { RequestContext } from './context.js';
 import { experimentAdminRoutes } from './experiment-routes.js';
+import { dashboardAdminRoutes } from './dashboard-routes.js';
 import { promptAdminRoutes } from './prompt-routes.js';
 import { explain } from './routes.js';
 import type { GatewayServices } from './services.js';
@@ -54,7 +55,9 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
     const r = schema.safeParse(await readJsonBody(ctx.req, limit));
     if (!r.success) {
       const i = r.error.issues[0]!;
-      throw new InvalidRequestError(`Invalid '${i.path.join('.')}': ${i.message}`, i.path.join('.') || null);
+      // zod names an unknown field in its message: an error body must not quote what the client sent.
+      const message = i.code === 'unrecognized_keys' ? 'unknown field (see the admin API docs for the accepted ones)' : i.message;
+      throw new InvalidRequestError(`Invalid '${i.path.join('.')}': ${message}`, i.path.join('.') || null);
     }
     return r.data;
   };
@@ -156,6 +159,8 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
   );
   for (const [path, route] of promptAdminRoutes(deps.store, guard, parse)) routes.set(path, route);
   for (const [path, route] of experimentAdminRoutes(deps.store, guard)) routes.set(path, route);
+  // The dashboard's views: over time, providers, cost and budgets, editing a key's limits.
+  for (const [path, route] of dashboardAdminRoutes(deps, guard, parse, publicKey)) routes.set(path, route);
   routes.set('GET /metrics', {
     access: 'public',
     handler: async (_g, ctx) => {

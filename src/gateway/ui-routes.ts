@@ -6,6 +6,7 @@
  * types in (kept in the tab's sessionStorage), so serving it needs no auth.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError } from '../errors.js';
@@ -52,6 +53,7 @@ export function uiRoutes(dir: string = defaultWebDir()): RouteTable {
   }
   // Public: the files hold no data; the page calls the admin API with the master key the operator types in.
   for (const [name, file] of files) routes.set(`GET /ui/${name}`, { handler: serve(file), access: 'public' });
+  for (const [name, file] of readVendorFiles()) routes.set(`GET /ui/vendor/${name}`, { handler: serve(file), access: 'public' });
   routes.set('GET /ui', { handler: serve(index), access: 'public' });
   routes.set('GET /ui/', { handler: serve(index), access: 'public' });
   return routes;
@@ -77,6 +79,29 @@ function readWebFiles(dir: string): Map<string, WebFile> {
     const path = join(dir, name);
     if (!statSync(path).isFile()) continue;
     files.set(name, { body: readFileSync(path), contentType });
+  }
+  return files;
+}
+
+/**
+ * The charting library (uPlot, MIT, a dependency in package.json) served from node_modules by the
+ * gateway itself: no CDN, works offline, and the npm package needs no copy of it. Read once, now;
+ * when it cannot be found the dashboard shows its numbers without charts.
+ */
+export const VENDOR_FILES: Record<string, string> = {
+  'uplot.esm.js': 'uplot/dist/uPlot.esm.js',
+  'uplot.min.css': 'uplot/dist/uPlot.min.css',
+};
+
+function readVendorFiles(): Map<string, WebFile> {
+  const files = new Map<string, WebFile>();
+  const require = createRequire(import.meta.url);
+  for (const [name, spec] of Object.entries(VENDOR_FILES)) {
+    try {
+      files.set(name, { body: readFileSync(require.resolve(spec)), contentType: CONTENT_TYPES[extname(name)]! });
+    } catch {
+      // Not installed (a trimmed install): the page checks for the module and degrades to tables.
+    }
   }
   return files;
 }

@@ -125,6 +125,19 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}h ${m}m` : `${m}m`;
 }
 
+/** The counter one budget counts on in the current period (see the module comment on keys); the dashboard reads it too. */
+export function budgetCounterKey(
+  rule: Pick<BudgetRule, 'scope' | 'period'>,
+  subject: string,
+  periodId: string,
+  metric: 'usd' | 'tokens',
+): string {
+  return `meridian:budget:${rule.scope}:${subject}:${rule.period}:${periodId}:${metric}`;
+}
+
+/** USD budgets count micro-dollars (integers); token budgets count tokens. */
+export const BUDGET_USD_UNIT = MICRO;
+
 function formatAmount(metric: Metric, units: number): string {
   return metric === 'usd' ? `$${(units / MICRO).toFixed(2)}` : `${Math.round(units).toLocaleString('en-US')} tokens`;
 }
@@ -176,7 +189,7 @@ export function createBudgets(rules: readonly BudgetRule[], counters: Counters, 
       for (const metric of ['usd', 'tokens'] as const) {
         const limitValue = a.rule[metric];
         if (limitValue === undefined) continue;
-        const key = `meridian:budget:${a.rule.scope}:${a.subject}:${a.rule.period}:${id}:${metric}`;
+        const key = budgetCounterKey(a.rule, a.subject, id, metric);
         let g = groups.get(key);
         if (!g) {
           g = { key, metric, resetAt, resetSeconds, ttlSeconds: resetSeconds + TTL_SLACK_SECONDS, rules: [] };

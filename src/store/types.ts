@@ -130,6 +130,50 @@ export interface RequestLogSummary {
   pii: Record<string, number>;
 }
 
+/** Where a request ran; '' = not routed (refused before a deployment was chosen). */
+export type SeriesLocation = 'local' | 'private' | 'cloud' | '';
+
+/** Request-log measures of one location in one time bucket. */
+export interface SeriesLocationMeasures {
+  requests: number;
+  errors: number;
+  costUsd: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** Percentiles of one bucket (nearest rank); null when the bucket had no sample. */
+export interface SeriesPercentiles {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** One time bucket of `RequestLogSeries`: [start, start + bucketMs). */
+export interface SeriesBucket extends SeriesLocationMeasures {
+  start: string;
+  /** Requests in which the guard found any PII. */
+  piiRequests: number;
+  byLocation: Partial<Record<SeriesLocation, SeriesLocationMeasures>>;
+  latencyMs: SeriesPercentiles;
+  /** Over streamed requests that have a time to first token. */
+  ttftMs: SeriesPercentiles;
+  /** PII entity type → count found (never values). */
+  pii: Record<string, number>;
+  /** Guard action → requests. */
+  guard: Record<string, number>;
+}
+
+/** The request log over time, in equal buckets from `since` (inclusive) to `until` (exclusive). */
+export interface RequestLogSeries {
+  since: string;
+  until: string;
+  bucketMs: number;
+  /** The window held more rows than percentiles are computed from: they cover the newest ones. */
+  latencySampled: boolean;
+  buckets: SeriesBucket[];
+}
+
 export interface AuditEntry {
   time: string;
   actor: string;
@@ -280,6 +324,8 @@ export interface Store {
     list(): Promise<ApiKeyRecord[]>;
     revoke(id: string): Promise<boolean>;
     count(): Promise<number>;
+    /** Replaces a key's settings (tenant, name, models, limits, budget, data policy); false when no such key. */
+    update(rec: ApiKeyRecord): Promise<boolean>;
   };
   requestLog: {
     /** Never blocks and never drops: buffered and written in batches. */
@@ -290,6 +336,8 @@ export interface Store {
     totals(since: string): Promise<UsageTotalsRow>;
     /** Aggregates (totals, per location/alias/deployment/tenant/route reason/status, PII counts) since `since` (ISO time). */
     summary(since: string): Promise<RequestLogSummary>;
+    /** Buckets of `bucketMs` from `since` to `until` (ISO times; at most MAX_SERIES_BUCKETS buckets, ./log-series.ts). */
+    series(window: { since: string; until: string; bucketMs: number }): Promise<RequestLogSeries>;
     /** Deletes entries older than the configured retention now (it also runs periodically); returns how many. */
     prune?(): Promise<number>;
   };

@@ -85,7 +85,7 @@ describe('the dashboard in headless Chromium', () => {
     page = await context.newPage();
     // The fragment never reaches the server; app.js moves it to sessionStorage (web/api.js).
     await page.goto(`${gw.url}/ui#key=${MASTER}`);
-    await waitForRows(5);
+    await page.locator('#kpi-requests .kpi-value', { hasText: '5' }).waitFor();
     // No refresh every 15 s under the test's feet (it re-renders the rows and closes their details).
     await page.locator('#auto').uncheck();
   });
@@ -98,8 +98,11 @@ describe('the dashboard in headless Chromium', () => {
     assert.equal(await page.locator('#gate').isVisible(), false);
     assert.ok(await page.locator('#dashboard').isVisible());
     assert.equal(new URL(page.url()).hash, '', 'the key left the address bar');
-    assert.equal(await rows().count(), 5);
     assert.equal(await page.locator('.kpi').first().locator('.kpi-value').textContent(), '5');
+    await page.getByRole('link', { name: 'Requests' }).click();
+    await waitForRows(5);
+    assert.equal(new URL(page.url()).hash, '#/requests');
+    assert.equal(await rows().count(), 5);
   });
 
   it("a request's detail shows its episode and its feedback, the hostile comment as plain text", async () => {

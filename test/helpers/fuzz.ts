@@ -185,7 +185,7 @@ export function mutate(r: Rand, template: Record<string, unknown>): unknown {
 export interface FuzzCase {
   /** Generator name (see KNOWN_BAD_GENERATORS). */
   generator: string;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
   path: string;
   headers: Record<string, string>;
   body?: string;

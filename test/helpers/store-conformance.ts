@@ -116,6 +116,26 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       assert.equal(await store.keys.count(), before + 2, 'revoked keys still count (auth stays on)');
     });
 
+    it('keys: update replaces the settings of one key', async () => {
+      const created = await createApiKey(store, { tenant: `upd-${tag()}`, rpm: 5 }, 'test');
+      const changed: ApiKeyRecord = {
+        ...created.record,
+        name: 'renamed',
+        rpm: 50,
+        budget: { usd: 2, period: 'day', mode: 'soft' },
+        models: ['chat'],
+      };
+      delete changed.tpm;
+      assert.equal(await store.keys.update(changed), true);
+      assert.deepEqual(await store.keys.findByHash(created.record.hash), changed);
+      const cleared: ApiKeyRecord = { ...changed };
+      delete cleared.rpm;
+      delete cleared.budget;
+      assert.equal(await store.keys.update(cleared), true);
+      assert.deepEqual(await store.keys.findByHash(created.record.hash), cleared);
+      assert.equal(await store.keys.update({ ...cleared, id: 'key_nope' }), false);
+    });
+
     it('keys: rotate keeps settings, revokes the old key, and every admin action is audited', async () => {
       const tenant = `rot-${tag()}`;
       const first = await createApiKey(
@@ -340,6 +360,58 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       assert.deepEqual([later.totals.requests, later.totals.avgTtftMs, later.pii], [2, 40, { PHONE: 3, EMAIL: 1 }]);
       const empty = await store.requestLog.summary(at(10));
       assert.deepEqual([empty.totals.requests, empty.totals.avgTtftMs, empty.byAlias, empty.pii], [0, null, [], {}]);
+    });
+
+    it('request log: series buckets requests, errors, tokens, cost, percentiles, PII and guard actions per location', async () => {
+      const tenant = `ser-${tag()}`;
+      // Far in the future (after the summary test's year), so no other test's entries fall in the window.
+      const t0 = Date.UTC(2300, 0, 1);
+      const at = (ms: number) => new Date(t0 + ms).toISOString();
+      const minute = 60_000;
+      store.requestLog.append(logEntry({ tenant, time: at(-1), location: 'cloud', costUsd: 100 })); // before the window
+      store.requestLog.append(logEntry({ tenant, time: at(3 * minute), location: 'cloud', costUsd: 100 })); // at `until`: excluded
+      for (let i = 1; i <= 10; i++)
+        store.requestLog.append(
+          logEntry({ tenant, time: at(i), location: 'local', latencyMs: i * 10, promptTokens: 1, completionTokens: 2, costUsd: 0 }),
+        );
+      store.requestLog.append(
+        logEntry({
+          tenant,
+          time: at(minute + 5),
+          location: 'cloud',
+          latencyMs: 500,
+          stream: true,
+          ttftMs: 50,
+          promptTokens: 100,
+          completionTokens: 10,
+          costUsd: 0.25,
+          pii: { EMAIL: 2, PHONE: 1 },
+          guardAction: 'pseudonymize',
+        }),
+      );
+      store.requestLog.append(
+        logEntry({ tenant, time: at(minute + 6), status: 503, latencyMs: 3, pii: { EMAIL: 1 }, guardAction: 'block' }),
+      );
+      const s = await store.requestLog.series({ since: at(0), until: at(3 * minute), bucketMs: minute });
+      assert.equal(s.buckets.length, 3, 'dense: the empty third bucket is there');
+      assert.deepEqual(
+        s.buckets.map((b) => b.start),
+        [at(0), at(minute), at(2 * minute)],
+      );
+      const [a, b, c] = s.buckets as [(typeof s.buckets)[0], (typeof s.buckets)[0], (typeof s.buckets)[0]];
+      assert.deepEqual([a.requests, a.errors, a.promptTokens, a.completionTokens, a.costUsd], [10, 0, 10, 20, 0]);
+      assert.deepEqual(a.byLocation, { local: { requests: 10, errors: 0, costUsd: 0, promptTokens: 10, completionTokens: 20 } });
+      assert.deepEqual(a.latencyMs, { p50: 50, p95: 100, p99: 100 });
+      assert.deepEqual(a.ttftMs, { p50: null, p95: null, p99: null });
+      assert.deepEqual([b.requests, b.errors, b.costUsd, b.piiRequests], [2, 1, 0.25, 2]);
+      assert.deepEqual(b.byLocation.cloud, { requests: 1, errors: 0, costUsd: 0.25, promptTokens: 100, completionTokens: 10 });
+      assert.deepEqual(b.byLocation[''], { requests: 1, errors: 1, costUsd: 0, promptTokens: 0, completionTokens: 0 });
+      assert.deepEqual(b.latencyMs, { p50: 3, p95: 500, p99: 500 });
+      assert.deepEqual(b.ttftMs, { p50: 50, p95: 50, p99: 50 });
+      assert.deepEqual(b.pii, { EMAIL: 3, PHONE: 1 });
+      assert.deepEqual(b.guard, { pseudonymize: 1, block: 1 });
+      assert.deepEqual([c.requests, c.latencyMs.p50, c.pii, c.guard, c.byLocation], [0, null, {}, {}, {}]);
+      assert.equal(s.latencySampled, false);
     });
 
     it('request log: 10,000 appends then close loses nothing', async () => {

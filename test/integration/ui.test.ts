@@ -117,22 +117,29 @@ describe('dashboard: /ui and /admin/summary', () => {
     const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
     assert.ok(!refs.some((r) => /^(https?:)?\/\//.test(r)), `no external references: ${refs.join(', ')}`);
     const assets = refs.filter((r) => r.startsWith('/ui/'));
-    assert.deepEqual(assets.sort(), ['/ui/app.js', '/ui/style.css']);
+    assert.deepEqual(assets.sort(), ['/ui/app.js', '/ui/style.css', '/ui/vendor/uplot.min.css']);
     const types: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
-    const js = [] as string[];
-    for (const path of [...assets, '/ui/api.js']) {
+    // The page's own modules, followed through their static imports from app.js, plus the charting library.
+    const queue = [...assets, '/ui/vendor/uplot.esm.js'];
+    const own = new Map<string, string>();
+    for (let path = queue.shift(); path; path = queue.shift()) {
       const res = await fetch(`${gw.url}${path}`);
       assert.equal(res.status, 200, path);
       assert.equal(res.headers.get('content-type'), types[path.slice(path.lastIndexOf('.'))]);
       const text = await res.text();
       assert.ok(text.length > 100, `${path} has content`);
-      if (path.endsWith('.js')) js.push(text);
+      if (!path.endsWith('.js') || path.startsWith('/ui/vendor/')) continue;
+      own.set(path, text);
+      // The ES modules import each other by relative path only, and fetch only same-origin paths.
+      for (const m of text.matchAll(/from '([^']+)'/g)) {
+        assert.match(m[1]!, /^\.\/[a-z-]+\.js$/);
+        const next = `/ui/${m[1]!.slice(2)}`;
+        if (!own.has(next) && !queue.includes(next)) queue.push(next);
+      }
+      for (const m of text.matchAll(/import\('([^']+)'\)/g)) assert.equal(m[1], './vendor/uplot.esm.js', 'the only dynamic import');
+      assert.ok(!/https?:\/\//.test(text), `no absolute URLs in ${path}`);
     }
-    // The ES modules import each other by relative path only, and fetch only same-origin paths.
-    for (const text of js) {
-      for (const m of text.matchAll(/from '([^']+)'/g)) assert.match(m[1]!, /^\.\/[a-z-]+\.js$/);
-      assert.ok(!/https?:\/\//.test(text), 'no absolute URLs in scripts');
-    }
+    assert.ok(own.size >= 9, `every view module was reached: ${[...own.keys()].join(', ')}`);
   });
 
   it('needs no virtual key for the page even when auth is on', async () => {

@@ -9,6 +9,7 @@ import { MeridianError, StoreUnavailableError } from '../../errors.js';
 import { isPostgresUnavailable } from './unavailable.js';
 import type { Redis } from 'ioredis';
 import { buildLogQuery, decodeLogRow, toIsoTime } from '../log-rows.js';
+import { decodeSeries, postgresSeriesDialect, seriesParams, seriesSql } from '../log-series.js';
 import { decodeSummary, postgresSummaryDialect, summarySql } from '../log-summary.js';
 import { defaultLogWriterOptions, RequestLogWriter } from '../log-writer.js';
 import { checkMigrations, type Migration } from '../migration.js';
@@ -26,6 +27,7 @@ import type {
   AuditEntry,
   RequestLogEntry,
   RequestLogFilter,
+  RequestLogSeries,
   RequestLogSummary,
   Store,
   StoreHealth,
@@ -322,6 +324,14 @@ export class PostgresStore implements Store {
       const res = await this.sql('SELECT count(*) AS n FROM api_keys');
       return Number((res.rows[0] as Row).n);
     },
+    update: async (rec: ApiKeyRecord): Promise<boolean> => {
+      const cols = KEY_COLUMNS.slice(1);
+      const res = await this.sql(
+        `UPDATE api_keys SET ${cols.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${cols.length + 1}`,
+        [...encodeKey(rec).slice(1), rec.id],
+      );
+      return (res.rowCount ?? 0) > 0;
+    },
   };
 
   readonly requestLog = {
@@ -354,6 +364,15 @@ export class PostgresStore implements Store {
       const sql = summarySql(postgresSummaryDialect);
       const [groups, pii] = await Promise.all([this.sql(sql.groups, [iso]), this.sql(sql.pii, [iso])]);
       return decodeSummary(iso, groups.rows as Row[], pii.rows as Row[]);
+    },
+    series: async (window: { since: string; until: string; bucketMs: number }): Promise<RequestLogSeries> => {
+      await this.flushed();
+      const sql = seriesSql(postgresSeriesDialect);
+      const { positional } = seriesParams(window);
+      const [groups, latency, pii, guard] = await Promise.all(
+        [sql.groups, sql.latency, sql.pii, sql.guard].map(async (text) => (await this.sql(text, positional)).rows as Row[]),
+      );
+      return decodeSeries(window, { groups: groups!, latency: latency!, pii: pii!, guard: guard! });
     },
     prune: (): Promise<number> => this.writer.prune(),
   };

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { buildLogQuery, decodeLogRow, toIsoTime, type LogRow } from '../log-rows.js';
+import { decodeSeries, seriesParams, seriesSql, sqliteSeriesDialect } from '../log-series.js';
 import { decodeSummary, sqliteSummaryDialect, summarySql } from '../log-summary.js';
 import { defaultLogWriterOptions, RequestLogWriter, type DeadLetter, type RequestLogSink } from '../log-writer.js';
 import { MemoryCounters } from '../memory-counters.js';
@@ -23,6 +24,7 @@ import type {
   AuditEntry,
   RequestLogEntry,
   RequestLogFilter,
+  RequestLogSeries,
   RequestLogSummary,
   Store,
   StoreHealth,
@@ -198,6 +200,14 @@ export class SqliteStore implements Store {
     count: async (): Promise<number> => {
       return Number((this.stmt('SELECT count(*) AS n FROM api_keys').get() as Row).n);
     },
+    update: async (rec: ApiKeyRecord): Promise<boolean> => {
+      const cols = KEY_COLUMNS.slice(1);
+      const res = this.stmt(`UPDATE api_keys SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(
+        ...encodeKey(rec).slice(1),
+        rec.id,
+      );
+      return res.changes > 0;
+    },
   };
 
   readonly requestLog = {
@@ -224,6 +234,13 @@ export class SqliteStore implements Store {
       const iso = toIsoTime(since);
       const sql = summarySql(sqliteSummaryDialect);
       return decodeSummary(iso, this.stmt(sql.groups).all({ since: iso }) as Row[], this.stmt(sql.pii).all({ since: iso }) as Row[]);
+    },
+    series: async (window: { since: string; until: string; bucketMs: number }): Promise<RequestLogSeries> => {
+      await this.writer.flush();
+      const sql = seriesSql(sqliteSeriesDialect);
+      const { named } = seriesParams(window);
+      const all = (text: string) => this.stmt(text).all(named) as Row[];
+      return decodeSeries(window, { groups: all(sql.groups), latency: all(sql.latency), pii: all(sql.pii), guard: all(sql.guard) });
     },
     prune: (): Promise<number> => this.writer.prune(),
   };
