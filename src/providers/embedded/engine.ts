@@ -105,6 +105,9 @@ export class EmbeddedEngine {
   private running = 0;
   private nextId = 1;
   private stderrTail = '';
+  private idleWaiters: Array<() => void> = [];
+  /** Finished generations by how they ended, and the tokens they produced (for status and tests). */
+  readonly stats = { stop: 0, length: 0, functionCalls: 0, abort: 0, completionTokens: 0 };
 
   constructor(readonly settings: EmbeddedSettings) {}
 
@@ -142,6 +145,12 @@ export class EmbeddedEngine {
 
   async embed(inputs: string[], signal: AbortSignal): Promise<Exchange> {
     return this.start(signal, (id) => ({ type: 'embed', id, inputs }));
+  }
+
+  /** Resolves once nothing runs or waits (e.g. after a cancelled request's generation stopped). */
+  whenIdle(): Promise<void> {
+    if (this.running === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Stops the child (tests, shutdown); requests in flight fail. */
@@ -295,6 +304,10 @@ export class EmbeddedEngine {
     if (!('id' in msg)) return;
     const ex = this.exchanges.get(msg.id);
     if (!ex) return;
+    if (msg.type === 'done') {
+      this.stats[msg.stopReason]++;
+      this.stats.completionTokens += msg.completionTokens;
+    }
     if (msg.type !== 'text') {
       ex.ended = true;
       this.exchanges.delete(msg.id);
@@ -314,6 +327,7 @@ export class EmbeddedEngine {
   /** Idle: nothing running, waiting or loading — the child must not keep the process alive. */
   private idleCheck(): void {
     if (this.running > 0 || this.waiting.length > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.child?.unref();
     (this.child?.channel as { unref?: () => void } | undefined)?.unref?.();
     (this.child?.stderr as { unref?: () => void } | null | undefined)?.unref?.();
