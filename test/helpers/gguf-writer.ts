@@ -129,6 +129,8 @@ export interface TinyModelOptions {
   ff?: number;
   contextLength?: number;
   chatTemplate?: string;
+  /** Leave this tensor out: the header stays valid but llama.cpp cannot build the model. */
+  omitTensor?: string;
 }
 
 /** Tokens: <unk>, <s>, </s>, the 256 byte tokens, then "▁" and the lowercase letters. */
@@ -201,6 +203,12 @@ export function tinyLlamaGguf(opts: TinyModelOptions = {}): Buffer {
       { name: `blk.${i}.ffn_up.weight`, dims: [embd, ff], fill: 'rand' },
     );
   }
+
+  if (opts.omitTensor)
+    tensors.splice(
+      tensors.findIndex((t) => t.name === opts.omitTensor),
+      1,
+    );
 
   const out = new Out();
   out.push(Buffer.from('GGUF', 'ascii'));

@@ -19,7 +19,7 @@ interface Grammar {
   readonly _grammar?: never;
 }
 interface Sequence {
-  readonly nextTokenIndex: number;
+  readonly tokenMeter: { readonly usedInputTokens: number; readonly usedOutputTokens: number };
   clearHistory(): Promise<void>;
 }
 interface GenerateResult {
@@ -130,7 +130,9 @@ async function chat(id: number, job: ChatJob, stream: boolean): Promise<void> {
     // A fresh sequence state per request: the same prompt and seed always give the same text.
     await sequence.clearHistory();
     const chat = new l.lib.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
-    let completionTokens = 0;
+    // The sequence's token meter counts what was evaluated (the prompt) and sampled (the answer).
+    const meter = sequence.tokenMeter;
+    const [input0, output0] = [meter.usedInputTokens, meter.usedOutputTokens];
     try {
       const penalties =
         job.presencePenalty || job.frequencyPenalty
@@ -145,9 +147,6 @@ async function chat(id: number, job: ChatJob, stream: boolean): Promise<void> {
         ...penalties,
         signal: abort.signal,
         stopOnAbortSignal: true,
-        onToken: (tokens: readonly unknown[]) => {
-          completionTokens += tokens.length;
-        },
         ...(stream ? { onTextChunk: (text: string) => send({ type: 'text', id, text }) } : {}),
       };
       setup = false;
@@ -173,8 +172,8 @@ async function chat(id: number, job: ChatJob, stream: boolean): Promise<void> {
         text: res.response,
         functionCalls: calls,
         stopReason,
-        promptTokens: Math.max(0, sequence.nextTokenIndex - completionTokens),
-        completionTokens,
+        promptTokens: meter.usedInputTokens - input0,
+        completionTokens: meter.usedOutputTokens - output0,
       });
     } finally {
       chat.dispose({ disposeSequence: false });

@@ -68,6 +68,7 @@ function toMeridian(err: unknown, signal: AbortSignal, provider: ProviderHandle,
       return new UpstreamError(`Embedded model '${deployment}': ${err.message}.`, {
         deployment,
         upstreamStatus: 503,
+        status: 503,
         retryAfter: 1,
         code: 'engine_queue_full',
       });

@@ -1,0 +1,273 @@
+/**
+ * The embedded engine (`type: embedded`, node-llama-cpp) behind a real gateway on 127.0.0.1, with
+ * a tiny llama model written at test time (random weights from a fixed seed, byte vocabulary, a
+ * chat template in its metadata). Checks: the same prompt and seed give the same text, streamed or
+ * not; SSE streaming; a client that disconnects stops generation; JSON schema and forced tool
+ * calls through grammars; embeddings; a full engine queue overflows to cloud and its depth is
+ * reported; bad files (not GGUF, truncated, absurd counts, a tensor missing, a load that outlasts
+ * its timeout) give clear errors while the gateway keeps serving.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ChatResponse } from '../../src/api/types.js';
+import { closeEmbeddedEngines, embeddedEngineFor } from '../../src/providers/embedded/index.js';
+import { createProviderHandle } from '../../src/providers/registry.js';
+import type { ProviderConfig } from '../../src/providers/spec.js';
+import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { ggufHeaderOnly, tinyLlamaGguf } from '../helpers/gguf-writer.js';
+import { postChat, route } from '../helpers/routing.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'meridian-embedded-gw-'));
+const write = (name: string, bytes: Buffer): string => {
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+};
+const tiny = write('tiny.gguf', tinyLlamaGguf({ seed: 7 }));
+const good = tinyLlamaGguf({ seed: 7 });
+
+const embOptions = { model: tiny, threads: 1, contextSize: 2048, parallel: 1, maxQueue: 0 };
+const providers: ProviderConfig[] = [
+  { id: 'emb', type: 'embedded', location: 'local', options: embOptions },
+  { id: 'cloud', type: 'mock', location: 'cloud' },
+  { id: 'not-gguf', type: 'embedded', location: 'local', options: { model: write('model.gguf.json', Buffer.from('{"model": "no"}')) } },
+  {
+    id: 'cut',
+    type: 'embedded',
+    location: 'local',
+    options: { model: write('cut.gguf', good.subarray(0, Math.floor(good.length * 0.7))) },
+  },
+  { id: 'counts', type: 'embedded', location: 'local', options: { model: write('counts.gguf', ggufHeaderOnly(2n ** 62n, 3n)) } },
+  {
+    id: 'missing-tensor',
+    type: 'embedded',
+    location: 'local',
+    options: { model: write('missing.gguf', tinyLlamaGguf({ seed: 7, omitTensor: 'blk.1.ffn_up.weight' })), threads: 1 },
+  },
+  { id: 'slow-load', type: 'embedded', location: 'local', options: { model: tiny, threads: 1, loadTimeoutMs: 100 } },
+];
+const alias = (provider: string) => ({ deployments: [{ provider, model: 'tiny' }] });
+
+let gw: RunningGateway;
+
+before(async () => {
+  gw = await startGateway({
+    providers,
+    models: {
+      tiny: alias('emb'),
+      'tiny-embed': { deployments: [{ provider: 'emb', model: 'tiny', capabilities: { embeddings: true } }] },
+      overflow: {
+        strategy: 'local-first',
+        deployments: [
+          { provider: 'emb', model: 'tiny' },
+          { provider: 'cloud', model: 'mock-cloud' },
+        ],
+      },
+      'not-gguf': alias('not-gguf'),
+      cut: alias('cut'),
+      counts: alias('counts'),
+      'missing-tensor': alias('missing-tensor'),
+      'slow-load': alias('slow-load'),
+    },
+    router: { healthIntervalMs: 0, retries: 0 },
+  });
+});
+
+after(async () => {
+  await gw.close();
+  closeEmbeddedEngines();
+});
+
+const engine = () => embeddedEngineFor(createProviderHandle({ id: 'emb', type: 'embedded', location: 'local', options: embOptions }));
+
+const content = (body: unknown): string => (body as ChatResponse).choices[0]?.message.content as string;
+
+/** Streams a chat request and returns its parsed `data:` events (and whether [DONE] came). */
+async function streamChat(body: Record<string, unknown>): Promise<{ events: Array<Record<string, any>>; done: boolean; status: number }> {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'Say hello.' }], stream: true, ...body }),
+  });
+  const text = await res.text();
+  const datas = text
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => l.slice(6));
+  return { status: res.status, done: datas.at(-1) === '[DONE]', events: datas.filter((d) => d !== '[DONE]').map((d) => JSON.parse(d)) };
+}
+
+describe('embedded engine through the gateway', () => {
+  it('same prompt and seed → same text; another seed → other text', async () => {
+    const ask = (seed: number) => postChat(gw.url, { model: 'tiny', max_tokens: 16, temperature: 0.8, seed });
+    const a = await ask(11);
+    const b = await ask(11);
+    const c = await ask(12);
+    assert.equal(a.status, 200, a.text);
+    assert.equal(route(a).deployment, 'emb/tiny');
+    assert.ok(content(a.body).length > 0);
+    assert.equal(content(a.body), content(b.body));
+    assert.notEqual(content(a.body), content(c.body));
+    const usage = (a.body as ChatResponse).usage!;
+    assert.equal(usage.completion_tokens, 16);
+    assert.ok(usage.prompt_tokens > 3, `prompt tokens ${usage.prompt_tokens}`);
+    assert.equal((a.body as ChatResponse).choices[0]?.finish_reason, 'length');
+  });
+
+  it('streams over SSE: role first, text deltas equal to the unstreamed answer, finish, usage, [DONE]', async () => {
+    const plain = await postChat(gw.url, { model: 'tiny', max_tokens: 12, temperature: 0.8, seed: 5 });
+    const s = await streamChat({ model: 'tiny', max_tokens: 12, temperature: 0.8, seed: 5, stream_options: { include_usage: true } });
+    assert.equal(s.status, 200);
+    assert.equal(s.done, true);
+    assert.equal(s.events[0]?.choices[0]?.delta.role, 'assistant');
+    const text = s.events.map((e) => e.choices[0]?.delta.content ?? '').join('');
+    assert.equal(text, content(plain.body));
+    assert.ok(s.events.filter((e) => e.choices[0]?.delta.content).length > 1, 'several content chunks');
+    assert.equal(s.events.find((e) => e.choices[0]?.finish_reason)?.choices[0].finish_reason, 'length');
+    assert.equal(s.events.at(-1)?.usage?.completion_tokens, 12);
+  });
+
+  it('a client that disconnects mid-stream stops generation', async () => {
+    const before = { ...engine().stats };
+    const ac = new AbortController();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'Go on forever.' }], stream: true, max_tokens: 20_000 }),
+      signal: ac.signal,
+    });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    let seen = '';
+    while (!seen.includes('"content":"') || !/"content":"[^"]/.test(seen)) {
+      const { value, done } = await reader.read();
+      assert.equal(done, false, 'stream ended before any text');
+      seen += Buffer.from(value!).toString('utf8');
+    }
+    ac.abort();
+    await engine().whenIdle();
+    const after = engine().stats;
+    assert.equal(after.abort, before.abort + 1);
+    const generated = after.completionTokens - before.completionTokens;
+    assert.ok(generated > 0 && generated < 20_000, `generated ${generated} tokens after the client left`);
+    // The engine serves the next request normally.
+    assert.equal((await postChat(gw.url, { model: 'tiny', max_tokens: 4 })).status, 200);
+  });
+
+  it('JSON schema and a forced tool call are generated under a grammar', async () => {
+    const schema = { type: 'object', properties: { unit: { enum: ['c', 'f'] } }, required: ['unit'] };
+    const r = await postChat(gw.url, {
+      model: 'tiny',
+      max_tokens: 64,
+      response_format: { type: 'json_schema', json_schema: { name: 'u', schema } },
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(['c', 'f'].includes(JSON.parse(content(r.body)).unit), content(r.body));
+
+    const t = await postChat(gw.url, {
+      model: 'tiny',
+      max_tokens: 64,
+      tools: [{ type: 'function', function: { name: 'set_unit', parameters: schema } }],
+      tool_choice: { type: 'function', function: { name: 'set_unit' } },
+    });
+    assert.equal(t.status, 200, t.text);
+    const choice = (t.body as ChatResponse).choices[0]!;
+    assert.equal(choice.finish_reason, 'tool_calls');
+    assert.equal(choice.message.tool_calls?.[0]?.function.name, 'set_unit');
+    assert.ok(['c', 'f'].includes(JSON.parse(choice.message.tool_calls![0]!.function.arguments).unit));
+  });
+
+  it('embeddings: one vector per input, the model width, the same input twice → the same vector', async () => {
+    const res = await fetch(`${gw.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tiny-embed', input: ['hello', 'world', 'hello'] }),
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { data: Array<{ embedding: number[] }>; usage: { prompt_tokens: number } };
+    assert.equal(body.data.length, 3);
+    assert.equal(body.data[0]?.embedding.length, 64);
+    assert.deepEqual(body.data[0]?.embedding, body.data[2]?.embedding);
+    assert.notDeepEqual(body.data[0]?.embedding, body.data[1]?.embedding);
+    assert.ok(body.usage.prompt_tokens > 0);
+  });
+
+  it('a full engine queue sends the next request to cloud; the depth is what the engine reports', async () => {
+    const ac = new AbortController();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'overflow', messages: [{ role: 'user', content: 'Long.' }], stream: true, max_tokens: 20_000 }),
+      signal: ac.signal,
+    });
+    assert.equal(res.headers.get('x-meridian-route')?.split(';')[0], 'emb/tiny');
+    const reader = res.body!.getReader();
+    await reader.read();
+    assert.deepEqual(engine().state(), { waiting: 0, running: 1 });
+    const second = await postChat(gw.url, { model: 'overflow', max_tokens: 4 });
+    assert.equal(second.status, 200, second.text);
+    assert.equal(route(second).deployment, 'cloud/mock-cloud');
+    ac.abort();
+    await engine().whenIdle();
+    assert.deepEqual(engine().state(), { waiting: 0, running: 0 });
+  });
+
+  it('bad files give clear errors and the gateway keeps serving', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['not-gguf', /not a GGUF file/],
+      ['cut', /truncated/],
+      ['counts', /absurd tensor count/],
+      ['missing-tensor', /llama\.cpp could not load|engine process exited/],
+      ['slow-load', /took longer than 100 ms/],
+    ];
+    for (const [model, message] of cases) {
+      const r = await postChat(gw.url, { model, max_tokens: 4 });
+      assert.equal(r.status, 502, `${model}: ${r.text}`);
+      assert.match((r.body as { error: { message: string } }).error.message, message, model);
+      // The failure is remembered: the next request fails at once instead of loading again.
+      const again = await postChat(gw.url, { model, max_tokens: 4 });
+      assert.equal(again.status, 502);
+      assert.ok(again.ms < 1000, `${model} second failure took ${again.ms} ms`);
+    }
+    const ok = await postChat(gw.url, { model: 'tiny', max_tokens: 4 });
+    assert.equal(ok.status, 200);
+  });
+});
+
+describe('queue depth', () => {
+  it('waiting requests are counted, the queue is bounded, cancelled waiters leave it', async () => {
+    const options = { model: tiny, threads: 1, contextSize: 1024, parallel: 1, maxQueue: 2 };
+    const provider = createProviderHandle({ id: 'q', type: 'embedded', location: 'local', options });
+    const deployment = {
+      id: 'q/tiny',
+      provider,
+      model: 'tiny',
+      location: 'local' as const,
+      capabilities: { tools: true, vision: false, jsonSchema: true, embeddings: true },
+    };
+    const long = { model: 'tiny', messages: [{ role: 'user' as const, content: 'x' }], max_tokens: 20_000, stream: true };
+    const ac = new AbortController();
+    const first = await provider.adapter.chat({ request: long, deployment, signal: ac.signal });
+    assert.equal(first.type, 'stream');
+    const it = (first as { events: AsyncIterable<unknown> }).events[Symbol.asyncIterator]();
+    await it.next();
+    const waiters = [new AbortController(), new AbortController()];
+    const queued = waiters.map((w) => provider.adapter.chat({ request: { ...long, stream: false }, deployment, signal: w.signal }));
+    assert.deepEqual(await provider.adapter.engineState!(provider, AbortSignal.timeout(1000)), { waiting: 2, running: 1 });
+    await assert.rejects(provider.adapter.chat({ request: long, deployment, signal: AbortSignal.timeout(5000) }), (e: any) => {
+      assert.equal(e.code, 'engine_queue_full');
+      assert.equal(e.status, 503);
+      assert.equal(e.isRetryable, true);
+      return true;
+    });
+    for (const w of waiters) w.abort();
+    await Promise.allSettled(queued);
+    assert.deepEqual(embeddedEngineFor(provider).state(), { waiting: 0, running: 1 });
+    ac.abort();
+    await assert.rejects(it.next(), (e: any) => e.code === 'request_cancelled');
+    await embeddedEngineFor(provider).whenIdle();
+  });
+});
