@@ -52,7 +52,7 @@ interface Llama {
 }
 interface NodeLlamaCpp {
   getLlama(opts: Record<string, unknown>): Promise<Llama>;
-  LlamaChat: new (opts: { contextSequence: Sequence; autoDisposeSequence: boolean }) => LlamaChat;
+  LlamaChat: new (opts: { contextSequence: Sequence; autoDisposeSequence: boolean; chatWrapper?: unknown }) => LlamaChat;
   LlamaLogLevel: { error: string };
 }
 
@@ -64,6 +64,8 @@ interface Loaded {
   free: Sequence[];
   settings: LoadSettings;
   embedding?: Promise<EmbeddingContext>;
+  /** Resolved once: matching the model's Jinja template to a chat wrapper costs about a second. */
+  chatWrapper: unknown;
 }
 
 /** A variable, so TypeScript does not resolve the optional package at build time. */
@@ -91,8 +93,8 @@ async function load(settings: LoadSettings): Promise<void> {
     const contextSize = settings.contextSize ?? Math.min(4096, model.trainContextSize);
     const context = await model.createContext({ contextSize, sequences: settings.parallel, threads: settings.threads });
     const free = Array.from({ length: settings.parallel }, () => context.getSequence());
-    loaded = { lib, llama, model, context, free, settings };
     const wrapper = new lib.LlamaChat({ contextSequence: free[0]!, autoDisposeSequence: false });
+    loaded = { lib, llama, model, context, free, settings, chatWrapper: wrapper.chatWrapper };
     send({
       type: 'loaded',
       info: { contextSize: context.contextSize, trainContextSize: model.trainContextSize, chatWrapper: wrapper.chatWrapper.wrapperName },
@@ -129,7 +131,7 @@ async function chat(id: number, job: ChatJob, stream: boolean): Promise<void> {
     }
     // A fresh sequence state per request: the same prompt and seed always give the same text.
     await sequence.clearHistory();
-    const chat = new l.lib.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
+    const chat = new l.lib.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false, chatWrapper: l.chatWrapper });
     // The sequence's token meter counts what was evaluated (the prompt) and sampled (the answer).
     const meter = sequence.tokenMeter;
     const [input0, output0] = [meter.usedInputTokens, meter.usedOutputTokens];
