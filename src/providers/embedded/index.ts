@@ -48,6 +48,13 @@ export function embeddedEngineFor(provider: ProviderHandle): EmbeddedEngine {
   const key = `${provider.id}\u0000${JSON.stringify(provider.config.options ?? {})}`;
   let engine = engines.get(key);
   if (!engine) {
+    // A reload changed this provider's options: the old model is unloaded once its requests end.
+    for (const [k, old] of engines) {
+      if (k.startsWith(`${provider.id}\u0000`)) {
+        engines.delete(k);
+        void old.whenIdle().then(() => old.close());
+      }
+    }
     engine = new EmbeddedEngine(readEmbeddedSettings(provider.config.options));
     engines.set(key, engine);
   }
