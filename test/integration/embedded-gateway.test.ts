@@ -180,6 +180,30 @@ describe('embedded engine through the gateway', () => {
     assert.ok(['c', 'f'].includes(JSON.parse(choice.message.tool_calls![0]!.function.arguments).unit));
   });
 
+  it('tools the model may call are accepted; a schema the grammar builder refuses is a 400', async () => {
+    const tools = [
+      {
+        type: 'function',
+        function: { name: 'lookup', description: 'Look up a word', parameters: { type: 'object', properties: { q: { type: 'string' } } } },
+      },
+    ];
+    const r = await postChat(gw.url, { model: 'tiny', max_tokens: 8, seed: 1, tools });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(['stop', 'length', 'tool_calls'].includes((r.body as ChatResponse).choices[0]!.finish_reason!));
+
+    const bad = await postChat(gw.url, {
+      model: 'tiny',
+      max_tokens: 8,
+      response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'no-such-type' } } },
+    });
+    assert.equal(bad.status, 400, bad.text);
+    assert.match(
+      (bad.body as { error: { message: string } }).error.message,
+      /cannot build a grammar: schema.type "no-such-type" is not a JSON type/,
+    );
+    assert.equal((await postChat(gw.url, { model: 'tiny', max_tokens: 4 })).status, 200);
+  });
+
   it('embeddings: one vector per input, the model width, the same input twice → the same vector', async () => {
     const res = await fetch(`${gw.url}/v1/embeddings`, {
       method: 'POST',
@@ -259,7 +283,7 @@ describe('queue depth', () => {
     assert.deepEqual(await provider.adapter.engineState!(provider, AbortSignal.timeout(1000)), { waiting: 2, running: 1 });
     await assert.rejects(provider.adapter.chat({ request: long, deployment, signal: AbortSignal.timeout(5000) }), (e: any) => {
       assert.equal(e.code, 'engine_queue_full');
-      assert.equal(e.status, 503);
+      assert.equal(e.status, 429);
       assert.equal(e.isRetryable, true);
       return true;
     });

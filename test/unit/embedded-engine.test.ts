@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, InvalidRequestError } from '../../src/errors.js';
-import { convertEmbeddedRequest, toHistory } from '../../src/providers/embedded/convert-embedded-request.js';
+import { convertEmbeddedRequest, schemaProblem, toHistory } from '../../src/providers/embedded/convert-embedded-request.js';
 import { GgufError, readGgufInfo } from '../../src/providers/embedded/gguf-header.js';
 import { checkEmbeddedPackage } from '../../src/providers/embedded/index.js';
 import { manifestParts, resolveOllamaModel } from '../../src/providers/embedded/ollama-store.js';
@@ -222,6 +222,18 @@ describe('chat request → engine job', () => {
     );
     const job = convertEmbeddedRequest({ ...base, max_tokens: 9, seed: 3, temperature: 0.5, stop: 'END' });
     assert.deepEqual([job.maxTokens, job.seed, job.temperature, job.stop], [9, 3, 0.5, ['END']]);
+  });
+
+  it('schemas a grammar cannot honour are named', () => {
+    assert.equal(
+      schemaProblem({ type: 'object', properties: { a: { type: ['string', 'null'] }, b: { type: 'array', items: { enum: [1] } } } }),
+      undefined,
+    );
+    assert.equal(
+      schemaProblem({ type: 'object', properties: { a: { anyOf: [{ type: 'text' }] } } }),
+      'schema.properties.a.anyOf[0].type "text" is not a JSON type',
+    );
+    assert.equal(schemaProblem('string'), 'schema is not a JSON Schema object');
   });
 
   it('refuses what it cannot do, as a client error', () => {

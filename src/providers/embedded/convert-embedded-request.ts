@@ -80,6 +80,40 @@ export function forcedTool(request: ChatRequest): string | undefined {
   return undefined;
 }
 
+const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
+
+/**
+ * The first problem in a JSON Schema that a grammar cannot honour, or undefined. node-llama-cpp
+ * quietly turns an unknown `type` into `null`-only output; the client asked for something else.
+ */
+export function schemaProblem(schema: unknown, path = 'schema', depth = 0): string | undefined {
+  if (depth > 32) return `${path} is nested too deeply`;
+  if (schema === true || schema === false) return undefined;
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return `${path} is not a JSON Schema object`;
+  const s = schema as Record<string, unknown>;
+  const types = s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type];
+  for (const t of types) if (typeof t !== 'string' || !JSON_TYPES.has(t)) return `${path}.type ${JSON.stringify(t)} is not a JSON type`;
+  const children: Array<[string, unknown]> = [];
+  for (const [k, v] of Object.entries((s.properties as Record<string, unknown> | undefined) ?? {}))
+    children.push([`${path}.properties.${k}`, v]);
+  for (const [k, v] of Object.entries((s.$defs as Record<string, unknown> | undefined) ?? {})) children.push([`${path}.$defs.${k}`, v]);
+  if (s.items !== undefined) children.push([`${path}.items`, s.items]);
+  if (typeof s.additionalProperties === 'object') children.push([`${path}.additionalProperties`, s.additionalProperties]);
+  for (const key of ['anyOf', 'oneOf', 'allOf', 'prefixItems'] as const) {
+    if (Array.isArray(s[key])) (s[key] as unknown[]).forEach((v, i) => children.push([`${path}.${key}[${i}]`, v]));
+  }
+  for (const [p, v] of children) {
+    const problem = schemaProblem(v, p, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function checkSchema(schema: unknown, param: string): void {
+  const problem = schemaProblem(schema);
+  if (problem) throw new InvalidRequestError(`The embedded engine cannot build a grammar: ${problem}.`, param);
+}
+
 export function convertEmbeddedRequest(request: ChatRequest): ChatJob {
   if (request.n !== undefined && request.n !== 1)
     throw new InvalidRequestError('The embedded engine returns one choice (n must be 1).', 'n');
@@ -101,12 +135,14 @@ export function convertEmbeddedRequest(request: ChatRequest): ChatJob {
     const tool = tools.find((t) => t.function.name === forced);
     if (!tool) throw new InvalidRequestError(`tool_choice names '${forced}', which is not in tools.`, 'tool_choice');
     job.grammar = { kind: 'schema', schema: tool.function.parameters ?? { type: 'object' } };
+    checkSchema(job.grammar.schema, 'tools');
     return job;
   }
   if (tools.length > 0) {
     if (format && format.type !== 'text') {
       throw new InvalidRequestError('The embedded engine cannot combine tools with response_format; send one of them.', 'response_format');
     }
+    tools.forEach((t) => t.function.parameters && checkSchema(t.function.parameters, 'tools'));
     job.functions = Object.fromEntries(
       tools.map((t) => [
         t.function.name,
@@ -120,6 +156,7 @@ export function convertEmbeddedRequest(request: ChatRequest): ChatJob {
     job.grammar = { kind: 'json' };
   } else if (format?.type === 'json_schema') {
     job.grammar = format.json_schema.schema ? { kind: 'schema', schema: format.json_schema.schema } : { kind: 'json' };
+    if (format.json_schema.schema) checkSchema(format.json_schema.schema, 'response_format');
   }
   return job;
 }

@@ -120,7 +120,6 @@ async function chat(id: number, job: ChatJob, stream: boolean): Promise<void> {
   }
   const abort = new AbortController();
   running.set(id, abort);
-  let setup = true;
   try {
     let grammar;
     try {
@@ -151,7 +150,6 @@ async function chat(id: number, job: ChatJob, stream: boolean): Promise<void> {
         stopOnAbortSignal: true,
         ...(stream ? { onTextChunk: (text: string) => send({ type: 'text', id, text }) } : {}),
       };
-      setup = false;
       const res = await chat.generateResponse(job.history, {
         ...common,
         ...(job.functions ? { functions: job.functions } : grammar ? { grammar } : {}),
@@ -181,7 +179,7 @@ async function chat(id: number, job: ChatJob, stream: boolean): Promise<void> {
       chat.dispose({ disposeSequence: false });
     }
   } catch (err) {
-    send({ type: 'error', id, message: (err as Error)?.message ?? String(err), badRequest: setup });
+    send({ type: 'error', id, message: (err as Error)?.message ?? String(err), badRequest: false });
   } finally {
     running.delete(id);
     l.free.push(sequence);

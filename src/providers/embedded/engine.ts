@@ -6,7 +6,7 @@
  *   under a timeout, so a hostile or truncated file gives an error, never a hung or dead gateway.
  * - At most `parallel` requests run in the child; up to `maxQueue` more wait here (their number is
  *   the engine's `waiting`, read by the router's health monitor for overflow); beyond that a
- *   request is refused at once with a retryable 503, so the router moves on to the next deployment.
+ *   request is refused at once with a 429 (busy, not broken), so the router moves on to the next deployment.
  * - A failed load is remembered for RETRY_LOAD_MS (requests fail fast instead of each reloading);
  *   a child that dies while serving fails its requests and is started again by the next one.
  * - The child is unreferenced while idle, so it never keeps a CLI process (e.g. `meridian bench`)

@@ -72,10 +72,10 @@ function toMeridian(err: unknown, signal: AbortSignal, provider: ProviderHandle,
   if (err instanceof EngineFailure) {
     if (err.kind === 'bad-request') return new InvalidRequestError(`Embedded model '${deployment}': ${err.message}`);
     if (err.kind === 'queue-full') {
+      // Busy is not broken: a 429 moves the request on without counting against the breaker.
       return new UpstreamError(`Embedded model '${deployment}': ${err.message}.`, {
         deployment,
-        upstreamStatus: 503,
-        status: 503,
+        upstreamStatus: 429,
         retryAfter: 1,
         code: 'engine_queue_full',
       });

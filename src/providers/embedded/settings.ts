@@ -12,7 +12,7 @@
  *       threads: 3            # default max(1, cores - 1): leaves a core for the gateway itself
  *       gpuLayers: 0          # layers offloaded to a GPU; 0 = CPU only (the default)
  *       parallel: 1           # requests generated at once (context sequences)
- *       maxQueue: 16          # requests waiting beyond `parallel`; more are refused (retryable 503)
+ *       maxQueue: 16          # requests waiting beyond `parallel`; more are refused (429, busy)
  *       loadTimeoutMs: 120000 # loading longer than this fails and stops the loader process
  * ```
  */
