@@ -295,3 +295,55 @@ describe('queue depth', () => {
     await embeddedEngineFor(provider).whenIdle();
   });
 });
+
+describe('the health monitor reads the engine', () => {
+  const options = { model: tiny, threads: 1, contextSize: 1024, parallel: 1, maxQueue: 4 };
+  let g: RunningGateway;
+  before(async () => {
+    g = await startGateway({
+      providers: [
+        { id: 'watched', type: 'embedded', location: 'local', options },
+        { id: 'cloud', type: 'mock', location: 'cloud' },
+      ],
+      models: {
+        'watched-only': alias('watched'),
+        burst: {
+          strategy: 'local-first',
+          deployments: [
+            { provider: 'watched', model: 'tiny' },
+            { provider: 'cloud', model: 'mock-cloud' },
+          ],
+        },
+      },
+      // Checks run when the test asks (checkHealth); the interval only has to be on.
+      router: { healthIntervalMs: 600_000, queueThreshold: 1, retries: 0 },
+    });
+  });
+  after(() => g.close());
+
+  it('cold until loaded; a queue at queueThreshold sends local-first traffic to cloud', async () => {
+    assert.equal((await g.gateway.checkHealth())['watched/tiny'], 'cold');
+    const ac = new AbortController();
+    const long = await fetch(`${g.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'burst', messages: [{ role: 'user', content: 'Long.' }], stream: true, max_tokens: 20_000 }),
+      signal: ac.signal,
+    });
+    assert.equal(long.headers.get('x-meridian-route')?.split(';')[0], 'watched/tiny');
+    await long.body!.getReader().read();
+    const watched = embeddedEngineFor(createProviderHandle({ id: 'watched', type: 'embedded', location: 'local', options }));
+    // A request that may only run locally waits in the engine's queue.
+    const queued = postChat(g.url, { model: 'watched-only', max_tokens: 4 });
+    while (watched.state().waiting !== 1) await new Promise((r) => setImmediate(r));
+    assert.equal((await g.gateway.checkHealth())['watched/tiny'], 'up');
+    const next = await postChat(g.url, { model: 'burst', max_tokens: 4 });
+    assert.equal(next.status, 200, next.text);
+    assert.equal(route(next).deployment, 'cloud/mock-cloud');
+    ac.abort();
+    assert.equal((await queued).status, 200);
+    await watched.whenIdle();
+    await g.gateway.checkHealth();
+    assert.equal(route(await postChat(g.url, { model: 'burst', max_tokens: 4 })).deployment, 'watched/tiny');
+  });
+});
