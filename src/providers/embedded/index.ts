@@ -95,7 +95,11 @@ function failureOf(msg: Extract<FromChild, { type: 'error' }>): EngineFailure {
 
 /** Waits for the exchange's last message; cancels generation when the call's signal fires. */
 async function finish(exchange: Exchange, signal: AbortSignal) {
-  const onAbort = () => exchange.cancel();
+  // Stop the child's generation, and stop waiting for it now: its slot frees when it confirms.
+  const onAbort = () => {
+    exchange.cancel();
+    exchange.fail(signal.reason as Error);
+  };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const msg of exchange) {
@@ -112,7 +116,11 @@ async function finish(exchange: Exchange, signal: AbortSignal) {
 async function* streamExchange(exchange: Exchange, call: ChatCall, forced: string | undefined): AsyncGenerator<StreamEvent> {
   const { deployment, signal } = call;
   const chunk = chunkMaker(deployment.model);
-  const onAbort = () => exchange.cancel();
+  // Stop the child's generation, and stop waiting for it now: its slot frees when it confirms.
+  const onAbort = () => {
+    exchange.cancel();
+    exchange.fail(signal.reason as Error);
+  };
   signal.addEventListener('abort', onAbort, { once: true });
   let done: Done | undefined;
   try {
