@@ -347,3 +347,37 @@ describe('the health monitor reads the engine', () => {
     assert.equal(route(await postChat(g.url, { model: 'burst', max_tokens: 4 })).deployment, 'watched/tiny');
   });
 });
+
+describe('an engine process that dies', () => {
+  it('fails its requests with the reason, leaves the gateway process up, and restarts on the next request', async () => {
+    const options = { model: tiny, threads: 1, contextSize: 1024 };
+    const provider = createProviderHandle({ id: 'crashy', type: 'embedded', location: 'local', options });
+    const deployment = {
+      id: 'crashy/tiny',
+      provider,
+      model: 'tiny',
+      location: 'local' as const,
+      capabilities: { tools: true, vision: false, jsonSchema: true, embeddings: true },
+    };
+    const request = { model: 'tiny', messages: [{ role: 'user' as const, content: 'x' }], max_tokens: 20_000, stream: true };
+    const result = await provider.adapter.chat({ request, deployment, signal: AbortSignal.timeout(60_000) });
+    const it = (result as { events: AsyncIterable<unknown> }).events[Symbol.asyncIterator]();
+    await it.next();
+    const engine = embeddedEngineFor(provider);
+    const pid = engine.pid!;
+    process.kill(pid, 'SIGKILL');
+    await assert.rejects(
+      (async () => {
+        for (;;) if ((await it.next()).done) return;
+      })(),
+      (e: any) => e.status === 502 && /engine process exited \(SIGKILL\)/.test(e.message) && e.isRetryable,
+    );
+    const again = await provider.adapter.chat({
+      request: { ...request, stream: false, max_tokens: 4 },
+      deployment,
+      signal: AbortSignal.timeout(60_000),
+    });
+    assert.equal((again as { response: ChatResponse }).response.usage?.completion_tokens, 4);
+    assert.notEqual(engine.pid, pid);
+  });
+});

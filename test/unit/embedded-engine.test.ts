@@ -87,6 +87,25 @@ describe('GGUF header checks', () => {
     }
   });
 
+  it('seeded fuzz: any corrupted header or metadata byte is accepted or refused with a GgufError, never another exception', async () => {
+    const next = rng(99);
+    // The metadata (vocabulary included) and the tensor table: everything before the weights.
+    const headerEnd = good.indexOf(Buffer.from('blk.1.ffn_up.weight')) + 64;
+    let refused = 0;
+    for (let i = 0; i < 200; i++) {
+      const bad = Buffer.from(good);
+      const edits = 1 + Math.floor(next() * 4);
+      for (let e = 0; e < edits; e++) bad[Math.floor(next() * headerEnd)] = Math.floor(next() * 256);
+      try {
+        await readGgufInfo(file('fuzz.gguf', bad));
+      } catch (err) {
+        assert.ok(err instanceof GgufError, `case ${i}: ${(err as Error).stack}`);
+        refused++;
+      }
+    }
+    assert.ok(refused > 20, `only ${refused} of 200 corrupted files were refused`);
+  });
+
   it('refuses a string length larger than the file', async () => {
     const bad = Buffer.from(ggufHeaderOnly(0n, 1n));
     const len = Buffer.alloc(8);

@@ -116,6 +116,11 @@ export class EmbeddedEngine {
     return { ...(this.info ? {} : { loadedModels: [] }), waiting: this.waiting.length, running: this.running };
   }
 
+  /** The engine process, while one runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get loadedInfo(): LoadedInfo | undefined {
     return this.info;
   }
