@@ -293,6 +293,15 @@ describe('queue depth', () => {
     ac.abort();
     await assert.rejects(it.next(), (e: any) => e.code === 'request_cancelled');
     await embeddedEngineFor(provider).whenIdle();
+
+    // A stream dropped before its first read (return() without next()) still stops generating.
+    const before = { ...embeddedEngineFor(provider).stats };
+    const unread = await provider.adapter.chat({ request: long, deployment, signal: AbortSignal.timeout(60_000) });
+    await (unread as { events: AsyncIterable<unknown> }).events[Symbol.asyncIterator]().return!();
+    await embeddedEngineFor(provider).whenIdle();
+    const stats = embeddedEngineFor(provider).stats;
+    assert.equal(stats.abort, before.abort + 1);
+    assert.ok(stats.completionTokens - before.completionTokens < 20_000);
   });
 });
 

@@ -130,6 +130,11 @@ async function chat(id: number, job: ChatJob, stream: boolean): Promise<void> {
     }
     // A fresh sequence state per request: the same prompt and seed always give the same text.
     await sequence.clearHistory();
+    if (abort.signal.aborted) {
+      // Cancelled before it started: node-llama-cpp would throw the abort reason instead.
+      send({ type: 'done', id, text: '', functionCalls: [], stopReason: 'abort', promptTokens: 0, completionTokens: 0 });
+      return;
+    }
     const chat = new l.lib.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false, chatWrapper: l.chatWrapper });
     // The sequence's token meter counts what was evaluated (the prompt) and sampled (the answer).
     const meter = sequence.tokenMeter;
@@ -179,7 +184,10 @@ async function chat(id: number, job: ChatJob, stream: boolean): Promise<void> {
       chat.dispose({ disposeSequence: false });
     }
   } catch (err) {
-    send({ type: 'error', id, message: (err as Error)?.message ?? String(err), badRequest: false });
+    // node-llama-cpp throws the abort reason when a cancel lands before the first token.
+    if (abort.signal.aborted)
+      send({ type: 'done', id, text: '', functionCalls: [], stopReason: 'abort', promptTokens: 0, completionTokens: 0 });
+    else send({ type: 'error', id, message: (err as Error)?.message ?? String(err), badRequest: false });
   } finally {
     running.delete(id);
     l.free.push(sequence);

@@ -164,6 +164,26 @@ async function* streamExchange(exchange: Exchange, call: ChatCall, forced: strin
   }
 }
 
+/**
+ * `return()` or `throw()` on the iterator stops generation even when iteration never started (a
+ * generator that was never resumed would not run its `finally`, and the engine slot would stay
+ * taken until max_tokens).
+ */
+function tiedToExchange<T>(exchange: Exchange, events: AsyncGenerator<T>): AsyncIterable<T> {
+  const iterator: AsyncIterator<T> = {
+    next: () => events.next(),
+    return: (value?: unknown) => {
+      exchange.cancel();
+      return events.return(value as T);
+    },
+    throw: (error?: unknown) => {
+      exchange.cancel();
+      return events.throw(error);
+    },
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
+}
+
 export const embeddedAdapter: ProviderAdapter = {
   type: 'embedded',
   // In-process: no base URL (createProviderHandle accepts '' for this adapter).
@@ -186,7 +206,7 @@ export const embeddedAdapter: ProviderAdapter = {
     } catch (err) {
       throw toMeridian(err, signal, provider, deployment.id);
     }
-    if (request.stream) return { type: 'stream', events: streamExchange(exchange, call, forced) };
+    if (request.stream) return { type: 'stream', events: tiedToExchange(exchange, streamExchange(exchange, call, forced)) };
     try {
       const done = (await finish(exchange, signal)) as Done;
       return { type: 'response', response: convertEmbeddedResponse(done, deployment.model, forced) };
