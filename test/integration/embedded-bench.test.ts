@@ -58,7 +58,7 @@ test('meridian bench <embedded provider>/<model> measures TTFT and tokens/s and 
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   assert.equal(code, 0, stderr);
-  assert.match(stdout, /emb\/tiny \(embedded/);
+  assert.match(stdout, /emb\/tiny \(embedded, in-process\)/);
 
   const files = readdirSync(join(dir, 'out'));
   assert.equal(files.length, 1);

@@ -8,7 +8,7 @@
  * its timeout) give clear errors while the gateway keeps serving.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -388,5 +388,52 @@ describe('an engine process that dies', () => {
     });
     assert.equal((again as { response: ChatResponse }).response.usage?.completion_tokens, 4);
     assert.notEqual(engine.pid, pid);
+  });
+});
+
+describe('a model from the Ollama store', () => {
+  it('ollama:<name>:<tag> loads the blob its manifest names, without an Ollama server', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'meridian-ollama-models-'));
+    const hex = 'e3'.repeat(32);
+    mkdirSync(join(store, 'blobs'));
+    writeFileSync(join(store, 'blobs', `sha256-${hex}`), good);
+    mkdirSync(join(store, 'manifests', 'registry.ollama.ai', 'library', 'tiny'), { recursive: true });
+    writeFileSync(
+      join(store, 'manifests', 'registry.ollama.ai', 'library', 'tiny', 'q1'),
+      JSON.stringify({
+        schemaVersion: 2,
+        layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: `sha256:${hex}`, size: good.length }],
+      }),
+    );
+    const saved = process.env.OLLAMA_MODELS;
+    process.env.OLLAMA_MODELS = store;
+    try {
+      const provider = createProviderHandle({
+        id: 'from-ollama',
+        type: 'embedded',
+        location: 'local',
+        options: { model: 'ollama:tiny:q1', threads: 1 },
+      });
+      assert.deepEqual(
+        (await provider.adapter.listModels!(provider, AbortSignal.timeout(5000))).map((m) => m.id),
+        ['tiny:q1'],
+      );
+      const deployment = {
+        id: 'from-ollama/tiny:q1',
+        provider,
+        model: 'tiny:q1',
+        location: 'local' as const,
+        capabilities: { tools: true, vision: false, jsonSchema: true, embeddings: true },
+      };
+      const r = await provider.adapter.chat({
+        request: { model: 'tiny:q1', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 },
+        deployment,
+        signal: AbortSignal.timeout(60_000),
+      });
+      assert.equal((r as { response: ChatResponse }).response.usage?.completion_tokens, 3);
+    } finally {
+      if (saved === undefined) delete process.env.OLLAMA_MODELS;
+      else process.env.OLLAMA_MODELS = saved;
+    }
   });
 });
