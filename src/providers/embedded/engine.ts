@@ -166,17 +166,26 @@ export class EmbeddedEngine {
   private async start(signal: AbortSignal, message: (id: number) => ToChild): Promise<Exchange> {
     const failure = this.failed();
     if (failure) throw failure;
-    if (this.running >= this.settings.parallel && this.waiting.length >= this.settings.maxQueue) {
+    // Free slots (all of them while the model loads) take requests beyond the queue's bound.
+    const free = Math.max(0, this.settings.parallel - this.running);
+    if (this.waiting.length >= this.settings.maxQueue + free) {
       throw new EngineFailure(
         `the embedded engine is busy: ${this.running} running, ${this.waiting.length} waiting (maxQueue ${this.settings.maxQueue})`,
         'queue-full',
       );
     }
     await this.takeSlot(signal);
+    const child = this.child;
+    if (!child?.connected) {
+      // The process died between granting the slot and now; onExit already reset the counts.
+      throw new EngineFailure('the engine process exited', 'crash');
+    }
     const id = this.nextId++;
-    const exchange = new Exchange(id, () => this.child?.send({ type: 'cancel', id } satisfies ToChild));
+    const exchange = new Exchange(id, () => {
+      if (child.connected) child.send({ type: 'cancel', id } satisfies ToChild);
+    });
     this.exchanges.set(id, exchange);
-    this.child!.send(message(id));
+    child.send(message(id));
     return exchange;
   }
 
