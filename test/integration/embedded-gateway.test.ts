@@ -115,6 +115,8 @@ describe('embedded engine through the gateway', () => {
     assert.equal(usage.completion_tokens, 16);
     assert.ok(usage.prompt_tokens > 3, `prompt tokens ${usage.prompt_tokens}`);
     assert.equal((a.body as ChatResponse).choices[0]?.finish_reason, 'length');
+    // The prompt was rendered by the chat template stored in the GGUF (no built-in wrapper matches it).
+    assert.equal(engine().loadedInfo?.chatWrapper, 'JinjaTemplate');
   });
 
   it('streams over SSE: role first, text deltas equal to the unstreamed answer, finish, usage, [DONE]', async () => {
