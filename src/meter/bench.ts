@@ -221,7 +221,8 @@ export function formatBenchTable(run: BenchRun): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
   const out = [
-    `${run.target} (${run.providerType} at ${run.baseUrl}), ${run.durationSeconds}s per level, max_tokens ${run.maxTokens}`,
+    // In-process engines (embedded, mock) have no base URL.
+    `${run.target} (${run.providerType}${run.baseUrl ? ` at ${run.baseUrl}` : ', in-process'}), ${run.durationSeconds}s per level, max_tokens ${run.maxTokens}`,
     line(header),
     ...rows.map(line),
   ];

@@ -11,6 +11,7 @@ import { anthropicAdapter } from './anthropic/index.js';
 import { ollamaAdapter } from './ollama/index.js';
 import { mockAdapter } from './mock/index.js';
 import { geminiAdapter } from './gemini/index.js';
+import { embeddedAdapter } from './embedded/index.js';
 
 export const adapters = {
   openai: openaiAdapter,
@@ -19,6 +20,7 @@ export const adapters = {
   ollama: ollamaAdapter,
   mock: mockAdapter,
   gemini: geminiAdapter,
+  embedded: embeddedAdapter,
 } satisfies Record<string, ProviderAdapter>;
 
 export type AdapterType = keyof typeof adapters;
