@@ -7,14 +7,47 @@
  *   npm run bench                     # defaults
  *   BENCH_SECONDS=10 npm run bench    # longer runs
  *   BENCH_LOG=1 npm run bench         # with the request log (SQLite) on
+ *   npm run bench -- --record         # also write the ratios to bench/baseline.json
+ *   npm run bench -- --check          # exit 1 when a ratio is 15% worse than bench/baseline.json
+ *
+ * Ratios, not absolute numbers, are recorded and checked: both sides run in the same process at
+ * the same moment, so a busier or slower machine moves them far less than it moves req/s.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import autocannon from 'autocannon';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const baselineFile = fileURLToPath(new URL('./baseline.json', import.meta.url));
+
+/** Higher is better for the throughput ratio; lower is better for the other two. */
+interface Ratios {
+  throughputVsBare: number;
+  cpuVsBare: number;
+  latencyC1VsBare: number;
+}
+const TOLERANCE = 0.15;
+
+/** Prints each ratio beside the recorded one; false when one is more than 15% worse. */
+function checkAgainstBaseline(now: Ratios): boolean {
+  if (!existsSync(baselineFile)) {
+    console.log(`no ${baselineFile}: run with --record first`);
+    return false;
+  }
+  const base = (JSON.parse(readFileSync(baselineFile, 'utf8')) as { ratios: Ratios }).ratios;
+  let ok = true;
+  for (const key of Object.keys(base) as Array<keyof Ratios>) {
+    const higherIsBetter = key === 'throughputVsBare';
+    const worse = higherIsBetter ? now[key] < base[key] * (1 - TOLERANCE) : now[key] > base[key] * (1 + TOLERANCE);
+    if (worse) ok = false;
+    console.log(
+      `check ${key.padEnd(18)} now ${now[key].toFixed(3)}  recorded ${base[key].toFixed(3)}  ${worse ? 'REGRESSION (>15% worse)' : 'ok'}`,
+    );
+  }
+  return ok;
+}
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 /** The gateway runs from dist/ when it is built (as `npm start` does); BENCH_SRC=1 uses src/ via tsx. */
@@ -140,6 +173,18 @@ try {
   ];
   const w = Math.max(...rows.map((r) => r[0]!.length));
   for (const [k, v] of rows) console.log(`${k!.padEnd(w)}  ${v}`);
+
+  const bareCpuMs = (bareAfter.cpuMicros - bareBefore.cpuMicros) / 1000 / bareLoad.requests.total;
+  const ratios: Ratios = {
+    throughputVsBare: through.requests.average / bareLoad.requests.average,
+    cpuVsBare: cpuPerReqMs / bareCpuMs,
+    latencyC1VsBare: (gatewayC1.p50 - directC1.p50) / Math.max(0.001, bareC1.p50 - directC1.p50),
+  };
+  if (process.argv.includes('--record')) {
+    writeFileSync(baselineFile, `${JSON.stringify({ recordedAt: new Date().toISOString(), ratios }, null, 2)}\n`);
+    console.log(`recorded the ratios in ${baselineFile}`);
+  }
+  if (process.argv.includes('--check')) process.exitCode = checkAgainstBaseline(ratios) ? 0 : 1;
 } finally {
   gw.child.kill();
   bare.child.kill();
