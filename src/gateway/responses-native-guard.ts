@@ -23,18 +23,7 @@ import type { Location, ResponsesWireEvent } from '../providers/spec.js';
  * data, never prompt text and never rewritten (as the canonical guard leaves ids and image URLs).
  * Anywhere else (unknown fields, metadata) every string counts.
  */
-const OPAQUE_KEYS = new Set([
-  'type',
-  'role',
-  'id',
-  'call_id',
-  'status',
-  'detail',
-  'image_url',
-  'file_id',
-  'encrypted_content',
-  'name',
-]);
+const OPAQUE_KEYS = new Set(['type', 'role', 'id', 'call_id', 'status', 'detail', 'image_url', 'file_id', 'encrypted_content', 'name']);
 const STRUCTURED = new Set(['input', 'tools', 'tool_choice', 'text', 'reasoning', 'include']);
 /** Fields holding JSON text: a value there may be JSON-escaped. */
 const JSON_TEXT_KEYS = new Set(['arguments']);
@@ -159,7 +148,10 @@ function itemOf(data: Record<string, unknown>): string {
  * other event about the same item (its `.done`), or before any event that names no item. Every
  * other event is restored whole. The writer renumbers `sequence_number`.
  */
-export async function* restoreNativeEvents(events: AsyncIterable<ResponsesWireEvent>, restorer: Restorer): AsyncGenerator<ResponsesWireEvent> {
+export async function* restoreNativeEvents(
+  events: AsyncIterable<ResponsesWireEvent>,
+  restorer: Restorer,
+): AsyncGenerator<ResponsesWireEvent> {
   const open = new Map<string, { item: string; stream: ReturnType<Restorer['textStream']>; last: ResponsesWireEvent }>();
   function* flush(item: string): Generator<ResponsesWireEvent> {
     for (const [k, o] of open) {

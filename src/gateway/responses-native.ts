@@ -40,7 +40,13 @@ export function responsesNativeAttempt(turn: NativeTurn, a: NativeAttemptInput):
   const d = a.deployment;
   const adapter = d.provider.adapter;
   if (!adapter.responses || !adapter.speaksResponses?.(d.provider) || !canPassThrough(turn.inbound)) return undefined;
-  const guarded = guardNativeBody(a.g.guard, a.inspection, turn.request, nativeRequestBody(turn.inbound, turn.history, d.model), d.location);
+  const guarded = guardNativeBody(
+    a.g.guard,
+    a.inspection,
+    turn.request,
+    nativeRequestBody(turn.inbound, turn.history, d.model),
+    d.location,
+  );
   if (!guarded) {
     a.g.logger.debug({ deployment: d.id }, 'responses: translated, the body carries text the guard cannot pass through');
     return undefined;
