@@ -144,9 +144,9 @@ function itemOf(data: Record<string, unknown>): string {
 
 /**
  * Restores a Responses event stream. A `*.delta` text goes through the restorer's stream logic
- * per (event type, item, part); what it holds back is emitted as one more delta before the next
- * other event about the same item (its `.done`), or before any event that names no item. Every
- * other event is restored whole. The writer renumbers `sequence_number`.
+ * per (event type, item, part); what it holds back is emitted as one more delta before the
+ * item's next `.done` event, or before any event that names no item. Every other event is
+ * restored whole. The writer renumbers `sequence_number`.
  */
 export async function* restoreNativeEvents(
   events: AsyncIterable<ResponsesWireEvent>,
@@ -176,7 +176,9 @@ export async function* restoreNativeEvents(
       if (out || !data.delta) yield out === data.delta ? ev : { event: ev.event, data: { ...data, delta: out } };
       continue;
     }
-    yield* flush(itemOf(data));
+    // A text ends with its `.done` (or the item's, or the response's): what it held back goes out first.
+    const item = itemOf(data);
+    if (!item || ev.event.endsWith('.done')) yield* flush(item);
     yield { event: ev.event, data: restoreNative(data, restorer) };
   }
   yield* flush('');
