@@ -82,15 +82,17 @@ export function guardNativeBody(
   location: Location,
 ): GuardedBody | undefined {
   if (!guard || !inspection) return { body };
-  // Text the inspection saw; a native string found inside it was inspected (instructions, input text, schema strings…).
-  const seen = requestTexts(request)
-    .map((t) => t.text)
-    .join('\u0000');
+  // Text the inspection saw: most native strings are one of its strings exactly (instructions, input
+  // text, arguments, metadata values); others may sit inside one (assistant parts joined into one text).
+  const texts = requestTexts(request).map((t) => t.text);
+  const exact = new Set(texts);
+  let joined: string | undefined;
+  const inspected = (text: string): boolean => exact.has(text) || (joined ??= texts.join('\u0000')).includes(text);
   let unseenFindings = false;
   eachText(
     body,
     (text) => {
-      if (!unseenFindings && text && !seen.includes(text) && guard.scanText(text).length > 0) unseenFindings = true;
+      if (!unseenFindings && text && !inspected(text) && guard.scanText(text).length > 0) unseenFindings = true;
     },
     true,
   );
