@@ -46,6 +46,16 @@ function fakeOpenAI(req: RecordedRequest, res: Parameters<Parameters<typeof star
   const seen = req.body.match(PLACEHOLDER)?.[0] ?? 'nobody';
   if (req.url === '/v1/responses') {
     if (b.model === 'gpt-broken') return sendJson(res, 500, { error: { message: 'overloaded', type: 'server_error' } });
+    if (b.model === 'gpt-midfail') {
+      const started = fixture('text-stream.json').slice(0, 5);
+      const failed = {
+        type: 'response.failed',
+        sequence_number: 5,
+        response: { status: 'failed', error: { code: 'server_error', message: 'died' } },
+      };
+      return sendSse(res, [...started, { event: 'response.failed', data: failed }]);
+    }
+    if (b.model === 'gpt-nousage') return sendJson(res, 200, { ...render(fixture('response.json'), ['Some words here.']), usage: null });
     const calling = Array.isArray(b.tools) && b.tools.length > 0;
     const text = calling ? JSON.stringify({ to: seen }) : `Writing to ${seen}.`;
     // A placeholder split across two deltas: `…⟦EM` | `AIL_1⟧.`
@@ -125,6 +135,8 @@ describe('Responses API pass-through to OpenAI deployments', () => {
           ],
           optout: [{ provider: 'oaitr', model: 'gpt-translated', price: PRICE }],
           optin: [{ provider: 'vllm', model: 'vllm-native', price: PRICE }],
+          midfail: [{ provider: 'oai', model: 'gpt-midfail', price: PRICE }],
+          nousage: [{ provider: 'oai', model: 'gpt-nousage', price: PRICE }],
         },
         guard: { defaultAction: 'pseudonymize' },
         // No same-deployment retry: a failed native attempt goes straight to the next deployment.
@@ -275,6 +287,31 @@ describe('Responses API pass-through to OpenAI deployments', () => {
         ['compat/compat-model', true],
       ],
     );
+  });
+
+  it('ends the stream with an error event when the upstream fails mid-stream, logged as failed', async () => {
+    // The SDK hands the documented error event to the caller, and there is no final response.
+    const stream = client.responses.stream({ model: 'midfail', input: 'Hi' });
+    const events: Json[] = [];
+    for await (const ev of stream) events.push(ev as Json);
+    assert.ok(events.some((e) => e.type === 'response.output_text.delta'));
+    assert.equal(events.at(-1)!.type, 'error');
+    assert.match(events.at(-1)!.message, /failed mid-stream: died/);
+    assert.ok(!events.some((e) => e.type === 'response.completed'));
+    await assert.rejects(stream.finalResponse());
+    const { data } = await admin(gw.url, '/admin/requests?limit=1000');
+    const e = (data as Json[]).find((x) => x.alias === 'midfail')!;
+    assert.equal(e.status, 502);
+    assert.equal(e.tokensEstimated, true, 'the streamed text is counted');
+  });
+
+  it('counts tokens when the native answer has no usage, and says so in the answer and the log', async () => {
+    const { data, response } = await client.responses.create({ model: 'nousage', input: 'Hi' }).withResponse();
+    assert.equal(data.output_text, 'Some words here.');
+    assert.ok((data.usage?.output_tokens ?? 0) > 0);
+    const e = await logEntry(gw.url, response.headers.get('x-request-id')!);
+    assert.equal(e.tokensEstimated, true);
+    assert.equal(e.completionTokens, data.usage?.output_tokens);
   });
 
   it('translates for an OpenAI provider with responsesApi: translate, passes through for an opted-in compatible one', async () => {
