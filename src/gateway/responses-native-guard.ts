@@ -68,10 +68,21 @@ function eachText(value: unknown, visit: (text: string) => void, skipOpaque: boo
   );
 }
 
+/** Calls `visit` on every object key of `value` (keys go upstream too: metadata keys, schema property names, unknown fields). */
+function eachKey(value: unknown, visit: (key: string) => void, depth = 0): void {
+  if (depth > MAX_DEPTH) throw new UpstreamError('JSON nested too deeply for the privacy guard.');
+  if (Array.isArray(value)) for (const v of value) eachKey(v, visit, depth + 1);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      visit(k);
+      eachKey(v, visit, depth + 1);
+    }
+}
+
 /**
  * The body to send, guarded; undefined when it cannot go as it is: it carries text the inspection
- * did not see and that has findings of its own, or a replaced value survives somewhere the
- * replacement does not reach (an id). The attempt is then translated, where only inspected text
+ * did not see and that has findings of its own (object keys included), or a replaced value
+ * survives somewhere the replacement does not reach (an id, an object key). The attempt is then translated, where only inspected text
  * goes upstream.
  */
 export function guardNativeBody(
@@ -89,13 +100,11 @@ export function guardNativeBody(
   let joined: string | undefined;
   const inspected = (text: string): boolean => exact.has(text) || (joined ??= texts.join('\u0000')).includes(text);
   let unseenFindings = false;
-  eachText(
-    body,
-    (text) => {
-      if (!unseenFindings && text && !inspected(text) && guard.scanText(text).length > 0) unseenFindings = true;
-    },
-    true,
-  );
+  const check = (text: string): void => {
+    if (!unseenFindings && text && !inspected(text) && guard.scanText(text).length > 0) unseenFindings = true;
+  };
+  eachText(body, check, true);
+  eachKey(body, check);
   if (unseenFindings) return undefined;
   if (inspection.action !== 'pseudonymize' || location !== 'cloud') return { body };
 
@@ -111,16 +120,14 @@ export function guardNativeBody(
   const values = [...placeholderOf.keys()].sort((a, b) => b.length - a.length);
   const re = new RegExp(values.map(escapeRegExp).join('|'), 'g');
   const safe = mapTexts(body, (text) => text.replace(re, (v) => placeholderOf.get(v) ?? v), true) as Record<string, unknown>;
-  // No real value may remain in any string that goes upstream, ids included.
+  // No real value may remain in any string that goes upstream, ids and object keys included.
   let leaks = false;
-  eachText(
-    safe,
-    (text) => {
-      re.lastIndex = 0;
-      if (!leaks && re.test(text)) leaks = true;
-    },
-    false,
-  );
+  const leak = (text: string): void => {
+    re.lastIndex = 0;
+    if (!leaks && re.test(text)) leaks = true;
+  };
+  eachText(safe, leak, false);
+  eachKey(safe, leak);
   return leaks ? undefined : { body: safe, restorer };
 }
 

@@ -142,6 +142,9 @@ describe('guard on the native body', () => {
       undefined,
     );
     assert.equal(await guarded({ model: 'a', input: 'hi', unknown_field: { note: `mail ${EMAIL}` } }), undefined);
+    // Object keys go upstream too (found by the native fuzz): a key with findings, or a key holding a replaced value.
+    assert.equal(await guarded({ model: 'a', input: 'hi', unknown_field: { [EMAIL]: 'x' } }), undefined);
+    assert.equal(await guarded({ model: 'a', input: `I am ${EMAIL}`, metadata: { [EMAIL]: 'x' } }), undefined);
     assert.equal(
       await guarded({
         model: 'a',
