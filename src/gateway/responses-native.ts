@@ -124,6 +124,8 @@ async function writeNativeStream(
       if (!res.write(`event: ${ev.event}\ndata: ${JSON.stringify(data)}\n\n`) && !res.destroyed) await drained(res, io.signal);
       if (io.signal.aborted) throw io.signal.reason;
     }
+    // A terminal event without a response object still gets accounted: counted from the deltas.
+    costUsd ??= io.account(await io.count(text), true);
     res.addTrailers({ 'x-meridian-cost-usd': formatUsd(costUsd) });
     res.end();
   } catch (err) {
