@@ -15,12 +15,15 @@ import { formatRouteHeader } from '../router/index.js';
 import { formatUsd } from './headers.js';
 import { cacheBypassed, cacheStep, serveHit } from './cache-step.js';
 import { account, countUsage, meterStream, responseText, type StreamMeter } from './metering.js';
+import type { NativeCommitted } from './native-attempt.js';
 import { admit, round, runPipeline, traced, type Pending, type Subject } from './pipeline.js';
 import type { GatewayServices } from './services.js';
 import { openaiWire, type ChatWire } from './wire.js';
 
 type Committed =
-  { type: 'response'; response: ChatResponse; raw?: Buffer } | { type: 'stream'; events: AsyncIterable<StreamEvent>; ttftMs: number };
+  | { type: 'response'; response: ChatResponse; raw?: Buffer }
+  | { type: 'stream'; events: AsyncIterable<StreamEvent>; ttftMs: number }
+  | NativeCommitted;
 
 /** POST /v1/chat/completions */
 export function handleChat(g: GatewayServices, ctx: RequestContext): Promise<void> {
@@ -98,6 +101,8 @@ async function serveChat(
   const result = await g.router.execute(
     plan,
     traced(pending, async (d, signal) => {
+      const native = wire.nativeAttempt?.({ g, deployment: d, signal, inspection });
+      if (native) return native;
       let upstreamRequest: ChatRequest = { ...request, model: d.model };
       if (inspection?.action === 'pseudonymize' && d.location === 'cloud') {
         const p = g.guard!.pseudonymize(upstreamRequest, inspection);
@@ -127,7 +132,21 @@ async function serveChat(
   let ok = false;
   try {
     const committed = result.value;
-    if (committed.type === 'response') {
+    if (committed.type === 'native') {
+      if (committed.ttftMs !== undefined) entry.ttftMs = round(committed.ttftMs);
+      entry.status = 200;
+      const outcome = await committed.send(ctx.res, {
+        headers,
+        signal: ctx.signal,
+        account: (usage, counted) => account(g, entry, d, usage, counted),
+        count: (text) => countUsage(g, request, d, text),
+      });
+      if (outcome.error) {
+        entry.status = outcome.error.status;
+        entry.errorCode = outcome.error.code;
+      }
+      ok = !outcome.error;
+    } else if (committed.type === 'response') {
       let response = committed.response;
       let raw = committed.raw;
       if (restorer) {

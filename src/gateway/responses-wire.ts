@@ -2,7 +2,8 @@
  * POST /v1/responses: the OpenAI Responses API on the client side (issue #13), a third ChatWire
  * over the same pipeline as /v1/chat/completions and /v1/messages, so routing, the guard
  * (pseudonymize before cloud, restore in the answer and the event stream), budgets, cost and the
- * request log apply unchanged. Translation lives in src/api/responses/. A response is stored
+ * request log apply unchanged. Translation lives in src/api/responses/; an attempt on a deployment
+ * that serves the Responses API itself (OpenAI) passes the body through (./responses-native.ts). A response is stored
  * when asked (OpenAI's default) and allowed (`responses.store`), saved before the client gets the
  * answer or the final stream event, so `previous_response_id` works at once on any replica
  * (./responses-store.ts, docs/responses.md).
@@ -17,6 +18,7 @@ import { readJsonBody, sendError, sendJson } from '../server/http-util.js';
 import { handleChatBody } from './chat.js';
 import type { RequestContext } from './context.js';
 import { applyResponsesPrompt, resolveResponsesPrompt, type ResponsesPrompt } from './responses-prompt.js';
+import { responsesNativeAttempt } from './responses-native.js';
 import { loadConversation, saveResponse, storesResponse } from './responses-store.js';
 import type { GatewayServices } from './services.js';
 import { writeTranslatedStream } from './stream-response.js';
@@ -43,6 +45,7 @@ export function responsesWire(
 ): ChatWire {
   const { inbound, history, prompt, state } = prepared;
   let conversation: ChatMessage[] = [];
+  let canonical: ChatRequest | undefined;
   const stored = async (response: ResponseObject): Promise<void> => {
     if (state.store && !(await save(conversation, response))) response.store = false;
   };
@@ -54,7 +57,14 @@ export function responsesWire(
       // prompt (a continuation brings its own, as OpenAI documents for instructions). Real values:
       // the guard pseudonymizes copies per attempt.
       conversation = inbound.instructions ? request.messages.slice(1) : request.messages;
-      return prompt ? applyResponsesPrompt(request, prompt) : request;
+      canonical = prompt ? applyResponsesPrompt(request, prompt) : request;
+      return canonical;
+    },
+
+    // To a deployment that serves the Responses API itself, the client's body passes through (./responses-native.ts).
+    nativeAttempt(a) {
+      if (!canonical) return undefined;
+      return responsesNativeAttempt({ inbound, history, state, request: canonical, stored }, a);
     },
 
     async sendResponse(res, response, _raw, headers) {

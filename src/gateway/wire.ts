@@ -8,6 +8,7 @@ import { parseChatRequest } from '../api/schemas.js';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../api/types.js';
 import type { PromptShape } from '../prompts/index.js';
 import { sendBytes, sendError } from '../server/http-util.js';
+import type { NativeAttemptInput, NativeCommitted } from './native-attempt.js';
 import type { ErrorWire } from './pipeline.js';
 import { writeStream, type StreamOptions, type StreamOutcome } from './stream-response.js';
 
@@ -22,6 +23,12 @@ export interface ChatWire extends ErrorWire {
   sendResponse(res: ServerResponse, response: ChatResponse, raw: Buffer | undefined, headers: Record<string, string>): void | Promise<void>;
   /** Writes a metered canonical stream (it always carries a usage-only chunk before it ends). */
   writeStream(res: ServerResponse, events: AsyncIterable<StreamEvent>, opts: StreamOptions): Promise<StreamOutcome>;
+  /**
+   * Runs this attempt on the deployment's own API (native-attempt.ts) when the wire and the
+   * deployment speak it; undefined = the canonical call. Decided per attempt, so a fallback may
+   * change the path.
+   */
+  nativeAttempt?(a: NativeAttemptInput): Promise<NativeCommitted> | undefined;
 }
 
 export const openaiWire: ChatWire = {

@@ -156,5 +156,21 @@ export function createRestorer(valueByPlaceholder: ReadonlyMap<string, string>):
     if (tail.length > 0 && last) yield { chunk: { ...last, choices: tail, usage: undefined } };
   }
 
-  return { restoreText, restoreJsonText, restoreResponse, restoreStream, size };
+  const textStream = (json: boolean) => {
+    let held = '';
+    return {
+      push(text: string): string {
+        const r = feed(held, text, false, json);
+        held = r.held;
+        return r.out;
+      },
+      end(): string {
+        const r = feed(held, '', true, json);
+        held = '';
+        return r.out;
+      },
+    };
+  };
+
+  return { restoreText, restoreJsonText, restoreResponse, restoreStream, textStream, placeholders: valueByPlaceholder, size };
 }

@@ -86,6 +86,15 @@ export interface Restorer {
    * Events whose chunk changed have no `raw`.
    */
   restoreStream(events: AsyncIterable<StreamEvent>): AsyncIterable<StreamEvent>;
+  /**
+   * A restorer for one text that arrives in pieces outside the canonical stream (the Responses
+   * API pass-through's `*.delta` events): `push` returns what is safe to emit now, holding back a
+   * suffix that may be a placeholder's start; `end` returns the rest. `json`: the text is JSON
+   * (function-call arguments).
+   */
+  textStream(json: boolean): { push(text: string): string; end(): string };
+  /** Placeholder → real value, for a caller that must apply the same mapping to another body. */
+  readonly placeholders: ReadonlyMap<string, string>;
   /** Number of placeholders this restorer knows (0: restoring is a pass-through). */
   readonly size: number;
 }

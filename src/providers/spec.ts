@@ -127,6 +127,34 @@ export type ChatResult =
     };
 
 /**
+ * An OpenAI Responses API call passed through as the client wrote it (POST /v1/responses to an
+ * upstream that serves the same API natively). `body` already names the deployment's model.
+ */
+export interface ResponsesCall {
+  body: Record<string, unknown>;
+  deployment: Deployment;
+  signal: AbortSignal;
+}
+
+/** One Responses API streaming event: its SSE `event:` name and its parsed JSON data. */
+export interface ResponsesWireEvent {
+  event: string;
+  data: Record<string, unknown> & { type: string };
+}
+
+export type ResponsesResult =
+  | { type: 'response'; response: Record<string, unknown> }
+  | {
+      type: 'stream';
+      /**
+       * The upstream's events in order. Ends after `response.completed` or `response.incomplete`;
+       * an `error` or `response.failed` event, or a body that ends before either, is thrown as a
+       * MeridianError (as for `ChatResult` streams). `return()` cancels the upstream body.
+       */
+      events: AsyncIterable<ResponsesWireEvent>;
+    };
+
+/**
  * One wire protocol. Adapters are stateless objects; per-provider state lives in ProviderHandle.
  * They throw MeridianError subclasses (UpstreamError, UpstreamTimeoutError, InvalidRequestError
  * for input the target cannot represent) and never include credentials in messages.
@@ -145,6 +173,13 @@ export interface ProviderAdapter {
   /** Checks `providers[].options` once at start; throws ConfigError naming the bad option. */
   checkOptions?(options: Record<string, unknown> | undefined): void;
   chat(call: ChatCall): Promise<ChatResult>;
+  /**
+   * The Responses API pass-through (`POST /responses`), for upstreams that serve it natively;
+   * absent, a Responses request is translated to `chat`.
+   */
+  responses?(call: ResponsesCall): Promise<ResponsesResult>;
+  /** Whether `responses` is used for this provider's deployments (its `options.responsesApi`). */
+  speaksResponses?(provider: ProviderHandle): boolean;
   embed?(call: EmbedCall): Promise<EmbeddingsResponse>;
   /**
    * What the engine says about one model (context window, tools, vision…), where it says

@@ -3,19 +3,31 @@
  * LM Studio, OpenRouter, Groq…). References:
  * https://platform.openai.com/docs/api-reference/chat/create ,
  * https://platform.openai.com/docs/api-reference/embeddings/create ,
- * https://platform.openai.com/docs/api-reference/models/list
+ * https://platform.openai.com/docs/api-reference/models/list ,
+ * https://platform.openai.com/docs/api-reference/responses/create (the Responses pass-through)
  */
 import type { ChatResponse, EmbeddingsResponse } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { readJson, scrubSecrets, upstreamRequest } from '../shared/http.js';
 import { tiedToBody } from '../shared/upstream-body.js';
-import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, EngineState, ProviderAdapter, ProviderHandle } from '../spec.js';
+import type {
+  ChatCall,
+  ChatResult,
+  DiscoveredModel,
+  EmbedCall,
+  EngineState,
+  ProviderAdapter,
+  ProviderHandle,
+  ResponsesCall,
+  ResponsesResult,
+} from '../spec.js';
 import { convertOpenAIRequest } from './convert-openai-request.js';
 import { readEngineState } from './engine-state.js';
 import { errorBodyMessage, isErrorBody, type OpenAIErrorBody } from './openai-error-body.js';
 import { normalizeReasoning } from './normalize-openai-response.js';
 import { openaiStream } from './openai-stream.js';
-import { openaiCompatibleSettings, openaiSettings, readEngine, type OpenAICompatibleSettings } from './settings.js';
+import { responsesStream } from './responses-stream.js';
+import { openaiCompatibleSettings, openaiSettings, readEngine, readResponsesApi, type OpenAICompatibleSettings } from './settings.js';
 
 function authHeaders(provider: ProviderHandle): Record<string, string> {
   const key = provider.config.apiKey;
@@ -38,6 +50,35 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
 
     checkOptions(options) {
       readEngine(options);
+      readResponsesApi(options, 'translate');
+    },
+
+    speaksResponses(provider: ProviderHandle): boolean {
+      return readResponsesApi(provider.config.options, settings.responsesApi ?? 'translate') === 'native';
+    },
+
+    /** The client's Responses body, sent as it is (the gateway set `model`, `store: false` and the full `input`). */
+    async responses({ body, deployment, signal }: ResponsesCall): Promise<ResponsesResult> {
+      const provider = deployment.provider;
+      const stream = body.stream === true;
+      const res = await upstreamRequest(provider, {
+        path: '/responses',
+        headers: { ...authHeaders(provider), ...(stream ? { accept: 'text/event-stream' } : {}) },
+        body,
+        signal,
+        deployment: deployment.id,
+      });
+      if (stream) return { type: 'stream', events: tiedToBody(res.body, responsesStream(res.body, signal, provider, deployment.id)) };
+      const { json } = await readJson<unknown>(res, provider, deployment.id);
+      // A 200 carrying an error (a failed response has `status: failed` and its `error`): another deployment may answer.
+      if (isErrorBody(json)) throw errorBodyFailure(json, provider, deployment.id);
+      if (json === null || typeof json !== 'object' || Array.isArray(json) || !Array.isArray((json as { output?: unknown }).output)) {
+        throw new UpstreamError(`Upstream '${deployment.id}' returned a body that is not a response object.`, {
+          deployment: deployment.id,
+          upstreamStatus: 502,
+        });
+      }
+      return { type: 'response', response: json as Record<string, unknown> };
     },
 
     async chat({ request, deployment, signal }: ChatCall): Promise<ChatResult> {

@@ -17,7 +17,14 @@ export interface OpenAICompatibleSettings {
    * `guided_json`, which a client sends on purpose.
    */
   knownFields?: ReadonlySet<string>;
+  /**
+   * Whether `POST /v1/responses` passes through to the upstream's own `/responses` by default
+   * (`providers[].options.responsesApi` overrides: `native` | `translate`). Absent: translate.
+   */
+  responsesApi?: ResponsesApiMode;
 }
+
+export type ResponsesApiMode = 'native' | 'translate';
 
 /** https://platform.openai.com/docs/api-reference/chat/create (request body), 2026-11. */
 // prettier-ignore
@@ -34,11 +41,14 @@ export const openaiSettings: OpenAICompatibleSettings = {
   defaultBaseUrl: 'https://api.openai.com/v1',
   maxTokensField: 'max_completion_tokens',
   knownFields: OPENAI_FIELDS,
+  responsesApi: 'native',
 };
 
 export const openaiCompatibleSettings: OpenAICompatibleSettings = {
   type: 'openai-compatible',
   maxTokensField: 'max_tokens',
+  // Few engines serve /v1/responses (vLLM does, llama-server and LM Studio in part): opt in per provider.
+  responsesApi: 'translate',
 };
 
 /**
@@ -54,4 +64,12 @@ export function readEngine(options: Record<string, unknown> | undefined): LocalE
   if (e === undefined) return undefined;
   if (typeof e === 'string' && (localEngines as readonly string[]).includes(e)) return e as LocalEngine;
   throw new ConfigError(`options.engine '${String(e)}' is unknown. Use one of: ${localEngines.join(', ')}.`);
+}
+
+/** `providers[].options.responsesApi`: `native` (pass through to `/responses`) or `translate` (through chat). */
+export function readResponsesApi(options: Record<string, unknown> | undefined, fallback: ResponsesApiMode): ResponsesApiMode {
+  const v = options?.responsesApi;
+  if (v === undefined) return fallback;
+  if (v === 'native' || v === 'translate') return v;
+  throw new ConfigError(`options.responsesApi '${String(v)}' is unknown. Use native (pass-through to /responses) or translate.`);
 }
