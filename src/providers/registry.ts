@@ -11,6 +11,7 @@ import { anthropicAdapter } from './anthropic/index.js';
 import { ollamaAdapter } from './ollama/index.js';
 import { mockAdapter } from './mock/index.js';
 import { geminiAdapter } from './gemini/index.js';
+import { azureOpenAIAdapter } from './azure-openai/index.js';
 
 export const adapters = {
   openai: openaiAdapter,
@@ -19,6 +20,7 @@ export const adapters = {
   ollama: ollamaAdapter,
   mock: mockAdapter,
   gemini: geminiAdapter,
+  'azure-openai': azureOpenAIAdapter,
 } satisfies Record<string, ProviderAdapter>;
 
 export type AdapterType = keyof typeof adapters;
@@ -30,7 +32,10 @@ export function getAdapter(type: string): ProviderAdapter {
 }
 
 /** Builds a ready-to-call provider: resolved base URL and one pooled HTTP dispatcher. */
-export function createProviderHandle(config: ProviderConfig & { connections?: number }, dispatcher?: Dispatcher): ProviderHandle {
+export function createProviderHandle(
+  config: Omit<ProviderConfig, 'location'> & { location?: Location; connections?: number },
+  dispatcher?: Dispatcher,
+): ProviderHandle {
   const adapter = getAdapter(config.type);
   try {
     adapter.checkOptions?.(config.options);
@@ -42,7 +47,7 @@ export function createProviderHandle(config: ProviderConfig & { connections?: nu
   if (!baseUrl && adapter.defaultBaseUrl !== '') {
     throw new ConfigError(`providers[${config.id}].baseUrl is required for type '${config.type}'.`);
   }
-  const location: Location = config.location ?? 'cloud';
+  const location: Location = config.location ?? adapter.defaultLocation ?? 'cloud';
   const http =
     dispatcher ??
     new Agent({
@@ -58,7 +63,7 @@ export function createProviderHandle(config: ProviderConfig & { connections?: nu
 }
 
 /** Headers and the key are sent on every request: one that cannot be sent is a start-up error, not a failure per request. */
-function checkHeaders(config: ProviderConfig): void {
+function checkHeaders(config: Pick<ProviderConfig, 'id' | 'headers' | 'apiKey'>): void {
   for (const [name, value] of Object.entries(config.headers ?? {})) {
     const problem = headerProblem(name, value);
     if (problem) throw new ConfigError(`providers[${config.id}].headers: ${problem} Remove the line break or non-Latin-1 character.`);
