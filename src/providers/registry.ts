@@ -12,6 +12,7 @@ import { ollamaAdapter } from './ollama/index.js';
 import { mockAdapter } from './mock/index.js';
 import { geminiAdapter } from './gemini/index.js';
 import { azureOpenAIAdapter } from './azure-openai/index.js';
+import { vertexAdapter } from './vertex/index.js';
 
 export const adapters = {
   openai: openaiAdapter,
@@ -21,6 +22,7 @@ export const adapters = {
   mock: mockAdapter,
   gemini: geminiAdapter,
   'azure-openai': azureOpenAIAdapter,
+  vertex: vertexAdapter,
 } satisfies Record<string, ProviderAdapter>;
 
 export type AdapterType = keyof typeof adapters;
