@@ -150,8 +150,7 @@ async function checkProvider(p: ProviderHandle, models: string[], timeoutMs: num
   if (missing.length > 0 && listed.length > 0) {
     return {
       name,
-      // A local engine must hold the model; a cloud or private API may serve names it does not list (Azure deployments).
-      status: p.location === 'local' ? 'fail' : 'warn',
+      status: p.location === 'cloud' ? 'warn' : 'fail',
       detail: `reachable, ${listed.length} model(s) listed; not listed: ${missing.join(', ')}`,
       fix:
         p.type === 'ollama'

@@ -199,7 +199,8 @@ describe('gateway over private-cloud deployments (openai SDK)', () => {
   it('/v1/models lists the aliases and what each cloud lists', async () => {
     await gw.gateway.refreshModels();
     const ids = (await client.models.list()).data.map((m) => m.id);
-    for (const id of ['azure-chat', 'vertex-chat', 'azure/gpt-4o-2024-11-20', 'vertex/gemini-2.5-pro'])
-      assert.ok(ids.includes(id), `${id} in ${ids.join(', ')}`);
+    for (const id of ['azure-chat', 'vertex-chat', 'vertex/gemini-2.5-pro']) assert.ok(ids.includes(id), `${id} in ${ids.join(', ')}`);
+    // Azure lists base models, not deployments: none of them is offered as a routable id.
+    assert.ok(!ids.some((id) => id.startsWith('azure/')), ids.join(', '));
   });
 });

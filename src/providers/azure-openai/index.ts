@@ -142,16 +142,18 @@ export function createAzureOpenAIAdapter(adapterOpts: AzureAdapterOptions = {}):
     },
 
     /**
-     * The models the resource offers (Models - List: `GET /openai/models?api-version=…`, or
-     * `/openai/v1/models`). Azure's data plane cannot list *deployments*; this proves the endpoint
-     * is reachable and the credentials accepted (`meridian doctor`, health probes).
+     * Reads Azure's Models - List (`GET /openai/models?api-version=…`, or `/openai/v1/models`) to
+     * prove the endpoint is reachable and the key or token accepted (`meridian doctor`, health
+     * probes), and reports no models: that list holds the base models the resource *could*
+     * deploy, not its deployments, so a `provider/model` id made from it would fail with
+     * DeploymentNotFound. Azure's data plane cannot list deployments; they come from `models:`.
      */
     async listModels(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]> {
       const opts = optionsOf(provider);
       const path = opts.apiVersion === 'v1' ? '/openai/v1/models' : `/openai/models?api-version=${encodeURIComponent(opts.apiVersion)}`;
       const res = await send(provider, { method: 'GET', path, signal });
-      const { json } = await readJson<{ data?: Array<{ id?: unknown }> }>(res, provider);
-      return (Array.isArray(json?.data) ? json.data : []).filter((m) => typeof m?.id === 'string').map((m) => ({ id: m.id as string }));
+      await readJson(res, provider);
+      return [];
     },
   };
 }
