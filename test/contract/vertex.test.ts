@@ -5,7 +5,7 @@
  * https://developers.google.com/identity/protocols/oauth2/service-account#httprest
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -315,5 +315,70 @@ describe('vertex: generateContent with the Gemini mapping', () => {
       );
     }
     await agent.close();
+  });
+});
+
+describe('vertex: Claude on Vertex (Anthropic publisher)', () => {
+  const anthropicFixture = (name: string) => readFileSync(new URL(`./fixtures/anthropic/${name}`, import.meta.url), 'utf8');
+  const claude = (s: Setup, model = 'claude-sonnet-4-5@20250929'): Deployment => ({ ...s.deployment, id: `vertex/${model}`, model });
+
+  it('posts the Messages body to :rawPredict with anthropic_version and no model; tool_use comes back as tool_calls', async () => {
+    const s = setup();
+    vx.setApi((_req, res) => sendJson(res, 200, JSON.parse(anthropicFixture('message-tool-use.json'))));
+    const d = claude(s);
+    const tools: ChatRequest['tools'] = [
+      { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { location: { type: 'string' } } } } },
+    ];
+    const r = await s.adapter.chat({
+      request: {
+        model: d.model,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Weather in SF?' },
+        ],
+        tools,
+        max_tokens: 300,
+      },
+      deployment: d,
+      signal: AbortSignal.timeout(5000),
+    });
+    const sent = vx.api.requests.at(-1)!;
+    assert.equal(sent.url, `/v1/projects/${PROJECT}/locations/${REGION}/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict`);
+    assert.match(sent.headers.authorization ?? '', /^Bearer ya29\./);
+    assert.equal(sent.json.anthropic_version, 'vertex-2023-10-16');
+    assert.equal(sent.json.model, undefined);
+    assert.equal(sent.json.system, 'Be brief.');
+    assert.equal(sent.json.max_tokens, 300);
+    assert.equal(sent.json.tools[0].name, 'get_weather');
+    assert.equal(r.type, 'response');
+    if (r.type !== 'response') return;
+    assert.equal(r.response.choices[0]!.finish_reason, 'tool_calls');
+    assert.deepEqual(JSON.parse(r.response.choices[0]!.message.tool_calls![0]!.function.arguments), {
+      location: 'San Francisco, CA',
+      unit: 'celsius',
+    });
+  });
+
+  it('streams Anthropic events from :streamRawPredict', async () => {
+    const s = setup();
+    vx.setApi((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(anthropicFixture('stream-text.sse'));
+    });
+    const d = claude(s, 'anthropic/claude-haiku-4-5@20251001');
+    const evs = await events(
+      await s.adapter.chat({
+        request: { model: d.model, messages: [{ role: 'user', content: 'hi' }], stream: true },
+        deployment: d,
+        signal: AbortSignal.timeout(5000),
+      }),
+    );
+    assert.equal(
+      vx.api.requests.at(-1)!.url,
+      `/v1/projects/${PROJECT}/locations/${REGION}/publishers/anthropic/models/claude-haiku-4-5@20251001:streamRawPredict`,
+    );
+    assert.equal(evs.map((e) => e.chunk.choices[0]?.delta.content ?? '').join(''), 'Hello!');
+    assert.equal(evs.find((e) => e.chunk.choices[0]?.finish_reason)!.chunk.choices[0]!.finish_reason, 'stop');
+    assert.ok(evs.some((e) => e.chunk.usage?.completion_tokens === 15));
   });
 });

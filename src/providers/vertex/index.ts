@@ -7,6 +7,8 @@
  * https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.publishers.models/generateContent ,
  * https://cloud.google.com/vertex-ai/docs/reference/rest/v1beta1/publishers.models/list ,
  * https://cloud.google.com/vertex-ai/generative-ai/docs/learn/locations (regional and global endpoints).
+ * Claude models (`claude-…@date`) go to Anthropic's publisher path with the Anthropic mapping
+ * (vertex-anthropic.ts).
  */
 import { UpstreamError } from '../../errors.js';
 import { convertGeminiRequest } from '../gemini/convert-gemini-request.js';
@@ -19,6 +21,7 @@ import { tiedToBody } from '../shared/upstream-body.js';
 import type { ChatCall, ChatResult, DiscoveredModel, ProviderAdapter, ProviderConfig, ProviderHandle } from '../spec.js';
 import { ServiceAccountAuth } from './service-account.js';
 import { readVertexOptions, type VertexOptions } from './settings.js';
+import { anthropicModelId, isAnthropicModel, vertexAnthropicChat } from './vertex-anthropic.js';
 
 /** Pages of the publisher model list read at most. */
 const MAX_MODEL_PAGES = 5;
@@ -80,8 +83,15 @@ export function createVertexAdapter(adapterOpts: VertexAdapterOptions = {}): Pro
     async chat({ request, deployment, signal }: ChatCall): Promise<ChatResult> {
       const provider = deployment.provider;
       const { opts, target } = resolve(provider);
+      const location = `/v1/projects/${encodeURIComponent(opts.project)}/locations/${opts.region}`;
+      // The publisher follows the model family: Claude models are Anthropic's, the rest Google's.
+      // `@` (claude-…@20250929) is a legal path character and is sent as Anthropic's Vertex SDK sends it.
+      if (isAnthropicModel(deployment.model)) {
+        const base = `${location}/publishers/anthropic/models/${encodeURIComponent(anthropicModelId(deployment.model)).replace(/%40/g, '@')}`;
+        return vertexAnthropicChat(request, deployment.id, base, target, (req) => send(provider, req), signal);
+      }
       const body = convertGeminiRequest(request, { structuredOutputField: opts.structuredOutputField });
-      const base = `/v1/projects/${encodeURIComponent(opts.project)}/locations/${opts.region}/publishers/google/models/${modelPath(deployment.model)}`;
+      const base = `${location}/publishers/google/models/${modelPath(deployment.model)}`;
       const res = await send(provider, {
         path: request.stream ? `${base}:streamGenerateContent?alt=sse` : `${base}:generateContent`,
         headers: request.stream ? { accept: 'text/event-stream' } : {},
