@@ -382,3 +382,70 @@ describe('vertex: Claude on Vertex (Anthropic publisher)', () => {
     assert.ok(evs.some((e) => e.chunk.usage?.completion_tokens === 15));
   });
 });
+
+describe('vertex: custom endpoint serving OpenAI-compatible chat', () => {
+  const ep = (s: Setup, model: string): Deployment => ({ ...s.deployment, id: `vertex/${model}`, model });
+
+  it('posts the OpenAI body to endpoints/{id}/chat/completions, with the served model only when named', async () => {
+    const s = setup();
+    vx.setApi((_req, res) =>
+      sendJson(res, 200, {
+        id: 'chatcmpl-v1',
+        object: 'chat.completion',
+        created: 1764590400,
+        model: 'meta-llama/Llama-3.1-8B-Instruct',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Hi from vLLM.' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 4, completion_tokens: 4, total_tokens: 8 },
+      }),
+    );
+    const bare = ep(s, 'endpoints/1234567890');
+    const r = await s.adapter.chat({
+      request: { model: bare.model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 9 },
+      deployment: bare,
+      signal: AbortSignal.timeout(5000),
+    });
+    const sent = vx.api.requests.at(-1)!;
+    assert.equal(sent.url, `/v1/projects/${PROJECT}/locations/${REGION}/endpoints/1234567890/chat/completions`);
+    assert.match(sent.headers.authorization ?? '', /^Bearer ya29\./);
+    assert.deepEqual(sent.json, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 9 });
+    assert.equal(r.type === 'response' && r.response.choices[0]!.message.content, 'Hi from vLLM.');
+
+    const named = ep(s, 'endpoints/1234567890/meta-llama/Llama-3.1-8B-Instruct');
+    await s.adapter.chat({
+      request: { model: named.model, messages: [{ role: 'user', content: 'hi' }] },
+      deployment: named,
+      signal: AbortSignal.timeout(5000),
+    });
+    assert.equal(vx.api.requests.at(-1)!.json.model, 'meta-llama/Llama-3.1-8B-Instruct');
+  });
+
+  it('streams OpenAI chunks with usage', async () => {
+    const s = setup();
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
+      id: 'c1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
+    vx.setApi((_req, res) =>
+      sendSse(res, [
+        chunk({ role: 'assistant', content: 'Hi' }),
+        chunk({}, 'stop'),
+        { ...chunk({}), choices: [], usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 } },
+        '[DONE]',
+      ]),
+    );
+    const d = ep(s, 'endpoints/1234567890');
+    const evs = await events(
+      await s.adapter.chat({
+        request: { model: d.model, messages: [{ role: 'user', content: 'hi' }], stream: true },
+        deployment: d,
+        signal: AbortSignal.timeout(5000),
+      }),
+    );
+    assert.deepEqual(vx.api.requests.at(-1)!.json.stream_options, { include_usage: true });
+    assert.equal(evs[0]!.chunk.choices[0]!.delta.content, 'Hi');
+    assert.deepEqual(evs.at(-1)!.chunk.usage, { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 });
+  });
+});

@@ -8,7 +8,8 @@
  * https://cloud.google.com/vertex-ai/docs/reference/rest/v1beta1/publishers.models/list ,
  * https://cloud.google.com/vertex-ai/generative-ai/docs/learn/locations (regional and global endpoints).
  * Claude models (`claude-…@date`) go to Anthropic's publisher path with the Anthropic mapping
- * (vertex-anthropic.ts).
+ * (vertex-anthropic.ts); `endpoints/{id}[/{model}]` to a custom endpoint serving OpenAI-compatible
+ * chat (vertex-openai.ts).
  */
 import { UpstreamError } from '../../errors.js';
 import { convertGeminiRequest } from '../gemini/convert-gemini-request.js';
@@ -22,6 +23,7 @@ import type { ChatCall, ChatResult, DiscoveredModel, ProviderAdapter, ProviderCo
 import { ServiceAccountAuth } from './service-account.js';
 import { readVertexOptions, type VertexOptions } from './settings.js';
 import { anthropicModelId, isAnthropicModel, vertexAnthropicChat } from './vertex-anthropic.js';
+import { endpointModel, vertexOpenAIChat } from './vertex-openai.js';
 
 /** Pages of the publisher model list read at most. */
 const MAX_MODEL_PAGES = 5;
@@ -84,9 +86,22 @@ export function createVertexAdapter(adapterOpts: VertexAdapterOptions = {}): Pro
       const provider = deployment.provider;
       const { opts, target } = resolve(provider);
       const location = `/v1/projects/${encodeURIComponent(opts.project)}/locations/${opts.region}`;
-      // The publisher follows the model family: Claude models are Anthropic's, the rest Google's.
-      // `@` (claude-…@20250929) is a legal path character and is sent as Anthropic's Vertex SDK sends it.
+      // The model name says what serves it: a custom endpoint (OpenAI wire), Anthropic's publisher
+      // (Claude) or Google's (Gemini).
+      const custom = endpointModel(deployment.model);
+      if (custom) {
+        const endpointPath = `${location}/endpoints/${custom.endpoint}`;
+        return vertexOpenAIChat(
+          request,
+          deployment.id,
+          { endpointPath, ...(custom.model ? { model: custom.model } : {}) },
+          target,
+          (req) => send(provider, req),
+          signal,
+        );
+      }
       if (isAnthropicModel(deployment.model)) {
+        // `@` (claude-…@20250929) is a legal path character, sent as Anthropic's Vertex SDK sends it.
         const base = `${location}/publishers/anthropic/models/${encodeURIComponent(anthropicModelId(deployment.model)).replace(/%40/g, '@')}`;
         return vertexAnthropicChat(request, deployment.id, base, target, (req) => send(provider, req), signal);
       }
