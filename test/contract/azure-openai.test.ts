@@ -56,7 +56,7 @@ function setup(opts: { options?: Record<string, unknown>; apiKey?: string; entra
     id: 'azure',
     type: 'azure-openai',
     baseUrl: az.api.url,
-    ...(opts.entra ? {} : { apiKey: opts.apiKey ?? AZURE_KEY }),
+    ...(opts.entra || opts.apiKey === '' ? {} : { apiKey: opts.apiKey ?? AZURE_KEY }),
     ...(Object.keys(options).length ? { options } : {}),
   });
   handles.push(base);
@@ -153,6 +153,12 @@ describe('azure-openai: api-key, dated api-version', () => {
     const denied = await rejection(chat(wrong, { messages: [{ role: 'user', content: 'hi' }] }));
     assert.equal(denied.upstreamStatus, 401);
     assert.equal(denied.isRetryable, false);
+    const none = setup({ apiKey: '' });
+    const before = az.api.requests.length;
+    const missing = await rejection(chat(none, { messages: [{ role: 'user', content: 'hi' }] }));
+    assert.equal(missing.code, 'upstream_auth_failed');
+    assert.match(missing.message, /has no credentials: set apiKey, or options\.tenantId/);
+    assert.equal(az.api.requests.length, before, 'nothing sent without credentials');
   });
 
   it('an upstream error that echoes the key or a token never shows it', async () => {

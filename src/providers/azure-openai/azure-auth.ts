@@ -4,6 +4,7 @@
  * https://learn.microsoft.com/azure/ai-foundry/openai/reference#authentication ,
  * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
  */
+import { UpstreamError } from '../../errors.js';
 import { addSecret } from '../shared/http.js';
 import { requestToken, TokenCache } from '../shared/oauth-token.js';
 import type { ProviderConfig, ProviderHandle } from '../spec.js';
@@ -20,7 +21,12 @@ export class AzureAuth {
   async headers(provider: ProviderHandle, opts: AzureOptions, signal: AbortSignal): Promise<Record<string, string>> {
     if (opts.entra) return { authorization: `Bearer ${await this.cache(provider, opts.entra).get(signal)}` };
     const key = provider.config.apiKey;
-    return key ? { 'api-key': key } : {};
+    if (key) return { 'api-key': key };
+    // Azure refuses anonymous calls: say what to configure instead of relaying its 401.
+    throw new UpstreamError(
+      `Provider '${provider.id}' has no credentials: set apiKey, or options.tenantId, clientId and clientSecret (Microsoft Entra ID).`,
+      { upstreamStatus: 401, code: 'upstream_auth_failed' },
+    );
   }
 
   /** The upstream refused the token (401): the next call fetches a new one. */
