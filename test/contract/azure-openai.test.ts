@@ -408,3 +408,21 @@ describe('azure-openai: streaming, tools, content filter', () => {
     assert.match(plain.message, /messages is too short/);
   });
 });
+
+describe('azure-openai: token requests and cancellation', () => {
+  it('a caller that gives up does not cancel the shared token request; the token is cached for the next call', async () => {
+    const s = setup({ entra: true });
+    const before = az.tokenRequests;
+    const d = s.deployment();
+    const gone = new AbortController();
+    const pending = s.adapter.chat({
+      request: { model: d.model, messages: [{ role: 'user', content: 'hi' }] },
+      deployment: d,
+      signal: gone.signal,
+    });
+    gone.abort(new Error('client went away'));
+    await assert.rejects(pending, /client went away/);
+    await chat(s, { messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(az.tokenRequests - before, 1);
+  });
+});

@@ -39,9 +39,15 @@ export class TokenCache {
   async get(signal: AbortSignal): Promise<string> {
     const t = this.token;
     if (t && this.opts.now() < t.refreshAt) return t.value;
-    this.pending ??= this.refresh().finally(() => {
-      this.pending = undefined;
-    });
+    signal.throwIfAborted();
+    if (!this.pending) {
+      this.pending = this.refresh().finally(() => {
+        this.pending = undefined;
+      });
+      // Every waiter handles the outcome; this only keeps a failure no one waits for any more
+      // (all callers gone) from becoming an unhandled rejection.
+      this.pending.catch(() => undefined);
+    }
     return raceAbort(this.pending, signal);
   }
 
