@@ -59,7 +59,13 @@ export function createLogger(level: string, format: LogFormat = 'json'): Logger 
   const options = {
     level,
     redact: {
-      paths: ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization', 'headers["x-api-key"]', 'masterKey'],
+      // prettier-ignore
+      paths: [
+        'apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization', 'headers["x-api-key"]', 'masterKey',
+        // Private-cloud credentials (azure-openai, vertex): the Azure key header, Entra client secret, service-account key.
+        'headers["api-key"]', 'clientSecret', '*.clientSecret', 'options.clientSecret', '*.options.clientSecret',
+        'options.credentials', '*.options.credentials', 'private_key', '*.private_key',
+      ],
       censor: '***',
     },
   };

@@ -168,6 +168,8 @@ export interface ProviderAdapter {
   readonly genAiProviderName?: string;
   /** Used when the config gives no baseUrl (cloud APIs). */
   readonly defaultBaseUrl?: string;
+  /** Location when the config names none (`cloud` when absent; `private` for a tenancy of one's own cloud account). */
+  readonly defaultLocation?: Location;
   /** Default port probed by discovery when no config file exists (local engines). */
   readonly discoveryUrl?: string;
   /** Checks `providers[].options` once at start; throws ConfigError naming the bad option. */

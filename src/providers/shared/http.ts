@@ -4,7 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { UpstreamError, UpstreamTimeoutError, MeridianError } from '../../errors.js';
-import type { ProviderHandle } from '../spec.js';
+import type { ProviderConfig, ProviderHandle } from '../spec.js';
 import { currentCallHeaders } from './trace-headers.js';
 
 export interface UpstreamRequest {
@@ -17,6 +17,11 @@ export interface UpstreamRequest {
   signal: AbortSignal;
   /** Name used in error messages (`provider/model`). */
   deployment?: string;
+  /**
+   * Reads an error response the adapter knows better than the generic mapping (Azure's content
+   * filter); undefined falls back to it. The text is the raw body: scrub what you quote.
+   */
+  describeError?: (status: number, text: string) => MeridianError | undefined;
 }
 
 export interface UpstreamResponse {
@@ -52,6 +57,8 @@ export async function upstreamRequest(provider: ProviderHandle, req: UpstreamReq
   } catch {
     // the status alone is the message
   }
+  const own = req.describeError?.(res.statusCode, text);
+  if (own) throw own;
   throw new UpstreamError(describeUpstreamError(provider, res.statusCode, text), {
     upstreamStatus: res.statusCode,
     deployment: req.deployment,
@@ -161,12 +168,37 @@ function describeUpstreamError(provider: ProviderHandle, status: number, text: s
   return scrubSecrets(`Upstream '${provider.id}' returned ${status}: ${detail || 'no message'}`, provider);
 }
 
-/** Removes the provider's key (and anything that looks like a bearer token) from a message. */
+/** Most recent runtime secrets kept per provider (a token refreshed hourly must not grow the set forever). */
+const MAX_EXTRA_SECRETS = 8;
+const extraSecrets = new WeakMap<ProviderConfig, string[]>();
+
+/**
+ * Registers a secret that is not `apiKey` (an OAuth client secret, an access token fetched at run
+ * time) so that `scrubSecrets` removes it from every message about this provider.
+ */
+export function addSecret(provider: ProviderHandle, secret: string | undefined): void {
+  if (!secret || secret.length < 4) return;
+  const list = extraSecrets.get(provider.config) ?? [];
+  if (list.includes(secret)) return;
+  list.push(secret);
+  if (list.length > MAX_EXTRA_SECRETS) list.shift();
+  extraSecrets.set(provider.config, list);
+}
+
+/**
+ * Removes the provider's key and registered secrets (and anything that looks like a bearer token,
+ * a JWT or a Google OAuth access token) from a message.
+ */
 export function scrubSecrets(message: string, provider?: ProviderHandle): string {
   let out = message;
   const key = provider?.config.apiKey;
   if (key && key.length >= 4) out = out.split(key).join('***');
-  return out.replace(/\b(sk-[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/g, '$1***').replace(/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, '$1***');
+  for (const s of (provider && extraSecrets.get(provider.config)) ?? []) out = out.split(s).join('***');
+  return out
+    .replace(/\b(sk-[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/g, '$1***')
+    .replace(/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, '$1***')
+    .replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, 'eyJ***')
+    .replace(/\bya29\.[A-Za-z0-9._-]+/g, 'ya29.***');
 }
 
 /** `Retry-After` in seconds (delta-seconds or HTTP date). */
