@@ -74,7 +74,7 @@ export async function runDoctor(o: DoctorOptions, env: NodeJS.ProcessEnv = proce
   }
   const skews: number[] = [];
   for (const entry of config.providers) {
-    const handle = createProviderHandle({ ...entry, location: entry.location ?? 'cloud' });
+    const handle = createProviderHandle(entry);
     try {
       checks.push(await checkProvider(handle, [...(wanted.get(entry.id) ?? [])], timeoutMs, skews));
     } finally {

@@ -51,7 +51,7 @@ registerMeterCommands(program, {
     const entry = loadConfig(program.opts<{ config?: string }>().config, process.env, { only: ['providers'] }).config.providers.find(
       (p) => p.id === id,
     );
-    return entry ? createProviderHandle({ ...entry, location: entry.location ?? 'cloud' }) : undefined;
+    return entry ? createProviderHandle(entry) : undefined;
   },
   loadUsage: async (days) => {
     const store = await createStore(loadConfig(program.opts<{ config?: string }>().config, process.env, { only: ['store'] }).config.store);

@@ -48,7 +48,7 @@ export class Catalog {
     this.lookup = lookup;
     for (const p of config.providers) {
       if (this.providers.has(p.id)) throw new ConfigError(`providers: the id '${p.id}' is used twice.`);
-      this.providers.set(p.id, createProviderHandle({ ...p, location: p.location ?? 'cloud' }));
+      this.providers.set(p.id, createProviderHandle(p));
     }
     for (const [alias, def] of Object.entries(config.models)) {
       const refs = Array.isArray(def) ? def : def.deployments;

@@ -12,6 +12,7 @@ import { ollamaAdapter } from './ollama/index.js';
 import { mockAdapter } from './mock/index.js';
 import { geminiAdapter } from './gemini/index.js';
 import { embeddedAdapter } from './embedded/index.js';
+import { bedrockAdapter } from './bedrock/index.js';
 
 export const adapters = {
   openai: openaiAdapter,
@@ -21,6 +22,7 @@ export const adapters = {
   mock: mockAdapter,
   gemini: geminiAdapter,
   embedded: embeddedAdapter,
+  bedrock: bedrockAdapter,
 } satisfies Record<string, ProviderAdapter>;
 
 export type AdapterType = keyof typeof adapters;
@@ -32,7 +34,10 @@ export function getAdapter(type: string): ProviderAdapter {
 }
 
 /** Builds a ready-to-call provider: resolved base URL and one pooled HTTP dispatcher. */
-export function createProviderHandle(config: ProviderConfig & { connections?: number }, dispatcher?: Dispatcher): ProviderHandle {
+export function createProviderHandle(
+  config: Omit<ProviderConfig, 'location'> & { location?: Location; connections?: number },
+  dispatcher?: Dispatcher,
+): ProviderHandle {
   const adapter = getAdapter(config.type);
   try {
     adapter.checkOptions?.(config.options);
@@ -44,7 +49,7 @@ export function createProviderHandle(config: ProviderConfig & { connections?: nu
   if (!baseUrl && adapter.defaultBaseUrl !== '') {
     throw new ConfigError(`providers[${config.id}].baseUrl is required for type '${config.type}'.`);
   }
-  const location: Location = config.location ?? 'cloud';
+  const location: Location = config.location ?? adapter.defaultLocation ?? 'cloud';
   const http =
     dispatcher ??
     new Agent({
@@ -60,7 +65,7 @@ export function createProviderHandle(config: ProviderConfig & { connections?: nu
 }
 
 /** Headers and the key are sent on every request: one that cannot be sent is a start-up error, not a failure per request. */
-function checkHeaders(config: ProviderConfig): void {
+function checkHeaders(config: Pick<ProviderConfig, 'id' | 'headers' | 'apiKey'>): void {
   for (const [name, value] of Object.entries(config.headers ?? {})) {
     const problem = headerProblem(name, value);
     if (problem) throw new ConfigError(`providers[${config.id}].headers: ${problem} Remove the line break or non-Latin-1 character.`);

@@ -14,7 +14,7 @@ export type Location = 'local' | 'private' | 'cloud';
 export interface ProviderConfig {
   /** Unique id, used in `provider/model` names and in `x-meridian-route`. */
   id: string;
-  /** Key into the adapter table (`openai`, `openai-compatible`, `anthropic`, `gemini`, `ollama`, `mock`). */
+  /** Key into the adapter table (`openai`, `openai-compatible`, `anthropic`, `gemini`, `ollama`, `mock`, `bedrock`…). */
   type: string;
   /** Base URL without trailing slash; defaults to `adapter.defaultBaseUrl`. */
   baseUrl?: string;
@@ -140,6 +140,11 @@ export interface ProviderAdapter {
   readonly genAiProviderName?: string;
   /** Used when the config gives no baseUrl (cloud APIs). */
   readonly defaultBaseUrl?: string;
+  /**
+   * Location when the config gives none (default `cloud`): `private` for a cloud tenancy the
+   * operator owns (Bedrock in their AWS account), so "only our own cloud" policies need no extra line.
+   */
+  readonly defaultLocation?: Location;
   /** Default port probed by discovery when no config file exists (local engines). */
   readonly discoveryUrl?: string;
   /** Checks `providers[].options` once at start; throws ConfigError naming the bad option. */
