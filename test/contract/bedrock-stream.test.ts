@@ -154,7 +154,7 @@ describe('bedrock adapter: ConverseStream', () => {
     h.fake.setHandler((_req, res) => {
       const frames = textFrames();
       const bad = Buffer.from(frames[1]!);
-      bad[bad.length - 10] ^= 0xff; // payload byte: the message CRC no longer matches
+      bad[bad.length - 10]! ^= 0xff; // payload byte: the message CRC no longer matches
       return sendEventStream(res, [frames[0]!, bad, ...frames.slice(2)]);
     });
     await assert.rejects(
