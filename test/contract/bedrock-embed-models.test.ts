@@ -163,4 +163,37 @@ describe('bedrock adapter: listModels on the control plane', () => {
       await provider.http.close();
     }
   });
+
+  it('lists nothing, without a call, when only the runtime endpoint is overridden or listModels is false', async () => {
+    const before = h.fake.upstream.requests.length;
+    for (const options of [{ endpoint: h.fake.upstream.url }, { controlEndpoint: h.fake.upstream.url, listModels: false }]) {
+      const provider = createProviderHandle({ id: 'bedrock-quiet', type: 'bedrock', options });
+      try {
+        assert.deepEqual(await provider.adapter.listModels!(provider, AbortSignal.timeout(5000)), []);
+      } finally {
+        await provider.http.close();
+      }
+    }
+    assert.equal(h.fake.upstream.requests.length, before);
+  });
+
+  it('AccessDeniedException on ListFoundationModels is an empty list (invoking may still be allowed); a bad signature is an error', async () => {
+    const provider = createProviderHandle({
+      id: 'bedrock-denied',
+      type: 'bedrock',
+      options: { endpoint: h.fake.upstream.url, controlEndpoint: h.fake.upstream.url },
+    });
+    try {
+      h.fake.setHandler((_req, res) =>
+        sendAwsError(res, 403, 'AccessDeniedException', 'not authorized to perform: bedrock:ListFoundationModels'),
+      );
+      assert.deepEqual(await provider.adapter.listModels!(provider, AbortSignal.timeout(5000)), []);
+      h.fake.setHandler((_req, res) =>
+        sendAwsError(res, 403, 'UnrecognizedClientException', 'The security token included in the request is invalid.'),
+      );
+      await assert.rejects(provider.adapter.listModels!(provider, AbortSignal.timeout(5000)), /403 UnrecognizedClientException/);
+    } finally {
+      await provider.http.close();
+    }
+  });
 });

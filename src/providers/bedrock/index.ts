@@ -115,8 +115,24 @@ export const bedrockAdapter: ProviderAdapter = {
     return toEmbeddingsResponse(vectors, request, deployment.model, tokens);
   },
 
+  /**
+   * The health monitor and `meridian doctor` call this as a liveness and credentials probe, so it
+   * only fails when the runtime would too: a principal allowed to invoke models but not to list
+   * them (AccessDeniedException) gets an empty list, and a provider whose runtime endpoint is
+   * overridden (VPC endpoint, proxy) lists nothing unless `controlEndpoint` says where the
+   * control plane is, rather than guessing a public endpoint it may not reach.
+   */
   async listModels(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]> {
-    const res = await bedrockRequest(provider, { method: 'GET', plane: 'control', path: '/foundation-models', signal });
+    const settings = readBedrockSettings(provider.config.options);
+    if (!settings.listModels) return [];
+    if ((settings.endpoint || provider.config.baseUrl) && !settings.controlEndpoint) return [];
+    let res;
+    try {
+      res = await bedrockRequest(provider, { method: 'GET', plane: 'control', path: '/foundation-models', signal });
+    } catch (err) {
+      if (err instanceof UpstreamError && err.upstreamStatus === 403 && /AccessDeniedException/.test(err.message)) return [];
+      throw err;
+    }
     const { json } = await readJson<ListFoundationModelsResponse>(res, provider);
     if (!Array.isArray(json?.modelSummaries)) {
       throw new UpstreamError(`Upstream '${provider.id}' returned a model list without modelSummaries.`, { upstreamStatus: 502 });

@@ -13,6 +13,7 @@
  *       defaultMaxTokens: 4096   # inferenceConfig.maxTokens when the client sends no limit
  *       embeddingFormat: cohere  # for custom/provisioned embedding model ARNs (ids name their format themselves)
  *       cohereInputType: search_query  # Cohere's input_type (default search_document)
+ *       listModels: false        # never call the control plane (health checks and /v1/models then skip it)
  * ```
  */
 
@@ -24,9 +25,10 @@ export interface BedrockSettings {
   defaultMaxTokens?: number;
   embeddingFormat?: 'titan' | 'cohere';
   cohereInputType: string;
+  listModels: boolean;
 }
 
-const KNOWN = ['region', 'profile', 'endpoint', 'controlEndpoint', 'defaultMaxTokens', 'embeddingFormat', 'cohereInputType'];
+const KNOWN = ['region', 'profile', 'endpoint', 'controlEndpoint', 'defaultMaxTokens', 'embeddingFormat', 'cohereInputType', 'listModels'];
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const COHERE_INPUT_TYPES = ['search_document', 'search_query', 'classification', 'clustering'];
 
@@ -64,6 +66,7 @@ export function checkBedrockOptions(options: Record<string, unknown> | undefined
   if (o.embeddingFormat !== undefined && o.embeddingFormat !== 'titan' && o.embeddingFormat !== 'cohere') {
     throw new Error('options.embeddingFormat must be "titan" or "cohere".');
   }
+  if (o.listModels !== undefined && typeof o.listModels !== 'boolean') throw new Error('options.listModels must be true or false.');
   if (o.cohereInputType !== undefined && !COHERE_INPUT_TYPES.includes(o.cohereInputType as string)) {
     throw new Error(`options.cohereInputType must be one of ${COHERE_INPUT_TYPES.join(', ')}.`);
   }
@@ -72,7 +75,10 @@ export function checkBedrockOptions(options: Record<string, unknown> | undefined
 /** Options already passed checkBedrockOptions at start; this only picks them out with their types. */
 export function readBedrockSettings(options: Record<string, unknown> | undefined): BedrockSettings {
   const o = options ?? {};
-  const s: BedrockSettings = { cohereInputType: typeof o.cohereInputType === 'string' ? o.cohereInputType : 'search_document' };
+  const s: BedrockSettings = {
+    cohereInputType: typeof o.cohereInputType === 'string' ? o.cohereInputType : 'search_document',
+    listModels: o.listModels !== false,
+  };
   if (typeof o.region === 'string') s.region = o.region;
   if (typeof o.profile === 'string') s.profile = o.profile;
   if (typeof o.endpoint === 'string') s.endpoint = o.endpoint.replace(/\/+$/, '');
