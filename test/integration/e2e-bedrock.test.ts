@@ -33,7 +33,7 @@ const tools: OpenAI.ChatCompletionTool[] = [
   },
 ];
 
-function bedrock(req: RecordedRequest, res: ServerResponse): unknown {
+function bedrock(req: RecordedRequest, res: ServerResponse): void | Promise<void> {
   if (req.url.endsWith('/invoke')) return sendJson(res, 200, { embedding: [0.5, 0.25, -1], inputTextTokenCount: 3 });
   const b = req.json;
   const hasResult = b.messages.some((m: { content: Array<Record<string, unknown>> }) => m.content.some((c) => 'toolResult' in c));
