@@ -14,6 +14,7 @@ import { geminiAdapter } from './gemini/index.js';
 import { embeddedAdapter } from './embedded/index.js';
 import { azureOpenAIAdapter } from './azure-openai/index.js';
 import { vertexAdapter } from './vertex/index.js';
+import { bedrockAdapter } from './bedrock/index.js';
 
 export const adapters = {
   openai: openaiAdapter,
@@ -25,6 +26,7 @@ export const adapters = {
   embedded: embeddedAdapter,
   'azure-openai': azureOpenAIAdapter,
   vertex: vertexAdapter,
+  bedrock: bedrockAdapter,
 } satisfies Record<string, ProviderAdapter>;
 
 export type AdapterType = keyof typeof adapters;

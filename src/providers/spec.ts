@@ -14,7 +14,7 @@ export type Location = 'local' | 'private' | 'cloud';
 export interface ProviderConfig {
   /** Unique id, used in `provider/model` names and in `x-meridian-route`. */
   id: string;
-  /** Key into the adapter table (`openai`, `openai-compatible`, `anthropic`, `gemini`, `ollama`, `mock`). */
+  /** Key into the adapter table (`openai`, `openai-compatible`, `anthropic`, `gemini`, `ollama`, `mock`, `bedrock`…). */
   type: string;
   /** Base URL without trailing slash; defaults to `adapter.defaultBaseUrl`. */
   baseUrl?: string;
