@@ -12,6 +12,7 @@ import { ollamaAdapter } from './ollama/index.js';
 import { mockAdapter } from './mock/index.js';
 import { geminiAdapter } from './gemini/index.js';
 import { embeddedAdapter } from './embedded/index.js';
+import { whisperCppAdapter } from './whisper-cpp/index.js';
 
 export const adapters = {
   openai: openaiAdapter,
@@ -21,6 +22,7 @@ export const adapters = {
   mock: mockAdapter,
   gemini: geminiAdapter,
   embedded: embeddedAdapter,
+  'whisper-cpp': whisperCppAdapter,
 } satisfies Record<string, ProviderAdapter>;
 
 export type AdapterType = keyof typeof adapters;

@@ -3,13 +3,24 @@
  * LM Studio, OpenRouter, Groq…). References:
  * https://platform.openai.com/docs/api-reference/chat/create ,
  * https://platform.openai.com/docs/api-reference/embeddings/create ,
- * https://platform.openai.com/docs/api-reference/models/list
+ * https://platform.openai.com/docs/api-reference/models/list ,
+ * https://platform.openai.com/docs/api-reference/audio/createTranscription (openai-transcribe.ts)
  */
 import type { ChatResponse, EmbeddingsResponse } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { readJson, scrubSecrets, upstreamRequest } from '../shared/http.js';
 import { tiedToBody } from '../shared/upstream-body.js';
-import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, EngineState, ProviderAdapter, ProviderHandle } from '../spec.js';
+import type {
+  ChatCall,
+  ChatResult,
+  DiscoveredModel,
+  EmbedCall,
+  EngineState,
+  ProviderAdapter,
+  ProviderHandle,
+  TranscribeCall,
+} from '../spec.js';
+import { openaiTranscribe } from './openai-transcribe.js';
 import { convertOpenAIRequest } from './convert-openai-request.js';
 import { readEngineState } from './engine-state.js';
 import { errorBodyMessage, isErrorBody, type OpenAIErrorBody } from './openai-error-body.js';
@@ -76,6 +87,10 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
       const { json } = await readJson<EmbeddingsResponse>(res, provider, deployment.id);
       if (isErrorBody(json)) throw errorBodyFailure(json, provider, deployment.id);
       return json;
+    },
+
+    transcribe(call: TranscribeCall) {
+      return openaiTranscribe(call, authHeaders(call.deployment.provider));
     },
 
     async listModels(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]> {
