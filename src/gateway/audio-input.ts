@@ -34,8 +34,10 @@ export function parseTranscriptionForm(form: MultipartForm, task: AudioTask): Tr
     return v?.[0];
   };
   for (const name of form.fields.keys()) {
-    if (!KNOWN_FIELDS.has(name))
-      throw new InvalidRequestError(`Unknown form field '${name.replace(/[^\x20-\x7e]/g, '?').slice(0, 64)}'.`, name);
+    if (KNOWN_FIELDS.has(name)) continue;
+    // A field name is client text: named back only when it looks like one.
+    const shown = /^[\w[\].-]{1,64}$/.test(name) ? name : undefined;
+    throw new InvalidRequestError(shown ? `Unknown form field '${shown}'.` : 'The form has a field with an unknown name.', shown ?? null);
   }
   const file = form.file;
   if (!file || file.field !== 'file') {

@@ -23,10 +23,11 @@ function parseForm(req: IncomingMessage, raw: Buffer): Promise<Form> {
       reject(new HttpError(400, 'Send multipart/form-data with a boundary.'));
       return;
     }
-    const form: Form = { fields: {} };
+    const form: Form = { fields: Object.create(null) as Record<string, string> };
     bb.on('field', (name, value) => (form.fields[name] = value));
     bb.on('file', (_name, stream, info) => {
       form.filename = info.filename ?? 'audio';
+      stream.on('error', () => undefined); // reported by busboy's own 'error'
       stream.resume();
     });
     bb.on('error', () => reject(new HttpError(400, 'The multipart body is malformed.')));

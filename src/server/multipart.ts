@@ -77,20 +77,24 @@ export function readMultipart(req: IncomingMessage, limits: MultipartLimits): Pr
       reject(err);
     };
 
-    bb.on('field', (name, value, info) => {
-      if (info.valueTruncated)
-        return fail(new InvalidRequestError(`The form field '${printable(name)}' is longer than ${fieldBytes} bytes.`, name));
+    bb.on('field', (rawName: string | undefined, value, info) => {
+      // A part with no name (`form-data;` alone) is kept under '' so the parser can refuse it.
+      const name = rawName ?? '';
+      if (info.valueTruncated) return fail(new InvalidRequestError(`A form field is longer than ${fieldBytes} bytes.`, null));
       const list = fields.get(name);
       if (list) list.push(value);
       else fields.set(name, [value]);
     });
-    bb.on('file', (name, stream, info) => {
+    bb.on('file', (rawName: string | undefined, stream, info) => {
+      const name = rawName ?? '';
       if (file) {
         stream.resume();
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      // A form cut short errors the open file stream too; busboy's own 'error' reports it once.
+      stream.on('error', () => undefined);
       stream.on('data', (c: Buffer) => {
         size += c.length;
         chunks.push(c);
@@ -120,8 +124,4 @@ export function readMultipart(req: IncomingMessage, limits: MultipartLimits): Pr
     req.on('aborted', () => fail(new InvalidRequestError('The upload was cut short.', null, 'invalid_multipart')));
     req.pipe(bb);
   });
-}
-
-function printable(s: string): string {
-  return s.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
 }

@@ -46,6 +46,7 @@ function readForm(req: IncomingMessage): Promise<ReceivedForm> {
     bb.on('field', (n, v) => (out.fields[n] ??= []).push(v));
     bb.on('file', (_n, s, info) => {
       let bytes = 0;
+      s.on('error', () => undefined);
       s.on('data', (c: Buffer) => (bytes += c.length));
       s.on('end', () => (out.file = { filename: info.filename ?? '', type: info.mimeType, bytes }));
     });
@@ -72,30 +73,33 @@ export async function startAudioUpstream(kind: 'openai' | 'whisper', text: strin
   const received: ReceivedForm[] = [];
   let failStatus: number | undefined;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void readForm(req).then((f) => {
-      received.push(f);
-      const send = (status: number, body: unknown): void => {
-        const s = JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s) });
-        res.end(s);
-      };
-      if (failStatus)
-        return send(failStatus, kind === 'openai' ? { error: { message: 'upstream down', type: 'server_error' } } : { error: 'failed' });
-      const wantPath = kind === 'openai' ? /^\/v1\/audio\/(transcriptions|translations)$/ : /^\/inference$/;
-      if (!wantPath.test(f.path) || !f.file) return send(400, { error: { message: 'bad request', type: 'invalid_request_error' } });
-      const verbose = (f.fields.response_format?.[0] ?? 'json') === 'verbose_json';
-      if (!verbose) return send(200, { text });
-      send(200, {
-        task: f.path.endsWith('translations') || f.fields.translate?.[0] === 'true' ? 'translate' : 'transcribe',
-        language: f.fields.language?.[0] ?? 'english',
-        duration: 3,
-        text,
-        segments: [
-          { id: 0, seek: 0, start: 0, end: 1.5, text: ` ${text.split(' ').slice(0, 2).join(' ')}`, tokens: [1], temperature: 0 },
-          { id: 1, seek: 0, start: 1.5, end: 3, text: ` ${text.split(' ').slice(2).join(' ')}`, tokens: [2], temperature: 0 },
-        ],
-      });
-    });
+    void readForm(req).then(
+      (f) => {
+        received.push(f);
+        const send = (status: number, body: unknown): void => {
+          const s = JSON.stringify(body);
+          res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s) });
+          res.end(s);
+        };
+        if (failStatus)
+          return send(failStatus, kind === 'openai' ? { error: { message: 'upstream down', type: 'server_error' } } : { error: 'failed' });
+        const wantPath = kind === 'openai' ? /^\/v1\/audio\/(transcriptions|translations)$/ : /^\/inference$/;
+        if (!wantPath.test(f.path) || !f.file) return send(400, { error: { message: 'bad request', type: 'invalid_request_error' } });
+        const verbose = (f.fields.response_format?.[0] ?? 'json') === 'verbose_json';
+        if (!verbose) return send(200, { text });
+        send(200, {
+          task: f.path.endsWith('translations') || f.fields.translate?.[0] === 'true' ? 'translate' : 'transcribe',
+          language: f.fields.language?.[0] ?? 'english',
+          duration: 3,
+          text,
+          segments: [
+            { id: 0, seek: 0, start: 0, end: 1.5, text: ` ${text.split(' ').slice(0, 2).join(' ')}`, tokens: [1], temperature: 0 },
+            { id: 1, seek: 0, start: 1.5, end: 3, text: ` ${text.split(' ').slice(2).join(' ')}`, tokens: [2], temperature: 0 },
+          ],
+        });
+      },
+      () => res.destroy(),
+    ); // the gateway gave up mid-upload (client gone)
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
