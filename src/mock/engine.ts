@@ -113,16 +113,16 @@ export class MockEngine {
 
   /**
    * Speech to text, deterministic: the first `endpoint: audio` rule whose `message` matches the
-   * file name answers with its `text` (templates: {{filename}}, {{model}}, {{seconds}}); with
+   * file name answers with its `text` (templates: {{filename}}, {{model}}); with
    * no rule, a fixed sentence naming the file. Faults (`error`, `drop_connection`, …) apply too.
    */
-  transcribe(request: { model: string; filename: string; seconds?: number }): TranscribePlan {
+  transcribe(request: { model: string; filename: string }): TranscribePlan {
     const facts: MatchFacts = { endpoint: 'audio', model: request.model, lastUser: request.filename, hasTools: false, stream: false };
     const rule = this.pickRule(facts);
     const delivery = deliveryOf(rule);
     const fault = rule && faultPlan(rule, delivery);
     if (fault) return fault;
-    const vars: Record<string, string> = { filename: request.filename, model: request.model, seconds: String(request.seconds ?? '') };
+    const vars: Record<string, string> = { filename: request.filename, model: request.model };
     const text =
       rule?.text !== undefined
         ? rule.text.replace(/\{\{(\w+)\}\}/g, (m, k: string) => vars[k] ?? m)
