@@ -52,6 +52,10 @@ describe('POST /v1/audio/transcriptions', () => {
         tiny: { audio: { maxBytes: 20_000 }, deployments: [{ provider: 'whisper', model: 'ggml-base' }] },
       },
       pricing: { local: { whisper: { gpuUsdPerHour: 0.6, audioSecondsPerSecond: 10 } } },
+      policies: [
+        { name: 'no-audio-for-interns', when: { kind: 'audio', tags: ['intern'] }, deny: { message: 'Interns may not transcribe.' } },
+        { name: 'chat-for-interns', when: { kind: 'chat', tags: ['intern'] }, require: { location: ['cloud'] } },
+      ],
     });
     const mk = async (body: Record<string, unknown>): Promise<string> => {
       const res = await fetch(`${gw.url}/admin/keys`, {
@@ -137,6 +141,18 @@ describe('POST /v1/audio/transcriptions', () => {
     const ok = await post('/v1/audio/transcriptions', [file(), { name: 'model', value: 'transcribe' }], localOnlyKey);
     assert.equal(ok.status, 200);
     assert.match(ok.headers.get('x-meridian-route')!, /^whisper\//);
+  });
+
+  it('policies see kind audio and tags', async () => {
+    const { body, contentType } = form([file(), { name: 'model', value: 'transcribe' }]);
+    const res = await fetch(`${gw.url}/v1/audio/transcriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': contentType, 'x-meridian-tags': 'intern' },
+      body,
+    });
+    assert.equal(res.status, 403);
+    assert.equal(((await res.json()) as { error: { message: string } }).error.message, 'Interns may not transcribe.');
+    assert.equal(res.headers.get('x-meridian-route'), 'none; reason=policy_denied');
   });
 
   it('falls back to the next local deployment when one fails', async () => {
