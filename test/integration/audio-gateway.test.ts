@@ -236,6 +236,16 @@ describe('POST /v1/audio/transcriptions', () => {
       body: '{}',
     });
     assert.equal(json.status, 400);
+    assert.equal(((await json.json()) as { error: { code: string } }).error.code, 'invalid_content_type');
+    // A page elsewhere cannot post a form here: the Origin check comes before the body is read.
+    const { body, contentType } = form([file(), { name: 'model', value: 'transcribe' }]);
+    const csrf = await fetch(`${gw.url}/v1/audio/transcriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': contentType, origin: 'https://evil.example' },
+      body,
+    });
+    assert.equal(csrf.status, 403);
+    assert.equal(((await csrf.json()) as { error: { code: string } }).error.code, 'origin_not_allowed');
   });
 
   it('an upload over audio.maxBytes is stopped with 413 while streaming', async () => {
