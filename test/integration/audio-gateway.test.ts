@@ -264,3 +264,34 @@ describe('POST /v1/audio/transcriptions', () => {
     }
   });
 });
+
+describe('audio and budgets', () => {
+  it('a USD budget reserves the per-minute price of the file and refuses once spent', async () => {
+    const cloud = await startAudioUpstream('openai', 'ok');
+    const gw = await startGateway({
+      budgets: [{ scope: 'alias', match: 'transcribe-cloud', period: 'day', usd: 0.0005, mode: 'hard' }],
+      providers: [{ id: 'oai', type: 'openai', baseUrl: `${cloud.url}/v1`, apiKey: 'sk-test', location: 'cloud' }],
+      models: { 'transcribe-cloud': { audio: { allowCloud: true }, deployments: [{ provider: 'oai', model: 'whisper-1' }] } },
+    });
+    try {
+      const send = () => {
+        const { body, contentType } = form([
+          { name: 'file', data: wav3, filename: 'a.wav' },
+          { name: 'model', value: 'transcribe-cloud' },
+        ]);
+        return fetch(`${gw.url}/v1/audio/transcriptions`, { method: 'POST', headers: { 'content-type': contentType }, body });
+      };
+      const first = await send();
+      assert.equal(first.status, 200);
+      assert.equal(Number(first.headers.get('x-meridian-cost-usd')), 0.0003);
+      // $0.0003 spent + $0.0003 reserved > $0.0005: refused before the upload goes anywhere.
+      const second = await send();
+      assert.equal(second.status, 429, await second.clone().text());
+      assert.equal(((await second.json()) as { error: { code: string } }).error.code, 'budget_exceeded');
+      assert.equal(cloud.received.length, 1);
+    } finally {
+      await gw.close();
+      await cloud.close();
+    }
+  });
+});
