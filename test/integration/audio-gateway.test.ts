@@ -103,6 +103,22 @@ describe('POST /v1/audio/transcriptions', () => {
     assert.deepEqual(sent.fields.translate, ['false']);
   });
 
+  it('the request log and metrics record kind audio, findings as counts and the cost, never the transcript', async () => {
+    // The first test's request (tests in a describe run in order).
+    const res = await fetch(`${gw.url}/admin/requests?alias=transcribe&status=200`, { headers: { authorization: `Bearer ${MASTER}` } });
+    const { data } = (await res.json()) as { data: Array<Record<string, unknown>> };
+    const entry = data.find((e) => e.deployment === 'whisper/ggml-base')!;
+    assert.equal(entry.kind, 'audio');
+    assert.deepEqual(entry.pii, { email: 1, person: 1 });
+    assert.equal(entry.costUsd, 0.00005);
+    assert.ok(!JSON.stringify(data).includes('jane.doe'), 'no transcript text in the log');
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /meridian_requests_total\{kind="audio",alias="transcribe",deployment="whisper\/ggml-base",location="local",status="200"\} \d+/,
+    );
+  });
+
   it('a cloud deployment is used only where audio.allowCloud says so, priced per minute from the catalog', async () => {
     const res = await post('/v1/audio/transcriptions', [
       file(),
