@@ -16,7 +16,7 @@ const ALLOWED_REQUEST_HEADERS =
   'authorization, content-type, x-api-key, x-request-id, x-meridian-tags, x-meridian-episode, anthropic-version, anthropic-beta, openai-organization';
 /** Response headers a cross-origin page may read. */
 const EXPOSED_HEADERS =
-  'x-request-id, x-meridian-route, x-meridian-cost-usd, x-meridian-pii, x-meridian-prompt, x-meridian-variant, retry-after';
+  'x-request-id, x-meridian-route, x-meridian-cost-usd, x-meridian-pii, x-meridian-prompt, x-meridian-variant, x-meridian-audio-seconds, retry-after';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
