@@ -5,6 +5,7 @@
 import { telemetryConfigSchema } from '../observability/telemetry.js';
 import { z } from 'zod';
 import { aliasCacheSchema, cacheConfigSchema } from '../cache/config.js';
+import { aliasAudioSchema, audioConfigSchema } from './audio.js';
 import { responsesConfigSchema } from '../api/responses/config.js';
 import { experimentConfigSchema } from '../experiments/config.js';
 import { guardConfigSchema } from '../guard/config.js';
@@ -33,7 +34,15 @@ export const providerConfigSchema = z
   })
   .strict();
 
-const priceSchema = z.object({ input: z.number().min(0), cachedInput: z.number().min(0).optional(), output: z.number().min(0) }).strict();
+const priceSchema = z
+  .object({
+    input: z.number().min(0),
+    cachedInput: z.number().min(0).optional(),
+    output: z.number().min(0),
+    /** USD per minute of audio (speech-to-text deployments). */
+    audioPerMinute: z.number().min(0).optional(),
+  })
+  .strict();
 
 const capabilitiesSchema = z
   .object({
@@ -43,6 +52,7 @@ const capabilitiesSchema = z
     jsonSchema: z.boolean().optional(),
     embeddings: z.boolean().optional(),
     reasoning: z.boolean().optional(),
+    audio: z.boolean().optional(),
   })
   .strict();
 
@@ -70,6 +80,8 @@ const aliasSchema = z.union([
       cache: aliasCacheSchema.optional(),
       /** Split the alias's traffic between variants (prompt version × deployment): docs/prompts.md#experiments. */
       experiment: experimentConfigSchema.optional(),
+      /** Speech to text through this alias: cloud allowed, size and duration limits (docs/audio.md). */
+      audio: aliasAudioSchema.optional(),
     })
     .strict(),
 ]);
@@ -171,6 +183,8 @@ export const configSchema = z
     cache: cacheConfigSchema,
     /** Stored responses of POST /v1/responses (docs/responses.md). */
     responses: responsesConfigSchema,
+    /** Speech to text: privacy default and limits (docs/audio.md). */
+    audio: audioConfigSchema,
   })
   .strict();
 

@@ -29,6 +29,9 @@ export type ModelInfoLookup = (
 /** Names of common embedding models; any other model needs `capabilities.embeddings: true` in config. */
 const EMBEDDING_MODEL = /embed|bge-|\be5-|minilm|mxbai|gte-|nomic/i;
 
+/** Names of common speech-to-text models; any other needs `capabilities.audio: true` (or an adapter whose models all transcribe). */
+const AUDIO_MODEL = /whisper|transcribe|parakeet|canary|\bstt\b/i;
+
 /** Direct `provider/model` names remembered (each holds a deployment for health and capability data). */
 export const MAX_DIRECT_MODELS = 1000;
 
@@ -169,6 +172,8 @@ export class Catalog {
     const capabilities: Capabilities = {
       ...DEFAULT_CAPABILITIES,
       embeddings: EMBEDDING_MODEL.test(model),
+      audio: AUDIO_MODEL.test(model),
+      ...provider.adapter.defaultCapabilities,
       ...known?.capabilities,
       ...stripUndefined(ref.capabilities ?? {}),
     };

@@ -57,6 +57,7 @@ export function createMeterService(config: MeridianConfig, opts: MeterServiceOpt
     priceOf: (d) => pricer.resolve(d)?.price,
     costOf: (d, usage) => metered(pricer.costOf(d, usage)),
     costOfEmbedding: (d, usage) => metered(pricer.costOfEmbedding(d, usage)),
+    costOfAudio: (d, seconds) => metered(pricer.costOfAudio(d, seconds)),
     checkPrices: (deployments, o) => pricer.checkPrices(deployments, o),
   };
 }
@@ -66,5 +67,11 @@ export const catalogLookup: ModelInfoLookup = (providerType, model) => {
   const hit = getDefaultCatalog().lookup(providerType, model);
   if (!hit) return undefined;
   const e = hit.entry;
-  return { capabilities: { ...(e.contextWindow ? { contextWindow: e.contextWindow } : {}), ...e.capabilities } };
+  return {
+    capabilities: {
+      ...(e.contextWindow ? { contextWindow: e.contextWindow } : {}),
+      ...e.capabilities,
+      ...(e.kind === 'audio' ? { audio: true } : {}),
+    },
+  };
 };

@@ -29,6 +29,10 @@ export interface Subject {
   estimatedPromptTokens: number;
   /** Output tokens a budget reserves before the request (0 for embeddings). */
   expectedOutputTokens: number;
+  /** Audio: seconds read from the file's header (what budgets reserve at per-minute prices). */
+  audioSeconds?: number;
+  /** Audio: cloud deployments may hear it (`audio.allowCloud`); otherwise local/private only. */
+  audioCloud?: boolean;
 }
 
 export interface Admission {
@@ -267,14 +271,18 @@ function estimateUsd(g: GatewayServices, deployments: readonly Deployment[], sub
   const out = subject.expectedOutputTokens;
   const usage = { prompt_tokens: prompt, completion_tokens: out, total_tokens: prompt + out };
   const costOf =
-    subject.kind === 'embeddings' ? (d: Deployment) => g.meter.costOfEmbedding(d, usage) : (d: Deployment) => g.meter.costOf(d, usage);
+    subject.kind === 'audio'
+      ? (d: Deployment) => g.meter.costOfAudio(d, subject.audioSeconds ?? 0)
+      : subject.kind === 'embeddings'
+        ? (d: Deployment) => g.meter.costOfEmbedding(d, usage)
+        : (d: Deployment) => g.meter.costOf(d, usage);
   return deployments.reduce((max, d) => Math.max(max, costOf(d).usd), 0);
 }
 
 /** The facts policies look at, collected once per request (also by `POST /v1/route/explain`). */
 export function requestFacts(
   ctx: RequestContext,
-  subject: Pick<Subject, 'kind' | 'view' | 'estimatedPromptTokens'>,
+  subject: Pick<Subject, 'kind' | 'view' | 'estimatedPromptTokens' | 'audioCloud'>,
   alias: string,
   inspection: Inspection | undefined,
 ): RequestFacts {
@@ -300,6 +308,7 @@ export function requestFacts(
     estimatedPromptTokens: subject.estimatedPromptTokens,
     responseFormat: request.response_format?.type ?? 'text',
     stream: request.stream === true,
+    ...(subject.audioCloud ? { audioCloud: true } : {}),
   };
 }
 

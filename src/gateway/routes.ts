@@ -8,6 +8,7 @@ import { chatSubject, handleChat } from './chat.js';
 import { assertModelAllowed } from './context.js';
 import { requestFacts } from './pipeline.js';
 import { handleEmbeddings } from './embeddings.js';
+import { handleTranscriptions, handleTranslations } from './audio.js';
 import { handleFeedback } from './prompt-routes.js';
 import * as ollama from './ollama-wire.js';
 import { handleDeleteResponse, handleGetResponse, handleListInputItems } from './responses-store.js';
@@ -24,6 +25,8 @@ export function coreRoutes(state: { ready: () => boolean }): RouteTable {
     ['DELETE /v1/responses/{id}', { handler: handleDeleteResponse, access: 'key' }],
     ['GET /v1/responses/{id}/input_items', { handler: handleListInputItems, access: 'key' }],
     ['POST /v1/embeddings', { handler: handleEmbeddings, access: 'key' }],
+    ['POST /v1/audio/transcriptions', { handler: handleTranscriptions, access: 'key', body: 'multipart' }],
+    ['POST /v1/audio/translations', { handler: handleTranslations, access: 'key', body: 'multipart' }],
     [
       'GET /v1/models',
       { handler: (g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: g.catalog.listModels(startedAt) }), access: 'key' },

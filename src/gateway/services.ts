@@ -34,6 +34,8 @@ export interface MeterService {
   costOf(deployment: Deployment, usage: Usage): CostResult;
   /** Cost of an embeddings call: prompt tokens at the input rate. */
   costOfEmbedding(deployment: Deployment, usage: EmbeddingUsage): CostResult;
+  /** Cost of transcribing `seconds` of audio (per minute; docs/audio.md). */
+  costOfAudio(deployment: Deployment, seconds: number): CostResult;
   /**
    * At admission, before budgets: throws PolicyDeniedError (403 `price_unknown`) when a deployment
    * has no known price and `pricing.unknownModel` refuses (by default: when a USD budget applies).

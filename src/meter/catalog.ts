@@ -10,8 +10,11 @@ import type { Capabilities, Price } from '../providers/spec.js';
 export interface CatalogEntry extends Price {
   provider: string;
   model: string;
-  /** `embedding`: an embeddings model, priced by the tokens embedded (`input`; `output` is 0). Default chat. */
-  kind?: 'chat' | 'embedding';
+  /**
+   * `embedding`: an embeddings model, priced by the tokens embedded (`input`; `output` is 0).
+   * `audio`: speech to text, priced per minute of audio (`audioPerMinute`). Default chat.
+   */
+  kind?: 'chat' | 'embedding' | 'audio';
   contextWindow?: number;
   capabilities?: Partial<Pick<Capabilities, 'tools' | 'vision' | 'jsonSchema' | 'reasoning'>>;
   /** Rates for prompts above a size threshold (Gemini 2.5 Pro above 200K tokens). */

@@ -27,6 +27,8 @@ export const priceOverrideSchema = z
     input: usdPerMillion,
     cachedInput: usdPerMillion.optional(),
     output: usdPerMillion,
+    /** USD per minute of audio (speech to text). */
+    audioPerMinute: z.number().min(0).optional(),
   })
   .strict();
 
@@ -44,6 +46,8 @@ export const localCostModelSchema = z.union([
       utilization: z.number().gt(0).max(1).optional(),
       /** Which bench concurrency level to read tokens/s from; default the level with the best total throughput. */
       benchConcurrency: z.number().int().positive().optional(),
+      /** Speech to text: seconds of audio the engine transcribes per second (10 = ten times real time). */
+      audioSecondsPerSecond: z.number().positive().optional(),
     })
     .strict(),
 ]);

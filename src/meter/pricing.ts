@@ -18,6 +18,9 @@
  * `pricing.estimatePrice`, `zero` at 0, `refuse` makes `checkPrices` reject requests that may run
  * on it. Either way the cost says `priceEstimated`, and the warning is given once per deployment.
  * Embeddings are priced like prompts: `prompt_tokens` at `input`, no completion.
+ * Audio (speech to text) is priced per minute of audio (`audioPerMinute`), the minutes read from
+ * the file's header; a local cost model prices it from `audioSecondsPerSecond` (how many seconds
+ * of audio the engine transcribes per second of GPU time).
  */
 import type { Usage } from '../api/types.js';
 import type { Location, Price } from '../providers/spec.js';
@@ -65,6 +68,9 @@ export interface EmbeddingUsage {
 }
 
 /** What `checkPrices` found for the deployments a request may run on. */
+/** USD per minute a cloud transcription of unknown price is charged under `estimate` (above whisper-1's and gpt-4o-transcribe's rates). */
+export const DEFAULT_AUDIO_ESTIMATE_PER_MINUTE = 0.05;
+
 export interface PriceCheck {
   /** Ids of those deployments with no known price (empty when all are priced). */
   unknown: string[];
@@ -114,6 +120,8 @@ export interface Pricer {
   costOf(target: PricedTarget, usage: Usage, opts?: CostOptions): Cost;
   /** Cost of an embeddings usage: prompt tokens at the input rate. */
   costOfEmbedding(target: PricedTarget, usage: EmbeddingUsage, opts?: CostOptions): Cost;
+  /** Cost of transcribing `seconds` of audio: `audioPerMinute`, or the local cost model, or free. */
+  costOfAudio(target: PricedTarget, seconds: number): Cost;
   /**
    * Admission check over the deployments a request may run on (all of the alias's, since the
    * router may fall back to any). Throws PolicyDeniedError (403 `price_unknown`, naming the
@@ -153,8 +161,11 @@ export function createPricer(config: Partial<PricingConfig> = {}, opts: PricerOp
       const run = latestBenchRun(benchDir, t);
       tps = run ? benchTokensPerSecond(run, m.benchConcurrency) : undefined;
     }
-    if (!tps) return null;
-    return localPricePerMillion({ ...m, tokensPerSecond: tps });
+    const audio = m.audioSecondsPerSecond
+      ? { audioPerMinute: m.gpuUsdPerHour / (m.audioSecondsPerSecond * 60 * (m.utilization ?? 1)) }
+      : {};
+    if (!tps) return m.audioSecondsPerSecond ? { input: 0, cachedInput: 0, output: 0, ...audio } : null;
+    return { ...localPricePerMillion({ ...m, tokensPerSecond: tps }), ...audio };
   }
 
   function localFor(target: PricedTarget): Price | null | undefined {
@@ -225,6 +236,31 @@ export function createPricer(config: Partial<PricingConfig> = {}, opts: PricerOp
     costOfEmbedding(target, usage, o = {}) {
       const prompt = Math.max(0, usage.prompt_tokens || 0);
       return charge(target, { prompt_tokens: prompt, completion_tokens: 0, total_tokens: prompt }, o);
+    },
+    costOfAudio(target, seconds) {
+      const minutes = Math.max(0, seconds) / 60;
+      const r = resolve(target);
+      const round = (usd: number): number => Math.round(usd * 1e10) / 1e10;
+      if (r && (r.price.audioPerMinute !== undefined || r.basis === 'free' || r.basis === 'local-cost-model')) {
+        return {
+          usd: round((r.price.audioPerMinute ?? 0) * minutes),
+          tokensEstimated: false,
+          priceEstimated: false,
+          estimated: false,
+          basis: r.basis,
+        };
+      }
+      // Priced by tokens only (or not at all): no per-minute rate is known for this deployment.
+      const policy = config.unknownModel === 'zero' ? 'zero' : 'estimate';
+      warnOnce(target, policy);
+      const perMinute = policy === 'zero' ? 0 : ((fallback as Price).audioPerMinute ?? DEFAULT_AUDIO_ESTIMATE_PER_MINUTE);
+      return {
+        usd: round(perMinute * minutes),
+        tokensEstimated: false,
+        priceEstimated: true,
+        estimated: true,
+        basis: policy === 'zero' ? 'unknown' : 'fallback',
+      };
     },
     checkPrices(targets, { usdBudget }) {
       const unknownTargets = targets.filter((t) => !resolve(t));

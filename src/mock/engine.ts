@@ -13,7 +13,7 @@ import { renderTemplate, ruleMatches, type MatchFacts, type MockRule, type MockR
 import { responseToChunks } from './stream-chunks.js';
 import { contentText, countPromptTokens, countTokens, truncateToTokens } from './tokens.js';
 
-export const MOCK_MODELS = ['mock-small', 'mock-large', 'mock-embed'];
+export const MOCK_MODELS = ['mock-small', 'mock-large', 'mock-embed', 'mock-whisper'];
 export const DEFAULT_EMBEDDING_DIMS = 16;
 /** Enough buckets that hashed words and trigrams of a sentence rarely collide. */
 export const NGRAM_EMBEDDING_DIMS = 512;
@@ -35,6 +35,9 @@ export type MockPlan =
 
 export type EmbedPlan =
   Exclude<MockPlan, { kind: 'chat' }> | { kind: 'embeddings'; response: EmbeddingsResponse; delivery: Delivery; rule?: string };
+
+export type TranscribePlan =
+  Exclude<MockPlan, { kind: 'chat' }> | { kind: 'transcription'; text: string; delivery: Delivery; rule?: string };
 
 export interface MockEngineOptions {
   rules?: MockRulesFile;
@@ -106,6 +109,25 @@ export class MockEngine {
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       },
     };
+  }
+
+  /**
+   * Speech to text, deterministic: the first `endpoint: audio` rule whose `message` matches the
+   * file name answers with its `text` (templates: {{filename}}, {{model}}); with
+   * no rule, a fixed sentence naming the file. Faults (`error`, `drop_connection`, …) apply too.
+   */
+  transcribe(request: { model: string; filename: string }): TranscribePlan {
+    const facts: MatchFacts = { endpoint: 'audio', model: request.model, lastUser: request.filename, hasTools: false, stream: false };
+    const rule = this.pickRule(facts);
+    const delivery = deliveryOf(rule);
+    const fault = rule && faultPlan(rule, delivery);
+    if (fault) return fault;
+    const vars: Record<string, string> = { filename: request.filename, model: request.model };
+    const text =
+      rule?.text !== undefined
+        ? rule.text.replace(/\{\{(\w+)\}\}/g, (m, k: string) => vars[k] ?? m)
+        : `This is a mock transcript of ${request.filename}.`;
+    return { kind: 'transcription', text, delivery, ...(rule?.name ? { rule: rule.name } : {}) };
   }
 
   /** Stream chunks for a chat plan's response, in OpenAI order. */

@@ -16,8 +16,11 @@ export interface MockRuleMatch {
   tools?: boolean;
   /** true: only streaming requests; false: only non-streaming ones. */
   stream?: boolean;
-  /** Which surface the request came in on: `chat`, `embeddings`. Default `chat`. */
-  endpoint?: 'chat' | 'embeddings';
+  /**
+   * Which surface the request came in on: `chat`, `embeddings`, `audio` (speech to text; `message`
+   * is then tested against the uploaded file's name and `text` is the transcript). Default `chat`.
+   */
+  endpoint?: 'chat' | 'embeddings' | 'audio';
 }
 
 export interface MockRuleToolCall {
@@ -126,7 +129,7 @@ export function compilePattern(pattern: string, defaultFlags: string, where: str
 }
 
 export interface MatchFacts {
-  endpoint: 'chat' | 'embeddings';
+  endpoint: 'chat' | 'embeddings' | 'audio';
   model: string;
   lastUser: string;
   hasTools: boolean;

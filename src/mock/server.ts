@@ -11,6 +11,7 @@ import { HttpError, parseJsonBody, readBody, sendJson } from './http-util.js';
 import { anthropicMessages, anthropicSurface } from './anthropic-surface.js';
 import { ollamaChat, ollamaEmbed, ollamaSurface, ollamaTags } from './ollama-surface.js';
 import { openaiChat, openaiEmbeddings, openaiModels, openaiSurface } from './openai-surface.js';
+import { openaiTranscriptions, whisperInference } from './audio-surface.js';
 import { loadRulesFile, type MockRulesFile } from './rules.js';
 
 export interface MockServerOptions {
@@ -50,6 +51,16 @@ const ROUTES: Record<string, Route> = {
   'GET /health': (_engine, _body, _req, res) => sendJson(res, 200, { status: 'ok', mock: true }),
 };
 
+/** Multipart routes: they read the raw body themselves (speech to text). */
+const RAW_ROUTES: Record<string, (engine: MockEngine, raw: Buffer, req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
+  'POST /v1/audio/transcriptions': openaiTranscriptions,
+  'POST /audio/transcriptions': openaiTranscriptions,
+  'POST /v1/audio/translations': openaiTranscriptions,
+  'POST /audio/translations': openaiTranscriptions,
+  // whisper.cpp's whisper-server (https://github.com/ggml-org/whisper.cpp/tree/master/examples/server).
+  'POST /inference': whisperInference,
+};
+
 function surfaceFor(path: string) {
   if (path.startsWith('/api/')) return ollamaSurface;
   if (path.startsWith('/v1/messages')) return anthropicSurface;
@@ -84,6 +95,8 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
       return sendNoCassette(library, method, url, body, res);
     }
     const path = url.replace(/\?.*$/, '');
+    const rawRoute = RAW_ROUTES[`${method} ${path}`];
+    if (rawRoute) return rawRoute(engine, raw, req, res);
     const route = ROUTES[`${method} ${path}`];
     if (!route) throw new HttpError(404, `The mock does not serve ${method} ${path}. Known: ${Object.keys(ROUTES).join(', ')}.`);
     await route(engine, method === 'POST' ? parseJsonBody(raw) : undefined, req, res);

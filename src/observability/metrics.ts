@@ -19,7 +19,7 @@ export const OTHER = '_other';
 const MAX_DISTINCT = 100;
 const MAX_LABEL_LENGTH = 64;
 const LOCATIONS = new Set(['local', 'private', 'cloud', 'none']);
-const KINDS = new Set(['chat', 'embeddings']);
+const KINDS = new Set(['chat', 'embeddings', 'audio']);
 
 export type BreakerStateName = 'closed' | 'half-open' | 'open';
 

@@ -15,6 +15,7 @@ import { embeddedAdapter } from './embedded/index.js';
 import { azureOpenAIAdapter } from './azure-openai/index.js';
 import { vertexAdapter } from './vertex/index.js';
 import { bedrockAdapter } from './bedrock/index.js';
+import { whisperCppAdapter } from './whisper-cpp/index.js';
 
 export const adapters = {
   openai: openaiAdapter,
@@ -27,6 +28,7 @@ export const adapters = {
   'azure-openai': azureOpenAIAdapter,
   vertex: vertexAdapter,
   bedrock: bedrockAdapter,
+  'whisper-cpp': whisperCppAdapter,
 } satisfies Record<string, ProviderAdapter>;
 
 export type AdapterType = keyof typeof adapters;

@@ -56,6 +56,8 @@ export interface Capabilities {
   jsonSchema: boolean;
   embeddings: boolean;
   reasoning?: boolean;
+  /** Speech to text (`/v1/audio/transcriptions`, whisper-server `/inference`): docs/audio.md. */
+  audio?: boolean;
 }
 
 /** USD per 1M tokens. */
@@ -63,6 +65,8 @@ export interface Price {
   input: number;
   cachedInput?: number;
   output: number;
+  /** USD per minute of audio transcribed (Whisper-class models), read from the file's own header. */
+  audioPerMinute?: number;
 }
 
 /** provider + model: the unit the router chooses among. */
@@ -101,6 +105,48 @@ export interface ChatCall {
 
 export interface EmbedCall {
   request: EmbeddingsRequest;
+  deployment: Deployment;
+  signal: AbortSignal;
+}
+
+/** `transcriptions`: speech → text in its language; `translations`: speech → English text. */
+export type AudioTask = 'transcriptions' | 'translations';
+
+/**
+ * A speech-to-text request in OpenAI's form fields
+ * (https://platform.openai.com/docs/api-reference/audio/createTranscription).
+ * The file is already read, bounded by `audio.maxBytes` and checked to be audio.
+ */
+export interface TranscriptionRequest {
+  task: AudioTask;
+  file: { data: Buffer; filename: string; contentType: string };
+  model: string;
+  language?: string;
+  prompt?: string;
+  responseFormat: 'json' | 'text' | 'srt' | 'vtt' | 'verbose_json';
+  temperature?: number;
+  timestampGranularities?: Array<'word' | 'segment'>;
+}
+
+export interface TranscriptionSegment {
+  id: number;
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** The canonical answer: OpenAI's `verbose_json` shape; the gateway renders the format the client asked for. */
+export interface Transcription {
+  text: string;
+  language?: string;
+  /** Seconds, when the upstream said. */
+  duration?: number;
+  segments?: TranscriptionSegment[];
+  words?: Array<{ word: string; start: number; end: number }>;
+}
+
+export interface TranscribeCall {
+  request: TranscriptionRequest;
   deployment: Deployment;
   signal: AbortSignal;
 }
@@ -170,6 +216,8 @@ export interface ProviderAdapter {
   readonly defaultBaseUrl?: string;
   /** Location when the config names none (`cloud` when absent; `private` for a tenancy of one's own cloud account). */
   readonly defaultLocation?: Location;
+  /** What every model behind this adapter can do, before config (whisper.cpp's server only transcribes). */
+  readonly defaultCapabilities?: Partial<Capabilities>;
   /** Default port probed by discovery when no config file exists (local engines). */
   readonly discoveryUrl?: string;
   /** Checks `providers[].options` once at start; throws ConfigError naming the bad option. */
@@ -183,6 +231,8 @@ export interface ProviderAdapter {
   /** Whether `responses` is used for this provider's deployments (its `options.responsesApi`). */
   speaksResponses?(provider: ProviderHandle): boolean;
   embed?(call: EmbedCall): Promise<EmbeddingsResponse>;
+  /** Speech to text; adapters without it cannot serve `capability: audio` deployments. */
+  transcribe?(call: TranscribeCall): Promise<Transcription>;
   /**
    * What the engine says about one model (context window, tools, vision…), where it says
    * (Ollama `/api/show`). Config still wins over it; the catalog fills in for cloud models.

@@ -57,7 +57,7 @@ const oneOrMany = <T extends z.ZodType>(s: T) => z.union([s, z.array(s).min(1)])
 /** Conditions over RequestFacts; every given condition must hold (AND). An absent `when` matches all requests. */
 export const policyWhenSchema = z
   .object({
-    kind: oneOrMany(z.enum(['chat', 'embeddings'])).optional(),
+    kind: oneOrMany(z.enum(['chat', 'embeddings', 'audio'])).optional(),
     tenant: oneOrMany(z.string()).optional(),
     keyId: oneOrMany(z.string()).optional(),
     alias: oneOrMany(z.string()).optional(),
@@ -81,7 +81,7 @@ export const policyWhenSchema = z
   .strict();
 
 /** `contextWindow`: the deployment's context window is known and the estimated prompt fits in it. */
-export const requirableCapabilities = ['tools', 'vision', 'jsonSchema', 'embeddings', 'reasoning', 'contextWindow'] as const;
+export const requirableCapabilities = ['tools', 'vision', 'jsonSchema', 'embeddings', 'reasoning', 'audio', 'contextWindow'] as const;
 export type RequirableCapability = (typeof requirableCapabilities)[number];
 
 export const policyRuleSchema = z

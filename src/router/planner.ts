@@ -38,6 +38,8 @@ function builtInRestrictions(facts: RequestFacts): LocationRestriction[] {
   const out: LocationRestriction[] = [];
   if (facts.guardAction === 'local-only') out.push({ rule: 'guard:local-only', locations: ['local', 'private'] });
   if (facts.dataPolicy === 'local-only') out.push({ rule: 'data-policy:local-only', locations: ['local', 'private'] });
+  // A recording cannot be pseudonymized before it is transcribed: private by default (docs/audio.md).
+  if (facts.kind === 'audio' && !facts.audioCloud) out.push({ rule: 'audio:local-only', locations: ['local', 'private'] });
   if (facts.budgetDowngrade) out.push({ rule: 'budget:downgrade', locations: ['local'] });
   return out;
 }
@@ -46,6 +48,7 @@ function builtInRestrictions(facts: RequestFacts): LocationRestriction[] {
 function builtInCapabilities(facts: RequestFacts): RequirableCapability[] {
   const out: RequirableCapability[] = [];
   if (facts.kind === 'embeddings') out.push('embeddings');
+  if (facts.kind === 'audio') out.push('audio');
   if (facts.hasTools) out.push('tools');
   if (facts.hasImages) out.push('vision');
   if (facts.responseFormat === 'json_schema') out.push('jsonSchema');

@@ -4,7 +4,7 @@
  */
 import type { Deployment, EngineState, Location } from '../providers/spec.js';
 
-export type RequestKind = 'chat' | 'embeddings';
+export type RequestKind = 'chat' | 'embeddings' | 'audio';
 
 /** Everything a policy may look at. Collected once per request by the gateway. */
 export interface RequestFacts {
@@ -26,6 +26,11 @@ export interface RequestFacts {
   estimatedPromptTokens: number;
   responseFormat: 'text' | 'json_object' | 'json_schema';
   stream: boolean;
+  /**
+   * Audio only: cloud deployments may hear it (`audio.allowCloud` globally or on the alias).
+   * Unset or false, an audio request stays on local/private deployments (built-in `audio:local-only`).
+   */
+  audioCloud?: boolean;
   /** Set by budgets in `downgrade` mode once the budget is spent: only local deployments. */
   budgetDowngrade?: boolean;
 }

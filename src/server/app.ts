@@ -26,6 +26,8 @@ export interface Route {
   access: RouteAccess;
   /** The wire format's error body, for failures before and inside the handler (default: OpenAI's envelope). */
   errorFormat?: (e: MeridianError) => unknown;
+  /** What the body is: JSON (default) or `multipart/form-data` (audio uploads; the Origin check still applies). */
+  body?: 'json' | 'multipart';
 }
 
 /** `METHOD /path` → route; a path may have `{name}` segments (`GET /v1/responses/{id}`, see route-match.ts). */
@@ -186,7 +188,7 @@ async function handle(
   const counted = route.access === 'key' && g.metrics !== undefined;
   if (counted) g.metrics!.inflight(1);
   try {
-    checks.checkContentType(req);
+    checks.checkContentType(req, route.body);
     if (route.access === 'key' && g.auth) ctx.principal = await g.auth.authenticate(req);
     await route.handler(g, ctx);
   } catch (err) {

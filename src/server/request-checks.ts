@@ -16,15 +16,15 @@ const ALLOWED_REQUEST_HEADERS =
   'authorization, content-type, x-api-key, x-request-id, x-meridian-tags, x-meridian-episode, anthropic-version, anthropic-beta, openai-organization';
 /** Response headers a cross-origin page may read. */
 const EXPOSED_HEADERS =
-  'x-request-id, x-meridian-route, x-meridian-cost-usd, x-meridian-pii, x-meridian-prompt, x-meridian-variant, retry-after';
+  'x-request-id, x-meridian-route, x-meridian-cost-usd, x-meridian-pii, x-meridian-prompt, x-meridian-variant, x-meridian-audio-seconds, retry-after';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 export interface RequestChecks {
   /** Throws when the `Host` or `Origin` is not allowed; sets the CORS headers for an allowed foreign origin. */
   checkSource(req: IncomingMessage, res: ServerResponse): void;
-  /** Throws 415 when a request with a body does not declare it as JSON. */
-  checkContentType(req: IncomingMessage): void;
+  /** Throws 415 when a request with a body does not declare it as JSON (or as multipart on a route that takes uploads). */
+  checkContentType(req: IncomingMessage, body?: 'json' | 'multipart'): void;
   /** Answers a CORS preflight for a path served with `methods`. Throws when the origin is not allowed. */
   preflight(req: IncomingMessage, res: ServerResponse, methods: string[]): void;
 }
@@ -69,10 +69,13 @@ export function createRequestChecks(cfg: ServerConfig, boundAddress: () => strin
       res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
       res.setHeader('vary', 'Origin');
     },
-    checkContentType(req) {
+    checkContentType(req, body = 'json') {
       if (!hasBody(req)) return;
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type === 'application/json') return;
+      // A form can post multipart cross-site without a preflight, but never with the key, and the
+      // Origin check above refuses foreign pages first.
+      if (body === 'multipart' && type === 'multipart/form-data') return;
       throw new MeridianError(
         415,
         'invalid_request_error',

@@ -32,7 +32,7 @@ export interface RequestLogEntry {
   time: string;
   tenant?: string;
   keyId?: string;
-  kind: 'chat' | 'embeddings';
+  kind: 'chat' | 'embeddings' | 'audio';
   alias: string;
   deployment?: string;
   location?: string;

@@ -28,6 +28,7 @@ test('every catalog entry has a source URL, a date and positive prices', () => {
     assert.match(e.asOf, /^\d{4}-\d{2}-\d{2}$/, e.model);
     assert.equal(typeof e.verified, 'boolean', e.model);
     if (e.kind === 'embedding') assert.ok(e.input > 0 && e.output === 0, e.model);
+    else if (e.kind === 'audio') assert.ok(e.audioPerMinute! > 0 && e.input === 0 && e.output === 0, e.model);
     else assert.ok(e.input > 0 && e.output > e.input * 0.99, e.model);
     if (e.cachedInput !== undefined) assert.ok(e.cachedInput <= e.input, e.model);
   }
@@ -256,4 +257,22 @@ test('embeddings: OpenAI and Gemini embedding models are priced by the tokens em
     near(c.usd, 2 * perMillion);
   }
   near(costOf(cloud('openai', 'text-embedding-3-small'), usage(1e6, 0)).usd, 0.02);
+});
+
+test('audio: per minute from the catalog (whisper-1 $0.006/min), the local cost model, free, or the estimate', () => {
+  const pricer = createPricer({ local: { gpu: { gpuUsdPerHour: 1.2, audioSecondsPerSecond: 20 } } });
+  const whisper = pricer.costOfAudio(cloud('openai', 'whisper-1'), 90);
+  assert.deepEqual(
+    { usd: whisper.usd, basis: whisper.basis, estimated: whisper.estimated },
+    { usd: 0.009, basis: 'catalog', estimated: false },
+  );
+  assert.equal(pricer.costOfAudio(cloud('openai', 'gpt-4o-transcribe'), 60).usd, 0.006);
+  // $1.20/h at 20x real time: one hour of GPU transcribes 20 h of audio → $0.001/min.
+  const local = pricer.costOfAudio({ provider: { id: 'gpu', type: 'whisper-cpp' }, model: 'ggml-base', location: 'local' }, 120);
+  assert.deepEqual({ usd: local.usd, basis: local.basis }, { usd: 0.002, basis: 'local-cost-model' });
+  const free = pricer.costOfAudio({ provider: { id: 'other', type: 'whisper-cpp' }, model: 'ggml-base', location: 'local' }, 120);
+  assert.deepEqual({ usd: free.usd, basis: free.basis }, { usd: 0, basis: 'free' });
+  // A cloud model with token prices only has no per-minute rate: charged the estimate, marked so.
+  const chat = pricer.costOfAudio(cloud('openai', 'gpt-4o'), 60);
+  assert.deepEqual({ usd: chat.usd, priceEstimated: chat.priceEstimated }, { usd: 0.05, priceEstimated: true });
 });

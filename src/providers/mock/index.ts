@@ -8,10 +8,19 @@
  */
 import type { EmbeddingsResponse, StreamEvent } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
-import { MockEngine, type Delivery, type EmbedPlan, type MockPlan } from '../../mock/engine.js';
+import { MockEngine, type Delivery, type EmbedPlan, type MockPlan, type TranscribePlan } from '../../mock/engine.js';
 import { loadRulesFile, normalizeRules, type MockRulesFile } from '../../mock/rules.js';
 import { transportError } from '../shared/http.js';
-import type { ChatCall, ChatResult, DiscoveredModel, EmbedCall, ProviderAdapter, ProviderHandle } from '../spec.js';
+import type {
+  ChatCall,
+  ChatResult,
+  DiscoveredModel,
+  EmbedCall,
+  ProviderAdapter,
+  ProviderHandle,
+  TranscribeCall,
+  Transcription,
+} from '../spec.js';
 
 /** One engine per provider config, so `every`/`probability` sequences are per provider. */
 const engines = new WeakMap<ProviderHandle['config'], MockEngine>();
@@ -49,7 +58,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Carries out the non-answer plans (errors, drops, hangs); returns when the plan is an answer. */
-async function applyFault(plan: MockPlan | EmbedPlan, provider: ProviderHandle, deployment: string, signal: AbortSignal): Promise<void> {
+async function applyFault(
+  plan: MockPlan | EmbedPlan | TranscribePlan,
+  provider: ProviderHandle,
+  deployment: string,
+  signal: AbortSignal,
+): Promise<void> {
   try {
     await sleep(plan.delivery.latencyMs, signal);
     if (plan.kind === 'hang') await sleep(plan.hangMs, signal);
@@ -114,6 +128,15 @@ export const mockAdapter: ProviderAdapter = {
     return plan.response;
   },
 
+  async transcribe({ request, deployment, signal }: TranscribeCall): Promise<Transcription> {
+    const provider = deployment.provider;
+    const plan = engineFor(provider).transcribe({ model: deployment.model, filename: request.file.filename });
+    await applyFault(plan, provider, deployment.id, signal);
+    if (plan.kind !== 'transcription')
+      throw new UpstreamError(`Mock plan '${plan.kind}' did not produce a transcript.`, { deployment: deployment.id });
+    return { text: plan.text, language: request.language ?? 'en' };
+  },
+
   async listModels(provider: ProviderHandle): Promise<DiscoveredModel[]> {
     return engineFor(provider)
       .models()
@@ -121,7 +144,9 @@ export const mockAdapter: ProviderAdapter = {
         id,
         capabilities: id.includes('embed')
           ? { embeddings: true, tools: false, vision: false, jsonSchema: false }
-          : { tools: true, jsonSchema: true, vision: false, embeddings: false },
+          : id.includes('whisper') || id.includes('transcribe')
+            ? { audio: true, tools: false, vision: false, jsonSchema: false, embeddings: false }
+            : { tools: true, jsonSchema: true, vision: false, embeddings: false },
       }));
   },
 };

@@ -5,6 +5,7 @@
  * https://platform.openai.com/docs/api-reference/embeddings/create ,
  * https://platform.openai.com/docs/api-reference/models/list ,
  * https://platform.openai.com/docs/api-reference/responses/create (the Responses pass-through)
+ * https://platform.openai.com/docs/api-reference/audio/createTranscription (openai-transcribe.ts)
  */
 import type { ChatResponse, EmbeddingsResponse } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
@@ -20,7 +21,9 @@ import type {
   ProviderHandle,
   ResponsesCall,
   ResponsesResult,
+  TranscribeCall,
 } from '../spec.js';
+import { openaiTranscribe } from './openai-transcribe.js';
 import { convertOpenAIRequest } from './convert-openai-request.js';
 import { readEngineState } from './engine-state.js';
 import { errorBodyMessage, isErrorBody, type OpenAIErrorBody } from './openai-error-body.js';
@@ -117,6 +120,10 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
       const { json } = await readJson<EmbeddingsResponse>(res, provider, deployment.id);
       if (isErrorBody(json)) throw errorBodyFailure(json, provider, deployment.id);
       return json;
+    },
+
+    transcribe(call: TranscribeCall) {
+      return openaiTranscribe(call, authHeaders(call.deployment.provider));
     },
 
     async listModels(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]> {
