@@ -22,11 +22,13 @@ import autocannon from 'autocannon';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const baselineFile = fileURLToPath(new URL('./baseline.json', import.meta.url));
 
-/** Higher is better for the throughput ratio; lower is better for the other two. */
+/**
+ * Higher is better for the throughput ratio, lower for CPU. Latency at c=1 is printed but not
+ * checked: the bare proxy adds a tenth of a millisecond, so any ratio to it is mostly noise.
+ */
 interface Ratios {
   throughputVsBare: number;
   cpuVsBare: number;
-  latencyC1VsBare: number;
 }
 const TOLERANCE = 0.15;
 
@@ -178,7 +180,6 @@ try {
   const ratios: Ratios = {
     throughputVsBare: through.requests.average / bareLoad.requests.average,
     cpuVsBare: cpuPerReqMs / bareCpuMs,
-    latencyC1VsBare: (gatewayC1.p50 - directC1.p50) / Math.max(0.001, bareC1.p50 - directC1.p50),
   };
   if (process.argv.includes('--record')) {
     writeFileSync(baselineFile, `${JSON.stringify({ recordedAt: new Date().toISOString(), ratios }, null, 2)}\n`);
