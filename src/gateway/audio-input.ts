@@ -20,7 +20,6 @@ const KNOWN_FIELDS = new Set([
   'temperature',
   'timestamp_granularities[]',
   'timestamp_granularities',
-  // Sent by clients, not forwarded: streamed transcription events are not served yet (docs/audio.md).
   'stream',
   'chunking_strategy',
   'include[]',
@@ -71,8 +70,20 @@ export function parseTranscriptionForm(form: MultipartForm, task: AudioTask): Tr
       throw new InvalidRequestError("'timestamp_granularities[]' values must be 'word' or 'segment'.", 'timestamp_granularities[]');
     }
   }
+  const rawStream = one('stream');
+  if (rawStream !== undefined && rawStream !== 'true' && rawStream !== 'false')
+    throw new InvalidRequestError("'stream' must be true or false.", 'stream');
+  const stream = rawStream === 'true';
+  // OpenAI streams text only: segment formats are whole-file renderings.
+  if (stream && format !== 'json' && format !== 'text') {
+    throw new InvalidRequestError(
+      "'stream' works with response_format json or text (srt, vtt and verbose_json need the whole transcript).",
+      'stream',
+    );
+  }
   return {
     task,
+    ...(stream ? { stream } : {}),
     file: { data: file.data, filename: safeFilename(file.filename), contentType: file.contentType },
     model,
     ...(language !== undefined ? { language } : {}),

@@ -7,9 +7,11 @@
  * transcript then goes through the guard (findings in `x-meridian-pii` and the log, never the
  * values), and the minutes are priced per deployment. docs/audio.md.
  */
-import { InvalidRequestError, PayloadTooLargeError } from '../errors.js';
+import { InvalidRequestError, PayloadTooLargeError, toMeridianError } from '../errors.js';
 import { formatPiiHeader } from '../guard/index.js';
-import type { AudioTask, Deployment, Transcription, TranscriptionRequest } from '../providers/spec.js';
+import { wholeAsEvents } from '../providers/shared/transcription.js';
+import type { AudioTask, Deployment, Transcription, TranscriptionEvent, TranscriptionRequest } from '../providers/spec.js';
+import type { RoutePlan } from '../router/types.js';
 import { formatRouteHeader } from '../router/index.js';
 import type { MeridianConfig } from '../config/schema.js';
 import { readMultipart } from '../server/multipart.js';
@@ -81,6 +83,7 @@ async function serveAudio(
 ): Promise<void> {
   const { entry } = pending;
   const { plan } = await admit(g, ctx, pending, subject);
+  if (request.stream) return serveAudioStream(g, ctx, pending, request, plan, probe);
   const result = await g.router.execute(
     plan,
     traced(pending, (d: Deployment, signal: AbortSignal): Promise<Transcription> => {
@@ -118,4 +121,83 @@ async function serveAudio(
   res.setHeader('content-length', rendered.body.length);
   res.statusCode = 200;
   res.end(rendered.body);
+}
+
+/**
+ * `stream=true`: OpenAI's transcription events as server-sent events — `transcript.text.delta` as
+ * text comes, then `transcript.text.done` with the whole transcript
+ * (https://platform.openai.com/docs/api-reference/audio/transcript-text-delta-event). Deployments
+ * whose upstream streams are passed through event by event; the others transcribe whole and the
+ * transcript is sent as the same events, so a client gets one protocol wherever the audio runs.
+ * The price is known from the file before anything is sent, so it is a header; the guard's
+ * findings in the transcript are known only at the end, so they go to the request log.
+ */
+async function serveAudioStream(
+  g: GatewayServices,
+  ctx: RequestContext,
+  pending: Pending,
+  request: TranscriptionRequest,
+  plan: RoutePlan,
+  probe: AudioProbe,
+): Promise<void> {
+  const { entry } = pending;
+  const result = await g.router.execute(
+    plan,
+    traced(pending, async (d: Deployment, signal: AbortSignal): Promise<AsyncIterable<TranscriptionEvent>> => {
+      const call = { request: { ...request, model: d.model }, deployment: d, signal };
+      const adapter = d.provider.adapter;
+      if (adapter.transcribeStream) return adapter.transcribeStream(call);
+      if (!adapter.transcribe) throw new InvalidRequestError(`Provider type '${d.provider.type}' has no speech-to-text API.`, 'model');
+      return wholeAsEvents((await adapter.transcribe(call)).text);
+    }),
+    ctx.signal,
+  );
+  const d = result.deployment;
+  const cost = g.meter.costOfAudio(d, probe.seconds);
+  recordCost(entry, cost, false);
+  entry.promptTokens = 0;
+  entry.completionTokens = 0;
+  Object.assign(entry, { deployment: d.id, location: d.location, routeReason: result.reason, status: 200 });
+  entry.attempts = [...entry.attempts, ...result.attempts];
+  g.metrics?.routeDecision(plan.alias, d.id, result.reason);
+
+  const res = ctx.res;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'x-meridian-route': formatRouteHeader({ deployment: d, reason: result.reason, strategy: plan.strategy }),
+    'x-meridian-cost-usd': formatUsd(cost.usd),
+    'x-meridian-audio-seconds': String(probe.seconds),
+  });
+  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  let text = '';
+  let ok = true;
+  try {
+    for await (const ev of result.value) {
+      if (ctx.signal.aborted) break;
+      if (ev.type === 'delta') {
+        text += ev.delta;
+        send('transcript.text.delta', { type: 'transcript.text.delta', delta: ev.delta });
+      } else {
+        text = ev.text;
+        send('transcript.text.done', { type: 'transcript.text.done', text: ev.text });
+      }
+    }
+  } catch (err) {
+    ok = false;
+    const e = toMeridianError(err);
+    entry.status = e.status;
+    entry.errorCode = e.code;
+    // Headers are gone: the failure is the stream's last event, never a clean end.
+    send('error', { type: 'error', ...e.toJSON() });
+  } finally {
+    result.release({ ok });
+    res.end();
+  }
+  if (g.guard && text) {
+    const inspection = await g.guard
+      .inspect({ model: request.model, messages: [{ role: 'user', content: text }] }, ctx.signal)
+      .catch(() => undefined);
+    if (inspection && Object.keys(inspection.counts).length) entry.pii = inspection.counts;
+  }
 }

@@ -126,7 +126,12 @@ export interface TranscriptionRequest {
   responseFormat: 'json' | 'text' | 'srt' | 'vtt' | 'verbose_json';
   temperature?: number;
   timestampGranularities?: Array<'word' | 'segment'>;
+  /** Stream the transcript as it is made (OpenAI's `transcript.text.delta` / `.done` events). */
+  stream?: boolean;
 }
+
+/** One event of a streamed transcription: text as it comes, then the whole transcript. */
+export type TranscriptionEvent = { type: 'delta'; delta: string } | { type: 'done'; text: string };
 
 export interface TranscriptionSegment {
   id: number;
@@ -233,6 +238,12 @@ export interface ProviderAdapter {
   embed?(call: EmbedCall): Promise<EmbeddingsResponse>;
   /** Speech to text; adapters without it cannot serve `capability: audio` deployments. */
   transcribe?(call: TranscribeCall): Promise<Transcription>;
+  /**
+   * Streamed speech to text, where the upstream streams: resolves once the upstream accepted the
+   * request (the attempt is committed then); the iterator ends after the `done` event or throws a
+   * MeridianError (`upstream_truncated` when the stream stops before `done`).
+   */
+  transcribeStream?(call: TranscribeCall): Promise<AsyncIterable<TranscriptionEvent>>;
   /**
    * What the engine says about one model (context window, tools, vision…), where it says
    * (Ollama `/api/show`). Config still wins over it; the catalog fills in for cloud models.

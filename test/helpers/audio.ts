@@ -61,6 +61,8 @@ export interface FakeAudioUpstream {
   received: ReceivedForm[];
   /** Answer for the next requests (status + JSON body); default: the format's success. */
   fail(status: number | undefined): void;
+  /** `stream=true` answers stop after the first delta, without `transcript.text.done`. */
+  truncateStreams(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export interface FakeAudioUpstream {
 export async function startAudioUpstream(kind: 'openai' | 'whisper', text: string): Promise<FakeAudioUpstream> {
   const received: ReceivedForm[] = [];
   let failStatus: number | undefined;
+  let truncate = false;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void readForm(req).then(
       (f) => {
@@ -85,6 +88,16 @@ export async function startAudioUpstream(kind: 'openai' | 'whisper', text: strin
           return send(failStatus, kind === 'openai' ? { error: { message: 'upstream down', type: 'server_error' } } : { error: 'failed' });
         const wantPath = kind === 'openai' ? /^\/v1\/audio\/(transcriptions|translations)$/ : /^\/inference$/;
         if (!wantPath.test(f.path) || !f.file) return send(400, { error: { message: 'bad request', type: 'invalid_request_error' } });
+        if (kind === 'openai' && f.fields.stream?.[0] === 'true') {
+          // https://platform.openai.com/docs/api-reference/audio/transcript-text-delta-event and -done-event
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          const words = text.match(/\s*\S+/g) ?? [];
+          for (const w of truncate ? words.slice(0, 1) : words) {
+            res.write(`event: transcript.text.delta\ndata: ${JSON.stringify({ type: 'transcript.text.delta', delta: w })}\n\n`);
+          }
+          if (!truncate) res.write(`event: transcript.text.done\ndata: ${JSON.stringify({ type: 'transcript.text.done', text })}\n\n`);
+          return res.end();
+        }
         const verbose = (f.fields.response_format?.[0] ?? 'json') === 'verbose_json';
         if (!verbose) return send(200, { text });
         send(200, {
@@ -107,6 +120,7 @@ export async function startAudioUpstream(kind: 'openai' | 'whisper', text: strin
     url: `http://127.0.0.1:${port}`,
     received,
     fail: (s) => (failStatus = s),
+    truncateStreams: (on) => (truncate = on),
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

@@ -223,6 +223,88 @@ describe('POST /v1/audio/transcriptions', () => {
     assert.deepEqual(local.received.at(-1)!.fields.translate, ['true']);
   });
 
+  it('stream=true: the official client gets transcript.text.delta events then done, passed through from a streaming upstream', async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    const stream = await client.audio.transcriptions.create({
+      file: await toFile(wav3, 'note.wav', { type: 'audio/wav' }),
+      model: 'transcribe-cloud',
+      stream: true,
+    });
+    const events: Array<{ type: string; delta?: string; text?: string }> = [];
+    for await (const ev of stream) events.push(ev as (typeof events)[number]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['transcript.text.delta', 'transcript.text.delta', 'transcript.text.delta', 'transcript.text.done'],
+    );
+    assert.equal(
+      events
+        .filter((e) => e.type === 'transcript.text.delta')
+        .map((e) => e.delta)
+        .join(''),
+      'cloud heard this',
+    );
+    assert.equal(events.at(-1)!.text, 'cloud heard this');
+    const sent = cloud.received.at(-1)!;
+    assert.deepEqual(sent.fields.stream, ['true'], 'the upstream was asked to stream');
+  });
+
+  it('stream=true on a deployment that does not stream: the whole transcript as the same events; price in a header, findings in the log', async () => {
+    const res = await post('/v1/audio/transcriptions', [file(), { name: 'model', value: 'transcribe' }, { name: 'stream', value: 'true' }]);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/event-stream');
+    assert.match(res.headers.get('x-meridian-route')!, /^whisper\/ggml-base; /);
+    assert.equal(Number(res.headers.get('x-meridian-cost-usd')), 0.00005);
+    const body = await res.text();
+    const events = [...body.matchAll(/^event: (\S+)\ndata: (.*)$/gm)].map((m) => ({
+      event: m[1],
+      data: JSON.parse(m[2]!) as Record<string, string>,
+    }));
+    assert.equal(events.at(-1)!.event, 'transcript.text.done');
+    assert.equal(events.at(-1)!.data.text, 'Please call Jane at jane.doe@example.com today');
+    assert.equal(
+      events
+        .slice(0, -1)
+        .map((e) => e.data.delta)
+        .join(''),
+      'Please call Jane at jane.doe@example.com today',
+    );
+    const requestId = res.headers.get('x-request-id')!;
+    const log = await fetch(`${gw.url}/admin/requests?limit=50`, { headers: { authorization: `Bearer ${MASTER}` } });
+    const entry = ((await log.json()) as { data: Array<Record<string, unknown>> }).data.find((e) => e.id === requestId)!;
+    assert.deepEqual(entry.pii, { email: 1, person: 1 });
+    assert.equal(entry.status, 200);
+  });
+
+  it('stream=true: a stream cut before done ends with an error event and a failed log entry; segment formats are refused', async () => {
+    cloud.truncateStreams(true);
+    try {
+      const res = await post('/v1/audio/transcriptions', [
+        file(),
+        { name: 'model', value: 'transcribe-cloud' },
+        { name: 'stream', value: 'true' },
+      ]);
+      assert.equal(res.status, 200);
+      const body = await res.text();
+      assert.match(body, /^event: transcript\.text\.delta\n/m);
+      assert.match(body, /event: error\ndata: \{"type":"error","error":\{[^\n]*"code":"upstream_truncated"/);
+      assert.doesNotMatch(body, /^event: transcript\.text\.done/m);
+      const requestId = res.headers.get('x-request-id')!;
+      const log = await fetch(`${gw.url}/admin/requests?limit=50`, { headers: { authorization: `Bearer ${MASTER}` } });
+      const entry = ((await log.json()) as { data: Array<Record<string, unknown>> }).data.find((e) => e.id === requestId)!;
+      assert.equal(entry.errorCode, 'upstream_truncated');
+    } finally {
+      cloud.truncateStreams(false);
+    }
+    const srt = await post('/v1/audio/transcriptions', [
+      file(),
+      { name: 'model', value: 'transcribe' },
+      { name: 'stream', value: 'true' },
+      { name: 'response_format', value: 'srt' },
+    ]);
+    assert.equal(srt.status, 400);
+    assert.equal(((await srt.json()) as { error: { param: string } }).error.param, 'stream');
+  });
+
   it('bad input: missing file, not audio, truncated, too long, too large, bad fields → 400/413 in the OpenAI shape', async () => {
     const cases: Array<[Parameters<typeof form>[0], number, string]> = [
       [[{ name: 'model', value: 'transcribe' }], 400, 'missing_file'],

@@ -23,7 +23,7 @@ import type {
   ResponsesResult,
   TranscribeCall,
 } from '../spec.js';
-import { openaiTranscribe } from './openai-transcribe.js';
+import { openaiTranscribe, openaiTranscribeStream } from './openai-transcribe.js';
 import { convertOpenAIRequest } from './convert-openai-request.js';
 import { readEngineState } from './engine-state.js';
 import { errorBodyMessage, isErrorBody, type OpenAIErrorBody } from './openai-error-body.js';
@@ -124,6 +124,10 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
 
     transcribe(call: TranscribeCall) {
       return openaiTranscribe(call, authHeaders(call.deployment.provider));
+    },
+
+    transcribeStream(call: TranscribeCall) {
+      return openaiTranscribeStream(call, authHeaders(call.deployment.provider));
     },
 
     async listModels(provider: ProviderHandle, signal: AbortSignal): Promise<DiscoveredModel[]> {

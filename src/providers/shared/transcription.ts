@@ -4,7 +4,7 @@
  * `verbose_json` share this shape; a 200 carrying `{"error": …}` (both servers do it) fails over.
  */
 import { UpstreamError } from '../../errors.js';
-import type { Transcription } from '../spec.js';
+import type { Transcription, TranscriptionEvent } from '../spec.js';
 
 /** Lenient: the text is required, the rest is kept when it has the documented shape. */
 export function toTranscription(json: unknown, deployment: string): Transcription {
@@ -44,4 +44,10 @@ export function toTranscription(json: unknown, deployment: string): Transcriptio
       .map((w) => ({ word: w.word as string, start: Number(w.start) || 0, end: Number(w.end) || 0 }));
   }
   return out;
+}
+
+/** A finished transcript as the events a streaming upstream would send: word-sized deltas, then done. */
+export async function* wholeAsEvents(text: string): AsyncGenerator<TranscriptionEvent> {
+  for (const piece of text.match(/\s*\S+/g) ?? []) yield { type: 'delta', delta: piece };
+  yield { type: 'done', text };
 }
