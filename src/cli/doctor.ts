@@ -132,8 +132,11 @@ async function checkProvider(p: ProviderHandle, models: string[], timeoutMs: num
       return {
         name,
         status: 'fail',
-        detail: `${p.baseUrl} refused the key (${status})`,
-        fix: `check providers[${p.id}].apiKey (and the environment variable it names)`,
+        detail: `${p.baseUrl} refused the credentials (${status})`,
+        // Clouds that sign or exchange tokens (Bedrock, Vertex, Entra ID) take them from options, not apiKey.
+        fix: p.config.apiKey
+          ? `check providers[${p.id}].apiKey (and the environment variable it names)`
+          : `check providers[${p.id}]'s credentials (its options and the environment they come from: docs/providers.md)`,
       };
     }
     return {

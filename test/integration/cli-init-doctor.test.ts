@@ -128,7 +128,7 @@ describe('meridian doctor', () => {
     assert.match(gone.detail, /not reachable/);
     const cloud = byName(checks, 'provider cloud');
     assert.equal(cloud.status, 'fail');
-    assert.match(cloud.detail, /refused the key \(401\)/);
+    assert.match(cloud.detail, /refused the credentials \(401\)/);
     assert.doesNotMatch(JSON.stringify(checks), /sk-wrong/);
     assert.equal(byName(checks, 'provider skewed').status, 'ok');
     const clock = byName(checks, 'clock');

@@ -65,7 +65,8 @@ describe('meridian doctor with a bedrock provider', () => {
       const checks = await runDoctor({ config: file, port: false, timeoutMs: 3000 });
       const check = byName(checks, 'provider bedrock');
       assert.equal(check.status, 'fail');
-      assert.match(check.detail, /refused the key \(403\)/);
+      assert.match(check.detail, /refused the credentials \(403\)/);
+      assert.match(check.fix!, /credentials \(its options and the environment/);
       assert.ok(!JSON.stringify(checks).includes('wrong-secret-value') && !JSON.stringify(checks).includes(SECRET_ACCESS_KEY));
     } finally {
       process.env.AWS_SECRET_ACCESS_KEY = prev;

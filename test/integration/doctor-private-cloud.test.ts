@@ -59,7 +59,8 @@ describe('meridian doctor: private cloud', () => {
     assert.match(vertex.detail, /key accepted, 2 model\(s\) listed/);
     const entra = by('provider azure-entra');
     assert.equal(entra.status, 'fail');
-    assert.match(entra.detail, /refused the key \(401\)/);
+    assert.match(entra.detail, /refused the credentials \(401\)/);
+    assert.match(entra.fix!, /providers\[azure-entra\]'s credentials/, 'no apiKey here: the hint names the credentials, not apiKey');
     assert.doesNotMatch(JSON.stringify(checks), new RegExp(`${secret.replace(/[.~]/g, '\\$&')}|${AZURE_KEY}`));
   });
 });
