@@ -18,6 +18,10 @@ const KINDS: Record<string, (n: number) => string> = {
   'dashes-digits': (n) => '12-'.repeat(n / 3),
   'Cap-comma': (n) => 'Abc,'.repeat(n / 4),
   'space-digits': (n) => ' 1'.repeat(n / 2),
+  'he-words': (n) => 'שלום '.repeat(n / 5),
+  'he-in-latin': (n) => 'to דוד כהן and '.repeat(n / 15),
+  'ar-titles': (n) => 'السيد محمد '.repeat(n / 11),
+  'ja-san': (n) => '田中さん、'.repeat(n / 5),
 };
 
 function time(scan: (t: string) => unknown, text: string): number {

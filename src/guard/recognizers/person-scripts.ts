@@ -84,7 +84,9 @@ function han(text: string, out: Finding[]): void {
 function japanese(text: string, out: Finding[]): void {
   KANA_HAN_RUN.lastIndex = 0;
   for (let m = KANA_HAN_RUN.exec(text); m; m = KANA_HAN_RUN.exec(text)) {
-    if (out.some((f) => f.start < m!.index + m![0].length && m!.index < f.end)) continue;
+    // Matches come in text order and only this loop has added findings yet: the last one is the only possible overlap.
+    const last = out[out.length - 1];
+    if (last && last.start < m.index + m[0].length && m.index < last.end) continue;
     push(out, text, m.index, m.index + m[0].length, 0.75);
   }
   // "佐藤 健" / "山田 太郎": listed surname, a space, a listed given name.
@@ -168,6 +170,9 @@ function embeddedRightToLeft(text: string, out: Finding[]): void {
   RTL_WORD.lastIndex = 0;
   const words: Array<{ start: number; end: number }> = [];
   for (let m = RTL_WORD.exec(text); m; m = RTL_WORD.exec(text)) words.push({ start: m.index, end: m.index + m[0].length });
+  // Findings so far, by start: runs come in text order, so one moving index finds overlaps (linear).
+  const taken = [...out].sort((a, b) => a.start - b.start);
+  let t = 0;
   for (let i = 0; i < words.length;) {
     let j = i;
     while (j + 1 < words.length && /^[ \t\-־]$/u.test(text.slice(words[j]!.end, words[j + 1]!.start))) j++;
@@ -175,7 +180,8 @@ function embeddedRightToLeft(text: string, out: Finding[]): void {
     const end = words[j]!.end;
     const count = j - i + 1;
     i = j + 1;
-    if (count > 3 || out.some((f) => f.start < end && start < f.end)) continue;
+    while (t < taken.length && taken[t]!.end <= start) t++;
+    if (count > 3 || (t < taken.length && taken[t]!.start < end)) continue;
     const before = text.slice(Math.max(0, start - CONTEXT), start);
     const after = text.slice(end, end + CONTEXT);
     if (RTL_LETTER.test(before) || RTL_LETTER.test(after)) continue;
