@@ -14,6 +14,7 @@ import {
   search,
   searchSchema,
 } from '../rag/index.js';
+import type { Route, RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
 import type { RequestContext } from './context.js';
 import type { GatewayServices } from './services.js';
@@ -45,4 +46,14 @@ export async function handleSearch(g: GatewayServices, ctx: RequestContext): Pro
   const c = await collectionOf(g, b.collection);
   const data = await search(g, c, b.query, b.k ?? 5, b.filter, ctx.signal);
   sendJson(ctx.res, 200, { object: 'list', collection: c.name, data });
+}
+
+type Handler = (g: GatewayServices, ctx: RequestContext) => Promise<void>;
+
+/** The write endpoints, behind the admin API's master-key `guard`. */
+export function ragAdminRoutes(guard: (fn: Handler) => Route): RouteTable {
+  return new Map([
+    ['POST /v1/rag/collections', guard(handleCreateCollection)],
+    ['POST /v1/rag/collections/{c}/documents', guard(handleIngestDocument)],
+  ]);
 }
