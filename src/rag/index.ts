@@ -144,7 +144,8 @@ export async function ingestDocument(
   const c = await collectionOf(g, collection);
   const store = storeOf(g);
   const hash = contentHash(JSON.stringify([doc.text, doc.metadata ?? {}]));
-  const chunks = chunkText(doc.text, DEFAULT_CHUNKING);
+  // PostgreSQL TEXT cannot hold NUL, and it carries no meaning in a document.
+  const chunks = chunkText(doc.text.replaceAll('\u0000', ''), DEFAULT_CHUNKING);
   if (chunks.length > RAG_LIMITS.chunksPerDocument) {
     throw new InvalidRequestError(`The document makes ${chunks.length} chunks; the limit is ${RAG_LIMITS.chunksPerDocument}.`, 'text');
   }
