@@ -22,7 +22,10 @@ describe('rag chunking', () => {
     const code = '```py\n# not a heading\nprint(1)\n\nprint(2)\n```';
     const chunks = chunkText(`# Code\n\nBefore.\n\n${code}\n\nAfter.`, { maxChars: 60, overlapChars: 10 });
     assert.ok(chunks.every((c) => c.heading === 'Code'));
-    assert.ok(chunks.some((c) => c.text.includes(code)), JSON.stringify(chunks));
+    assert.ok(
+      chunks.some((c) => c.text.includes(code)),
+      JSON.stringify(chunks),
+    );
     assert.ok(!chunks.some((c) => c.text.startsWith('print(2)')));
   });
 
@@ -89,7 +92,7 @@ describe('rag ranking', () => {
     );
     assert.deepEqual(
       ranked.map((r) => r.id),
-      ['both', 'words', 'vector'],
+      ['both', 'vector', 'words'], // second in one list each: the tie goes to the higher similarity
     );
     assert.ok(ranked[0]!.score > ranked[1]!.score);
     assert.equal(hybridRank('alpha', v(1, 0), [{ id: 'a', text: 'alpha', embedding: v(1, 0) }], 0).length, 0);
