@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { modelName } from '../api/bounds.js';
-import { zodIssueToError } from '../api/schemas.js';
 import { InvalidRequestError, NoDeploymentError, NotFoundError, StoreUnavailableError } from '../errors.js';
 import type { GatewayServices } from '../gateway/services.js';
 import type { RagChunkRecord, RagCollectionRecord, Store } from '../store/types.js';
@@ -54,12 +53,23 @@ export const chatRagSchema = z
   .object({ collection: collectionName, k: z.number().int().min(1).max(RAG_LIMITS.maxK).optional(), filter: metadata.optional() })
   .strict();
 
+/**
+ * Validates with `schema`; the error names the field path under `prefix` but never a client value:
+ * unknown fields and metadata keys (which the path would carry) are not quoted.
+ */
 export function parseWith<T>(schema: z.ZodType<T>, body: unknown, prefix = ''): T {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
-  const e = zodIssueToError(r.error);
-  if (!prefix) throw e;
-  throw new InvalidRequestError(e.message.replace(/^Invalid '/, `Invalid '${prefix}.`), e.param ? `${prefix}.${e.param}` : prefix);
+  const issue = r.error.issues[0]!;
+  const path: string[] = prefix ? [prefix] : [];
+  for (let i = 0; i < issue.path.length; i++) {
+    const prev = issue.path[i - 1];
+    path.push((prev === 'metadata' || prev === 'filter') && i === 1 ? '*' : String(issue.path[i]));
+  }
+  const param = path.join('.');
+  // zod's messages name the rule, not the value, except for unknown keys.
+  const message = issue.code === 'unrecognized_keys' ? 'unknown field (see docs/rag.md for the accepted ones)' : issue.message;
+  throw new InvalidRequestError(param ? `Invalid '${param}': ${message}` : message, param || null);
 }
 
 export interface SearchHit {
