@@ -36,8 +36,8 @@ export async function handleCreateCollection(g: GatewayServices, ctx: RequestCon
 export async function handleIngestDocument(g: GatewayServices, ctx: RequestContext): Promise<void> {
   const collection = parseWith(collectionName, ctx.params?.c ?? '', 'collection');
   const b = parseWith(documentSchema, await body(g, ctx));
-  const { chunks } = await ingestDocument(g, collection, b, ctx.signal);
-  sendJson(ctx.res, 200, { object: 'rag.document', collection, id: b.id, chunks });
+  const { chunks, unchanged } = await ingestDocument(g, collection, b, ctx.signal);
+  sendJson(ctx.res, 200, { object: 'rag.document', collection, id: b.id, unchanged, ...(unchanged ? {} : { chunks }) });
 }
 
 /** POST /v1/rag/search {collection, query, k?, filter?}: ranked chunks with scores and source ids. */

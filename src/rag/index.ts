@@ -150,10 +150,12 @@ export async function ingestDocument(
   collection: string,
   doc: z.infer<typeof documentSchema>,
   signal: AbortSignal,
-): Promise<{ chunks: number }> {
+): Promise<{ chunks: number; unchanged: boolean }> {
   const c = await collectionOf(g, collection);
   const store = storeOf(g);
   const hash = contentHash(JSON.stringify([doc.text, doc.metadata ?? {}]));
+  // Incremental re-ingest: the same text and metadata again costs no embedding call.
+  if ((await store.rag.documentHash(collection, doc.id)) === hash) return { chunks: 0, unchanged: true };
   // PostgreSQL TEXT cannot hold NUL, and it carries no meaning in a document.
   const chunks = chunkText(doc.text.replaceAll('\u0000', ''), DEFAULT_CHUNKING);
   if (chunks.length > RAG_LIMITS.chunksPerDocument) {
@@ -170,7 +172,7 @@ export async function ingestDocument(
     contentHash: hash,
   }));
   await store.rag.replaceDocument(collection, doc.id, records);
-  return { chunks: records.length };
+  return { chunks: records.length, unchanged: false };
 }
 
 /** What BM25 and the embedding see: the heading path gives a chunk its topic. */

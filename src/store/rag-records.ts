@@ -60,5 +60,12 @@ export function ragRecords(run: RunSql, d: RecordSqlDialect): Store['rag'] {
       ]);
       return rows.map(decodeChunk);
     },
+    documentHash: async (collection, documentId) => {
+      const rows = await run(
+        `SELECT content_hash FROM rag_chunks WHERE collection = ${p(1)} AND document_id = ${p(2)} ORDER BY seq LIMIT 1`,
+        [collection, documentId],
+      );
+      return rows[0] ? String(rows[0].content_hash) : undefined;
+    },
   };
 }

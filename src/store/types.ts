@@ -424,6 +424,8 @@ export interface Store {
     replaceDocument(collection: string, documentId: string, chunks: readonly RagChunkRecord[]): Promise<void>;
     /** Every chunk of the collection, in document and sequence order. */
     chunks(collection: string): Promise<RagChunkRecord[]>;
+    /** The content hash the document was stored with; undefined when it has no chunks. */
+    documentHash(collection: string, documentId: string): Promise<string | undefined>;
   };
   audit: {
     append(entry: AuditEntry): Promise<void>;

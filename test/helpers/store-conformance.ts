@@ -601,7 +601,10 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
         ],
       );
       assert.deepEqual((await store.rag.chunks(name))[2], chunk('doc/b', 1, 'b1 ünïcode ✓'));
+      assert.equal(await store.rag.documentHash(name, 'doc/b'), 'h-b0');
+      assert.equal(await store.rag.documentHash(name, 'doc/none'), undefined);
       await store.rag.replaceDocument(name, 'doc/b', [chunk('doc/b', 0, 'new')]);
+      assert.equal(await store.rag.documentHash(name, 'doc/b'), 'h-new');
       assert.deepEqual(
         (await store.rag.chunks(name)).map((c) => c.text),
         ['a0', 'new'],

@@ -135,8 +135,11 @@ describe('RAG: collections, ingest, hybrid search, chat with sources', () => {
   });
 
   it('re-ingest of the same id replaces its chunks', async () => {
+    const same = (await (await post('/v1/rag/collections/handbook/documents', DOCS[0], MASTER)).json()) as { unchanged: boolean };
+    assert.equal(same.unchanged, true, 'the same text and metadata again is skipped');
     const doc = { id: 'handbook/refunds.md', metadata: { team: 'support' }, text: 'Refunds are handled by the billing desk on floor 3.' };
-    assert.equal((await post('/v1/rag/collections/handbook/documents', doc, MASTER)).status, 200);
+    const changed = await post('/v1/rag/collections/handbook/documents', doc, MASTER);
+    assert.deepEqual(await changed.json(), { object: 'rag.document', collection: 'handbook', id: doc.id, unchanged: false, chunks: 1 });
     const res = await post('/v1/rag/search', { collection: 'handbook', query: 'refund', k: 20 });
     const body = (await res.json()) as { data: Array<{ id: string; text: string; document_id: string }> };
     const refunds = body.data.filter((h) => h.document_id === 'handbook/refunds.md');
