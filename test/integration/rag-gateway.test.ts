@@ -8,6 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUpstream, sendJson, type FakeUpstream } from '../helpers/upstream.js';
 import { startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ingestPath } from '../../src/rag/cli.js';
 
 const MASTER = 'mk-master-rag-test-000000000000';
 
@@ -215,5 +219,37 @@ describe('RAG: collections, ingest, hybrid search, chat with sources', () => {
     assert.equal((await post('/v1/rag/search', { collection: 'nope', query: 'x' })).status, 404);
     assert.equal((await post('/v1/rag/collections/nope/documents', { id: 'a', text: 'x' }, MASTER)).status, 404);
     assert.equal((await post('/v1/rag/collections', { name: 'x', embeddingModel: 'no-such-model' }, MASTER)).status, 404);
+  });
+
+  it('meridian rag ingest: a folder of .md/.txt files, unchanged files skipped, a bad file reported while the rest ingest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rag-ingest-'));
+    try {
+      mkdirSync(join(dir, 'it'));
+      mkdirSync(join(dir, '.git'));
+      writeFileSync(join(dir, 'printers.md'), '# Printers\n\nThe printer on floor 2 needs toner every month.');
+      writeFileSync(join(dir, 'it', 'wifi notes.txt'), 'The guest wifi password rotates every Monday.');
+      writeFileSync(join(dir, 'image.png'), 'not a document');
+      writeFileSync(join(dir, '.git', 'HEAD'), 'ref: x');
+      writeFileSync(join(dir, 'huge.md'), 'x '.repeat(300_000));
+      await post('/v1/rag/collections', { name: 'office', embeddingModel: 'embed' }, MASTER);
+      const lines: string[] = [];
+      const opts = { collection: 'office', baseUrl: `${gw.url}/v1`, masterKey: MASTER, out: (l: string) => lines.push(l) };
+      assert.deepEqual(await ingestPath(dir, opts), { ingested: 2, unchanged: 0, failed: 1 });
+      assert.ok(
+        lines.some((l) => /^failed +huge\.md: 400 /.test(l)),
+        lines.join('\n'),
+      );
+      assert.ok(lines.includes('ingested  it/wifi_notes.txt (1 chunks)'), lines.join('\n'));
+      writeFileSync(join(dir, 'printers.md'), '# Printers\n\nThe printer on floor 2 was replaced by a laser printer.');
+      rmSync(join(dir, 'huge.md'));
+      assert.deepEqual(await ingestPath(dir, opts), { ingested: 1, unchanged: 1, failed: 0 });
+      const hits = (await (await post('/v1/rag/search', { collection: 'office', query: 'laser printer', k: 1 })).json()) as {
+        data: Array<{ id: string; metadata: { path: string } }>;
+      };
+      assert.equal(hits.data[0]?.id, 'printers.md#0');
+      assert.equal(hits.data[0]?.metadata.path, 'printers.md');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
