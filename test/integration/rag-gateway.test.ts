@@ -74,6 +74,7 @@ describe('RAG: collections, ingest, hybrid search, chat with sources', () => {
           'cloud-only': [{ provider: 'cloud', model: 'cloud-model' }],
         },
         router: { healthIntervalMs: 0, retries: 0 },
+        guard: { enabled: true, defaultAction: 'pseudonymize' },
       },
       { env: { MERIDIAN_MASTER_KEY: MASTER } },
     );
@@ -171,6 +172,28 @@ describe('RAG: collections, ingest, hybrid search, chat with sources', () => {
     assert.equal(sent.messages[0]!.role, 'system');
     assert.match(sent.messages[0]!.content, /\[source: handbook\/holidays\.md#0\][^]*25 vacation days/);
     assert.equal(sent.messages.at(-1)!.content, 'How many vacation days do employees get?');
+  });
+
+  it('retrieved text passes through the guard: personal data in a chunk reaches the cloud as a placeholder', async () => {
+    const doc = {
+      id: 'handbook/escalation.md',
+      text: '# Escalation\n\nEscalate billing disputes to jane.doe@example.com on the finance team.',
+    };
+    assert.equal((await post('/v1/rag/collections/handbook/documents', doc, MASTER)).status, 200);
+    const calls = upstream.requests.length;
+    const res = await post('/v1/chat/completions', {
+      model: 'chat',
+      rag: { collection: 'handbook', k: 1 },
+      messages: [{ role: 'user', content: 'Who handles escalation of billing disputes?' }],
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(res.headers.get('x-meridian-sources'), 'handbook/escalation.md#0');
+    assert.match(res.headers.get('x-meridian-pii') ?? '', /email/);
+    const sent = upstream.requests[calls]!;
+    assert.equal(sent.json.model, 'cloud-model');
+    assert.match(sent.body, /Escalate billing disputes to/);
+    assert.doesNotMatch(sent.body, /jane\.doe@example\.com/);
+    await res.arrayBuffer();
   });
 
   it('a localOnly collection keeps the request on local deployments (and refuses a cloud-only alias)', async () => {
