@@ -18,6 +18,7 @@ import type { RequestContext } from './context.js';
 import { experimentAdminRoutes } from './experiment-routes.js';
 import { dashboardAdminRoutes } from './dashboard-routes.js';
 import { promptAdminRoutes } from './prompt-routes.js';
+import { ragAdminRoutes } from './rag-routes.js';
 import { explain } from './routes.js';
 import type { GatewayServices } from './services.js';
 
@@ -158,6 +159,7 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
     guard(async (_g, ctx) => sendJson(ctx.res, 200, { object: 'list', data: await deps.store.audit.list(200) })),
   );
   for (const [path, route] of promptAdminRoutes(deps.store, guard, parse)) routes.set(path, route);
+  for (const [path, route] of ragAdminRoutes(guard)) routes.set(path, route);
   for (const [path, route] of experimentAdminRoutes(deps.store, guard)) routes.set(path, route);
   // The dashboard's views: over time, providers, cost and budgets, editing a key's limits.
   for (const [path, route] of dashboardAdminRoutes(deps, guard, parse, publicKey)) routes.set(path, route);

@@ -18,6 +18,7 @@ import { account, countUsage, meterStream, responseText, type StreamMeter } from
 import type { NativeCommitted } from './native-attempt.js';
 import { admit, round, runPipeline, traced, type Pending, type Subject } from './pipeline.js';
 import type { GatewayServices } from './services.js';
+import { applyRag } from './rag-step.js';
 import { openaiWire, type ChatWire } from './wire.js';
 
 type Committed =
@@ -53,7 +54,9 @@ export async function handleChatBody(
   }
   // A registered prompt becomes an ordinary body here, before validation and admission.
   const prompted = wire.prompts ? await resolvePromptedBody(g.store, body, wire.promptShape) : undefined;
-  const request = wire.parse(prompted?.body ?? body);
+  // Retrieved context (docs/rag.md) joins the body here too, so the guard sees it before admission.
+  const withContext = wire === openaiWire ? await applyRag(g, ctx, prompted?.body ?? body) : (prompted?.body ?? body);
+  const request = wire.parse(withContext);
   const version = prompted?.version ?? promptVersion;
   if (version) ctx.res.setHeader('x-meridian-prompt', version);
   const start = {

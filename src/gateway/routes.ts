@@ -10,6 +10,7 @@ import { requestFacts } from './pipeline.js';
 import { handleEmbeddings } from './embeddings.js';
 import { handleTranscriptions, handleTranslations } from './audio.js';
 import { handleFeedback } from './prompt-routes.js';
+import { handleSearch } from './rag-routes.js';
 import * as ollama from './ollama-wire.js';
 import { handleDeleteResponse, handleGetResponse, handleListInputItems } from './responses-store.js';
 import { handleResponses } from './responses-wire.js';
@@ -33,6 +34,9 @@ export function coreRoutes(state: { ready: () => boolean }): RouteTable {
     ],
     ['POST /v1/route/explain', { handler: explain, access: 'key' }],
     ['POST /v1/feedback', { handler: handleFeedback, access: 'key' }],
+    // Retrieval (docs/rag.md): any key searches; the master key writes collections (rag-routes.ts
+    // ragAdminRoutes, registered with the admin API, which holds the master key).
+    ['POST /v1/rag/search', { handler: handleSearch, access: 'key' }],
     // Ollama's native API (docs/ollama-api.md); Ollama clients read `{"error": "..."}` bodies.
     ['POST /api/chat', { handler: ollama.handleOllamaChat, access: 'key', errorFormat: ollama.ollamaErrorFormat }],
     ['POST /api/generate', { handler: ollama.handleOllamaGenerate, access: 'key', errorFormat: ollama.ollamaErrorFormat }],

@@ -182,6 +182,27 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+export interface RagCollectionRecord {
+  name: string;
+  /** Alias or provider/model that embeds its chunks and queries. */
+  embeddingModel: string;
+  /** Chat requests retrieving from it run on local/private deployments only. */
+  localOnly: boolean;
+  createdAt: string;
+}
+
+export interface RagChunkRecord {
+  documentId: string;
+  seq: number;
+  heading: string;
+  text: string;
+  metadata: Record<string, string | number | boolean>;
+  /** Float32 little-endian, base64 (src/rag/search.ts). */
+  embedding: string;
+  /** sha256 of the whole document text, for incremental ingest. */
+  contentHash: string;
+}
+
 /** One immutable version of a registered prompt; `body` is the prompt definition (src/prompts/), stored as JSON. */
 export interface PromptVersionRecord {
   name: string;
@@ -393,6 +414,18 @@ export interface Store {
   experiments: {
     /** Requests of `experiment` (variant `experiment/…`) since `since` (ISO time), newest first up to `limit`, with their feedback. */
     observations(experiment: string, since: string, limit?: number): Promise<ExperimentObservations>;
+  };
+  /** Retrieval collections and their chunks (docs/rag.md); ranking happens in src/rag, not in SQL. */
+  rag: {
+    /** False when a collection of that name exists already (it is left as it was). */
+    createCollection(rec: RagCollectionRecord): Promise<boolean>;
+    getCollection(name: string): Promise<RagCollectionRecord | undefined>;
+    /** Replaces every chunk of the document (none: the document is removed). */
+    replaceDocument(collection: string, documentId: string, chunks: readonly RagChunkRecord[]): Promise<void>;
+    /** Every chunk of the collection, in document and sequence order. */
+    chunks(collection: string): Promise<RagChunkRecord[]>;
+    /** The content hash the document was stored with; undefined when it has no chunks. */
+    documentHash(collection: string, documentId: string): Promise<string | undefined>;
   };
   audit: {
     append(entry: AuditEntry): Promise<void>;

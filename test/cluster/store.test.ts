@@ -27,6 +27,8 @@ test('postgres store keeps its tables in the schema named by search_path', async
         'feedback',
         'prompt_labels',
         'prompt_versions',
+        'rag_chunks',
+        'rag_collections',
         'request_log',
         'request_log_dead_letters',
         'responses',

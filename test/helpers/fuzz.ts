@@ -198,6 +198,8 @@ export interface PostCaseOptions {
   models: string[];
   providerPrefixes: string[];
   baseHeaders: Record<string, string>;
+  /** The body field `models` go into (default `model`); null: the endpoint has none. */
+  modelField?: string | null;
 }
 
 /** Case builders shared by the POST endpoints. */
@@ -205,7 +207,8 @@ export function postCases(r: Rand, path: string, count: number, opts: PostCaseOp
   const { templates, baseHeaders, providerPrefixes } = opts;
   const json = { 'content-type': 'application/json', ...baseHeaders };
   // A valid body aimed at a random adapter.
-  const template = (): Record<string, unknown> => ({ ...pick(r, templates), model: pick(r, opts.models) });
+  const field = opts.modelField === undefined ? 'model' : opts.modelField;
+  const template = (): Record<string, unknown> => ({ ...pick(r, templates), ...(field ? { [field]: pick(r, opts.models) } : {}) });
   const generators: Array<[string, number, () => FuzzCase]> = [
     ['mutated-valid-request', 45, () => ({ generator: '', method: 'POST', path, headers: json, body: toJsonText(mutate(r, template())) })],
     [
@@ -213,7 +216,7 @@ export function postCases(r: Rand, path: string, count: number, opts: PostCaseOp
       5,
       () => {
         const model = chance(r, 0.2) ? hostileValue(r) : pick(r, ['', ...providerPrefixes]) + hostileString(r);
-        return { generator: '', method: 'POST', path, headers: json, body: toJsonText({ ...template(), model }) };
+        return { generator: '', method: 'POST', path, headers: json, body: toJsonText({ ...template(), [field ?? 'model']: model }) };
       },
     ],
     [

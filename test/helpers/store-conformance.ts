@@ -570,6 +570,52 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       );
     });
 
+    it('rag: collections are created once; a document’s chunks are replaced, listed in order, per collection', async () => {
+      const name = `c-${tag()}`;
+      const rec = { name, embeddingModel: 'embed', localOnly: true, createdAt: new Date().toISOString() };
+      assert.equal(await store.rag.createCollection(rec), true);
+      assert.equal(await store.rag.createCollection({ ...rec, embeddingModel: 'other', localOnly: false }), false);
+      const got = await store.rag.getCollection(name);
+      assert.equal(got?.embeddingModel, 'embed');
+      assert.equal(got?.localOnly, true);
+      assert.equal(Date.parse(got!.createdAt), Date.parse(rec.createdAt));
+      assert.equal(await store.rag.getCollection(`${name}-missing`), undefined);
+      const chunk = (documentId: string, seq: number, text: string) => ({
+        documentId,
+        seq,
+        heading: seq ? 'A > B' : '',
+        text,
+        metadata: { team: 'hr', n: seq, ok: true },
+        embedding: Buffer.from(Float32Array.from([seq, 0.5]).buffer).toString('base64'),
+        contentHash: `h-${text}`,
+      });
+      await store.rag.replaceDocument(name, 'doc/b', [chunk('doc/b', 0, 'b0'), chunk('doc/b', 1, 'b1 ünïcode ✓')]);
+      await store.rag.replaceDocument(name, 'doc/a', [chunk('doc/a', 0, 'a0')]);
+      await store.rag.replaceDocument(`${name}-other`, 'doc/a', [chunk('doc/a', 0, 'elsewhere')]);
+      assert.deepEqual(
+        (await store.rag.chunks(name)).map((c) => [c.documentId, c.seq, c.text]),
+        [
+          ['doc/a', 0, 'a0'],
+          ['doc/b', 0, 'b0'],
+          ['doc/b', 1, 'b1 ünïcode ✓'],
+        ],
+      );
+      assert.deepEqual((await store.rag.chunks(name))[2], chunk('doc/b', 1, 'b1 ünïcode ✓'));
+      assert.equal(await store.rag.documentHash(name, 'doc/b'), 'h-b0');
+      assert.equal(await store.rag.documentHash(name, 'doc/none'), undefined);
+      await store.rag.replaceDocument(name, 'doc/b', [chunk('doc/b', 0, 'new')]);
+      assert.equal(await store.rag.documentHash(name, 'doc/b'), 'h-new');
+      assert.deepEqual(
+        (await store.rag.chunks(name)).map((c) => c.text),
+        ['a0', 'new'],
+      );
+      await store.rag.replaceDocument(name, 'doc/a', []);
+      assert.deepEqual(
+        (await store.rag.chunks(name)).map((c) => c.documentId),
+        ['doc/b'],
+      );
+    });
+
     it('prompts: versions are numbered per name, concurrent adds get distinct numbers, labels move and keep protection', async () => {
       const name = `p-${tag()}`;
       const base = { name, contentHash: 'h', createdAt: new Date().toISOString(), createdBy: 'master' };

@@ -172,4 +172,29 @@ export const postgresMigrations: readonly Migration[] = [
     // No index: reports read one experiment's recent rows through the time index.
     sql: `ALTER TABLE request_log ADD COLUMN variant TEXT;`,
   },
+  {
+    version: 8,
+    name: 'retrieval collections and chunks (docs/rag.md)',
+    // Additive: older replicas never touch the tables. Embeddings are base64 Float32 text and
+    // similarity is computed in the gateway (no vector extension needed; pgvector may come later).
+    sql: `
+      CREATE TABLE rag_collections (
+        name TEXT PRIMARY KEY,
+        embedding_model TEXT NOT NULL,
+        local_only BOOLEAN NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE rag_chunks (
+        collection TEXT NOT NULL,
+        document_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        heading TEXT NOT NULL,
+        text TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        embedding TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        PRIMARY KEY (collection, document_id, seq)
+      );
+    `,
+  },
 ];

@@ -15,6 +15,7 @@ import { defaultLogWriterOptions, RequestLogWriter } from '../log-writer.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { experimentRecords } from '../experiment-records.js';
+import { ragRecords } from '../rag-records.js';
 import { feedbackRecords, promptRecords, type RecordSqlDialect } from '../prompt-records.js';
 import { responseRecords, startResponsePruning } from '../response-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
@@ -379,6 +380,7 @@ export class PostgresStore implements Store {
 
   /** Prompt registry and feedback (../prompt-records.ts). */
   readonly prompts = promptRecords(async (sql, params) => (await this.sql(sql, params)).rows, postgresRecordDialect);
+  readonly rag = ragRecords(async (sql, params) => (await this.sql(sql, params)).rows, postgresRecordDialect);
   readonly feedback = feedbackRecords(
     async (sql, params) => (await this.sql(sql, params)).rows,
     postgresRecordDialect,
