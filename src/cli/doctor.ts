@@ -155,10 +155,7 @@ async function checkProvider(p: ProviderHandle, models: string[], timeoutMs: num
       name,
       status: p.location === 'cloud' ? 'warn' : 'fail',
       detail: `reachable, ${listed.length} model(s) listed; not listed: ${missing.join(', ')}`,
-      fix:
-        p.type === 'ollama'
-          ? `ollama pull ${missing[0]} (or meridian models pull ${p.id}/${missing[0]})`
-          : 'load the model, or fix the model name in models:',
+      fix: p.adapter.lifecycle?.missingModelHint?.(p, missing[0]!) ?? 'load the model, or fix the model name in models:',
     };
   }
   return {

@@ -293,6 +293,8 @@ export interface ModelLifecycle {
   pull?(provider: ProviderHandle, model: string, onProgress: (p: PullProgress) => void, signal: AbortSignal): Promise<void>;
   remove?(provider: ProviderHandle, model: string, signal: AbortSignal): Promise<void>;
   show?(provider: ProviderHandle, model: string, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** What to tell an operator whose engine lacks `model` (doctor's fix line), when the engine has its own way. */
+  missingModelHint?(provider: ProviderHandle, model: string): string;
   /** Loads the model into memory and keeps it for `keepAlive` (engine duration syntax). */
   warm?(provider: ProviderHandle, model: string, keepAlive: string, signal: AbortSignal): Promise<void>;
 }

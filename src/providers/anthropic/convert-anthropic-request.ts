@@ -5,6 +5,7 @@
  * images: https://docs.anthropic.com/en/docs/build-with-claude/vision ,
  * thinking: https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking
  */
+import { toolArgumentsObject } from '../shared/tool-arguments.js';
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ToolChoice } from '../../api/types.js';
 import { InvalidRequestError } from '../../errors.js';
 import type {
@@ -134,22 +135,10 @@ function assistantBlocks(m: ChatMessage, i: number): AnthropicRequestBlock[] {
       type: 'tool_use',
       id: tc.id,
       name: tc.function.name,
-      input: parseArguments(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
+      input: toolArgumentsObject(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`, 'Anthropic'),
     });
   });
   return blocks;
-}
-
-function parseArguments(args: string, param: string): unknown {
-  if (!args.trim()) return {};
-  try {
-    const v = JSON.parse(args) as unknown;
-    // Anthropic requires `input` to be an object.
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v;
-  } catch {
-    // fall through
-  }
-  throw new InvalidRequestError('Tool call arguments must be a JSON object to be sent to Anthropic.', param);
 }
 
 function toolResultBlock(m: ChatMessage, i: number): AnthropicToolResultBlock {

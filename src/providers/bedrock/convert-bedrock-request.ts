@@ -6,6 +6,7 @@
  * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolConfiguration.html ,
  * https://docs.aws.amazon.com/bedrock/latest/userguide/tool-use-inference-call.html
  */
+import { toolArgumentsObject } from '../shared/tool-arguments.js';
 import type { ChatMessage, ChatRequest, ContentPart } from '../../api/types.js';
 import { InvalidRequestError } from '../../errors.js';
 import type {
@@ -138,22 +139,11 @@ function assistantBlocks(m: ChatMessage, i: number): BedrockContentBlock[] {
       toolUse: {
         toolUseId: tc.id,
         name: tc.function.name,
-        input: parseArguments(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
+        input: toolArgumentsObject(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`, 'Bedrock'),
       },
     });
   });
   return blocks;
-}
-
-function parseArguments(args: string, param: string): unknown {
-  if (!args.trim()) return {};
-  try {
-    const v = JSON.parse(args) as unknown;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v;
-  } catch {
-    // fall through
-  }
-  throw new InvalidRequestError('Tool call arguments must be a JSON object to be sent to Bedrock.', param);
 }
 
 function toolResultBlock(m: ChatMessage, i: number): BedrockContentBlock {

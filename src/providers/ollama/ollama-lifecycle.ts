@@ -114,6 +114,8 @@ export const ollamaLifecycle: ModelLifecycle = {
     return { ...info };
   },
 
+  missingModelHint: (provider, model) => `ollama pull ${model} (or meridian models pull ${provider.id}/${model})`,
+
   async warm(provider, model, keepAlive, signal): Promise<void> {
     const res = await upstreamRequest(provider, {
       path: '/api/generate',
