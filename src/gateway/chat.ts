@@ -3,6 +3,7 @@
  * attempts (pseudonymize before cloud, restore after) → meter → respond. `wire` says how the
  * client speaks (OpenAI at /v1/chat/completions, Anthropic at /v1/messages).
  */
+import { prepend } from '../util/iterators.js';
 import type { ChatRequest, ChatResponse, StreamEvent, Usage } from '../api/types.js';
 import type { Restorer } from '../guard/index.js';
 import { formatPiiHeader } from '../guard/index.js';
@@ -219,23 +220,4 @@ async function commit(result: ChatResult, t0: number): Promise<Committed> {
   const it = result.events[Symbol.asyncIterator]();
   const first = await it.next();
   return { type: 'stream', events: prepend(first, it), ttftMs: performance.now() - t0 };
-}
-
-/** The first event, then the rest; ending early (client gone, error) closes the upstream iterator. */
-async function* prepend(first: IteratorResult<StreamEvent>, rest: AsyncIterator<StreamEvent>): AsyncGenerator<StreamEvent> {
-  let done = first.done === true;
-  try {
-    if (done) return;
-    yield first.value;
-    for (;;) {
-      const n = await rest.next();
-      if (n.done) {
-        done = true;
-        return;
-      }
-      yield n.value;
-    }
-  } finally {
-    if (!done) await rest.return?.().catch(() => undefined);
-  }
 }

@@ -8,6 +8,7 @@
  * References: https://platform.openai.com/docs/api-reference/responses/create ,
  * https://platform.openai.com/docs/api-reference/responses-streaming
  */
+import { prepend } from '../util/iterators.js';
 import type { ServerResponse } from 'node:http';
 import { canPassThrough, nativeOutputText, nativeRequestBody, nativeUsage } from '../api/responses/native.js';
 import { responseId, usageToResponses, type ConversationState, type ResponseObject } from '../api/responses/response.js';
@@ -136,23 +137,4 @@ async function writeNativeStream(
     endWithError(res, `event: error\ndata: ${JSON.stringify({ type: 'error', sequence_number: seq++, code, message, param })}\n\n`);
   }
   return outcome;
-}
-
-/** The first event, then the rest; ending early closes the upstream iterator (and its body). */
-async function* prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncGenerator<T> {
-  let done = first.done === true;
-  try {
-    if (done) return;
-    yield first.value;
-    for (;;) {
-      const n = await rest.next();
-      if (n.done) {
-        done = true;
-        return;
-      }
-      yield n.value;
-    }
-  } finally {
-    if (!done) await rest.return?.().catch(() => undefined);
-  }
 }

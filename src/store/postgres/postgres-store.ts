@@ -4,8 +4,10 @@
  * (migrations take an advisory lock). `pg` and `ioredis` are loaded with `import()` only here,
  * so the embedded default never loads them.
  */
+import { maskUrl, unavailable } from './connection.js';
+import { decodeTotals, placeholders, postgresRecordDialect } from './pg-sql.js';
 import type { Pool, PoolClient } from 'pg';
-import { MeridianError, StoreUnavailableError } from '../../errors.js';
+import { StoreUnavailableError } from '../../errors.js';
 import { isPostgresUnavailable } from './unavailable.js';
 import type { Redis } from 'ioredis';
 import { buildLogQuery, decodeLogRow, toIsoTime } from '../log-rows.js';
@@ -16,7 +18,7 @@ import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { experimentRecords } from '../experiment-records.js';
 import { ragRecords } from '../rag-records.js';
-import { feedbackRecords, promptRecords, type RecordSqlDialect } from '../prompt-records.js';
+import { feedbackRecords, promptRecords } from '../prompt-records.js';
 import { responseRecords, startResponsePruning } from '../response-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
 import { RedisEvents } from '../redis-events.js';
@@ -60,27 +62,6 @@ export interface PostgresStoreConfig {
    */
   logWorker?: boolean;
 }
-
-/** Startup failure naming the server without its password. */
-function unavailable(what: string, url: string, cause: unknown): MeridianError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new MeridianError(503, 'service_unavailable', 'store_unavailable', `${what} at ${maskUrl(url)} is not usable: ${reason}`, {
-    cause,
-  });
-}
-
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const auth = u.username || u.password ? `${u.username}${u.password ? ':***' : ''}@` : '';
-    // Query parameters are dropped too: they may carry a password (`?password=`).
-    return `${u.protocol}//${auth}${u.host}${u.pathname === '/' ? '' : u.pathname}`;
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
-const placeholders = (n: number, offset = 0): string => Array.from({ length: n }, (_, i) => `$${offset + i + 1}`).join(', ');
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -414,17 +395,4 @@ export class PostgresStore implements Store {
   };
 }
 
-const postgresRecordDialect: RecordSqlDialect = {
-  placeholder: (n, pgType) => (pgType ? `$${n}::${pgType}` : `$${n}`),
-  isUniqueViolation: (err) => (err as { code?: unknown })?.code === '23505',
-};
-
-function decodeTotals(row: Row): UsageTotalsRow {
-  return {
-    requests: Number(row.requests),
-    promptTokens: Number(row.prompt),
-    completionTokens: Number(row.completion),
-    cachedTokens: Number(row.cached),
-    cloudCostUsd: Number(row.cloud_cost),
-  };
-}
+export { maskUrl };
