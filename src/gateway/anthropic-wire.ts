@@ -70,8 +70,8 @@ export const anthropicWire: ChatWire = {
     return anthropicRequestToCanonical(body as AnthropicRequest);
   },
 
-  sendResponse(res, response, _raw, headers) {
-    sendJson(res, 200, canonicalResponseToAnthropic(response), headers);
+  sendResponse(res, response, _raw, headers, fields) {
+    sendJson(res, 200, { ...canonicalResponseToAnthropic(response), ...fields }, headers);
   },
 
   writeStream(res, events, opts) {

@@ -198,6 +198,7 @@ export async function serveHit(
   request: ChatRequest,
   wire: ChatWire,
   step: CacheStep,
+  bodyFields?: Record<string, unknown>,
 ): Promise<void> {
   const { entry } = pending;
   const { answer, similarity } = step.hit!;
@@ -220,7 +221,7 @@ export async function serveHit(
   entry.status = 200;
   if (answer.type === 'response') {
     tokens(answer.usage);
-    wire.sendResponse(ctx.res, restorer ? restorer.restoreResponse(answer.response) : answer.response, undefined, headers);
+    wire.sendResponse(ctx.res, restorer ? restorer.restoreResponse(answer.response) : answer.response, undefined, headers, bodyFields);
     return;
   }
   const replay = replayChunks(answer.chunks);
@@ -231,6 +232,7 @@ export async function serveHit(
     includeUsage: request.stream_options?.include_usage === true,
     costUsd: () => 0,
     signal: ctx.signal,
+    ...(bodyFields ? { firstChunkFields: bodyFields } : {}),
   });
   if (outcome.error) {
     entry.status = outcome.error.status;

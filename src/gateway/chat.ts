@@ -19,7 +19,7 @@ import { account, countUsage, meterStream, responseText, type StreamMeter } from
 import type { NativeCommitted } from './native-attempt.js';
 import { admit, round, runPipeline, traced, type Pending, type Subject } from './pipeline.js';
 import type { GatewayServices } from './services.js';
-import { applyRag } from './rag-step.js';
+import { applyRag, takeRag, type RetrievedSource } from './rag-step.js';
 import { openaiWire, type ChatWire } from './wire.js';
 
 type Committed =
@@ -55,9 +55,11 @@ export async function handleChatBody(
   }
   // A registered prompt becomes an ordinary body here, before validation and admission.
   const prompted = wire.prompts ? await resolvePromptedBody(g.store, body, wire.promptShape) : undefined;
-  // Retrieved context (docs/rag.md) joins the body here too, so the guard sees it before admission.
-  const withContext = wire === openaiWire ? await applyRag(g, ctx, prompted?.body ?? body) : (prompted?.body ?? body);
-  const request = wire.parse(withContext);
+  // Retrieved context (docs/rag.md) joins the canonical request here, so the guard sees it before admission.
+  const taken = takeRag(prompted?.body ?? body);
+  const parsed = wire.parse(taken.body);
+  const retrieved = taken.rag === undefined ? undefined : await applyRag(g, ctx, parsed, taken.rag);
+  const request = retrieved?.request ?? parsed;
   const version = prompted?.version ?? promptVersion;
   if (version) ctx.res.setHeader('x-meridian-prompt', version);
   const start = {
@@ -67,7 +69,7 @@ export async function handleChatBody(
     promptVersion: version,
     variant: assigned?.variant.label,
   };
-  await runPipeline(g, ctx, wire, start, (pending) => serveChat(g, ctx, pending, request, wire, assigned));
+  await runPipeline(g, ctx, wire, start, (pending) => serveChat(g, ctx, pending, request, wire, assigned, retrieved?.sources));
 }
 
 /** How the pipeline sees a chat request. */
@@ -89,8 +91,11 @@ async function serveChat(
   request: ChatRequest,
   wire: ChatWire,
   assigned: Assignment | undefined,
+  sources: RetrievedSource[] | undefined,
 ): Promise<void> {
   const { entry } = pending;
+  // The answer's own body names what it was grounded on (the header may be cut at 20 ids).
+  const bodyFields = sources ? { sources } : undefined;
   const admission = await admit(g, ctx, pending, chatSubject(g, request));
   const { inspection, resolved, facts } = admission;
   // An experiment compares variants: an answer cached from another variant would blur it.
@@ -98,14 +103,15 @@ async function serveChat(
     ? cacheBypassed(g, resolved.alias)
     : await cacheStep(g, ctx, request, { inspection, facts, alias: resolved.alias });
   if (cache.result) entry.cacheHit = false;
-  if (cache.hit) return serveHit(g, ctx, pending, request, wire, cache);
+  if (cache.hit) return serveHit(g, ctx, pending, request, wire, cache, bodyFields);
   const plan = assigned ? preferVariant(g, ctx, admission.plan, assigned) : admission.plan;
 
   const restorers = new Map<string, Restorer>();
   const result = await g.router.execute(
     plan,
     traced(pending, async (d, signal) => {
-      const native = wire.nativeAttempt?.({ g, deployment: d, signal, inspection });
+      // The native path sends the client's own body upstream, which has no retrieved context.
+      const native = sources ? undefined : wire.nativeAttempt?.({ g, deployment: d, signal, inspection });
       if (native) return native;
       let upstreamRequest: ChatRequest = { ...request, model: d.model };
       if (inspection?.action === 'pseudonymize' && d.location === 'cloud') {
@@ -167,7 +173,7 @@ async function serveChat(
         raw = undefined;
       }
       entry.status = 200;
-      await wire.sendResponse(ctx.res, response, raw, headers);
+      await wire.sendResponse(ctx.res, response, raw, headers, bodyFields);
       ok = true;
     } else {
       entry.ttftMs = round(committed.ttftMs);
@@ -186,6 +192,7 @@ async function serveChat(
         includeUsage: request.stream_options?.include_usage === true,
         costUsd: () => meter.costUsd,
         signal: ctx.signal,
+        ...(bodyFields ? { firstChunkFields: bodyFields } : {}),
       });
       if (outcome.error) {
         entry.status = outcome.error.status;

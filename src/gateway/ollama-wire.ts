@@ -92,10 +92,10 @@ function ollamaChatWire(ctx: RequestContext, kind: Kind): ChatWire {
       return request;
     },
 
-    sendResponse(res, response, _raw, headers) {
+    sendResponse(res, response, _raw, headers, fields) {
       const timing = { startMs: ctx.start, endMs: performance.now() };
       const body = kind === 'chat' ? canonicalToOllamaChat(response, model, timing) : canonicalToOllamaGenerate(response, model, timing);
-      sendJson(res, 200, body, headers);
+      sendJson(res, 200, { ...body, ...fields }, headers);
     },
 
     writeStream(res, events, opts) {

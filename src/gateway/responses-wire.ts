@@ -16,6 +16,7 @@ import { EventSequence, canonicalStreamToResponsesEvents, responsesEventToSse } 
 import type { ChatMessage, ChatRequest } from '../api/types.js';
 import { readJsonBody, sendError, sendJson } from '../server/http-util.js';
 import { handleChatBody } from './chat.js';
+import { takeRag } from './rag-step.js';
 import type { RequestContext } from './context.js';
 import { applyResponsesPrompt, resolveResponsesPrompt, type ResponsesPrompt } from './responses-prompt.js';
 import { responsesNativeAttempt } from './responses-native.js';
@@ -67,10 +68,10 @@ export function responsesWire(
       return responsesNativeAttempt({ inbound, history, state, request: canonical, stored }, a);
     },
 
-    async sendResponse(res, response, _raw, headers) {
+    async sendResponse(res, response, _raw, headers, fields) {
       const answer = canonicalResponseToResponses(response, inbound, state);
       await stored(answer);
-      sendJson(res, 200, answer, headers);
+      sendJson(res, 200, { ...answer, ...fields }, headers);
     },
 
     writeStream(res, events, opts) {
@@ -100,7 +101,8 @@ export function responsesWire(
 
 /** POST /v1/responses */
 export async function handleResponses(g: GatewayServices, ctx: RequestContext): Promise<void> {
-  const body = await readJsonBody(ctx.req, g.config.server.bodyLimitBytes);
+  // `rag` is the gateway's field (docs/rag.md), not the Responses API's: chat.ts applies it.
+  const { body, rag } = takeRag(await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
   let inbound = parseResponsesRequest(body);
   const prompt = inbound.prompt !== undefined && inbound.prompt !== null ? await resolveResponsesPrompt(g, inbound.prompt) : undefined;
   // The prompt's model is a default the request overrides.
@@ -111,5 +113,6 @@ export async function handleResponses(g: GatewayServices, ctx: RequestContext): 
   const wire = responsesWire({ inbound, history, prompt, state }, (conversation, response) =>
     saveResponse(g, ctx, { inbound, conversation }, response),
   );
-  await handleChatBody(g, ctx, wire, body, prompt?.version);
+  const retrieval = rag ?? prompt?.resolved.body.rag;
+  await handleChatBody(g, ctx, wire, retrieval === undefined ? body : { ...(body as object), rag: retrieval }, prompt?.version);
 }

@@ -16,6 +16,8 @@ export interface StreamOptions {
   /** The attempt's cost, known once the events have ended (sent as the `x-meridian-cost-usd` trailer). */
   costUsd(): number | undefined;
   signal: AbortSignal;
+  /** Top-level fields the first chunk carries besides its own (`sources` of a retrieval request). */
+  firstChunkFields?: Record<string, unknown>;
 }
 
 export interface StreamOutcome {
@@ -28,12 +30,15 @@ const SSE = 'text/event-stream; charset=utf-8';
 export async function writeStream(res: ServerResponse, events: AsyncIterable<StreamEvent>, opts: StreamOptions): Promise<StreamOutcome> {
   startEventStream(res, opts.headers);
   const outcome: StreamOutcome = {};
+  let extra = opts.firstChunkFields;
   try {
     for await (const { chunk, raw } of events) {
       const isUsageOnly = chunk.choices.length === 0 && chunk.usage !== undefined;
       if (!isUsageOnly || opts.includeUsage) {
-        const passRaw = raw !== undefined && (isUsageOnly || opts.includeUsage || !chunk.usage);
-        const line = `data: ${passRaw ? raw : JSON.stringify(isUsageOnly ? chunk : stripUsage(chunk, opts.includeUsage))}\n\n`;
+        const passRaw = raw !== undefined && extra === undefined && (isUsageOnly || opts.includeUsage || !chunk.usage);
+        const out = isUsageOnly ? chunk : stripUsage(chunk, opts.includeUsage);
+        const line = `data: ${passRaw ? raw : JSON.stringify(extra ? { ...out, ...extra } : out)}\n\n`;
+        extra = undefined;
         if (!res.write(line)) await drained(res, opts.signal);
       }
       if (opts.signal.aborted) throw opts.signal.reason;

@@ -19,8 +19,18 @@ export interface ChatWire extends ErrorWire {
   readonly promptShape?: PromptShape;
   /** Validates a parsed JSON body into the canonical request (throws InvalidRequestError). */
   parse(body: unknown): ChatRequest;
-  /** Writes a complete answer; `raw` is the upstream's OpenAI bytes when they can pass through. May first save it (Responses `store`). */
-  sendResponse(res: ServerResponse, response: ChatResponse, raw: Buffer | undefined, headers: Record<string, string>): void | Promise<void>;
+  /**
+   * Writes a complete answer; `raw` is the upstream's OpenAI bytes when they can pass through. May
+   * first save it (Responses `store`). `fields` are top-level fields the gateway adds to the
+   * wire's own body (`sources` of a retrieval request).
+   */
+  sendResponse(
+    res: ServerResponse,
+    response: ChatResponse,
+    raw: Buffer | undefined,
+    headers: Record<string, string>,
+    fields?: Record<string, unknown>,
+  ): void | Promise<void>;
   /** Writes a metered canonical stream (it always carries a usage-only chunk before it ends). */
   writeStream(res: ServerResponse, events: AsyncIterable<StreamEvent>, opts: StreamOptions): Promise<StreamOutcome>;
   /**
@@ -34,8 +44,8 @@ export interface ChatWire extends ErrorWire {
 export const openaiWire: ChatWire = {
   prompts: true,
   parse: parseChatRequest,
-  sendResponse(res, response, raw, headers) {
-    sendBytes(res, 200, raw ?? Buffer.from(JSON.stringify(response)), headers);
+  sendResponse(res, response, raw, headers, fields) {
+    sendBytes(res, 200, raw && !fields ? raw : Buffer.from(JSON.stringify(fields ? { ...response, ...fields } : response)), headers);
   },
   writeStream,
   sendError,

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
+import { chatRagSchema } from '../rag/index.js';
 
 export const PROMPT_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 export const LABEL_NAME = /^[a-z0-9][a-z0-9._-]{0,49}$/;
@@ -53,6 +54,8 @@ export const promptBodySchema = z
       })
       .strict()
       .optional(),
+    /** A collection every request with this prompt retrieves from (docs/rag.md); the request's own `rag` wins. */
+    rag: chatRagSchema.optional(),
     metadata: z
       .object({
         description: z.string().max(2_000).optional(),

@@ -101,6 +101,7 @@ export async function applyPrompt(
   const messages = renderMessages(resolved.body, named.variables, (b.messages as Message[] | undefined) ?? []);
   const out = shape(messages, resolved.body.params ?? {}, b);
   delete out.prompt;
+  if (resolved.body.rag && out.rag === undefined) out.rag = resolved.body.rag;
   if (named.modelFromPrompt) {
     if (!resolved.body.model)
       throw new InvalidRequestError(`The prompt "${resolved.name}" names no model: set "model" in the prompt or in the request.`, 'model');
