@@ -11,9 +11,9 @@ import {
   documentSchema,
   ingestDocument,
   parseWith,
-  search,
   searchSchema,
 } from '../rag/index.js';
+import { rerankHeader, retrieve } from '../rag/rerank.js';
 import type { Route, RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
 import type { RequestContext } from './context.js';
@@ -44,8 +44,8 @@ export async function handleIngestDocument(g: GatewayServices, ctx: RequestConte
 export async function handleSearch(g: GatewayServices, ctx: RequestContext): Promise<void> {
   const b = parseWith(searchSchema, await body(g, ctx));
   const c = await collectionOf(g, b.collection);
-  const data = await search(g, c, b.query, b.k ?? 5, b.filter, ctx.signal);
-  sendJson(ctx.res, 200, { object: 'list', collection: c.name, data });
+  const { hits, reranker } = await retrieve(g, c, { query: b.query, k: b.k ?? 5, filter: b.filter, rerank: b.rerank }, ctx.signal);
+  sendJson(ctx.res, 200, { object: 'list', collection: c.name, data: hits, ...(reranker ? { reranker } : {}) }, rerankHeader(reranker));
 }
 
 type Handler = (g: GatewayServices, ctx: RequestContext) => Promise<void>;

@@ -7,7 +7,8 @@
  */
 import type { ChatMessage, ChatRequest } from '../api/types.js';
 import { InvalidRequestError } from '../errors.js';
-import { chatRagSchema, collectionOf, contextMessage, parseWith, RAG_LIMITS, search, sourcesHeader, type SearchHit } from '../rag/index.js';
+import { chatRagSchema, collectionOf, contextMessage, parseWith, RAG_LIMITS, sourcesHeader, type SearchHit } from '../rag/index.js';
+import { rerankHeader, retrieve } from '../rag/rerank.js';
 import type { RequestContext } from './context.js';
 import type { GatewayServices } from './services.js';
 
@@ -38,8 +39,14 @@ export async function applyRag(
   if (!query) throw new InvalidRequestError("Invalid 'rag': the request has no user message text to search with.", 'rag');
   const c = await collectionOf(g, opts.collection);
   if (c.localOnly) ctx.principal = { ...ctx.principal, dataPolicy: 'local-only' };
-  const hits = await search(g, c, query.slice(0, RAG_LIMITS.queryChars), opts.k ?? 5, opts.filter, ctx.signal);
+  const { hits, reranker } = await retrieve(
+    g,
+    c,
+    { query: query.slice(0, RAG_LIMITS.queryChars), k: opts.k ?? 5, filter: opts.filter, rerank: opts.rerank },
+    ctx.signal,
+  );
   ctx.res.setHeader('x-meridian-sources', sourcesHeader(hits));
+  for (const [k, v] of Object.entries(rerankHeader(reranker))) ctx.res.setHeader(k, v);
   const context: ChatMessage = { role: 'system', content: contextMessage(hits) };
   return { request: { ...request, messages: [context, ...request.messages] }, sources: hits.map(sourceOf) };
 }

@@ -109,6 +109,22 @@ export interface EmbedCall {
   signal: AbortSignal;
 }
 
+/**
+ * Re-ranking: a cross-encoder scores each document against the query. The wire format llama.cpp's
+ * server, vLLM, Jina and Cohere share (`POST /v1/rerank {model, query, documents, top_n}` →
+ * `{results: [{index, relevance_score}]}`).
+ */
+export interface RerankCall {
+  request: { query: string; documents: string[] };
+  deployment: Deployment;
+  signal: AbortSignal;
+}
+
+/** One score per document, by the document's index in the request; any order. */
+export interface RerankResult {
+  results: Array<{ index: number; relevance_score: number }>;
+}
+
 /** `transcriptions`: speech → text in its language; `translations`: speech → English text. */
 export type AudioTask = 'transcriptions' | 'translations';
 
@@ -236,6 +252,8 @@ export interface ProviderAdapter {
   /** Whether `responses` is used for this provider's deployments (its `options.responsesApi`). */
   speaksResponses?(provider: ProviderHandle): boolean;
   embed?(call: EmbedCall): Promise<EmbeddingsResponse>;
+  /** Scores documents against a query (retrieval re-ranking, docs/rag.md). */
+  rerank?(call: RerankCall): Promise<RerankResult>;
   /** Speech to text; adapters without it cannot serve `capability: audio` deployments. */
   transcribe?(call: TranscribeCall): Promise<Transcription>;
   /**

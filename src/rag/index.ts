@@ -47,10 +47,17 @@ export const searchSchema = z
     query: z.string().min(1).max(RAG_LIMITS.queryChars),
     k: z.number().int().min(1).max(RAG_LIMITS.maxK).optional(),
     filter: metadata.optional(),
+    rerank: modelName.optional(),
   })
   .strict();
 export const chatRagSchema = z
-  .object({ collection: collectionName, k: z.number().int().min(1).max(RAG_LIMITS.maxK).optional(), filter: metadata.optional() })
+  .object({
+    collection: collectionName,
+    k: z.number().int().min(1).max(RAG_LIMITS.maxK).optional(),
+    filter: metadata.optional(),
+    /** An alias or `provider/model` whose local or private deployments re-rank the fused candidates (./rerank.ts). */
+    rerank: modelName.optional(),
+  })
   .strict();
 
 /**
@@ -79,7 +86,7 @@ export interface SearchHit {
   text: string;
   metadata: Record<string, string | number | boolean>;
   score: number;
-  scores: { bm25: number; vector: number };
+  scores: { bm25: number; vector: number; rerank?: number };
 }
 
 function storeOf(g: GatewayServices): Store {

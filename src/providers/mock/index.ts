@@ -18,6 +18,8 @@ import type {
   EmbedCall,
   ProviderAdapter,
   ProviderHandle,
+  RerankCall,
+  RerankResult,
   TranscribeCall,
   Transcription,
 } from '../spec.js';
@@ -126,6 +128,20 @@ export const mockAdapter: ProviderAdapter = {
     if (plan.kind !== 'embeddings')
       throw new UpstreamError(`Mock plan '${plan.kind}' did not produce embeddings.`, { deployment: deployment.id });
     return plan.response;
+  },
+
+  /** Deterministic stand-in for a cross-encoder: the share of the query's words a document contains. */
+  async rerank({ request }: RerankCall): Promise<RerankResult> {
+    const words = (s: string) => new Set(s.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? []);
+    const query = words(request.query);
+    return {
+      results: request.documents.map((d, index) => {
+        const doc = words(d);
+        let shared = 0;
+        for (const w of query) if (doc.has(w)) shared++;
+        return { index, relevance_score: query.size ? shared / query.size : 0 };
+      }),
+    };
   },
 
   async transcribe({ request, deployment, signal }: TranscribeCall): Promise<Transcription> {

@@ -6,6 +6,10 @@
  * https://platform.openai.com/docs/api-reference/models/list ,
  * https://platform.openai.com/docs/api-reference/responses/create (the Responses pass-through)
  * https://platform.openai.com/docs/api-reference/audio/createTranscription (openai-transcribe.ts)
+ * Re-ranking is not OpenAI's: `POST /v1/rerank` as llama.cpp's server documents it
+ * (https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md, `/reranking` and its
+ * aliases) and vLLM, Jina and Cohere share: `{model, query, documents, top_n}` →
+ * `{results: [{index, relevance_score}]}`. The caller (src/rag/rerank.ts) checks the results.
  */
 import type { ChatResponse, EmbeddingsResponse } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
@@ -19,6 +23,8 @@ import type {
   EngineState,
   ProviderAdapter,
   ProviderHandle,
+  RerankCall,
+  RerankResult,
   ResponsesCall,
   ResponsesResult,
   TranscribeCall,
@@ -118,6 +124,20 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
         deployment: deployment.id,
       });
       const { json } = await readJson<EmbeddingsResponse>(res, provider, deployment.id);
+      if (isErrorBody(json)) throw errorBodyFailure(json, provider, deployment.id);
+      return json;
+    },
+
+    async rerank({ request, deployment, signal }: RerankCall): Promise<RerankResult> {
+      const provider = deployment.provider;
+      const res = await upstreamRequest(provider, {
+        path: '/rerank',
+        headers: authHeaders(provider),
+        body: { model: deployment.model, query: request.query, documents: request.documents, top_n: request.documents.length },
+        signal,
+        deployment: deployment.id,
+      });
+      const { json } = await readJson<RerankResult>(res, provider, deployment.id);
       if (isErrorBody(json)) throw errorBodyFailure(json, provider, deployment.id);
       return json;
     },
