@@ -29,6 +29,8 @@ export interface RequestContext {
   /** Aborts when the client goes away before the response is complete. */
   signal: AbortSignal;
   principal: Principal;
+  /** The retrieval collection the request's context came from (rag-step.ts), for policies. */
+  collection?: string;
   /** The route's `{name}` path segments as sent (not decoded, not validated): `GET /v1/responses/{id}`. */
   params?: Readonly<Record<string, string>>;
 }

@@ -303,6 +303,7 @@ export function requestFacts(
     pii: inspection?.counts ?? {},
     ...(inspection ? { guardAction: inspection.action } : {}),
     ...(ctx.principal.dataPolicy ? { dataPolicy: ctx.principal.dataPolicy } : {}),
+    ...(ctx.collection ? { collection: ctx.collection } : {}),
     hasTools: (request.tools?.length ?? 0) > 0,
     hasImages,
     estimatedPromptTokens: subject.estimatedPromptTokens,

@@ -39,6 +39,7 @@ export async function applyRag(
   if (!query) throw new InvalidRequestError("Invalid 'rag': the request has no user message text to search with.", 'rag');
   const c = await collectionOf(g, opts.collection);
   if (c.localOnly) ctx.principal = { ...ctx.principal, dataPolicy: 'local-only' };
+  ctx.collection = c.name;
   const { hits, reranker } = await retrieve(
     g,
     c,

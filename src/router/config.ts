@@ -69,6 +69,8 @@ export const policyWhenSchema = z
     pii: z.union([z.boolean(), z.array(z.string()).min(1)]).optional(),
     guardAction: oneOrMany(z.enum(['allow', 'pseudonymize', 'local-only', 'block'])).optional(),
     dataPolicy: oneOrMany(z.enum(['local-only', 'any'])).optional(),
+    /** Requests that retrieved from one of these collections (docs/rag.md). */
+    collection: oneOrMany(z.string()).optional(),
     hasTools: z.boolean().optional(),
     hasImages: z.boolean().optional(),
     estimatedPromptTokens: z

@@ -68,6 +68,7 @@ function compileWhen(when: PolicyWhen | undefined): Predicate {
   if (when.alias !== undefined) inSet('alias', when.alias);
   if (when.guardAction !== undefined) inSet('guardAction', when.guardAction);
   if (when.dataPolicy !== undefined) inSet('dataPolicy', when.dataPolicy);
+  if (when.collection !== undefined) inSet('collection', when.collection);
   if (when.responseFormat !== undefined) inSet('responseFormat', when.responseFormat);
   if (when.hasTools !== undefined) {
     const v = when.hasTools;

@@ -21,6 +21,8 @@ export interface RequestFacts {
   guardAction?: 'allow' | 'pseudonymize' | 'local-only' | 'block';
   /** Data policy carried by the API key / tenant (`local-only` for a regulated tenant). */
   dataPolicy?: 'local-only' | 'any';
+  /** The retrieval collection whose chunks the request carries (`rag`, docs/rag.md). */
+  collection?: string;
   hasTools: boolean;
   hasImages: boolean;
   estimatedPromptTokens: number;

@@ -102,8 +102,20 @@ describe('RAG on every chat wire, and prompts that name a collection', () => {
         providers: [
           { id: 'mock', type: 'mock', location: 'local' },
           { id: 'onprem', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local' },
+          { id: 'cloud', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, apiKey: 'sk-fake-cloud-000000000', location: 'cloud' },
         ],
-        models: { embed: [{ provider: 'mock', model: 'mock-embed-ngram' }], chat: [{ provider: 'onprem', model: 'local-model' }] },
+        models: {
+          embed: [{ provider: 'mock', model: 'mock-embed-ngram' }],
+          chat: [{ provider: 'onprem', model: 'local-model' }],
+          'cloud-first': {
+            strategy: 'priority',
+            deployments: [
+              { provider: 'cloud', model: 'cloud-model' },
+              { provider: 'onprem', model: 'local-model' },
+            ],
+          },
+        },
+        policies: [{ name: 'contracts-on-premises', when: { collection: 'contracts' }, require: { location: ['local', 'private'] } }],
         router: { healthIntervalMs: 0, retries: 0 },
       },
       { env: { MERIDIAN_MASTER_KEY: MASTER } },
@@ -112,6 +124,8 @@ describe('RAG on every chat wire, and prompts that name a collection', () => {
     key = ((await created.json()) as { key: string }).key;
     assert.equal((await post('/v1/rag/collections', { name: 'kb', embeddingModel: 'embed' }, MASTER)).status, 201);
     for (const d of DOCS) assert.equal((await post('/v1/rag/collections/kb/documents', d, MASTER)).status, 200);
+    assert.equal((await post('/v1/rag/collections', { name: 'contracts', embeddingModel: 'embed' }, MASTER)).status, 201);
+    for (const d of DOCS) assert.equal((await post('/v1/rag/collections/contracts/documents', d, MASTER)).status, 200);
   });
   after(async () => {
     await gw.close();
@@ -237,6 +251,21 @@ describe('RAG on every chat wire, and prompts that name a collection', () => {
       MASTER,
     );
     assert.equal(bad.status, 400);
+  });
+
+  it('a routing policy can match the collection: `contracts` stays on premises, `kb` may use the cloud', async () => {
+    const ask = async (collection: string) => {
+      const res = await post('/v1/chat/completions', {
+        model: 'cloud-first',
+        rag: { collection, k: 1 },
+        messages: [{ role: 'user', content: QUESTION }],
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      await res.arrayBuffer();
+      return res.headers.get('x-meridian-route') ?? '';
+    };
+    assert.match(await ask('kb'), /cloud\/cloud-model/);
+    assert.match(await ask('contracts'), /onprem\/local-model/);
   });
 
   it('a request without `rag` has no sources field and no header', async () => {
