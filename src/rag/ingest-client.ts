@@ -19,6 +19,8 @@ export const FORMATS: Readonly<Record<string, DocumentFormat>> = {
 
 /** Documents listed per request (the gateway's maximum). */
 const LIST_PAGE = 1_000;
+/** Larger than any document the gateway accepts (a 20 MiB PDF; 5 M characters of HTML): not read, not sent. */
+const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
 export type LineKind = 'ingested' | 'unchanged' | 'removed' | 'failed' | 'summary';
 
@@ -129,6 +131,7 @@ export async function ingestPath(root: string, opts: IngestOptions): Promise<Ing
       if (seen.has(id)) throw new Error('another file maps to the same document id (rename one)');
       seen.add(id);
       const format = FORMATS[extname(file).toLowerCase()] ?? 'text';
+      if (statSync(file).size > MAX_FILE_BYTES) throw new Error(`the file is larger than ${MAX_FILE_BYTES} bytes, the gateway's bound`);
       const metadata = { path: id };
       const source = format === 'pdf' ? readFileSync(file) : readFileSync(file, 'utf8');
       if (remote.get(id)?.content_hash === documentHash(format, source, metadata)) {
