@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import type { DocumentFormat, DocumentMetadata } from './hash.js';
 import { htmlToText } from './html.js';
-import { documentId, metadata, parseWith, RAG_LIMITS } from './index.js';
+import { documentId, documentSchema, metadata, parseWith, RAG_LIMITS } from './index.js';
 import { pdfText } from './pdf.js';
 
 export const INGEST_LIMITS = {
@@ -22,17 +22,9 @@ export const DOCUMENT_BODY_BYTES = Math.ceil(INGEST_LIMITS.pdfBytes / 3) * 4 + 6
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-const textDocument = z
-  .object({
-    id: documentId,
-    format: z.enum(['text', 'markdown']).optional(),
-    text: z.string().max(RAG_LIMITS.documentChars),
-    metadata: metadata.optional(),
-  })
-  .strict();
-const htmlDocument = z
-  .object({ id: documentId, format: z.literal('html'), text: z.string().max(INGEST_LIMITS.htmlChars), metadata: metadata.optional() })
-  .strict();
+// The text document of ./index.ts, with the formats; strict like it (extend keeps that).
+const textDocument = documentSchema.extend({ format: z.enum(['text', 'markdown']).optional() });
+const htmlDocument = documentSchema.extend({ format: z.literal('html'), text: z.string().max(INGEST_LIMITS.htmlChars) });
 const pdfDocument = z
   .object({
     id: documentId,
