@@ -4,13 +4,13 @@
  * own catalog and provider adapters; a `localOnly` collection never sends text to a cloud
  * deployment, neither to embed it nor (through the request's data policy) to answer with it.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { modelName } from '../api/bounds.js';
 import { InvalidRequestError, NoDeploymentError, NotFoundError, StoreUnavailableError } from '../errors.js';
 import type { GatewayServices } from '../gateway/services.js';
 import type { RagChunkRecord, RagCollectionRecord, Store } from '../store/types.js';
 import { chunkText, DEFAULT_CHUNKING } from './chunk.js';
+import { documentHash } from './hash.js';
 import { decodeVector, encodeVector, hybridRank, type Candidate } from './search.js';
 
 export const RAG_LIMITS = {
@@ -31,9 +31,9 @@ export const RAG_LIMITS = {
 export const collectionName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'collection names are 1-64 letters, digits, ".", "_" or "-"');
-const documentId = z.string().regex(/^[A-Za-z0-9._:/@-]{1,200}$/, 'document ids are 1-200 letters, digits or . _ : / @ -');
+export const documentId = z.string().regex(/^[A-Za-z0-9._:/@-]{1,200}$/, 'document ids are 1-200 letters, digits or . _ : / @ -');
 const scalar = z.union([z.string().max(RAG_LIMITS.metadataValueChars), z.number().finite(), z.boolean()]);
-const metadata = z
+export const metadata = z
   .record(z.string().min(1).max(RAG_LIMITS.metadataKeyChars), scalar)
   .refine((m) => Object.keys(m).length <= RAG_LIMITS.metadataPairs, `at most ${RAG_LIMITS.metadataPairs} metadata pairs`);
 
@@ -89,7 +89,7 @@ export interface SearchHit {
   scores: { bm25: number; vector: number; rerank?: number };
 }
 
-function storeOf(g: GatewayServices): Store {
+export function storeOf(g: GatewayServices): Store {
   if (!g.store) throw new InvalidRequestError('Retrieval needs the store: this gateway runs without one.', null, 'rag_unavailable');
   return g.store;
 }
@@ -147,20 +147,19 @@ async function embed(g: GatewayServices, c: RagCollectionRecord, texts: string[]
   throw last;
 }
 
-export function contentHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** Chunks, embeds and stores one document, replacing what that id had. Returns the chunk count. */
+/**
+ * Chunks, embeds and stores one document, replacing what that id had. Returns the chunk count.
+ * `hash` is the source's (./hash.ts): for HTML and PDF the caller hashes what it was sent, not `text`.
+ */
 export async function ingestDocument(
   g: GatewayServices,
   collection: string,
   doc: z.infer<typeof documentSchema>,
   signal: AbortSignal,
+  hash = documentHash('text', doc.text, doc.metadata ?? {}),
 ): Promise<{ chunks: number; unchanged: boolean }> {
   const c = await collectionOf(g, collection);
   const store = storeOf(g);
-  const hash = contentHash(JSON.stringify([doc.text, doc.metadata ?? {}]));
   // Incremental re-ingest: the same text and metadata again costs no embedding call.
   if ((await store.rag.documentHash(collection, doc.id)) === hash) return { chunks: 0, unchanged: true };
   // PostgreSQL TEXT cannot hold NUL, and it carries no meaning in a document.

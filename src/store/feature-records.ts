@@ -19,8 +19,21 @@ export interface RagChunkRecord {
   metadata: Record<string, string | number | boolean>;
   /** Float32 little-endian, base64 (src/rag/search.ts). */
   embedding: string;
-  /** sha256 of the whole document text, for incremental ingest. */
+  /** The document's content hash (src/rag/hash.ts), the same on every chunk: incremental ingest compares it. */
   contentHash: string;
+}
+
+/** One document of a collection as listed: what its first chunk carries, and how many chunks it has. */
+export interface RagDocumentSummary {
+  documentId: string;
+  contentHash: string;
+  chunks: number;
+  metadata: Record<string, string | number | boolean>;
+}
+
+export interface RagCollectionSummary extends RagCollectionRecord {
+  documents: number;
+  chunks: number;
 }
 
 /** One immutable version of a registered prompt; `body` is the prompt definition (src/prompts/), stored as JSON. */

@@ -6,6 +6,8 @@
 import type {
   RagCollectionRecord,
   RagChunkRecord,
+  RagCollectionSummary,
+  RagDocumentSummary,
   PromptVersionRecord,
   PromptLabelRecord,
   FeedbackRecord,
@@ -330,12 +332,21 @@ export interface Store {
     /** False when a collection of that name exists already (it is left as it was). */
     createCollection(rec: RagCollectionRecord): Promise<boolean>;
     getCollection(name: string): Promise<RagCollectionRecord | undefined>;
-    /** Replaces every chunk of the document (none: the document is removed). */
+    /**
+     * Replaces every chunk of the document (none: the document is removed) in one transaction: a
+     * reader sees the old chunks or the new ones, never a mix, and a failed write keeps the old.
+     */
     replaceDocument(collection: string, documentId: string, chunks: readonly RagChunkRecord[]): Promise<void>;
     /** Every chunk of the collection, in document and sequence order. */
     chunks(collection: string): Promise<RagChunkRecord[]>;
     /** The content hash the document was stored with; undefined when it has no chunks. */
     documentHash(collection: string, documentId: string): Promise<string | undefined>;
+    /** Documents with at least one chunk, by id, the first `limit` after `after` (exclusive). */
+    documents(collection: string, page: { after?: string; limit: number }): Promise<RagDocumentSummary[]>;
+    /** Collections by name with their document and chunk counts, at most `limit`. */
+    collections(limit: number): Promise<RagCollectionSummary[]>;
+    /** Removes the collection and all its chunks in one transaction; false when there was none. */
+    deleteCollection(name: string): Promise<boolean>;
   };
   audit: {
     append(entry: AuditEntry): Promise<void>;

@@ -616,6 +616,70 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       );
     });
 
+    it('rag: re-ingest is atomic (a failed replace keeps the old chunks, readers never see a mix); documents and collections list and delete', async () => {
+      const name = `c-${tag()}`;
+      assert.equal(
+        await store.rag.createCollection({ name, embeddingModel: 'embed', localOnly: false, createdAt: new Date().toISOString() }),
+        true,
+      );
+      const version = (doc: string, v: string, n: number) =>
+        range(0, n - 1).map((seq) => ({
+          documentId: doc,
+          seq,
+          heading: '',
+          text: `${v}-${seq}`,
+          metadata: { path: doc, v },
+          embedding: Buffer.from(Float32Array.from([seq]).buffer).toString('base64'),
+          contentHash: `h-${v}`,
+        }));
+      await store.rag.replaceDocument(name, 'a/x.md', version('a/x.md', 'old', 3));
+      // The second chunk collides with the first (same seq): the insert fails after the delete ran.
+      const [first] = version('a/x.md', 'new', 1);
+      await assert.rejects(store.rag.replaceDocument(name, 'a/x.md', [first!, first!]));
+      assert.deepEqual(
+        (await store.rag.chunks(name)).map((c) => c.text),
+        ['old-0', 'old-1', 'old-2'],
+      );
+      // Readers during re-ingests see one version whole: 3 chunks of "a" or 5 of "b".
+      const writes = range(1, 12).map((i) =>
+        store.rag.replaceDocument(name, 'a/x.md', i % 2 ? version('a/x.md', 'b', 5) : version('a/x.md', 'a', 3)),
+      );
+      const reads = range(1, 12).map(() => store.rag.chunks(name));
+      await Promise.all(writes);
+      for (const chunks of await Promise.all(reads)) {
+        const hashes = new Set(chunks.map((c) => c.contentHash));
+        assert.equal(hashes.size, 1, 'one version per read');
+        assert.equal(chunks.length, hashes.has('h-b') ? 5 : 3);
+      }
+      await store.rag.replaceDocument(name, 'a/y.md', version('a/y.md', 'y', 2));
+      await store.rag.replaceDocument(name, 'b.md', version('b.md', 'b', 1));
+      const all = await store.rag.documents(name, { limit: 10 });
+      assert.deepEqual(
+        all.map((d) => [d.documentId, d.chunks, d.contentHash]),
+        [
+          ['a/x.md', 3, 'h-a'],
+          ['a/y.md', 2, 'h-y'],
+          ['b.md', 1, 'h-b'],
+        ],
+      );
+      assert.deepEqual(all[1]!.metadata, { path: 'a/y.md', v: 'y' });
+      assert.deepEqual(
+        (await store.rag.documents(name, { after: 'a/x.md', limit: 1 })).map((d) => d.documentId),
+        ['a/y.md'],
+      );
+      assert.deepEqual(await store.rag.documents(name, { after: 'b.md', limit: 10 }), []);
+      const listed = (await store.rag.collections(1000)).find((c) => c.name === name);
+      assert.deepEqual(listed && { documents: listed.documents, chunks: listed.chunks, model: listed.embeddingModel }, {
+        documents: 3,
+        chunks: 6,
+        model: 'embed',
+      });
+      assert.equal(await store.rag.deleteCollection(name), true);
+      assert.equal(await store.rag.deleteCollection(name), false);
+      assert.equal(await store.rag.getCollection(name), undefined);
+      assert.deepEqual(await store.rag.chunks(name), []);
+    });
+
     it('prompts: versions are numbered per name, concurrent adds get distinct numbers, labels move and keep protection', async () => {
       const name = `p-${tag()}`;
       const base = { name, contentHash: 'h', createdAt: new Date().toISOString(), createdBy: 'master' };

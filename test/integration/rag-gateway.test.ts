@@ -11,7 +11,8 @@ import { startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ingestPath } from '../../src/rag/cli.js';
+import { ingestPath } from '../../src/rag/ingest-client.js';
+import { documentHash } from '../../src/rag/hash.js';
 
 const MASTER = 'mk-master-rag-test-000000000000';
 
@@ -144,7 +145,9 @@ describe('RAG: collections, ingest, hybrid search, chat with sources', () => {
     assert.equal(same.unchanged, true, 'the same text and metadata again is skipped');
     const doc = { id: 'handbook/refunds.md', metadata: { team: 'support' }, text: 'Refunds are handled by the billing desk on floor 3.' };
     const changed = await post('/v1/rag/collections/handbook/documents', doc, MASTER);
-    assert.deepEqual(await changed.json(), { object: 'rag.document', collection: 'handbook', id: doc.id, unchanged: false, chunks: 1 });
+    const { content_hash: hash, ...rest } = (await changed.json()) as { content_hash: string };
+    assert.deepEqual(rest, { object: 'rag.document', collection: 'handbook', id: doc.id, format: 'text', unchanged: false, chunks: 1 });
+    assert.equal(hash, documentHash('text', doc.text, doc.metadata), 'the hash a client can compute before sending');
     const res = await post('/v1/rag/search', { collection: 'handbook', query: 'refund', k: 20 });
     const body = (await res.json()) as { data: Array<{ id: string; text: string; document_id: string }> };
     const refunds = body.data.filter((h) => h.document_id === 'handbook/refunds.md');
@@ -257,7 +260,7 @@ describe('RAG: collections, ingest, hybrid search, chat with sources', () => {
       await post('/v1/rag/collections', { name: 'office', embeddingModel: 'embed' }, MASTER);
       const lines: string[] = [];
       const opts = { collection: 'office', baseUrl: `${gw.url}/v1`, masterKey: MASTER, out: (l: string) => lines.push(l) };
-      assert.deepEqual(await ingestPath(dir, opts), { ingested: 2, unchanged: 0, failed: 1 });
+      assert.deepEqual(await ingestPath(dir, opts), { ingested: 2, unchanged: 0, removed: 0, failed: 1 });
       assert.ok(
         lines.some((l) => /^failed +huge\.md: 400 /.test(l)),
         lines.join('\n'),
@@ -265,7 +268,7 @@ describe('RAG: collections, ingest, hybrid search, chat with sources', () => {
       assert.ok(lines.includes('ingested  it/wifi_notes.txt (1 chunks)'), lines.join('\n'));
       writeFileSync(join(dir, 'printers.md'), '# Printers\n\nThe printer on floor 2 was replaced by a laser printer.');
       rmSync(join(dir, 'huge.md'));
-      assert.deepEqual(await ingestPath(dir, opts), { ingested: 1, unchanged: 1, failed: 0 });
+      assert.deepEqual(await ingestPath(dir, opts), { ingested: 1, unchanged: 1, removed: 0, failed: 0 });
       const hits = (await (await post('/v1/rag/search', { collection: 'office', query: 'laser printer', k: 1 })).json()) as {
         data: Array<{ id: string; metadata: { path: string } }>;
       };

@@ -230,6 +230,32 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Statements in one transaction on one pooled client (../rag-records.ts RunAtomic); same error mapping as sql(). */
+  private async atomic(statements: ReadonlyArray<{ sql: string; params: unknown[] }>, lock: string): Promise<number[]> {
+    let client: PoolClient | undefined;
+    // A client whose ROLLBACK failed is in an unknown state: it is destroyed, not returned to the pool.
+    let broken = false;
+    try {
+      client = await this.pool.connect();
+      await client.query('BEGIN');
+      const changed: number[] = [];
+      try {
+        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lock]);
+        for (const s of statements) changed.push((await client.query(s.sql, s.params)).rowCount ?? 0);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        throw err;
+      }
+      this.postgresProblem = undefined;
+      return changed;
+    } catch (err) {
+      throw this.mapPostgresError(err);
+    } finally {
+      client?.release(broken);
+    }
+  }
+
   /** Flushes this replica's log buffer (queries see what was appended before them); same error mapping. */
   private async flushed(): Promise<void> {
     try {
@@ -361,7 +387,11 @@ export class PostgresStore implements Store {
 
   /** Prompt registry and feedback (../prompt-records.ts). */
   readonly prompts = promptRecords(async (sql, params) => (await this.sql(sql, params)).rows, postgresRecordDialect);
-  readonly rag = ragRecords(async (sql, params) => (await this.sql(sql, params)).rows, postgresRecordDialect);
+  readonly rag = ragRecords(
+    async (sql, params) => (await this.sql(sql, params)).rows,
+    (statements, lock) => this.atomic(statements, lock),
+    postgresRecordDialect,
+  );
   readonly feedback = feedbackRecords(
     async (sql, params) => (await this.sql(sql, params)).rows,
     postgresRecordDialect,

@@ -16,7 +16,7 @@ import { MemoryCounters } from '../memory-counters.js';
 import { checkMigrations, type Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { experimentRecords } from '../experiment-records.js';
-import { ragRecords } from '../rag-records.js';
+import { ragRecords, type RunAtomic } from '../rag-records.js';
 import { feedbackRecords, promptRecords, type RecordSqlDialect, type RunSql } from '../prompt-records.js';
 import { responseRecords, startResponsePruning } from '../response-records.js';
 import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLUMNS } from '../record-rows.js';
@@ -257,7 +257,10 @@ export class SqliteStore implements Store {
   readonly feedback = feedbackRecords(this.runSql, sqliteRecordDialect, () => this.writer.flush());
   readonly responses = responseRecords(this.runSql, sqliteRecordDialect, () => this.now());
   readonly experiments = experimentRecords(this.runSql, sqliteRecordDialect, () => this.writer.flush());
-  readonly rag = ragRecords(this.runSql, sqliteRecordDialect);
+  /** Synchronous inside one better-sqlite3 transaction: no other statement of this connection interleaves. */
+  private readonly runAtomic: RunAtomic = async (statements) =>
+    this.db.transaction(() => statements.map((s) => this.stmt(s.sql).run(...s.params).changes))();
+  readonly rag = ragRecords(this.runSql, this.runAtomic, sqliteRecordDialect);
 
   readonly audit = {
     append: async (entry: AuditEntry): Promise<void> => {
