@@ -6,6 +6,7 @@
 import type {
   RagCollectionRecord,
   RagChunkRecord,
+  RagChunkKey,
   PromptVersionRecord,
   PromptLabelRecord,
   FeedbackRecord,
@@ -336,6 +337,15 @@ export interface Store {
     chunks(collection: string): Promise<RagChunkRecord[]>;
     /** The content hash the document was stored with; undefined when it has no chunks. */
     documentHash(collection: string, documentId: string): Promise<string | undefined>;
+    /**
+     * Changes with every write to the collection's chunks, by any replica (a database trigger);
+     * undefined when there is no such collection. Search indexes in memory are keyed by it.
+     */
+    generation(collection: string): Promise<number | undefined>;
+    /** Up to `limit` chunks after the `after` key, in document and sequence order (keyset paging). */
+    chunkPage(collection: string, after: RagChunkKey | undefined, limit: number): Promise<RagChunkRecord[]>;
+    /** The chunks with these keys that exist now, in no particular order. */
+    chunksByKey(collection: string, keys: readonly RagChunkKey[]): Promise<RagChunkRecord[]>;
   };
   audit: {
     append(entry: AuditEntry): Promise<void>;
