@@ -6,7 +6,7 @@
  * build share it. Indexes are evicted least recently used first beyond a byte budget.
  */
 import type { RagCollectionRecord, Store } from '../store/types.js';
-import { CollectionIndex } from './collection-index.js';
+import { BUILD_PAGE, CollectionIndex } from './collection-index.js';
 
 /** Default budget for all cached indexes of one store (about 300k chunks of 512-dim vectors). */
 export const INDEX_CACHE_BYTES = 1024 * 1024 * 1024;
@@ -28,6 +28,7 @@ export class IndexCache {
   constructor(
     private readonly store: Store,
     readonly budgetBytes = INDEX_CACHE_BYTES,
+    private readonly pageSize = BUILD_PAGE,
   ) {}
 
   /** The index of `c` as of now; undefined when the collection no longer exists. */
@@ -46,7 +47,7 @@ export class IndexCache {
     let p = this.building.get(key);
     if (!p) {
       this.builds++;
-      p = CollectionIndex.build(this.store, c.name)
+      p = CollectionIndex.build(this.store, c.name, this.pageSize)
         .then((index) => {
           this.admit(c, generation, index);
           return index;
