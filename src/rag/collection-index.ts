@@ -57,6 +57,8 @@ class Builder {
   readonly metadata: Metadata[] = [];
   readonly terms = new Map<string, number>();
   readonly df: number[] = [];
+  private readonly counts: number[] = [];
+  private readonly touched: number[] = [];
   readonly pTerm = new U32List();
   readonly pChunk = new U32List();
   readonly pTf = new U32List();
@@ -73,20 +75,27 @@ class Builder {
     this.norms.push(this.writeVector(c, r.embedding));
     const words = tokenize(indexText(r));
     this.lengths.push(words.length);
-    const tf = new Map<string, number>();
-    for (const w of words) tf.set(w, (tf.get(w) ?? 0) + 1);
-    for (const [w, f] of tf) {
+    // Term frequencies in a scratch array indexed by term id, not a Map per chunk: at 100k
+    // chunks the garbage of one Map each dominated the build.
+    const touched = this.touched;
+    for (const w of words) {
       let t = this.terms.get(w);
       if (t === undefined) {
         t = this.terms.size;
         this.terms.set(w, t);
         this.df.push(0);
+        this.counts.push(0);
       }
+      if (this.counts[t]!++ === 0) touched.push(t);
+    }
+    for (const t of touched) {
       this.df[t]!++;
       this.pTerm.push(t);
       this.pChunk.push(c);
-      this.pTf.push(f);
+      this.pTf.push(this.counts[t]!);
+      this.counts[t] = 0;
     }
+    touched.length = 0;
   }
 
   /** Decodes straight into the block (vectors of another length are cut or zero-padded); returns the squared norm. */
@@ -272,8 +281,10 @@ export class CollectionIndex {
     if (sel.count === 0) return [];
     const { scores: bm, hits: bmHits } = this.bm25(query, sel);
     const vec = this.cosine(q, sel.mask);
-    const vecHits: number[] = [];
-    for (let c = 0; c < this.size; c++) if (vec[c]! > 0) vecHits.push(c);
+    let positive = 0;
+    for (let c = 0; c < this.size; c++) if (vec[c]! > 0) positive++;
+    const vecHits = new Uint32Array(positive);
+    for (let c = 0, i = 0; c < this.size; c++) if (vec[c]! > 0) vecHits[i++] = c;
     return this.rank(bm, bmHits, vec, vecHits, k);
   }
 
