@@ -36,8 +36,15 @@ export class IndexCache {
     // Read before any chunk: a write landing during the build then shows as a newer generation
     // at the next search, never as a stale index labelled current.
     const generation = await this.store.rag.generation(c.name);
-    if (generation === undefined) return undefined;
     const e = this.entries.get(c.name);
+    if (generation === undefined) {
+      // The collection is gone: its index would only hold memory until evicted.
+      if (e) {
+        this.entries.delete(c.name);
+        this.used -= e.index.bytes;
+      }
+      return undefined;
+    }
     if (e && e.createdAt === c.createdAt && e.generation === generation) {
       this.entries.delete(c.name);
       this.entries.set(c.name, e);
