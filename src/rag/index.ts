@@ -11,7 +11,8 @@ import type { GatewayServices } from '../gateway/services.js';
 import type { RagChunkRecord, RagCollectionRecord, Store } from '../store/types.js';
 import { chunkText, DEFAULT_CHUNKING } from './chunk.js';
 import { documentHash } from './hash.js';
-import { decodeVector, encodeVector, hybridRank, type Candidate } from './search.js';
+import { indexCacheOf } from './index-cache.js';
+import { decodeVector, encodeVector, indexText } from './search.js';
 
 export const RAG_LIMITS = {
   documentChars: 500_000,
@@ -181,17 +182,13 @@ export async function ingestDocument(
   return { chunks: records.length, unchanged: false };
 }
 
-/** What BM25 and the embedding see: the heading path gives a chunk its topic. */
-function indexText(ch: { heading: string; text: string }): string {
-  return ch.heading ? `${ch.heading}\n${ch.text}` : ch.text;
-}
-
 function matches(m: RagChunkRecord['metadata'], filter: RagChunkRecord['metadata'] | undefined): boolean {
   if (!filter) return true;
   for (const [k, v] of Object.entries(filter)) if (!Object.hasOwn(m, k) || m[k] !== v) return false;
   return true;
 }
 
+/** Hybrid search on the collection's in-memory index (./index-cache.ts), rebuilt after any write. */
 export async function search(
   g: GatewayServices,
   c: RagCollectionRecord,
@@ -200,18 +197,26 @@ export async function search(
   filter: RagChunkRecord['metadata'] | undefined,
   signal: AbortSignal,
 ): Promise<SearchHit[]> {
-  const rows = (await storeOf(g).rag.chunks(c.name)).filter((r) => matches(r.metadata, filter));
-  if (rows.length === 0) return [];
+  const store = storeOf(g);
+  const index = await indexCacheOf(store).get(c);
+  if (!index || index.select(filter).count === 0) return [];
   const [q] = await embed(g, c, [query], signal);
-  const byId = new Map<string, RagChunkRecord>();
-  const candidates: Candidate[] = rows.map((r) => {
-    const id = `${r.documentId}#${r.seq}`;
-    byId.set(id, r);
-    return { id, text: indexText(r), embedding: decodeVector(r.embedding) };
-  });
-  return hybridRank(query, q!, candidates, k).map((h) => {
-    const r = byId.get(h.id)!;
-    return {
+  const ranked = index.search(query, q!, k, filter);
+  // Texts stay in the store. A chunk replaced since the index was built comes back as it is now,
+  // and is dropped when it is gone or no longer passes the filter.
+  const rows = new Map(
+    (
+      await store.rag.chunksByKey(
+        c.name,
+        ranked.map((h) => h.key),
+      )
+    ).map((r) => [`${r.documentId}#${r.seq}`, r]),
+  );
+  const hits: SearchHit[] = [];
+  for (const h of ranked) {
+    const r = rows.get(h.id);
+    if (!r || !matches(r.metadata, filter)) continue;
+    hits.push({
       id: h.id,
       document_id: r.documentId,
       heading: r.heading,
@@ -219,8 +224,9 @@ export async function search(
       metadata: r.metadata,
       score: h.score,
       scores: { bm25: h.bm25, vector: h.vector },
-    };
-  });
+    });
+  }
+  return hits;
 }
 
 /** The system message a chat request with `"rag"` gets: each chunk under its source id. */

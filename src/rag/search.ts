@@ -18,9 +18,14 @@ export interface Ranked {
   vector: number;
 }
 
-const RRF_K = 60;
-const BM25_K1 = 1.2;
-const BM25_B = 0.75;
+export const RRF_K = 60;
+export const BM25_K1 = 1.2;
+export const BM25_B = 0.75;
+
+/** What BM25 and the embedding see: the heading path gives a chunk its topic. */
+export function indexText(ch: { heading: string; text: string }): string {
+  return ch.heading ? `${ch.heading}\n${ch.text}` : ch.text;
+}
 
 export function tokenize(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
@@ -64,7 +69,11 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
-/** The best `k`: a chunk in either list counts; one with no shared word and no similarity does not. */
+/**
+ * The best `k`: a chunk in either list counts; one with no shared word and no similarity does not.
+ * This is the reference ranking (scores everything, sorts everything); search runs on
+ * ./collection-index.ts, which must agree with it (test/unit/rag-index.test.ts, bench/rag.ts).
+ */
 export function hybridRank(query: string, queryEmbedding: Float32Array, candidates: readonly Candidate[], k: number): Ranked[] {
   const bm25 = bm25Scores(
     query,

@@ -35,6 +35,8 @@ export interface RagCollectionSummary extends RagCollectionRecord {
   documents: number;
   chunks: number;
 }
+/** A chunk's identity within its collection (its source id is `documentId#seq`). */
+export type RagChunkKey = Pick<RagChunkRecord, 'documentId' | 'seq'>;
 
 /** One immutable version of a registered prompt; `body` is the prompt definition (src/prompts/), stored as JSON. */
 export interface PromptVersionRecord {

@@ -125,5 +125,36 @@ export function ragRecords(run: RunSql, atomic: RunAtomic, d: RecordSqlDialect):
       );
       return collections === 1;
     },
+    generation: async (collection) => {
+      const rows = await run(`SELECT generation FROM rag_collections WHERE name = ${p(1)}`, [collection]);
+      return rows[0] ? Number(rows[0].generation) : undefined;
+    },
+    chunkPage: async (collection, after, limit) => {
+      // Row-value comparison walks the primary key index in both databases.
+      const rows = after
+        ? await run(
+            `SELECT ${CHUNK_COLUMNS.join(', ')} FROM rag_chunks WHERE collection = ${p(1)} AND (document_id, seq) > (${p(2, 'text')}, ${p(3, 'integer')}) ` +
+              `ORDER BY document_id, seq LIMIT ${p(4, 'integer')}`,
+            [collection, after.documentId, after.seq, limit],
+          )
+        : await run(
+            `SELECT ${CHUNK_COLUMNS.join(', ')} FROM rag_chunks WHERE collection = ${p(1)} ORDER BY document_id, seq LIMIT ${p(2, 'integer')}`,
+            [collection, limit],
+          );
+      return rows.map(decodeChunk);
+    },
+    chunksByKey: async (collection, keys) => {
+      if (keys.length === 0) return [];
+      const params: (string | number)[] = [collection];
+      const alternatives = keys.map((k) => {
+        params.push(k.documentId, k.seq);
+        return `(document_id = ${p(params.length - 1, 'text')} AND seq = ${p(params.length, 'integer')})`;
+      });
+      const rows = await run(
+        `SELECT ${CHUNK_COLUMNS.join(', ')} FROM rag_chunks WHERE collection = ${p(1)} AND (${alternatives.join(' OR ')})`,
+        params,
+      );
+      return rows.map(decodeChunk);
+    },
   };
 }

@@ -8,6 +8,7 @@ import type {
   RagChunkRecord,
   RagCollectionSummary,
   RagDocumentSummary,
+  RagChunkKey,
   PromptVersionRecord,
   PromptLabelRecord,
   FeedbackRecord,
@@ -347,6 +348,15 @@ export interface Store {
     collections(limit: number): Promise<RagCollectionSummary[]>;
     /** Removes the collection and all its chunks in one transaction; false when there was none. */
     deleteCollection(name: string): Promise<boolean>;
+    /**
+     * Changes with every write to the collection's chunks, by any replica (a database trigger);
+     * undefined when there is no such collection. Search indexes in memory are keyed by it.
+     */
+    generation(collection: string): Promise<number | undefined>;
+    /** Up to `limit` chunks after the `after` key, in document and sequence order (keyset paging). */
+    chunkPage(collection: string, after: RagChunkKey | undefined, limit: number): Promise<RagChunkRecord[]>;
+    /** The chunks with these keys that exist now, in no particular order. */
+    chunksByKey(collection: string, keys: readonly RagChunkKey[]): Promise<RagChunkRecord[]>;
   };
   audit: {
     append(entry: AuditEntry): Promise<void>;

@@ -680,6 +680,59 @@ export function storeConformance(name: string, makeHarness: () => Promise<StoreH
       assert.deepEqual(await store.rag.chunks(name), []);
     });
 
+    it('rag: every chunk write bumps the collection generation; chunks page by key and are read back by key', async () => {
+      const name = `g-${tag()}`;
+      await store.rag.createCollection({ name, embeddingModel: 'embed', localOnly: false, createdAt: new Date().toISOString() });
+      assert.equal(await store.rag.generation(`${name}-missing`), undefined);
+      const g0 = await store.rag.generation(name);
+      assert.equal(typeof g0, 'number');
+      const chunk = (documentId: string, seq: number) => ({
+        documentId,
+        seq,
+        heading: '',
+        text: `${documentId} ${seq}`,
+        metadata: {},
+        embedding: Buffer.from(Float32Array.from([seq]).buffer).toString('base64'),
+        contentHash: 'h',
+      });
+      const seen = [g0!];
+      const bumped = async (): Promise<void> => {
+        const g = (await store.rag.generation(name))!;
+        assert.ok(g > seen.at(-1)!, `generation ${g} after ${seen.at(-1)}`);
+        seen.push(g);
+      };
+      await store.rag.replaceDocument(name, 'd/1', [chunk('d/1', 0), chunk('d/1', 1), chunk('d/1', 2)]);
+      await bumped();
+      await store.rag.replaceDocument(name, 'd/0', [chunk('d/0', 0)]);
+      await bumped();
+      await store.rag.replaceDocument(`${name}-other`, 'd/0', [chunk('d/0', 0)]);
+      assert.equal(await store.rag.generation(name), seen.at(-1), 'another collection’s write leaves it alone');
+      await store.rag.replaceDocument(name, 'd/0', []);
+      await bumped();
+      await store.rag.replaceDocument(name, 'd/0', [chunk('d/0', 0)]);
+      await bumped();
+      const pages: string[][] = [];
+      let after: { documentId: string; seq: number } | undefined;
+      for (;;) {
+        const page = await store.rag.chunkPage(name, after, 2);
+        pages.push(page.map((c) => `${c.documentId}#${c.seq}`));
+        if (page.length < 2) break;
+        after = page.at(-1)!;
+      }
+      assert.deepEqual(pages, [['d/0#0', 'd/1#0'], ['d/1#1', 'd/1#2'], []]);
+      const got = await store.rag.chunksByKey(name, [
+        { documentId: 'd/1', seq: 2 },
+        { documentId: 'd/0', seq: 0 },
+        { documentId: 'd/9', seq: 0 },
+      ]);
+      assert.deepEqual(got.map((c) => `${c.documentId}#${c.seq}`).sort(), ['d/0#0', 'd/1#2']);
+      assert.deepEqual(
+        got.find((c) => c.documentId === 'd/1'),
+        chunk('d/1', 2),
+      );
+      assert.deepEqual(await store.rag.chunksByKey(name, []), []);
+    });
+
     it('prompts: versions are numbered per name, concurrent adds get distinct numbers, labels move and keep protection', async () => {
       const name = `p-${tag()}`;
       const base = { name, contentHash: 'h', createdAt: new Date().toISOString(), createdBy: 'master' };

@@ -197,4 +197,27 @@ export const postgresMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'retrieval: a generation per collection, bumped by every chunk write (docs/rag.md)',
+    // A trigger, not application code, so every writer (any replica, any version, any future
+    // statement on rag_chunks) invalidates the in-memory search indexes of every replica. Row
+    // level: a write holds the collection row's lock until it commits, so concurrent ingests into
+    // one collection serialize there (searches do not wait: they read the committed row).
+    sql: `
+      ALTER TABLE rag_collections ADD COLUMN generation BIGINT NOT NULL DEFAULT 0;
+      CREATE FUNCTION rag_bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP <> 'INSERT' THEN
+          UPDATE rag_collections SET generation = generation + 1 WHERE name = OLD.collection;
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+          UPDATE rag_collections SET generation = generation + 1 WHERE name = NEW.collection;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER rag_chunks_generation AFTER INSERT OR UPDATE OR DELETE ON rag_chunks
+        FOR EACH ROW EXECUTE FUNCTION rag_bump_generation();
+    `,
+  },
 ];

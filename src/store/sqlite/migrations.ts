@@ -187,4 +187,22 @@ export const sqliteMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'retrieval: a generation per collection, bumped by every chunk write (docs/rag.md)',
+    // A trigger, not application code, so every writer (any replica, any version, any future
+    // statement on rag_chunks) invalidates the in-memory search indexes of every replica.
+    sql: `
+      ALTER TABLE rag_collections ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+      CREATE TRIGGER rag_chunks_insert_generation AFTER INSERT ON rag_chunks BEGIN
+        UPDATE rag_collections SET generation = generation + 1 WHERE name = NEW.collection;
+      END;
+      CREATE TRIGGER rag_chunks_update_generation AFTER UPDATE ON rag_chunks BEGIN
+        UPDATE rag_collections SET generation = generation + 1 WHERE name IN (OLD.collection, NEW.collection);
+      END;
+      CREATE TRIGGER rag_chunks_delete_generation AFTER DELETE ON rag_chunks BEGIN
+        UPDATE rag_collections SET generation = generation + 1 WHERE name = OLD.collection;
+      END;
+    `,
+  },
 ];
