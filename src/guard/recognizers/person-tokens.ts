@@ -69,6 +69,15 @@ function addToken(text: string, tokens: Token[], start: number, end: number, asc
     start,
     end: start + w.length,
     lower: w.toLowerCase(),
-    upper: w.length > 1 && ((asciiUpper && !possessive) || w === w.toUpperCase()),
+    upper: w.length > 1 && ((asciiUpper && !possessive) || (!hasAsciiLower(w) && w === w.toUpperCase())),
   });
+}
+
+/** A letter a–z in `w`: then `w.toUpperCase()` differs from it, known without building the copy. */
+function hasAsciiLower(w: string): boolean {
+  for (let k = 0; k < w.length; k++) {
+    const c = w.charCodeAt(k);
+    if (c >= 97 && c <= 122) return true;
+  }
+  return false;
 }

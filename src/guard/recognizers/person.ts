@@ -222,11 +222,14 @@ function extendName(text: string, tokens: Token[], first: number, j: number): nu
 
 /** An introduction before, a verb of speech or life dates after: any capitalised words there are a name. */
 function cuedName(text: string, t: Token, last: Token): boolean {
-  return (
-    preceded(text, t.start, INTRO_STRONG) ||
-    followedBy(text, last.end, SPEECH_AFTER) ||
-    LIFE_DATES.test(text.slice(last.end, last.end + 24))
-  );
+  return preceded(text, t.start, INTRO_STRONG) || followedBy(text, last.end, SPEECH_AFTER) || lifeDatesAt(text, last.end);
+}
+
+/** LIFE_DATES right at `end`; it opens with " (" or "(", so most words need no slice. */
+function lifeDatesAt(text: string, end: number): boolean {
+  const c = text.charCodeAt(end);
+  if (c !== 40 && (c !== 32 || text.charCodeAt(end + 1) !== 40)) return false;
+  return LIFE_DATES.test(text.slice(end, end + 24));
 }
 
 export const personRecognizer: Recognizer = {
