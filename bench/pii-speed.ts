@@ -8,50 +8,23 @@
  * prompt, and cold start (a fresh `node --import tsx` per sample: module import + first scan).
  * Target (issue #11): dense 4 KB p50 ≤ 0.3 ms warm, ≤ 1 ms cold.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { baselineSrc, git, loadGuard as load, root } from './lib/pii-baseline.js';
 import { densePrompt, sparsePrompt } from './lib/pii-prompts.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-const git = (...a: string[]): string => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
 const ref = arg('--baseline') ?? git('merge-base', 'HEAD', 'main');
-const sha = git('rev-parse', '--short', ref);
 const iterations = Number(arg('--iterations') ?? 400);
 const coldSamples = Number(arg('--cold') ?? 7);
-
-/**
- * The baseline's src/ in the temp directory (outside the tree, so the typecheck skips it), next to
- * a link to this tree's node_modules so its imports resolve.
- */
-function baselineSrc(): string {
-  const dir = join(tmpdir(), `meridian-guard-baseline-${sha}`);
-  if (!existsSync(join(dir, 'src'))) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync('sh', ['-c', `git archive ${sha} src | tar -x -C "${dir}"`], { cwd: root });
-    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  }
-  return join(dir, 'src');
-}
-
-interface GuardModules {
-  scanText: (text: string) => unknown[];
-  recognizers: ReadonlyArray<{ type: string; scan(text: string, out: unknown[]): void }>;
-}
-async function load(src: string): Promise<GuardModules> {
-  const index = await import(pathToFileURL(join(src, 'guard', 'index.ts')).href);
-  const scan = await import(pathToFileURL(join(src, 'guard', 'scan.ts')).href);
-  const guard = index.createGuard(index.guardConfigSchema.parse({}));
-  return { scanText: (t) => guard.scanText(t), recognizers: scan.BUILTIN_RECOGNIZERS };
-}
+const { src: baseSrc, sha } = baselineSrc(ref);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -90,7 +63,6 @@ function compare(a: () => void, b: () => void, n: number): [number, number] {
   return [median(ta), median(tb)];
 }
 
-const baseSrc = baselineSrc();
 const nowSrc = join(root, 'src');
 const coldScript = join(here, 'lib', 'pii-cold.ts');
 
