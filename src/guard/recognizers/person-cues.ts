@@ -57,11 +57,13 @@ export function preceded(text: string, start: number, phrases: readonly string[]
   const from = Math.max(0, start - 24);
   let k = start - 1;
   while (k >= from && isSpaceAt(text, k)) k--;
-  if (k < from || !lastChars(phrases).has(text.charAt(k).toLowerCase())) return false;
-  if (!asciiRange(text, from, k + 1)) return precededUnicode(text.slice(from, k + 1).toLowerCase(), phrases);
+  if (k < from) return false;
+  const ending = byLastChar(phrases).get(text.charAt(k).toLowerCase());
+  if (ending === undefined) return false;
+  if (!asciiRange(text, from, k + 1)) return precededUnicode(text.slice(from, k + 1).toLowerCase(), ending);
   // ASCII: compare in place, lower-casing A–Z as we go (no slice, no lower-cased copy).
   const len = k + 1 - from;
-  for (const p of phrases) {
+  for (const p of ending) {
     const n = p.length;
     if (n > len || !endsAt(text, k, p)) continue;
     if (n === len || !isAsciiAlnum(text.charCodeAt(k - n))) return true;
@@ -103,15 +105,19 @@ function asciiRange(text: string, from: number, to: number): boolean {
   return true;
 }
 
-const lastCharSets = new WeakMap<readonly string[], Set<string>>();
-/** The last characters of a phrase list (lower case), computed once per list. */
-function lastChars(phrases: readonly string[]): Set<string> {
-  let set = lastCharSets.get(phrases);
-  if (!set) {
-    set = new Set(phrases.map((p) => p.charAt(p.length - 1)));
-    lastCharSets.set(phrases, set);
+const byLastCharMaps = new WeakMap<readonly string[], Map<string, string[]>>();
+/** A phrase list grouped by last character (lower case), computed once per list: only phrases that can end there are compared. */
+function byLastChar(phrases: readonly string[]): Map<string, string[]> {
+  let map = byLastCharMaps.get(phrases);
+  if (!map) {
+    map = new Map();
+    for (const p of phrases) {
+      const c = p.charAt(p.length - 1);
+      map.set(c, [...(map.get(c) ?? []), p]);
+    }
+    byLastCharMaps.set(phrases, map);
   }
-  return set;
+  return map;
 }
 
 /** Whether the text right after `end` starts with one of `phrases` (after a space, whole words). */
