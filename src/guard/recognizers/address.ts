@@ -90,8 +90,11 @@ const MILITARY =
  * House number, street name without a type word, then a unit: "20789 Allika Suite 501". The unit
  * is the evidence; matching it here keeps UNIT_ALONE from claiming the house number alone.
  */
-const NUMBER_NAME_UNIT =
-  /(?<![\w.\-])\d{1,6}[A-Za-z]?[ \t]+(?:\p{Lu}[\p{L}'’.\-]*[ \t]+){1,3}(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?(?![\w])/gu;
+const NUMBER_NAME_UNIT = gatedRegex(
+  /(?<![\w.\-])\d{1,6}[A-Za-z]?[ \t]+(?:\p{Lu}[\p{L}'’.\-]*[ \t]+){1,3}(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?(?![\w])/gu,
+  // A house number (not inside a word or number) and a capital after it.
+  /\d(?<![\w.\-]\d)\d{0,5}[A-Za-z]?[ \t]+[A-Z\x80-\uffff]/g,
+);
 /** "the corner of Halsey Street and Ralph Avenue", "corner of 5th & Main". */
 const CORNER =
   /(?<![\w])(?:corner of|junction of|intersection of|crossing of)[ \t]+((?:[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]+){0,5}[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]+(?:and|&)[ \t]+(?:[\p{Lu}\d][\p{L}\d'’.\-]*[ \t]*){1,4})/giu;
