@@ -27,3 +27,13 @@ function fill(parts: string[], chars: number): string {
 
 export const densePrompt = (chars = 4096): string => fill(DENSE_PARTS, chars);
 export const sparsePrompt = (chars = 4096): string => fill(SPARSE_PARTS, chars);
+
+/** `count` copies of `text` with every digit replaced (seeded): the same shapes, numbers never seen. */
+export function freshDigitVariants(text: string, count: number, seed = 7): string[] {
+  let state = seed;
+  const digit = (): string => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return String((state >>> 16) % 10);
+  };
+  return Array.from({ length: count }, () => text.replace(/\d/g, digit));
+}

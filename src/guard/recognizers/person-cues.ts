@@ -53,14 +53,25 @@ export const SPEECH_AFTER = [
 
 /** Whether the text just before `start` ends with one of `phrases` (at a word boundary). */
 export function preceded(text: string, start: number, phrases: readonly string[]): boolean {
-  // Most words follow a character no phrase ends with: skip the slice and the phrase loop.
+  // Most words follow a character no phrase ends with: skip the phrase loop.
+  const from = Math.max(0, start - 24);
   let k = start - 1;
-  while (k >= 0 && k >= start - 24 && /\s/.test(text.charAt(k))) k--;
-  if (k < start - 24 || k < 0 || !lastChars(phrases).has(text.charAt(k).toLowerCase())) return false;
-  const before = text
-    .slice(Math.max(0, start - 24), start)
-    .replace(/[\s]+$/, '')
-    .toLowerCase();
+  while (k >= from && isSpaceAt(text, k)) k--;
+  if (k < from) return false;
+  const ending = byLastChar(phrases).get(text.charAt(k).toLowerCase());
+  if (ending === undefined) return false;
+  if (!asciiRange(text, from, k + 1)) return precededUnicode(text.slice(from, k + 1).toLowerCase(), ending);
+  // ASCII: compare in place, lower-casing A–Z as we go (no slice, no lower-cased copy).
+  const len = k + 1 - from;
+  for (const p of ending) {
+    const n = p.length;
+    if (n > len || !endsAt(text, k, p)) continue;
+    if (n === len || !isAsciiAlnum(text.charCodeAt(k - n))) return true;
+  }
+  return false;
+}
+
+function precededUnicode(before: string, phrases: readonly string[]): boolean {
   for (const p of phrases) {
     if (before.endsWith(p)) {
       const c = before.charAt(before.length - p.length - 1);
@@ -70,21 +81,61 @@ export function preceded(text: string, start: number, phrases: readonly string[]
   return false;
 }
 
-const lastCharSets = new WeakMap<readonly string[], Set<string>>();
-/** The last characters of a phrase list (lower case), computed once per list. */
-function lastChars(phrases: readonly string[]): Set<string> {
-  let set = lastCharSets.get(phrases);
-  if (!set) {
-    set = new Set(phrases.map((p) => p.charAt(p.length - 1)));
-    lastCharSets.set(phrases, set);
+/** `p` (lower case) ends at `last` in `text`, ignoring the case of A–Z in the text. */
+function endsAt(text: string, last: number, p: string): boolean {
+  for (let x = 0, n = p.length; x < n; x++) {
+    let c = text.charCodeAt(last - x);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== p.charCodeAt(n - 1 - x)) return false;
   }
-  return set;
+  return true;
+}
+
+function isSpaceAt(text: string, k: number): boolean {
+  const c = text.charCodeAt(k);
+  if (c === 32) return true;
+  if (c > 32 && c < 127) return false;
+  return /\s/.test(text.charAt(k));
+}
+
+const isAsciiAlnum = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122);
+
+function asciiRange(text: string, from: number, to: number): boolean {
+  for (let x = from; x < to; x++) if (text.charCodeAt(x) >= 128) return false;
+  return true;
+}
+
+const byLastCharMaps = new WeakMap<readonly string[], Map<string, string[]>>();
+/** A phrase list grouped by last character (lower case), computed once per list: only phrases that can end there are compared. */
+function byLastChar(phrases: readonly string[]): Map<string, string[]> {
+  let map = byLastCharMaps.get(phrases);
+  if (!map) {
+    map = new Map();
+    for (const p of phrases) {
+      const c = p.charAt(p.length - 1);
+      map.set(c, [...(map.get(c) ?? []), p]);
+    }
+    byLastCharMaps.set(phrases, map);
+  }
+  return map;
 }
 
 /** Whether the text right after `end` starts with one of `phrases` (after a space, whole words). */
 export function followedBy(text: string, end: number, phrases: readonly string[]): boolean {
   if (text.charCodeAt(end) !== 32) return false;
-  const next = text.slice(end + 1, end + 16).toLowerCase();
+  const from = end + 1;
+  const to = Math.min(text.length, end + 16);
+  if (!asciiRange(text, from, to)) return followedByUnicode(text.slice(from, to).toLowerCase(), phrases);
+  const len = to - from;
+  for (const p of phrases) {
+    const n = p.length;
+    if (n > len || !endsAt(text, from + n - 1, p)) continue;
+    if (n === len || !isAsciiAlnum(text.charCodeAt(from + n))) return true;
+  }
+  return false;
+}
+
+function followedByUnicode(next: string, phrases: readonly string[]): boolean {
   for (const p of phrases) {
     if (next.startsWith(p)) {
       const c = next.charAt(p.length);

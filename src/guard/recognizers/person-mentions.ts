@@ -32,7 +32,19 @@ export function laterMentions(text: string, found: readonly Finding[], common: R
   const unique = found.filter((f) => f.type === 'person' && !seen.has(f.value) && seen.add(f.value));
   const parts = nameParts(unique, common);
   if (parts.length === 0) return;
-  const taken = (s: number, e: number): boolean => found.some((f) => f.start < e && s < f.end) || out.some((f) => f.start < e && s < f.end);
+  // Characters already in a finding: one lookup per character, not a pass over every finding per occurrence.
+  const covered = new Uint8Array(text.length);
+  const mark = (f: Finding): void => {
+    covered.fill(1, Math.max(0, f.start), Math.min(text.length, f.end));
+  };
+  // An empty span covers no character but still counts as overlapping a span around it.
+  const empty = [...found, ...out].filter((f) => f.end <= f.start);
+  for (const f of found) mark(f);
+  for (const f of out) mark(f);
+  const taken = (s: number, e: number): boolean => {
+    for (let c = s; c < e; c++) if (covered[c] === 1) return true;
+    return empty.some((f) => f.start < e && s < f.end);
+  };
   for (const part of parts) {
     const inflects = CYRILLIC.test(part) && part.length >= 4;
     const uncased = UNCASED.test(part);
@@ -43,7 +55,9 @@ export function laterMentions(text: string, found: readonly Finding[], common: R
       if (inflects) while (end < text.length && end - at - stem.length < 3 && /\p{Script=Cyrillic}/u.test(text.charAt(end))) end++;
       if (!uncased && (LETTER.test(text.charAt(at - 1)) || LETTER.test(text.charAt(end)))) continue;
       if (taken(at, end)) continue;
-      out.push({ type: 'person', start: at, end, score: 0.7, value: text.slice(at, end) });
+      const f: Finding = { type: 'person', start: at, end, score: 0.7, value: text.slice(at, end) };
+      out.push(f);
+      mark(f);
     }
   }
 }

@@ -36,11 +36,20 @@ export function tokenize(text: string): Token[] {
     let j = i + size;
     // Plain ASCII with no lower-case letter: all capitals, known without toUpperCase().
     let asciiUpper = c < 128;
-    for (;;) {
-      const d = text.codePointAt(j);
-      if (d === undefined) break;
-      if (d < 128 ? (d >= 97 && d <= 122) || (d >= 65 && d <= 90) || d === 39 || d === 45 : d === 0x2019 || isLetterCp(d)) {
-        if (d >= 97) asciiUpper = false;
+    while (j < n) {
+      const u = text.charCodeAt(j);
+      if (u < 128) {
+        // The common case, decided without a code point: a–z, A–Z, ' and -.
+        if ((u >= 97 && u <= 122) || (u >= 65 && u <= 90) || u === 39 || u === 45) {
+          if (u >= 97) asciiUpper = false;
+          j++;
+          continue;
+        }
+        break;
+      }
+      const d = u < 0xd800 ? u : (text.codePointAt(j) as number);
+      if (d === 0x2019 || isLetterCp(d)) {
+        asciiUpper = false;
         j += d > 0xffff ? 2 : 1;
       } else break;
     }
@@ -53,13 +62,10 @@ export function tokenize(text: string): Token[] {
 
 /** One capitalised word (`end` before any trailing dot), as the old regex loop kept it. */
 function addToken(text: string, tokens: Token[], start: number, end: number, asciiUpper: boolean): void {
-  let w = text.slice(start, end);
   // Possessive: "Liam's" is the name "Liam".
-  let possessive = false;
-  if (w.endsWith("'s") || w.endsWith('’s')) {
-    w = w.slice(0, -2);
-    possessive = true;
-  }
+  const possessive =
+    end - start >= 2 && text.charCodeAt(end - 1) === 115 && (text.charCodeAt(end - 2) === 39 || text.charCodeAt(end - 2) === 0x2019);
+  const w = text.slice(start, possessive ? end - 2 : end);
   if (w.length === 0) return;
   // Inside an identifier or code ("API_KEY", "70ED41"): not a word of prose.
   const prev = start > 0 ? text.charCodeAt(start - 1) : 32;
@@ -69,6 +75,15 @@ function addToken(text: string, tokens: Token[], start: number, end: number, asc
     start,
     end: start + w.length,
     lower: w.toLowerCase(),
-    upper: w.length > 1 && ((asciiUpper && !possessive) || w === w.toUpperCase()),
+    upper: w.length > 1 && ((asciiUpper && !possessive) || (!hasAsciiLower(w) && w === w.toUpperCase())),
   });
+}
+
+/** A letter a–z in `w`: then `w.toUpperCase()` differs from it, known without building the copy. */
+function hasAsciiLower(w: string): boolean {
+  for (let k = 0; k < w.length; k++) {
+    const c = w.charCodeAt(k);
+    if (c >= 97 && c <= 122) return true;
+  }
+  return false;
 }

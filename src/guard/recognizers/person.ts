@@ -114,7 +114,7 @@ const MONTHS_DAYS = new Set(
 
 const PARTICLES = /^ (?:van|von|de|del|der|den|da|di|du|la|le|al|el|bin|ibn|dos|das|do)(?: (?:der|den|la|los|las))? $/;
 /** Separators of a list of names: "A, B and C", "A & B", "A or B". */
-const LIST_SEP = /^(?:, ?| and | & | or |, and |, & )$/;
+const LIST_SEPS = [',', ', ', ' and ', ' & ', ' or ', ', and ', ', & '];
 /** "Kim: \"…\"" at the start of a line: a dialogue speaker. */
 const SPEAKER = /(?:^|\n)[ \t>]*(\p{Lu}[\p{L}'’\-]+):[ \t]*\\?["“]/gu;
 
@@ -222,11 +222,14 @@ function extendName(text: string, tokens: Token[], first: number, j: number): nu
 
 /** An introduction before, a verb of speech or life dates after: any capitalised words there are a name. */
 function cuedName(text: string, t: Token, last: Token): boolean {
-  return (
-    preceded(text, t.start, INTRO_STRONG) ||
-    followedBy(text, last.end, SPEECH_AFTER) ||
-    LIFE_DATES.test(text.slice(last.end, last.end + 24))
-  );
+  return preceded(text, t.start, INTRO_STRONG) || followedBy(text, last.end, SPEECH_AFTER) || lifeDatesAt(text, last.end);
+}
+
+/** LIFE_DATES right at `end`; it opens with " (" or "(", so most words need no slice. */
+function lifeDatesAt(text: string, end: number): boolean {
+  const c = text.charCodeAt(end);
+  if (c !== 40 && (c !== 32 || text.charCodeAt(end + 1) !== 40)) return false;
+  return LIFE_DATES.test(text.slice(end, end + 24));
 }
 
 export const personRecognizer: Recognizer = {
@@ -330,20 +333,21 @@ export const personRecognizer: Recognizer = {
 function namesListedWithNames(text: string, tokens: Token[], byToken: Map<number, Finding>, found: Finding[]): void {
   let k = 0;
   while (k < tokens.length) {
+    // Most tokens start no list: skip them without building one.
+    const single = lastOfItem(tokens, k, byToken.get(k));
+    if (single + 1 >= tokens.length || !listSepBetween(text, tokens[single] as Token, tokens[single + 1] as Token)) {
+      k = single + 1;
+      continue;
+    }
     // Items: a found name (possibly several tokens) or one capitalised token.
     const items: Array<{ first: number; last: number; finding?: Finding }> = [];
     let idx = k;
     for (;;) {
       const f = byToken.get(idx);
-      let last = idx;
-      if (f) while (last + 1 < tokens.length && (tokens[last + 1] as Token).end <= f.end) last++;
+      const last = lastOfItem(tokens, idx, f);
       items.push({ first: idx, last, ...(f ? { finding: f } : {}) });
       const next = last + 1;
-      if (next >= tokens.length) break;
-      const gapStart = (tokens[last] as Token).end;
-      const gapEnd = (tokens[next] as Token).start;
-      // LIST_SEP is at most six characters (", and "): longer gaps need no slice.
-      if (gapEnd - gapStart > 6 || !LIST_SEP.test(text.slice(gapStart, gapEnd))) break;
+      if (next >= tokens.length || !listSepBetween(text, tokens[last] as Token, tokens[next] as Token)) break;
       idx = next;
     }
     const named = items.filter((it) => it.finding).length;
@@ -366,6 +370,21 @@ function namesListedWithNames(text: string, tokens: Token[], byToken: Map<number
     }
     k = (items[items.length - 1] as { last: number }).last + 1;
   }
+}
+
+/** The last token of the list item starting at token `first`: the whole finding there, if any. */
+function lastOfItem(tokens: Token[], first: number, f: Finding | undefined): number {
+  let last = first;
+  if (f) while (last + 1 < tokens.length && (tokens[last + 1] as Token).end <= f.end) last++;
+  return last;
+}
+
+/** A list separator between two tokens, compared in place (no gap is longer than six characters). */
+function listSepBetween(text: string, a: Token, b: Token): boolean {
+  const n = b.start - a.end;
+  if (n < 1 || n > 6) return false;
+  for (const sep of LIST_SEPS) if (sep.length === n && text.startsWith(sep, a.end)) return true;
+  return false;
 }
 
 /** 'Kim: "Who are you?"' — a capitalised word opening a line of quoted dialogue. */

@@ -10,8 +10,9 @@ const CODE = String.raw`(\d{4,5}|\d{3} \d{2})(?![\p{L}\d]|[.,\-\/]\d)`;
 /** A city in capitals (one or two words) right before the code. */
 const UPPER_CITY_CODE = gatedRegex(
   new RegExp(String.raw`(?<![\p{L}\d])\p{Lu}{3,40}(?:[ \-]\p{Lu}{2,40})?,?[ \t]+${CODE}`, 'gu'),
-  // The same over plain ranges (any non-ASCII character may be a capital), up to three digits.
-  /(?<![A-Za-z\d])[A-Z\x80-\uffff]{3,40}(?:[ \-][A-Z\x80-\uffff]{2,40})?,?[ \t]+\d{3}/g,
+  // The same over plain ranges (any non-ASCII character may be a capital), up to three digits; the
+  // first capital before the look behind it, so V8 skips ahead to capitals.
+  /[A-Z\x80-\uffff](?<![A-Za-z\d][A-Z\x80-\uffff])[A-Z\x80-\uffff]{2,39}(?:[ \-][A-Z\x80-\uffff]{2,40})?,?[ \t]+\d{3}/g,
 );
 /** A capitalised city after "in/to/from/at" or a comma, then the code. */
 const CITY_CODE = gatedRegex(
