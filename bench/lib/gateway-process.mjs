@@ -7,6 +7,9 @@
 import { pino } from 'pino';
 
 const root = process.env.BENCH_SRC ? '../../src' : '../../dist';
+// As `meridian serve` does first (MERIDIAN_HEAP_GROWING_PERCENT=0 measures V8's default).
+const { applyHeapTuning } = await import(`${root}/cli/heap-tuning.js`);
+applyHeapTuning();
 const { parseConfig } = await import(`${root}/config/load.js`);
 const { createGateway, createLogger } = await import(`${root}/gateway/gateway.js`);
 const { buildServices } = await import(`${root}/gateway/build.js`);
