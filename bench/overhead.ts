@@ -1,8 +1,10 @@
 /**
  * Gateway overhead: the same fake upstream called directly and through the gateway, in one run,
  * with autocannon as the load generator. Prints throughput (and its ratio to direct), added
- * latency p50/p99 at concurrency 1, added time to first byte of a stream, CPU time per request
- * and peak RSS of the gateway process.
+ * latency p50/p99 at concurrency 1, added time to first byte of a stream, CPU time per request,
+ * idle and peak RSS of the gateway and the bare proxy, throughput with the request log and an
+ * info-level logger on (`meridian serve`'s defaults), and streaming throughput: tokens per second
+ * delivered at c=50 for 2,000-token answers, through the gateway and direct.
  *
  *   npm run bench                     # defaults
  *   BENCH_SECONDS=10 npm run bench    # longer runs
@@ -18,6 +20,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import autocannon from 'autocannon';
+import { streamLoad } from './lib/stream-load.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const baselineFile = fileURLToPath(new URL('./baseline.json', import.meta.url));
@@ -56,9 +59,11 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const fromDist = !process.env.BENCH_SRC && existsSync(here('../dist/gateway/gateway.js'));
 if (!fromDist) process.env.BENCH_SRC = '1';
 
-function start<T>(script: string, args: string[] = []): Promise<{ child: ChildProcess; msg: T }> {
+/** `--expose-gc` lets `stats(child, true)` measure memory after a collection; it changes nothing else. */
+function start<T>(script: string, args: string[] = [], stdout: 'inherit' | 'ignore' = 'inherit'): Promise<{ child: ChildProcess; msg: T }> {
   const execArgv = script.endsWith('.mjs') && (fromDist || !script.includes('gateway-process')) ? [] : ['--import', 'tsx'];
-  const child = fork(here(script), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  execArgv.push('--expose-gc');
+  const child = fork(here(script), args, { execArgv, stdio: ['ignore', stdout, 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (msg) => resolve({ child, msg: msg as T }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -106,17 +111,23 @@ async function sequential(url: string, n: number, payload: string, firstByteOnly
   return { p50: samples[Math.floor(n * 0.5)]!, p99: samples[Math.floor(n * 0.99)]! };
 }
 
-function stats(child: ChildProcess): Promise<{ cpuMicros: number; maxRssKb: number }> {
+interface Stats {
+  cpuMicros: number;
+  maxRssKb: number;
+  mem: NodeJS.MemoryUsage;
+}
+function stats(child: ChildProcess, gc = false): Promise<Stats> {
   return new Promise((resolve) => {
-    child.on('message', function onMsg(m: { type?: string; cpuMicros: number; maxRssKb: number }) {
+    child.on('message', function onMsg(m: Stats & { type?: string }) {
       if (m.type === 'stats') {
         child.off('message', onMsg);
         resolve(m);
       }
     });
-    child.send({ type: 'stats' });
+    child.send({ type: 'stats', gc });
   });
 }
+const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 
 const upstream = await start<{ port: number }>('./lib/fake-upstream.ts');
 const upstreamUrl = `http://127.0.0.1:${upstream.msg.port}/v1/chat/completions`;
@@ -132,12 +143,27 @@ const gw = await start<{ url: string }>('./lib/gateway-process.mjs', [JSON.strin
 const gatewayUrl = `${gw.msg.url}/v1/chat/completions`;
 const bare = await start<{ url: string }>('./lib/bare-proxy.mjs', [`http://127.0.0.1:${upstream.msg.port}`]);
 const bareUrl = `${bare.msg.url}/v1/chat/completions`;
+// `meridian serve`'s defaults: request log on, info-level JSON lines (to /dev/null here); metrics are always on.
+const logOnDb = `/tmp/meridian-bench-${process.pid}-log.db`;
+const logOn = await start<{ url: string }>(
+  './lib/gateway-process.mjs',
+  [JSON.stringify({ ...config, log: { level: 'info', requests: true }, store: { sqlite: logOnDb } })],
+  'ignore',
+);
+const logOnUrl = `${logOn.msg.url}/v1/chat/completions`;
+/** 2,000-token streamed answers at c=50 (the issue's streaming target). */
+const STREAM_TOKENS = 2_000;
 
 try {
+  // Right after start, before any request, after a full collection.
+  const gatewayIdle = await stats(gw.child, true);
+  const bareIdle = await stats(bare.child, true);
+
   // warm up both paths (JIT, connection pools)
   await load(upstreamUrl, 10, 1);
   await load(gatewayUrl, 10, 1);
   await load(bareUrl, 10, 1);
+  await load(logOnUrl, 10, 1);
 
   const directC1 = await sequential(upstreamUrl, 2000, body, false);
   const gatewayC1 = await sequential(gatewayUrl, 2000, body, false);
@@ -153,6 +179,17 @@ try {
   const through = await load(gatewayUrl, 50, seconds);
   const after = await stats(gw.child);
   const cpuPerReqMs = (after.cpuMicros - before.cpuMicros) / 1000 / through.requests.total;
+  const logOnBefore = await stats(logOn.child);
+  const logOnLoad = await load(logOnUrl, 50, seconds);
+  const logOnAfter = await stats(logOn.child);
+  const logOnCpuMs = (logOnAfter.cpuMicros - logOnBefore.cpuMicros) / 1000 / logOnLoad.requests.total;
+  const gatewayAfterGc = await stats(gw.child, true);
+
+  await streamLoad(upstreamUrl, STREAM_TOKENS, 10, 1); // warm-up
+  await streamLoad(gatewayUrl, STREAM_TOKENS, 10, 1);
+  const streamDirect = await streamLoad(upstreamUrl, STREAM_TOKENS, 50, seconds);
+  const streamGateway = await streamLoad(gatewayUrl, STREAM_TOKENS, 50, seconds);
+  const gatewayEnd = await stats(gw.child);
 
   const rows = [
     ['throughput c=50 direct (req/s)', direct.requests.average.toFixed(0)],
@@ -169,7 +206,19 @@ try {
     ['added to stream first byte p50 (ms)', (gatewayTtfb.p50 - directTtfb.p50).toFixed(3)],
     ['gateway CPU per request (ms)', cpuPerReqMs.toFixed(4)],
     ['bare proxy CPU per request (ms)', ((bareAfter.cpuMicros - bareBefore.cpuMicros) / 1000 / bareLoad.requests.total).toFixed(4)],
+    ['throughput c=50 gateway, log + metrics on (req/s)', logOnLoad.requests.average.toFixed(0)],
+    ['throughput ratio gateway log+metrics on/bare proxy', (logOnLoad.requests.average / bareLoad.requests.average).toFixed(3)],
+    ['gateway CPU per request, log + metrics on (ms)', logOnCpuMs.toFixed(4)],
+    [`stream c=50 ${STREAM_TOKENS}-token answers direct (tokens/s)`, streamDirect.tokensPerSecond.toFixed(0)],
+    [`stream c=50 ${STREAM_TOKENS}-token answers gateway (tokens/s)`, streamGateway.tokensPerSecond.toFixed(0)],
+    ['stream tokens/s ratio gateway/direct', (streamGateway.tokensPerSecond / streamDirect.tokensPerSecond).toFixed(3)],
+    ['gateway idle RSS after start + GC (MB); heap used', `${mb(gatewayIdle.mem.rss)}; ${mb(gatewayIdle.mem.heapUsed)}`],
+    ['bare proxy idle RSS after start + GC (MB); heap used', `${mb(bareIdle.mem.rss)}; ${mb(bareIdle.mem.heapUsed)}`],
     ['gateway peak RSS (MB)', (after.maxRssKb / 1024).toFixed(1)],
+    ['bare proxy peak RSS (MB)', (bareAfter.maxRssKb / 1024).toFixed(1)],
+    ['gateway log + metrics on peak RSS (MB)', (logOnAfter.maxRssKb / 1024).toFixed(1)],
+    ['gateway peak RSS incl. streaming (MB)', (gatewayEnd.maxRssKb / 1024).toFixed(1)],
+    ['gateway RSS after the load + GC (MB); heap used', `${mb(gatewayAfterGc.mem.rss)}; ${mb(gatewayAfterGc.mem.heapUsed)}`],
     ['request log', process.env.BENCH_LOG ? 'on (sqlite)' : 'off'],
     ['gateway code', fromDist ? 'dist/ (compiled)' : 'src/ via tsx'],
   ];
@@ -188,7 +237,11 @@ try {
   if (process.argv.includes('--check')) process.exitCode = checkAgainstBaseline(ratios) ? 0 : 1;
 } finally {
   gw.child.kill();
+  logOn.child.kill();
   bare.child.kill();
   upstream.child.kill();
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`/tmp/meridian-bench-${process.pid}.db${suffix}`, { force: true });
+  for (const suffix of ['', '-wal', '-shm']) {
+    rmSync(`/tmp/meridian-bench-${process.pid}.db${suffix}`, { force: true });
+    rmSync(`${logOnDb}${suffix}`, { force: true });
+  }
 }

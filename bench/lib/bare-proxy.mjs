@@ -31,8 +31,14 @@ server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => process.send?.({ url: `http://127.0.0.1:${server.address().port}` }));
 process.on('message', (m) => {
   if (m.type === 'stats') {
+    if (m.gc && globalThis.gc) globalThis.gc();
     const cpu = process.cpuUsage();
-    process.send?.({ type: 'stats', cpuMicros: cpu.user + cpu.system, maxRssKb: process.resourceUsage().maxRSS });
+    process.send?.({
+      type: 'stats',
+      cpuMicros: cpu.user + cpu.system,
+      maxRssKb: process.resourceUsage().maxRSS,
+      mem: process.memoryUsage(),
+    });
   }
 });
 process.on('disconnect', () => process.exit(0));

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import { buildServices } from '../gateway/build.js';
 import { createGateway, createLogger } from '../gateway/gateway.js';
 import { demoConfig, demoHints } from './demo.js';
+import { applyHeapTuning } from './heap-tuning.js';
 import { warmConfigured } from './models.js';
 
 export interface ServeOptions {
@@ -58,6 +59,7 @@ export async function withDiscovery(
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
+  applyHeapTuning();
   const loaded = startupConfig(opts);
   // The demo is the same with or without engines around: no discovery.
   const { config, discovered } = opts.demo ? { config: loaded.config, discovered: [] } : await withDiscovery(loaded.config, loaded.file);

@@ -8,6 +8,10 @@
  *
  * - The worker starts on the first write (a CLI command that never logs never starts one) and is
  *   unref'd while idle, ref'd while a batch is in flight (a process never exits mid-batch).
+ * - A worker with nothing to do for `idleStopMs` (default 30 s) stops, and the next write starts
+ *   another: a thread with its own V8 heap and SQLite connection holds ~10 MB of RSS, and a
+ *   gateway with the request log off only ever needs it for the hourly retention prune. Under any
+ *   steady traffic the writer flushes every 250 ms, so the worker stays up.
  * - A worker that dies fails its in-flight batches (the writer retries them; the insert ignores
  *   duplicate ids) and is restarted by the next write.
  * - If the worker cannot start at all (e.g. the code was bundled into one file, so log-worker.js
@@ -25,6 +29,7 @@ interface Pending {
 }
 
 const CLOSE_TIMEOUT_MS = 5_000;
+const IDLE_STOP_MS = 30_000;
 
 export class WorkerLogSink implements RequestLogSink {
   private worker: Worker | undefined;
@@ -33,6 +38,7 @@ export class WorkerLogSink implements RequestLogSink {
   private unavailable = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly workerUrl: URL,
@@ -40,6 +46,7 @@ export class WorkerLogSink implements RequestLogSink {
     private readonly workerData: unknown,
     private readonly fallback: RequestLogSink,
     private readonly onError: (err: unknown, context: string) => void,
+    private readonly idleStopMs = IDLE_STOP_MS,
   ) {}
 
   /** True while batches go to the worker thread (false after a fallback to the main thread). */
@@ -69,6 +76,7 @@ export class WorkerLogSink implements RequestLogSink {
 
   /** Stops the worker after the batches in flight (call after the writer has flushed). */
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const w = this.worker;
     if (!w) return;
     const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
@@ -83,6 +91,7 @@ export class WorkerLogSink implements RequestLogSink {
   }
 
   private call(msg: { type: 'insert'; rows: LogRow[] } | { type: 'prune'; cutoffIso: string }): Promise<number> {
+    clearTimeout(this.idleTimer);
     const w = this.worker ?? this.spawn();
     const id = this.nextId++;
     return new Promise<number>((resolve, reject) => {
@@ -112,13 +121,26 @@ export class WorkerLogSink implements RequestLogSink {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
-      if (this.pending.size === 0) w.unref();
+      if (this.pending.size === 0) {
+        w.unref();
+        this.stopWhenIdle(w);
+      }
       if (reply.ok) p.resolve(reply.value);
       else p.reject(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
     });
     w.on('error', (err) => this.lost(w, err));
     w.on('exit', (code) => this.lost(w, new Error(`request log worker exited (code ${code})`)));
     return w;
+  }
+
+  /** Forgets the worker first, so its exit is not a loss; anything posted later goes to a new one. */
+  private stopWhenIdle(w: Worker): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.worker !== w || this.pending.size > 0) return;
+      this.worker = undefined;
+      w.postMessage({ type: 'close' } satisfies LogWorkerRequest);
+    }, this.idleStopMs).unref();
   }
 
   /** The worker died: fail what it had in flight; the writer retries, and the next call respawns. */

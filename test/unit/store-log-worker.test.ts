@@ -198,3 +198,32 @@ test('toIsoTime keeps canonical ISO strings as they are and normalizes everythin
   assert.equal(toIsoTime('not a time', fallback), '2020-05-05T05:05:05.005Z');
   assert.equal(toIsoTime(undefined, fallback), '2020-05-05T05:05:05.005Z');
 });
+
+test('an idle worker stops by itself and the next batch starts another; nothing is lost either side', async () => {
+  const path = freshPath();
+  const store = (await createStore({ sqlite: path, retentionDays: 30 })) as SqliteStore;
+  try {
+    const sink = new WorkerLogSink(
+      workerFileUrl(import.meta.url, '../../src/store/sqlite/log-worker'),
+      { path },
+      new RecordingSink(),
+      (err) => assert.fail(String(err)),
+      10,
+    );
+    const workerOf = () => (sink as unknown as { worker: import('node:worker_threads').Worker | undefined }).worker;
+    await sink.insertRows([encodeLogEntry(entry(1))]);
+    const first = workerOf();
+    assert.ok(first);
+    // The sink unrefs an idle worker (and its timer); ref'd here so the test waits for the exit.
+    first.ref();
+    await new Promise<void>((resolve) => first.once('exit', () => resolve()));
+    assert.equal(workerOf(), undefined, 'the sink forgot the stopped worker');
+    await sink.insertRows([encodeLogEntry(entry(2))]);
+    assert.ok(workerOf() && workerOf() !== first, 'a new worker took the next batch');
+    assert.equal(sink.usesWorker, true);
+    await sink.close();
+    assert.deepEqual((await store.requestLog.query({ limit: 10 })).map((e) => e.id).sort(), ['req-1', 'req-2']);
+  } finally {
+    await store.close();
+  }
+});

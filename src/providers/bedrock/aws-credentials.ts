@@ -15,7 +15,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadSharedConfigFiles } from '@smithy/core/config';
+import { loadSharedConfigFiles } from './smithy.js';
 
 export interface AwsCredentials {
   accessKeyId: string;

@@ -11,8 +11,6 @@
  * `Signature=` value before they leave this module: AWS echoes the credential scope and the
  * string to sign in signature errors.
  */
-import { Hash } from '@smithy/core/serde';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { Dispatcher } from 'undici';
 import { MeridianError, UpstreamError } from '../../errors.js';
 import { parseRetryAfter, scrubSecrets, transportError, type UpstreamResponse } from '../shared/http.js';
@@ -20,18 +18,13 @@ import { currentCallHeaders } from '../shared/trace-headers.js';
 import type { ProviderHandle } from '../spec.js';
 import { AwsCredentialsError, loadAwsIdentity, type AwsCredentials, type AwsIdentity } from './aws-credentials.js';
 import { readBedrockSettings } from './settings.js';
+import { loadSigning } from './smithy.js';
 
 /** Signing name of Bedrock's runtime and control-plane endpoints. */
 export const BEDROCK_SIGNING_SERVICE = 'bedrock';
 
 /** Credentials are read again after this long, so rotated keys and refreshed session tokens are picked up. */
 const IDENTITY_TTL_MS = 5 * 60_000;
-
-class Sha256 extends Hash {
-  constructor(secret?: ConstructorParameters<typeof Hash>[1]) {
-    super('sha256', secret);
-  }
-}
 
 const identities = new WeakMap<ProviderHandle, { expires: number; identity: Promise<AwsIdentity> }>();
 
@@ -84,6 +77,7 @@ export async function bedrockRequest(provider: ProviderHandle, call: BedrockCall
   const toSign: Record<string, string> = { host: url.host };
   if (body !== undefined) toSign['content-type'] = 'application/json';
   if (call.accept) toSign.accept = call.accept;
+  const { SignatureV4, Sha256 } = await loadSigning();
   const signer = new SignatureV4({ service: BEDROCK_SIGNING_SERVICE, region, credentials, sha256: Sha256 });
   const signed = await signer.sign({
     method: call.method ?? (body === undefined ? 'GET' : 'POST'),

@@ -7,19 +7,17 @@
  * only cuts the byte stream at message boundaries, with a bound on the length the upstream claims
  * so a corrupt prelude cannot make the gateway allocate gigabytes.
  */
-import { EventStreamCodec, type Message } from '@smithy/core/event-streams';
-import { fromUtf8, toUtf8 } from '@smithy/core/serde';
+import type { Message } from '@smithy/core/event-streams';
 import { UpstreamError } from '../../errors.js';
 import { transportError } from '../shared/http.js';
 import { readBody, type UpstreamBody } from '../shared/upstream-body.js';
 import type { ProviderHandle } from '../spec.js';
+import { loadEventStreamCodec } from './smithy.js';
 
 /** Largest event-stream message accepted: the format's own limit is 16 MiB. */
 export const MAX_EVENT_MESSAGE_BYTES = 16 * 1024 * 1024;
 const PRELUDE_BYTES = 12;
 const MIN_MESSAGE_BYTES = 16;
-
-export const eventStreamCodec = new EventStreamCodec(toUtf8, fromUtf8);
 
 /** Yields each decoded message of an event-stream body. A malformed or cut message throws an UpstreamError. */
 export async function* eventStreamMessages(
@@ -34,6 +32,7 @@ export async function* eventStreamMessages(
       upstreamStatus: 502,
       ...(why.startsWith('cut') ? { code: 'upstream_truncated' } : {}),
     });
+  const eventStreamCodec = await loadEventStreamCodec();
   let pending = Buffer.alloc(0);
   const reader = readBody(body, signal, provider, deployment);
   try {
