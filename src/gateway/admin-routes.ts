@@ -166,7 +166,7 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
   routes.set('GET /metrics', {
     access: 'public',
     handler: async (_g, ctx) => {
-      const body = await deps.metrics.registry.metrics();
+      const body = await deps.metrics.exposition();
       ctx.res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
       ctx.res.end(body);
     },
