@@ -105,6 +105,7 @@ const origin = z
  */
 /** More processes than this only add memory and contention on one machine. */
 export const MAX_WORKERS = 256;
+const WORKERS_ERROR = `server.workers must be a whole number from 1 to ${MAX_WORKERS}, or "auto" (one per CPU)`;
 
 export const serverConfigSchema = z
   .object({
@@ -115,9 +116,13 @@ export const serverConfigSchema = z
      * for one per CPU. 1 is a single process, as without the option.
      */
     workers: z
-      .union([z.literal('auto'), z.number().int().min(1).max(MAX_WORKERS)], {
-        error: `server.workers must be a whole number from 1 to ${MAX_WORKERS}, or "auto" (one per CPU)`,
-      })
+      .union(
+        [
+          z.literal('auto'),
+          z.number().int({ error: WORKERS_ERROR }).min(1, { error: WORKERS_ERROR }).max(MAX_WORKERS, { error: WORKERS_ERROR }),
+        ],
+        { error: WORKERS_ERROR },
+      )
       .default(1),
     /** Largest accepted request body in bytes. */
     bodyLimitBytes: z
