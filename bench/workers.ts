@@ -14,7 +14,7 @@
  * (npm run build), else src/ via tsx.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,65 @@ function serve(config: string, workers: number): Promise<{ child: ChildProcess; 
   });
 }
 
+/**
+ * CPU seconds (user + system) used so far by a process and, separately, by its descendants
+ * (Linux /proc; clock ticks of 10 ms). Per request it moves far less than req/s when other work
+ * shares the cores.
+ */
+function cpuSeconds(root: number): { own: number; children: number } {
+  const tick = 100;
+  const procs = new Map<number, { ppid: number; cpu: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / tick });
+    } catch {
+      // exited while we looked
+    }
+  }
+  let children = 0;
+  for (const [pid, p] of procs) {
+    for (let up = p.ppid, seen = 0; up > 1 && seen < 64; up = procs.get(up)?.ppid ?? 0, seen++) {
+      if (up === root) {
+        children += p.cpu;
+        break;
+      }
+    }
+    void pid;
+  }
+  return { own: procs.get(root)?.cpu ?? 0, children };
+}
+
+interface Measured {
+  reqPerSec: number;
+  /** Gateway CPU (primary and workers) per request, ms. */
+  cpuMs: number;
+  /** The primary's share of it (accepting connections, counters, log writes), ms. */
+  primaryMs: number;
+}
+
+async function measure(pid: number, url: string, headers: Record<string, string>, duration: number): Promise<Measured> {
+  const before = cpuSeconds(pid);
+  const r = await autocannon({
+    url: `${url}/v1/chat/completions`,
+    method: 'POST',
+    connections: 50,
+    duration,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  const after = cpuSeconds(pid);
+  if (r.non2xx || r.errors) throw new Error(`load: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  const total = r.requests.total;
+  return {
+    reqPerSec: r.requests.average,
+    cpuMs: ((after.own + after.children - before.own - before.children) * 1000) / total,
+    primaryMs: ((after.own - before.own) * 1000) / total,
+  };
+}
+
 async function load(url: string, headers: Record<string, string>, duration: number): Promise<number> {
   const r = await autocannon({
     url: `${url}/v1/chat/completions`,
@@ -100,7 +159,8 @@ try {
     const gw = await serve(config, n);
     try {
       await load(gw.url, {}, 1); // warm-up: JIT, pools, every worker
-      const open = await load(gw.url, {}, seconds);
+      const pid = gw.child.pid!;
+      const open = await measure(pid, gw.url, {}, seconds);
       const made = await fetch(`${gw.url}/admin/keys`, {
         method: 'POST',
         headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
@@ -109,8 +169,9 @@ try {
       const { key } = (await made.json()) as { key: string };
       const auth = { authorization: `Bearer ${key}` };
       await load(gw.url, auth, 1);
-      const keyed = await load(gw.url, auth, seconds);
-      rows.push([String(n), open.toFixed(0), keyed.toFixed(0)]);
+      const keyed = await measure(pid, gw.url, auth, seconds);
+      const row = (m: Measured) => [m.reqPerSec.toFixed(0), m.cpuMs.toFixed(3), n > 1 ? m.primaryMs.toFixed(3) : '-'];
+      rows.push([String(n), ...row(open), ...row(keyed)]);
     } finally {
       const exited = new Promise((r) => gw.child.once('exit', r));
       gw.child.kill('SIGTERM');
@@ -125,14 +186,15 @@ try {
 console.log(
   `cores ${availableParallelism()}, ${seconds}s per load, c=50, request log on, gateway from ${fromDist ? 'dist/' : 'src/ via tsx'}`,
 );
-const header = ['workers', 'open req/s', 'keyed (rpm counter) req/s'];
+const header = ['workers', 'open req/s', 'CPU ms/req', 'primary ms/req', 'keyed req/s', 'CPU ms/req', 'primary ms/req'];
 const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padStart(width[i]!)).join('  '));
 const base = rows[0];
 if (base) {
   for (const r of rows.slice(1)) {
     console.log(
-      `${r[0]} workers vs ${base[0]}: open ×${(Number(r[1]) / Number(base[1])).toFixed(2)}, keyed ×${(Number(r[2]) / Number(base[2])).toFixed(2)}`,
+      `${r[0]} workers vs ${base[0]}: req/s open ×${(Number(r[1]) / Number(base[1])).toFixed(2)}, keyed ×${(Number(r[4]) / Number(base[4])).toFixed(2)}; ` +
+        `CPU per request open ×${(Number(r[2]) / Number(base[2])).toFixed(2)}, keyed ×${(Number(r[5]) / Number(base[5])).toFixed(2)}`,
     );
   }
 }
