@@ -265,6 +265,28 @@ describe('meridian serve --workers 2', { timeout: 90_000 }, () => {
     assert.deepEqual([...workersOf(replies)].sort(), ['2', '3']);
   });
 
+  it('a key revoked through one worker is refused by both at once (the change is announced, not left to the key cache)', async () => {
+    const key = (await send(url, 'POST', '/admin/keys', { tenant: 'short-lived' }, { authorization: `Bearer ${MASTER}` })).body;
+    const { key: secret, id } = JSON.parse(key) as { key: string; id: string };
+    const auth = { authorization: `Bearer ${secret}` };
+    const chat = () => send(url, 'POST', '/v1/chat/completions', { model: 'chat', messages: [{ role: 'user', content: 'Hi' }] }, auth);
+    // Both workers look the key up and cache it.
+    const before = await Promise.all(Array.from({ length: 4 }, chat));
+    assert.deepEqual(
+      before.map((r) => r.status),
+      [200, 200, 200, 200],
+    );
+    assert.deepEqual([...workersOf(before)].sort(), ['2', '3']);
+    const revoked = await send(url, 'POST', '/admin/keys/revoke', { id }, { authorization: `Bearer ${MASTER}` });
+    assert.equal(revoked.status, 200, revoked.body);
+    const afterRevoke = await Promise.all(Array.from({ length: 4 }, chat));
+    assert.deepEqual(
+      afterRevoke.map((r) => r.status),
+      [401, 401, 401, 401],
+    );
+    assert.deepEqual([...workersOf(afterRevoke)].sort(), ['2', '3']);
+  });
+
   it('SIGHUP to the primary reloads every worker', async () => {
     const from = out.output().length;
     child.kill('SIGHUP');
