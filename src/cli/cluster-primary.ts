@@ -5,7 +5,8 @@
  * single owner with the embedded store: rate-limit and budget counters and the request-log writer
  * (../store/cluster/shared-store.ts), plus the /metrics aggregate (../observability/cluster-metrics.ts).
  *
- * - SIGHUP is relayed to every worker (each reloads its config as a single process does).
+ * - SIGHUP is relayed to every worker (each reloads its config as a single process does); a
+ *   `POST /admin/reload` that one worker ran is relayed to the others the same way.
  * - SIGTERM/SIGINT drain every worker (in-flight requests finish), then the primary flushes the
  *   request log, closes the store and exits 0.
  * - A worker that exits unexpectedly is logged and restarted, with a backoff that doubles while
@@ -94,6 +95,10 @@ export async function servePrimary(opts: PrimaryOptions): Promise<void> {
     const peer = new IpcPeer(worker as unknown as IpcChannel, sqlite ? describeLogError(sqlite.logSink) : undefined);
     if (sqlite) serveSharedStore(peer, { counters: store.counters, spend: store.spend, logSink: sqlite.logSink }, broadcast);
     peer.handle('metrics.aggregate', () => aggregateMetrics(live.values(), own.registry));
+    peer.handle('reload.others', () => {
+      for (const w of live.keys()) if (w !== worker) w.process.kill('SIGHUP');
+      logger.info({ from: worker.id, workers: live.size - 1 }, 'admin-API reload relayed to the other workers');
+    });
     live.set(worker, peer);
     const bornAt = performance.now();
     worker.once('exit', (code, signal) => {

@@ -109,6 +109,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     ...(built.routes ? { routes: built.routes } : {}),
     // A reload re-reads the file; reading or validating it fails as a rejected reload, never a crash.
     ...(file ? { configSource: () => loadConfig(file).config } : {}),
+    // With workers, an admin-API reload on this one is relayed by the primary to the others (as SIGHUP).
+    ...(primary ? { onReloaded: (actor: string) => actor === 'admin-api' && primary.notify('reload.others') } : {}),
   });
   if (worker) {
     // Which worker answered: for operators and for the tests that prove the load is spread.

@@ -294,6 +294,16 @@ describe('meridian serve --workers 2', { timeout: 90_000 }, () => {
     await out.waitFor(/"worker":3,[^\n]*config reloaded/, from);
   });
 
+  it('POST /admin/reload on one worker is passed on to the other', async () => {
+    const from = out.output().length;
+    const res = await send(url, 'POST', '/admin/reload', undefined, { authorization: `Bearer ${MASTER}` });
+    assert.equal(res.status, 200, res.body);
+    const answered = res.headers['x-meridian-worker'];
+    const otherWorker = answered === '2' ? '3' : '2';
+    await out.waitFor(new RegExp(`"worker":${answered},[^\\n]*"actor":"admin-api"[^\\n]*config reloaded`), from);
+    await out.waitFor(new RegExp(`"worker":${otherWorker},[^\\n]*"actor":"signal:SIGHUP"[^\\n]*config reloaded`), from);
+  });
+
   it('SIGTERM drains: a streamed request in flight completes, then the cluster exits 0', async () => {
     const started = new Promise<void>((r) => (streamStarted = r));
     const reply = new Promise<{ status: number; text: string }>((resolve, reject) => {
