@@ -1,4 +1,9 @@
-/** `meridian serve`: load config (or discover), build the gateway, listen, drain on SIGTERM. */
+/**
+ * `meridian serve`: load config (or discover), build the gateway, listen, drain on SIGTERM. With
+ * `--workers N` (N > 1) this process becomes a cluster primary (./cluster-primary.ts) and each
+ * worker it forks runs this same function as a worker of that cluster.
+ */
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { discoverProviders, type DiscoveredProvider } from '../config/discover.js';
 import { loadConfig, parseConfig } from '../config/load.js';
@@ -8,7 +13,10 @@ import { buildServices } from '../gateway/build.js';
 import { createGateway, createLogger } from '../gateway/gateway.js';
 import { demoConfig, demoHints } from './demo.js';
 import { applyHeapTuning } from './heap-tuning.js';
+import { IpcPeer, type IpcChannel } from '../util/ipc-peer.js';
+import { servePrimary } from './cluster-primary.js';
 import { warmConfigured } from './models.js';
+import { workerCount } from './workers.js';
 
 export interface ServeOptions {
   config?: string;
@@ -16,6 +24,7 @@ export interface ServeOptions {
   host?: string;
   demo?: boolean;
   logFormat?: string;
+  workers?: string;
 }
 
 const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
@@ -61,9 +70,26 @@ export async function withDiscovery(
 export async function serve(opts: ServeOptions): Promise<void> {
   applyHeapTuning();
   const loaded = startupConfig(opts);
+  const workers = workerCount(opts.workers, loaded.config.server.workers);
+  if (workers > 1 && cluster.isPrimary) {
+    const logger = createLogger(loaded.config.log.level, loaded.config.log.format);
+    const port = opts.port !== undefined ? Number(opts.port) : loaded.config.server.port;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number, got '${opts.port}'.`);
+    await servePrimary({
+      config: loaded.config,
+      workers,
+      logger,
+      ...(opts.demo ? { onListening: (url: string) => process.stderr.write(`\n${demoHints(url)}\n\n`) } : {}),
+    });
+    return;
+  }
+  // A cluster worker: the primary owns the embedded store's counters and log writer and the /metrics view.
+  const worker = cluster.isWorker ? cluster.worker : undefined;
+  const primary = worker ? new IpcPeer(process as unknown as IpcChannel) : undefined;
   // The demo is the same with or without engines around: no discovery.
   const { config, discovered } = opts.demo ? { config: loaded.config, discovered: [] } : await withDiscovery(loaded.config, loaded.file);
-  const logger = createLogger(config.log.level, config.log.format);
+  const rootLogger = createLogger(config.log.level, config.log.format);
+  const logger = worker ? rootLogger.child({ worker: worker.id }) : rootLogger;
   const port = opts.port !== undefined ? Number(opts.port) : config.server.port;
   const host = opts.host ?? config.server.host;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number, got '${opts.port}'.`);
@@ -77,7 +103,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     else logger.warn('SIGHUP ignored: the gateway was started without a config file, so there is nothing to reload');
   });
 
-  const built = await buildServices(config, logger, { host });
+  const built = await buildServices(config, logger, { host, ...(primary ? { primary } : {}) });
   const file = loaded.file;
   const gateway = createGateway(config, {
     logger,
@@ -85,7 +111,14 @@ export async function serve(opts: ServeOptions): Promise<void> {
     ...(built.routes ? { routes: built.routes } : {}),
     // A reload re-reads the file; reading or validating it fails as a rejected reload, never a crash.
     ...(file ? { configSource: () => loadConfig(file).config } : {}),
+    // With workers, an admin-API reload on this one is relayed by the primary to the others (as SIGHUP).
+    ...(primary ? { onReloaded: (actor: string) => actor === 'admin-api' && primary.notify('reload.others') } : {}),
   });
+  if (worker) {
+    // Which worker answered: for operators and for the tests that prove the load is spread.
+    const id = String(worker.id);
+    gateway.server.prependListener('request', (_req, res) => res.setHeader('x-meridian-worker', id));
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -126,7 +159,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       : logger.info({ deployment }, 'model warm'),
   );
   // Beside the log, not in it: log lines stay one JSON object each.
-  if (opts.demo) process.stderr.write(`\n${demoHints(url)}\n\n`);
+  if (opts.demo && !worker) process.stderr.write(`\n${demoHints(url)}\n\n`);
 }
 
 export function registerServeCommand(program: Command): void {
@@ -138,5 +171,6 @@ export function registerServeCommand(program: Command): void {
     .option('-H, --host <host>', 'address to bind (default 127.0.0.1)')
     .option('--demo', 'answer with built-in mock "local" and "cloud" models and a starter policy (no engine, no key)')
     .option('--log-format <format>', 'auto (readable on a terminal, JSON otherwise), json or pretty')
+    .option('--workers <n>', 'worker processes on the one port: a number or "auto" (one per CPU); default 1 (server.workers)')
     .action(async (o: ServeOptions, cmd: Command) => serve({ ...o, config: o.config ?? cmd.parent?.opts<{ config?: string }>().config }));
 }

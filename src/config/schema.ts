@@ -103,10 +103,27 @@ const origin = z
  * HTTP server limits. Timeouts keep slow or silent clients from holding sockets forever; the
  * connection cap keeps the gateway below the process's file-descriptor limit.
  */
+/** More processes than this only add memory and contention on one machine. */
+export const MAX_WORKERS = 256;
+const WORKERS_ERROR = `server.workers must be a whole number from 1 to ${MAX_WORKERS}, or "auto" (one per CPU)`;
+
 export const serverConfigSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(4000),
     host: z.string().default('127.0.0.1'),
+    /**
+     * Worker processes serving the one port (`serve --workers` overrides it): a number, or "auto"
+     * for one per CPU. 1 is a single process, as without the option.
+     */
+    workers: z
+      .union(
+        [
+          z.literal('auto'),
+          z.number().int({ error: WORKERS_ERROR }).min(1, { error: WORKERS_ERROR }).max(MAX_WORKERS, { error: WORKERS_ERROR }),
+        ],
+        { error: WORKERS_ERROR },
+      )
+      .default(1),
     /** Largest accepted request body in bytes. */
     bodyLimitBytes: z
       .number()

@@ -11,7 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Route, RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
 import { parseTimeOrDuration, TIME_ARG_HINT } from '../store/time-arg.js';
-import { createApiKey, revokeApiKey, rotateApiKey, findKeyById } from '../store/keys.js';
+import { createApiKey, revokeApiKey, rotateApiKey } from '../store/keys.js';
 import type { ApiKeyRecord, Store } from '../store/types.js';
 import type { Auth } from './auth.js';
 import type { RequestContext } from './context.js';
@@ -68,7 +68,7 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
     guard(async (g, ctx) => {
       const settings = await parse(ctx, newKeySchema, g.config.server.bodyLimitBytes);
       const created = await createApiKey(deps.store, settings, 'admin-api');
-      await deps.auth.refresh();
+      await deps.auth.keysChanged();
       sendJson(ctx.res, 201, { key: created.key, ...publicKey(created.record) });
     }),
   );
@@ -80,9 +80,8 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
     'POST /admin/keys/revoke',
     guard(async (g, ctx) => {
       const { id } = await parse(ctx, idSchema, g.config.server.bodyLimitBytes);
-      const rec = await findKeyById(deps.store, id);
       const revoked = await revokeApiKey(deps.store, id, 'admin-api');
-      deps.auth.forget(rec.hash);
+      await deps.auth.keysChanged();
       sendJson(ctx.res, 200, { id, revoked });
     }),
   );
@@ -90,9 +89,8 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
     'POST /admin/keys/rotate',
     guard(async (g, ctx) => {
       const { id } = await parse(ctx, idSchema, g.config.server.bodyLimitBytes);
-      const rec = await findKeyById(deps.store, id);
       const created = await rotateApiKey(deps.store, id, 'admin-api');
-      deps.auth.forget(rec.hash);
+      await deps.auth.keysChanged();
       sendJson(ctx.res, 201, { key: created.key, ...publicKey(created.record) });
     }),
   );
@@ -166,7 +164,7 @@ export function adminRoutes(deps: { store: Store; auth: Auth; metrics: Metrics; 
   routes.set('GET /metrics', {
     access: 'public',
     handler: async (_g, ctx) => {
-      const body = await deps.metrics.registry.metrics();
+      const body = await deps.metrics.exposition();
       ctx.res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
       ctx.res.end(body);
     },

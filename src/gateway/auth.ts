@@ -23,7 +23,17 @@ export interface Auth extends AuthService {
   refresh(): Promise<void>;
   /** Forgets a cached key at once (after revoke/rotate). */
   forget(hash?: string): void;
+  /**
+   * After creating, revoking, rotating or editing a key: forgets every cached key and re-reads
+   * whether keys exist here, and tells the other processes sharing the store to do the same
+   * (store.events: Redis scaled out, the cluster primary under `serve --workers`), so a change is
+   * in effect everywhere at once rather than after the cache time.
+   */
+  keysChanged(): Promise<void>;
 }
+
+/** The store.events channel of key changes; the message carries nothing (every cached key is dropped). */
+const KEYS_CHANNEL = 'keys';
 
 export async function createAuth(store: Store, opts: AuthOptions): Promise<Auth> {
   // Short enough that a key revoked on another replica stops working within seconds; one lookup per
@@ -58,15 +68,29 @@ export async function createAuth(store: Store, opts: AuthOptions): Promise<Auth>
     return record;
   }
 
+  const refresh = async () => {
+    keysExist = (await store.keys.count()) > 0;
+    lastRefresh = Date.now();
+  };
+  // Best effort, as store.events is: a missed notice still expires with the cache.
+  await store.events
+    ?.subscribe(KEYS_CHANNEL, () => {
+      cache.clear();
+      void refresh().catch(() => undefined);
+    })
+    .catch(() => undefined);
+
   return {
     enabled,
-    async refresh() {
-      keysExist = (await store.keys.count()) > 0;
-      lastRefresh = Date.now();
-    },
+    refresh,
     forget(hash) {
       if (hash) cache.delete(hash);
       else cache.clear();
+    },
+    async keysChanged() {
+      cache.clear();
+      await refresh();
+      await store.events?.publish(KEYS_CHANNEL, '').catch(() => undefined);
     },
     async authenticate(req: IncomingMessage): Promise<Principal> {
       const key = bearer(req);

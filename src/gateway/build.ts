@@ -7,14 +7,17 @@ import type { Logger } from 'pino';
 import { checkMasterKey } from '../config/master-key.js';
 import type { MeridianConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
+import { aggregateViaPrimary, shareWorkerMetrics } from '../observability/cluster-metrics.js';
 import { createMetrics } from '../observability/metrics.js';
 import { createTelemetry } from '../observability/telemetry.js';
 import type { RouteTable } from '../server/app.js';
 import { createResponseCache, type ResponseCache } from '../cache/index.js';
+import { sharedStoreParts } from '../store/cluster/shared-store.js';
 import { createStore } from '../store/index.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { Store } from '../store/types.js';
 import type { StoreOptions } from '../store/options.js';
+import type { IpcPeer } from '../util/ipc-peer.js';
 import { adminRoutes } from './admin-routes.js';
 import { createAuth } from './auth.js';
 import { uiRoutes } from './ui-routes.js';
@@ -30,12 +33,19 @@ export interface BuildOptions {
   host?: string;
   env?: NodeJS.ProcessEnv;
   storeOptions?: StoreOptions;
+  /**
+   * Set in a `serve --workers N` worker: the channel to the primary, which owns the embedded
+   * store's counters and log writer and aggregates /metrics (docs/performance.md, "All the cores").
+   */
+  primary?: IpcPeer;
 }
 
 export async function buildServices(config: MeridianConfig, logger: Logger, opts: BuildOptions = {}): Promise<BuiltServices> {
   const env = opts.env ?? process.env;
+  const shared = opts.primary && !config.store.postgres ? sharedStoreParts(opts.primary) : undefined;
   const store = await createStore(config.store, {
     ...opts.storeOptions,
+    ...(shared ? { cluster: shared } : {}),
     onError: (err, context) => logger.error({ err: (err as Error)?.message, context }, 'store background error'),
   });
   try {
@@ -47,7 +57,8 @@ export async function buildServices(config: MeridianConfig, logger: Logger, opts
           `set auth.mode: required, or set auth.mode: none explicitly.`,
       );
     }
-    const metrics = createMetrics();
+    const metrics = createMetrics(opts.primary ? { exposition: aggregateViaPrimary(opts.primary) } : {});
+    if (opts.primary) shareWorkerMetrics(opts.primary, metrics.registry);
     metrics.watchStore(() => store.stats());
     const telemetry = config.telemetry.enabled ? await createTelemetry(config.telemetry, logger) : undefined;
     const masterKey = readMasterKey(config, env);

@@ -222,7 +222,7 @@ export function dashboardAdminRoutes(
         target: rec.id,
         details: changed,
       });
-      deps.auth.forget(rec.hash); // the new limits apply from the next request on this replica (others within the auth cache time)
+      await deps.auth.keysChanged(); // the new limits apply from the next request, on every replica and worker
       sendJson(ctx.res, 200, publicKey(next));
     }),
   );

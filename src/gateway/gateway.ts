@@ -23,6 +23,8 @@ export interface GatewayOptions {
    * `POST /admin/reload` answers 409 and SIGHUP does nothing.
    */
   configSource?: () => MeridianConfig | Promise<MeridianConfig>;
+  /** Told after each successful reload, with its actor (a cluster worker passes an admin-API reload on to the others). */
+  onReloaded?: (actor: string) => void;
 }
 
 export interface Gateway {
@@ -96,7 +98,11 @@ export function createGateway(config: MeridianConfig, opts: GatewayOptions = {})
       ? {
           reloadConfig: (actor: string) => {
             // One reload at a time; a failed read or build rejects and leaves the running config in place.
-            const run = reloading.then(async () => gateway.reload(await opts.configSource!(), actor));
+            const run = reloading.then(async () => {
+              const report = await gateway.reload(await opts.configSource!(), actor);
+              opts.onReloaded?.(actor);
+              return report;
+            });
             reloading = run.catch(() => undefined);
             return run;
           },

@@ -26,6 +26,7 @@ export interface ReloadReport {
 const RESTART_ONLY = [
   'server.port',
   'server.host',
+  'server.workers',
   'server.headersTimeoutMs',
   'server.requestTimeoutMs',
   'server.keepAliveTimeoutMs',

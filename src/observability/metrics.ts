@@ -25,6 +25,8 @@ export type BreakerStateName = 'closed' | 'half-open' | 'open';
 
 export interface Metrics extends MetricsService {
   registry: Registry;
+  /** What GET /metrics answers (Prometheus text): this registry, or in a cluster the sum over every process. */
+  exposition(): Promise<string>;
   /**
    * The configured alias names and deployment ids (`provider/model`): the only values the alias
    * and deployment labels take. Call at start and after every config reload.
@@ -36,7 +38,13 @@ export interface Metrics extends MetricsService {
   watchStore(read: () => { deadLetters: number; pendingLogEntries: number }): void;
 }
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+export interface MetricsOptions {
+  defaultMetrics?: boolean;
+  /** Replaces the registry's own text at GET /metrics (a cluster worker asks the primary for the aggregate). */
+  exposition?: () => Promise<string>;
+}
+
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   // prom-client names them process_* and nodejs_*: the prefix makes meridian_process_cpu_seconds_total.
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'meridian_' });
@@ -95,6 +103,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     help: 'Circuit breaker state (0 closed, 1 half-open, 2 open)',
     labelNames: ['deployment'],
     registers: [registry],
+    // Each worker of a cluster judges its own traffic: the aggregate shows the worst state.
+    aggregator: 'max',
     collect() {
       if (!readBreakers) return;
       this.reset();
@@ -165,6 +175,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
 
   return {
     registry,
+    exposition: opts.exposition ?? (() => registry.metrics()),
     setKnownNames(a, d) {
       aliases = new Set(a);
       deployments = new Set(d);

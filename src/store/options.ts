@@ -1,4 +1,5 @@
 /** Runtime knobs for a store that are not user config (tests and the server pass these). */
+import type { SharedStoreParts } from './cluster/shared-store.js';
 import type { LogWriterOptions } from './log-writer.js';
 
 export interface StoreOptions {
@@ -16,4 +17,10 @@ export interface StoreOptions {
   now?: () => number;
   /** Namespace for Redis counter keys (default `meridian:`). */
   redisPrefix?: string;
+  /**
+   * Set in a `serve --workers N` worker with the embedded store: counters, spend, the request-log
+   * sink and events are the primary's, reached over IPC (./cluster/shared-store.ts). Ignored by
+   * the PostgreSQL store, whose replicas already share everything through PostgreSQL and Redis.
+   */
+  cluster?: SharedStoreParts;
 }

@@ -23,6 +23,7 @@ import { AUDIT_COLUMNS, decodeAudit, decodeKey, encodeAudit, encodeKey, KEY_COLU
 import type {
   ApiKeyRecord,
   AuditEntry,
+  Counters,
   RequestLogEntry,
   RequestLogFilter,
   RequestLogSeries,
@@ -33,6 +34,7 @@ import type {
   UsageTotalsRow,
 } from '../types.js';
 import { SqliteSpendCounters } from './spend-counters.js';
+import type { SharedStoreParts } from '../cluster/shared-store.js';
 import { WorkerLogSink } from '../log-worker-sink.js';
 import { workerFileUrl } from '../../util/worker.js';
 import {
@@ -62,9 +64,17 @@ export interface SqliteStoreConfig {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
-  readonly counters: MemoryCounters;
-  /** Set by init(): its statements need the migrated schema. */
-  spend!: SqliteSpendCounters;
+  readonly counters: Counters;
+  /** Set by init() (its statements need the migrated schema), or the primary's in a cluster worker. */
+  spend!: Counters;
+  /** Ours, unless a cluster primary owns the counters (StoreOptions.cluster). */
+  private readonly memoryCounters: MemoryCounters | undefined;
+  private sqliteSpend: SqliteSpendCounters | undefined;
+  /** A cluster worker's parts that the primary owns (./cluster/shared-store.ts). */
+  private readonly shared: SharedStoreParts | undefined;
+  /** Where request-log batches go: this process's writer thread or connection (a primary lends it to its workers). */
+  readonly logSink: RequestLogSink;
+  readonly events: Store['events'];
   private readonly onError: (err: unknown, context: string) => void;
   private readonly writer: RequestLogWriter;
   private readonly workerSink: WorkerLogSink | undefined;
@@ -84,25 +94,32 @@ export class SqliteStore implements Store {
     const useWorker = config.path !== ':memory:' && config.logWorker !== false;
     // synchronous = NORMAL, busy_timeout; with the worker, its checkpoint threshold (see there).
     configureLogConnection(this.db, useWorker ? WORKER_WAL_AUTOCHECKPOINT_PAGES : undefined);
-    this.counters = new MemoryCounters();
+    this.shared = options.cluster;
+    this.memoryCounters = this.shared ? undefined : new MemoryCounters();
+    this.counters = this.shared?.counters ?? this.memoryCounters!;
+    if (this.shared) this.spend = this.shared.spend;
+    this.events = this.shared?.events;
     const onError = options.onError ?? defaultLogWriterOptions.onError;
     this.onError = onError;
     this.now = options.now ?? Date.now;
-    const inProcess = this.logSink();
-    this.workerSink = useWorker
-      ? new WorkerLogSink(
-          workerFileUrl(import.meta.url, './log-worker'),
-          { path: config.path } satisfies SqliteLogWorkerData,
-          inProcess,
-          onError,
-        )
-      : undefined;
-    this.writer = new RequestLogWriter(this.workerSink ?? inProcess, {
+    const inProcess = this.mainThreadSink();
+    this.workerSink =
+      useWorker && !this.shared
+        ? new WorkerLogSink(
+            workerFileUrl(import.meta.url, './log-worker'),
+            { path: config.path } satisfies SqliteLogWorkerData,
+            inProcess,
+            onError,
+          )
+        : undefined;
+    this.logSink = this.shared?.logSink ?? this.workerSink ?? inProcess;
+    this.writer = new RequestLogWriter(this.logSink, {
       ...options.log,
       // Off the event loop, larger transactions are cheaper per row (fewer commits and page writes);
       // on the main thread, 500 rows keep each synchronous batch short.
       batchSize: options.log?.batchSize ?? (useWorker ? 2_000 : 500),
-      retentionDays: config.retentionDays,
+      // In a cluster, retention is the primary's alone.
+      retentionDays: this.shared ? 0 : config.retentionDays,
       ...(options.onError ? { onError: options.onError } : {}),
       ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}),
     });
@@ -111,11 +128,15 @@ export class SqliteStore implements Store {
   /** Runs pending migrations (idempotent; safe when two processes open the same file) and starts the writer. */
   async init(): Promise<void> {
     if (this.initialized) return;
-    this.migrate();
-    this.spend = new SqliteSpendCounters(this.db, this.onError);
-    this.spend.start();
+    if (!this.shared) {
+      // A cluster's primary has migrated the file before starting any worker, and prunes for all.
+      this.migrate();
+      this.sqliteSpend = new SqliteSpendCounters(this.db, this.onError);
+      this.sqliteSpend.start();
+      this.spend = this.sqliteSpend;
+      this.stopPruning = startResponsePruning(this.responses, this.onError);
+    }
     this.writer.start();
-    this.stopPruning = startResponsePruning(this.responses, this.onError);
     this.initialized = true;
   }
 
@@ -125,9 +146,9 @@ export class SqliteStore implements Store {
       await this.writer.close();
     } finally {
       await this.workerSink?.close();
-      this.counters.close();
+      this.memoryCounters?.close();
       try {
-        if (this.initialized && this.db.open) this.spend.close();
+        if (this.db.open) this.sqliteSpend?.close();
       } finally {
         if (this.db.open) this.db.close();
       }
@@ -275,7 +296,7 @@ export class SqliteStore implements Store {
   };
 
   /** Inserts on this (the main thread's) connection: for ':memory:', and as the worker's fallback. */
-  private logSink(): RequestLogSink {
+  private mainThreadSink(): RequestLogSink {
     let insert: ((rows: LogRow[]) => void) | undefined;
     let insertDead: ((letters: DeadLetter[]) => void) | undefined;
     return {
