@@ -8,15 +8,7 @@ import { assertRequestObject } from '../api/schemas.js';
 import { InvalidRequestError } from '../errors.js';
 import { deleteCollection, deleteDocument, ingest, LIST_LIMITS, listCollections, listDocuments } from '../rag/documents.js';
 import { DOCUMENT_BODY_BYTES, parseDocument } from '../rag/extract.js';
-import {
-  collectionName,
-  collectionOf,
-  collectionSchema,
-  createCollection,
-  documentId,
-  parseWith,
-  searchSchema,
-} from '../rag/index.js';
+import { collectionName, collectionOf, collectionSchema, createCollection, documentId, parseWith, searchSchema } from '../rag/index.js';
 import { rerankHeader, retrieve } from '../rag/rerank.js';
 import type { Route, RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
