@@ -3,11 +3,10 @@
  * the first message, an e-mail in a tool result) is masked wherever else it occurs, in any of the
  * request's texts, even where the words around it give no cue. Pure: returns new arrays.
  */
-import { COMMON_WORDS } from './data/common-words.js';
+import { COMMON } from './data/common-words.js';
 import { nameParts } from './recognizers/person-mentions.js';
 import type { Finding } from './types.js';
 
-const COMMON = new Set(COMMON_WORDS);
 /** Values shorter than this are too likely to occur by chance (uncased scripts: 2). */
 const MIN_LENGTH = 3;
 /** A request with more distinct values than this propagates only the first ones (bounded work). */

@@ -3,7 +3,7 @@
  * window of millions of requests costs one indexed scan, not a transfer. One SQL text serves
  * SQLite and PostgreSQL; only the time parameter and the JSON table function differ.
  */
-import type { RequestLogSummary, RequestLogSummaryGroup } from './types.js';
+import type { RequestLogSummary, RequestLogSummaryGroup, UsageTotalsRow } from './types.js';
 
 export interface SummaryDialect {
   /** The `since` parameter as written in SQL: `@since` (better-sqlite3) or `$1::timestamptz`. */
@@ -58,6 +58,17 @@ export function summarySql(d: SummaryDialect): { groups: string; pii: string } {
 }
 
 type Row = Record<string, unknown>;
+
+/** One row of the usage-totals query (`requestLog.totals`), in both drivers' value shapes. */
+export function decodeTotals(row: Row): UsageTotalsRow {
+  return {
+    requests: Number(row.requests),
+    promptTokens: Number(row.prompt),
+    completionTokens: Number(row.completion),
+    cachedTokens: Number(row.cached),
+    cloudCostUsd: Number(row.cloud_cost),
+  };
+}
 
 /** Builds the summary from the rows of `summarySql`'s two queries (both drivers' value shapes). */
 export function decodeSummary(since: string, groupRows: Row[], piiRows: Row[]): RequestLogSummary {

@@ -149,7 +149,7 @@ describe('rag index', () => {
   });
 
   it('concurrent first searches share one build, and the build lets the event loop run between pages', async () => {
-    const name = 'shared';
+    const name = 'concurrent-builds';
     const c = collection(name);
     await store.rag.createCollection(c);
     const r = rng(7);

@@ -106,3 +106,6 @@ o os as um uma uns umas em no na nos nas do dos das pelo pela com sem mas mais f
 `
   .split(/\s+/)
   .filter((w) => w.length > 0);
+
+/** The same words as one set, shared by every recognizer that asks (built once per process). */
+export const COMMON = new Set(COMMON_WORDS);

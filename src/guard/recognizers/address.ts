@@ -4,12 +4,11 @@
  * word + name + number, PO boxes and US military addresses, unit designators, UK postcodes.
  */
 import type { Finding, Recognizer } from '../types.js';
-import { COMMON_WORDS } from '../data/common-words.js';
+import { COMMON } from '../data/common-words.js';
 import { extendAddressEnd, extendAddressStart } from './address-block.js';
 import { looksLowerCase } from './person-lower.js';
 import { gatedRegex, type GlobalMatcher } from './gated-regex.js';
 
-const COMMON = new Set(COMMON_WORDS);
 const STREET_PARTICLE = new Set(['de', 'del', 'la', 'le', 'da', 'do', 'dos', 'das', 'di', 'du', 'van', 'von', 'der', 'den', 'el', 'al']);
 
 const CAP = "[\\p{Lu}\\d][\\p{L}\\d'’.\\-]*";

@@ -5,7 +5,7 @@
  * name or end with a known surname, names listed together with other names ("A, B and C"),
  * dialogue speakers ("Kim: …"), and lower-case chat text ("mr. smith", "natasha higuchi").
  */
-import { COMMON_WORDS } from '../data/common-words.js';
+import { COMMON } from '../data/common-words.js';
 import { CURATED, GIVEN, SURNAME } from '../data/name-sets.js';
 import type { Finding, Recognizer } from '../types.js';
 import { EVERYDAY, looksLowerCase, lowerCaseNames } from './person-lower.js';
@@ -13,104 +13,8 @@ import { laterMentions, lowerCasePairs } from './person-mentions.js';
 import { nameProbability } from '../model/name-model.js';
 import { uncasedScriptNames } from './person-scripts.js';
 import { tokenize, type Token } from './person-tokens.js';
+import { MONTHS_DAYS, ORG_SUFFIX, PLACE_PREFIX } from './person-words.js';
 import { HONORIFICS, INTRO_STRONG, INTRO_WEAK, NOT_ALONE, SPEECH_AFTER, TITLES, followedBy, preceded } from './person-cues.js';
-
-const COMMON = new Set(COMMON_WORDS);
-
-const ORG_SUFFIX = new Set([
-  'ltd',
-  'inc',
-  'llc',
-  'llp',
-  'plc',
-  'gmbh',
-  'ag',
-  'sa',
-  'sas',
-  'sarl',
-  'srl',
-  'spa',
-  'bv',
-  'nv',
-  'corp',
-  'corporation',
-  'company',
-  'co',
-  'group',
-  'holdings',
-  'partners',
-  'associates',
-  'foundation',
-  'university',
-  'institute',
-  'bank',
-  'street',
-  'avenue',
-  'road',
-  'hospital',
-  'school',
-  'college',
-  'movers',
-  'labs',
-  'systems',
-  'solutions',
-  'technologies',
-  'consulting',
-  'insurance',
-  'capital',
-  'media',
-  'airlines',
-  'motors',
-  // Places named after people: "Carnegie Hall", "Wembley Stadium", "Lincoln Center".
-  'hall',
-  'theatre',
-  'theater',
-  'museum',
-  'church',
-  'cathedral',
-  'stadium',
-  'arena',
-  'center',
-  'centre',
-  'library',
-  'gallery',
-  'academy',
-  'palace',
-  'castle',
-  'bridge',
-  'tower',
-  'prize',
-  'award',
-  'trophy',
-]);
-const PLACE_PREFIX = new Set([
-  'san',
-  'santa',
-  'santo',
-  'são',
-  'sao',
-  'st',
-  'saint',
-  'sainte',
-  'ste',
-  'new',
-  'los',
-  'las',
-  'el',
-  'port',
-  'fort',
-  'mount',
-  'mt',
-  'lake',
-  'cape',
-  'bad',
-  'sankt',
-]);
-const MONTHS_DAYS = new Set(
-  'january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday'.split(
-    ' ',
-  ),
-);
 
 const PARTICLES = /^ (?:van|von|de|del|der|den|da|di|du|la|le|al|el|bin|ibn|dos|das|do)(?: (?:der|den|la|los|las))? $/;
 /** Separators of a list of names: "A, B and C", "A & B", "A or B". */

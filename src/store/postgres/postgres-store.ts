@@ -5,16 +5,16 @@
  * so the embedded default never loads them.
  */
 import { maskUrl, unavailable } from './connection.js';
-import { decodeTotals, placeholders, postgresRecordDialect } from './pg-sql.js';
-import type { Pool, PoolClient } from 'pg';
+import { placeholders, postgresRecordDialect } from './pg-sql.js';
+import type { Pool } from 'pg';
 import { StoreUnavailableError } from '../../errors.js';
 import { isPostgresUnavailable } from './unavailable.js';
 import type { Redis } from 'ioredis';
 import { buildLogQuery, decodeLogRow, toIsoTime } from '../log-rows.js';
 import { decodeSeries, postgresSeriesDialect, seriesParams, seriesSql } from '../log-series.js';
-import { decodeSummary, postgresSummaryDialect, summarySql } from '../log-summary.js';
+import { decodeSummary, decodeTotals, postgresSummaryDialect, summarySql } from '../log-summary.js';
 import { defaultLogWriterOptions, RequestLogWriter } from '../log-writer.js';
-import { checkMigrations, type Migration } from '../migration.js';
+import type { Migration } from '../migration.js';
 import type { StoreOptions } from '../options.js';
 import { experimentRecords } from '../experiment-records.js';
 import { ragRecords } from '../rag-records.js';
@@ -42,6 +42,7 @@ import { workerFileUrl } from '../../util/worker.js';
 import { postgresLogSink } from './log-insert.js';
 import type { PostgresLogWorkerData } from './log-worker.js';
 import { postgresMigrations } from './migrations.js';
+import { appliedMigrations, atomically, migrate } from './transaction.js';
 
 type Row = Record<string, unknown>;
 
@@ -192,7 +193,7 @@ export class PostgresStore implements Store {
       throw unavailable('Redis', this.config.redis, err);
     }
     try {
-      await this.migrate();
+      await migrate(this.pool, this.migrations);
     } catch (err) {
       throw unavailable('PostgreSQL', this.config.postgres, err);
     }
@@ -232,27 +233,12 @@ export class PostgresStore implements Store {
 
   /** Statements in one transaction on one pooled client (../rag-records.ts RunAtomic); same error mapping as sql(). */
   private async atomic(statements: ReadonlyArray<{ sql: string; params: unknown[] }>, lock: string): Promise<number[]> {
-    let client: PoolClient | undefined;
-    // A client whose ROLLBACK failed is in an unknown state: it is destroyed, not returned to the pool.
-    let broken = false;
     try {
-      client = await this.pool.connect();
-      await client.query('BEGIN');
-      const changed: number[] = [];
-      try {
-        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lock]);
-        for (const s of statements) changed.push((await client.query(s.sql, s.params)).rowCount ?? 0);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => (broken = true));
-        throw err;
-      }
+      const changed = await atomically(this.pool, statements, lock);
       this.postgresProblem = undefined;
       return changed;
     } catch (err) {
       throw this.mapPostgresError(err);
-    } finally {
-      client?.release(broken);
     }
   }
 
@@ -273,41 +259,8 @@ export class PostgresStore implements Store {
   }
 
   /** Versions recorded in schema_migrations (for tests and `meridian doctor`). */
-  async appliedMigrations(): Promise<number[]> {
-    const res = await this.pool.query('SELECT version FROM schema_migrations ORDER BY version');
-    return res.rows.map((r: Row) => Number(r.version));
-  }
-
-  private async migrate(): Promise<void> {
-    checkMigrations(this.migrations);
-    const client = await this.pool.connect();
-    try {
-      // One lock per schema: replicas starting together apply each migration exactly once.
-      await client.query(`SELECT pg_advisory_lock(hashtext('meridian-migrations:' || coalesce(current_schema(), '')))`);
-      try {
-        await client.query(
-          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
-        );
-        const applied = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r: Row) => Number(r.version)));
-        for (const m of this.migrations) if (!applied.has(m.version)) await this.applyOne(client, m);
-      } finally {
-        await client.query(`SELECT pg_advisory_unlock(hashtext('meridian-migrations:' || coalesce(current_schema(), '')))`);
-      }
-    } finally {
-      client.release();
-    }
-  }
-
-  private async applyOne(client: PoolClient, m: Migration): Promise<void> {
-    await client.query('BEGIN');
-    try {
-      await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    }
+  appliedMigrations(): Promise<number[]> {
+    return appliedMigrations(this.pool);
   }
 
   readonly keys = {

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { buildLogQuery, decodeLogRow, toIsoTime, type LogRow } from '../log-rows.js';
 import { decodeSeries, seriesParams, seriesSql, sqliteSeriesDialect } from '../log-series.js';
-import { decodeSummary, sqliteSummaryDialect, summarySql } from '../log-summary.js';
+import { decodeSummary, decodeTotals, sqliteSummaryDialect, summarySql } from '../log-summary.js';
 import { defaultLogWriterOptions, RequestLogWriter, type DeadLetter, type RequestLogSink } from '../log-writer.js';
 import { MemoryCounters } from '../memory-counters.js';
 import { checkMigrations, type Migration } from '../migration.js';
@@ -319,13 +319,3 @@ const sqliteRecordDialect: RecordSqlDialect = {
   placeholder: () => '?',
   isUniqueViolation: (err) => (err as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
 };
-
-function decodeTotals(row: Row): UsageTotalsRow {
-  return {
-    requests: Number(row.requests),
-    promptTokens: Number(row.prompt),
-    completionTokens: Number(row.completion),
-    cachedTokens: Number(row.cached),
-    cloudCostUsd: Number(row.cloud_cost),
-  };
-}
