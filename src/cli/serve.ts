@@ -67,14 +67,20 @@ export async function withDiscovery(
   };
 }
 
+/** `--port`, else the config's; checked before anything starts. */
+function listenPort(opts: ServeOptions, config: MeridianConfig): number {
+  const port = opts.port !== undefined ? Number(opts.port) : config.server.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number, got '${opts.port}'.`);
+  return port;
+}
+
 export async function serve(opts: ServeOptions): Promise<void> {
   applyHeapTuning();
   const loaded = startupConfig(opts);
   const workers = workerCount(opts.workers, loaded.config.server.workers);
   if (workers > 1 && cluster.isPrimary) {
     const logger = createLogger(loaded.config.log.level, loaded.config.log.format);
-    const port = opts.port !== undefined ? Number(opts.port) : loaded.config.server.port;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number, got '${opts.port}'.`);
+    listenPort(opts, loaded.config);
     await servePrimary({
       config: loaded.config,
       workers,
@@ -90,9 +96,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const { config, discovered } = opts.demo ? { config: loaded.config, discovered: [] } : await withDiscovery(loaded.config, loaded.file);
   const rootLogger = createLogger(config.log.level, config.log.format);
   const logger = worker ? rootLogger.child({ worker: worker.id }) : rootLogger;
-  const port = opts.port !== undefined ? Number(opts.port) : config.server.port;
+  const port = listenPort(opts, config);
   const host = opts.host ?? config.server.host;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number, got '${opts.port}'.`);
 
   // Signal handlers go in before anything can tell the outside world we run: a signal with no
   // handler kills the process, and a supervisor may send SIGHUP the moment the log says "listening".

@@ -19,10 +19,6 @@ export interface AuthOptions {
 export interface Auth extends AuthService {
   /** Whether requests must carry a key right now. */
   enabled(): boolean;
-  /** Re-reads whether any key exists (after an admin creates the first key). */
-  refresh(): Promise<void>;
-  /** Forgets a cached key at once (after revoke/rotate). */
-  forget(hash?: string): void;
   /**
    * After creating, revoking, rotating or editing a key: forgets every cached key and re-reads
    * whether keys exist here, and tells the other processes sharing the store to do the same
@@ -82,11 +78,6 @@ export async function createAuth(store: Store, opts: AuthOptions): Promise<Auth>
 
   return {
     enabled,
-    refresh,
-    forget(hash) {
-      if (hash) cache.delete(hash);
-      else cache.clear();
-    },
     async keysChanged() {
       cache.clear();
       await refresh();

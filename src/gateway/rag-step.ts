@@ -8,7 +8,7 @@
 import type { ChatMessage, ChatRequest } from '../api/types.js';
 import { InvalidRequestError } from '../errors.js';
 import { chatRagSchema, collectionOf, contextMessage, parseWith, RAG_LIMITS, sourcesHeader, type SearchHit } from '../rag/index.js';
-import { rerankHeader, retrieve } from '../rag/rerank.js';
+import { retrieve } from '../rag/rerank.js';
 import type { RequestContext } from './context.js';
 import type { GatewayServices } from './services.js';
 
@@ -47,7 +47,7 @@ export async function applyRag(
     ctx.signal,
   );
   ctx.res.setHeader('x-meridian-sources', sourcesHeader(hits));
-  for (const [k, v] of Object.entries(rerankHeader(reranker))) ctx.res.setHeader(k, v);
+  if (reranker) ctx.res.setHeader('x-meridian-rerank', reranker);
   const context: ChatMessage = { role: 'system', content: contextMessage(hits) };
   return { request: { ...request, messages: [context, ...request.messages] }, sources: hits.map(sourceOf) };
 }
