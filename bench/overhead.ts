@@ -186,8 +186,10 @@ try {
   const gatewayAfterGc = await stats(gw.child, true);
 
   await streamLoad(upstreamUrl, STREAM_TOKENS, 10, 1); // warm-up
+  await streamLoad(bareUrl, STREAM_TOKENS, 10, 1);
   await streamLoad(gatewayUrl, STREAM_TOKENS, 10, 1);
   const streamDirect = await streamLoad(upstreamUrl, STREAM_TOKENS, 50, seconds);
+  const streamBare = await streamLoad(bareUrl, STREAM_TOKENS, 50, seconds);
   const streamGateway = await streamLoad(gatewayUrl, STREAM_TOKENS, 50, seconds);
   const gatewayEnd = await stats(gw.child);
 
@@ -211,7 +213,9 @@ try {
     ['gateway CPU per request, log + metrics on (ms)', logOnCpuMs.toFixed(4)],
     [`stream c=50 ${STREAM_TOKENS}-token answers direct (tokens/s)`, streamDirect.tokensPerSecond.toFixed(0)],
     [`stream c=50 ${STREAM_TOKENS}-token answers gateway (tokens/s)`, streamGateway.tokensPerSecond.toFixed(0)],
+    [`stream c=50 ${STREAM_TOKENS}-token answers bare proxy (tokens/s)`, streamBare.tokensPerSecond.toFixed(0)],
     ['stream tokens/s ratio gateway/direct', (streamGateway.tokensPerSecond / streamDirect.tokensPerSecond).toFixed(3)],
+    ['stream tokens/s ratio gateway/bare proxy', (streamGateway.tokensPerSecond / streamBare.tokensPerSecond).toFixed(3)],
     ['gateway idle RSS after start + GC (MB); heap used', `${mb(gatewayIdle.mem.rss)}; ${mb(gatewayIdle.mem.heapUsed)}`],
     ['bare proxy idle RSS after start + GC (MB); heap used', `${mb(bareIdle.mem.rss)}; ${mb(bareIdle.mem.heapUsed)}`],
     ['gateway peak RSS (MB)', (after.maxRssKb / 1024).toFixed(1)],

@@ -191,3 +191,17 @@ export interface StreamEvent {
   chunk: ChatChunk;
   raw?: string;
 }
+
+/**
+ * Complete upstream SSE events (`data: {chunk}` lines) that no stage needs to see, as the upstream's
+ * own bytes: content deltas with no finish reason, usage, error or field to normalize. Only a caller
+ * that writes OpenAI SSE and changes nothing in between asks for them (`ChatCall.relay`).
+ */
+export interface SseBytes {
+  sse: Buffer;
+  /** The content these deltas carry, decoded: what a tokenizer counts when the upstream reports no usage. */
+  text: string;
+}
+
+/** An element of a relayed stream: parsed where a stage must look, bytes where none does. */
+export type RelayEvent = StreamEvent | SseBytes;

@@ -37,6 +37,8 @@ export interface CacheStep {
   readonly hit?: CacheHit;
   /** For a hit on a pseudonymized request: puts this request's own values back. */
   readonly restorer?: Restorer;
+  /** Whether `record` reads the stream (caching is on for the alias); a relay would hide its chunks. */
+  readonly records: boolean;
   /** Records a stream's chunks as they pass, for `keepStream`. */
   record(events: AsyncIterable<StreamEvent>): AsyncIterable<StreamEvent>;
   /** Stores a complete answer `d` produced (when this request may store, and `d` got the guarded request). */
@@ -45,7 +47,7 @@ export interface CacheStep {
   keepStream(d: Deployment, usage: Usage, costUsd: number): void;
 }
 
-const OFF: CacheStep = { record: (e) => e, keepResponse: () => undefined, keepStream: () => undefined };
+const OFF: CacheStep = { records: false, record: (e) => e, keepResponse: () => undefined, keepStream: () => undefined };
 
 export async function cacheStep(
   g: GatewayServices,
@@ -122,6 +124,7 @@ function storingStep(
   let complete = false;
   return {
     result,
+    records: true,
     record(events) {
       chunks = [];
       let bytes = 0;

@@ -4,7 +4,7 @@
  * client speaks (OpenAI at /v1/chat/completions, Anthropic at /v1/messages).
  */
 import { prepend } from '../util/iterators.js';
-import type { ChatRequest, ChatResponse, StreamEvent, Usage } from '../api/types.js';
+import type { ChatRequest, ChatResponse, RelayEvent, StreamEvent, Usage } from '../api/types.js';
 import type { Restorer } from '../guard/index.js';
 import { formatPiiHeader } from '../guard/index.js';
 import type { ChatResult } from '../providers/spec.js';
@@ -25,6 +25,7 @@ import { openaiWire, type ChatWire } from './wire.js';
 type Committed =
   | { type: 'response'; response: ChatResponse; raw?: Buffer }
   | { type: 'stream'; events: AsyncIterable<StreamEvent>; ttftMs: number }
+  | { type: 'relay'; events: AsyncIterable<RelayEvent>; ttftMs: number }
   | NativeCommitted;
 
 /** POST /v1/chat/completions */
@@ -107,6 +108,8 @@ async function serveChat(
   const plan = assigned ? preferVariant(g, ctx, admission.plan, assigned) : admission.plan;
 
   const restorers = new Map<string, Restorer>();
+  // Content events may pass as bytes when nothing between the upstream and the client reads them.
+  const relayable = wire.writeRelay !== undefined && !cache.records && !bodyFields && (request.n ?? 1) <= 1;
   const result = await g.router.execute(
     plan,
     traced(pending, async (d, signal) => {
@@ -120,7 +123,8 @@ async function serveChat(
         if (p.restorer.size !== 0) restorers.set(d.id, p.restorer);
       }
       const t0 = performance.now();
-      return commit(await d.provider.adapter.chat({ request: upstreamRequest, deployment: d, signal }), t0);
+      const relay = relayable && !restorers.has(d.id);
+      return commit(await d.provider.adapter.chat({ request: upstreamRequest, deployment: d, signal, relay }), t0);
     }),
     ctx.signal,
   );
@@ -177,23 +181,28 @@ async function serveChat(
       ok = true;
     } else {
       entry.ttftMs = round(committed.ttftMs);
-      const upstream = cache.record(committed.events);
-      const restored = restorer ? restorer.restoreStream(upstream) : upstream;
       const meter: StreamMeter = {};
-      const metered = meterStream(
-        restored,
-        (usage, counted) => account(g, entry, d, usage, counted),
-        (text) => countUsage(g, request, d, text),
-        meter,
-      );
-      entry.status = 200;
-      const outcome = await wire.writeStream(ctx.res, metered, {
+      const metering = <E extends RelayEvent>(events: AsyncIterable<E>) =>
+        meterStream(
+          events,
+          (usage, counted) => account(g, entry, d, usage, counted),
+          (text) => countUsage(g, request, d, text),
+          meter,
+        );
+      const opts = {
         headers,
         includeUsage: request.stream_options?.include_usage === true,
         costUsd: () => meter.costUsd,
         signal: ctx.signal,
         ...(bodyFields ? { firstChunkFields: bodyFields } : {}),
-      });
+      };
+      entry.status = 200;
+      let outcome;
+      if (committed.type === 'relay') outcome = await wire.writeRelay!(ctx.res, metering(committed.events), opts);
+      else {
+        const upstream = cache.record(committed.events);
+        outcome = await wire.writeStream(ctx.res, metering(restorer ? restorer.restoreStream(upstream) : upstream), opts);
+      }
       if (outcome.error) {
         entry.status = outcome.error.status;
         entry.errorCode = outcome.error.code;
@@ -224,7 +233,12 @@ function usageOf(entry: Pending['entry']): Usage {
  */
 async function commit(result: ChatResult, t0: number): Promise<Committed> {
   if (result.type === 'response') return result;
-  const it = result.events[Symbol.asyncIterator]();
-  const first = await it.next();
-  return { type: 'stream', events: prepend(first, it), ttftMs: performance.now() - t0 };
+  if (result.type === 'relay') return { type: 'relay', events: await started(result.events), ttftMs: performance.now() - t0 };
+  return { type: 'stream', events: await started(result.events), ttftMs: performance.now() - t0 };
+}
+
+/** The stream once its first event arrived, that event put back in front. */
+async function started<T>(events: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+  const it = events[Symbol.asyncIterator]();
+  return prepend(await it.next(), it);
 }

@@ -4,7 +4,7 @@
  * log entry. For streams this is one stage piped after the adapter (and the guard's restore), so
  * the wire writers only write.
  */
-import type { ChatChunk, ChatRequest, ChatResponse, StreamEvent, Usage } from '../api/types.js';
+import type { ChatChunk, ChatRequest, ChatResponse, RelayEvent, StreamEvent, Usage } from '../api/types.js';
 import type { Deployment } from '../providers/spec.js';
 import type { RequestLogEntry } from '../store/types.js';
 import type { CostResult, GatewayServices } from './services.js';
@@ -66,20 +66,23 @@ export interface StreamMeter {
  * `include_usage`, so every wire writer sees usage the same way. A failed stream is accounted
  * with counted tokens (what was generated was paid for), then the failure goes on to the writer.
  */
-export async function* meterStream(
-  events: AsyncIterable<StreamEvent>,
+export async function* meterStream<E extends RelayEvent>(
+  events: AsyncIterable<E>,
   account: (usage: Usage, counted: boolean) => number,
   count: (completionText: string) => Promise<Usage>,
   meter: StreamMeter,
-): AsyncGenerator<StreamEvent> {
+): AsyncGenerator<E | StreamEvent> {
   let usage: Usage | undefined;
   let text = '';
   let last: ChatChunk | undefined;
   try {
     for await (const ev of events) {
-      last = ev.chunk;
-      if (ev.chunk.usage) usage = ev.chunk.usage;
-      else text += deltaText(ev.chunk);
+      if ('sse' in ev) text += ev.text;
+      else {
+        last = ev.chunk;
+        if (ev.chunk.usage) usage = ev.chunk.usage;
+        else text += deltaText(ev.chunk);
+      }
       yield ev;
     }
   } catch (err) {

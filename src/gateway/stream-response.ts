@@ -1,12 +1,13 @@
 /**
  * Writes a canonical stream to the client as OpenAI SSE (`data: {chunk}` … `data: [DONE]`).
- * Upstream bytes are written through when an event still has its `raw` text. The usage chunk is
+ * Upstream bytes are written through when an event still has its `raw` text, and relayed
+ * events (`SseBytes`, whole runs of upstream events) as they are. The usage chunk is
  * kept only when the client asked (`stream_options.include_usage`); the metering stage before
  * this one guarantees there is one. A failure mid-stream ends with an `event: error`, never a
  * clean `[DONE]`.
  */
 import type { ServerResponse } from 'node:http';
-import type { ChatChunk, StreamEvent } from '../api/types.js';
+import type { ChatChunk, RelayEvent, StreamEvent } from '../api/types.js';
 import { toMeridianError, type MeridianError } from '../errors.js';
 import { formatUsd } from './headers.js';
 
@@ -27,12 +28,19 @@ export interface StreamOutcome {
 const DONE = 'data: [DONE]\n\n';
 const SSE = 'text/event-stream; charset=utf-8';
 
-export async function writeStream(res: ServerResponse, events: AsyncIterable<StreamEvent>, opts: StreamOptions): Promise<StreamOutcome> {
+export async function writeStream(res: ServerResponse, events: AsyncIterable<RelayEvent>, opts: StreamOptions): Promise<StreamOutcome> {
   startEventStream(res, opts.headers);
   const outcome: StreamOutcome = {};
   let extra = opts.firstChunkFields;
   try {
-    for await (const { chunk, raw } of events) {
+    for await (const ev of events) {
+      if ('sse' in ev) {
+        // The caller asked for relayed events only with no fields to add (chat.ts).
+        if (!res.write(ev.sse)) await drained(res, opts.signal);
+        if (opts.signal.aborted) throw opts.signal.reason;
+        continue;
+      }
+      const { chunk, raw } = ev;
       const isUsageOnly = chunk.choices.length === 0 && chunk.usage !== undefined;
       if (!isUsageOnly || opts.includeUsage) {
         const passRaw = raw !== undefined && extra === undefined && (isUsageOnly || opts.includeUsage || !chunk.usage);

@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { parseChatRequest } from '../api/schemas.js';
-import type { ChatRequest, ChatResponse, StreamEvent } from '../api/types.js';
+import type { ChatRequest, ChatResponse, RelayEvent, StreamEvent } from '../api/types.js';
 import type { PromptShape } from '../prompts/index.js';
 import { sendBytes, sendError } from '../server/http-util.js';
 import type { NativeAttemptInput, NativeCommitted } from './native-attempt.js';
@@ -34,6 +34,11 @@ export interface ChatWire extends ErrorWire {
   /** Writes a metered canonical stream (it always carries a usage-only chunk before it ends). */
   writeStream(res: ServerResponse, events: AsyncIterable<StreamEvent>, opts: StreamOptions): Promise<StreamOutcome>;
   /**
+   * Writes a relayed stream (upstream SSE bytes where no stage needed the events): only a wire
+   * whose stream format is OpenAI's own has it, and only such wires ask adapters to relay.
+   */
+  writeRelay?(res: ServerResponse, events: AsyncIterable<RelayEvent>, opts: StreamOptions): Promise<StreamOutcome>;
+  /**
    * Runs this attempt on the deployment's own API (native-attempt.ts) when the wire and the
    * deployment speak it; undefined = the canonical call. Decided per attempt, so a fallback may
    * change the path.
@@ -48,5 +53,6 @@ export const openaiWire: ChatWire = {
     sendBytes(res, 200, raw && !fields ? raw : Buffer.from(JSON.stringify(fields ? { ...response, ...fields } : response)), headers);
   },
   writeStream,
+  writeRelay: writeStream,
   sendError,
 };

@@ -89,6 +89,7 @@ async function runOne(deployment: Deployment, prompt: string, maxTokens: number,
       const tokens = result.response.usage?.completion_tokens ?? countTokens(all, deployment.model).tokens;
       return { ok: true, ttftMs: performance.now() - start, outputTokens: tokens, estimated: !result.response.usage };
     }
+    if (result.type === 'relay') throw new Error(`'${deployment.id}' answered with a relayed stream it was not asked for`);
     for await (const ev of result.events) {
       if (ev.chunk.usage?.completion_tokens !== undefined) reportedTokens = ev.chunk.usage.completion_tokens;
       const delta = ev.chunk.choices[0]?.delta;

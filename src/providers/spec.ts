@@ -5,7 +5,7 @@
  * Dependencies go one way: `spec.ts` ← `shared/` ← one folder per wire protocol ← `registry.ts`.
  */
 import type { Dispatcher } from 'undici';
-import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, StreamEvent } from '../api/types.js';
+import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, RelayEvent, StreamEvent } from '../api/types.js';
 
 /** Where a deployment runs; policies restrict and rank by it. */
 export type Location = 'local' | 'private' | 'cloud';
@@ -101,6 +101,12 @@ export interface ChatCall {
    * `signal.reason.name === 'TimeoutError'` means a timeout.
    */
   signal: AbortSignal;
+  /**
+   * The caller writes the stream as OpenAI SSE and changes no content event (no restore, no cache
+   * recording, n ≤ 1): an adapter that reads OpenAI SSE may answer `{type: 'relay'}`, handing plain
+   * content events over as bytes. Others ignore it.
+   */
+  relay?: boolean;
 }
 
 export interface EmbedCall {
@@ -191,6 +197,11 @@ export type ChatResult =
        * `return()` on the iterator cancels the upstream body, even before the first `next()`.
        */
       events: AsyncIterable<StreamEvent>;
+    }
+  | {
+      /** A stream asked for with `ChatCall.relay`: the same contract, with plain content events as bytes. */
+      type: 'relay';
+      events: AsyncIterable<RelayEvent>;
     };
 
 /**

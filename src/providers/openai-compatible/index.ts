@@ -34,6 +34,7 @@ import { convertOpenAIRequest } from './convert-openai-request.js';
 import { readEngineState } from './engine-state.js';
 import { errorBodyMessage, isErrorBody, type OpenAIErrorBody } from './openai-error-body.js';
 import { normalizeReasoning } from './normalize-openai-response.js';
+import { openaiRelay } from './openai-relay.js';
 import { openaiStream } from './openai-stream.js';
 import { responsesStream } from './responses-stream.js';
 import { openaiCompatibleSettings, openaiSettings, readEngine, readResponsesApi, type OpenAICompatibleSettings } from './settings.js';
@@ -90,7 +91,7 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
       return { type: 'response', response: json as Record<string, unknown> };
     },
 
-    async chat({ request, deployment, signal }: ChatCall): Promise<ChatResult> {
+    async chat({ request, deployment, signal, relay }: ChatCall): Promise<ChatResult> {
       const provider = deployment.provider;
       const body = convertOpenAIRequest(request, settings);
       const res = await upstreamRequest(provider, {
@@ -100,6 +101,8 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
         signal,
         deployment: deployment.id,
       });
+      if (request.stream && relay)
+        return { type: 'relay', events: tiedToBody(res.body, openaiRelay(res.body, signal, provider, deployment.id)) };
       if (request.stream) return { type: 'stream', events: tiedToBody(res.body, openaiStream(res.body, signal, provider, deployment.id)) };
       const { json, raw } = await readJson<ChatResponse>(res, provider, deployment.id);
       // A 200 carrying the error object (engines behind proxies, vLLM) is a failure, not an empty answer.

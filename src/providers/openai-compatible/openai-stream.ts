@@ -10,6 +10,7 @@
  * llama-server do the same). So: an error event throws, and a body that ends before `[DONE]`
  * while some choice has no finish_reason was cut off (`upstream_truncated`), never a clean end.
  */
+import type { EventSourceMessage } from 'eventsource-parser';
 import type { ChatChunk, StreamEvent } from '../../api/types.js';
 import { UpstreamError } from '../../errors.js';
 import { scrubSecrets } from '../shared/http.js';
@@ -25,12 +26,33 @@ export async function* openaiStream(
   provider: ProviderHandle,
   deployment: string,
 ): AsyncGenerator<StreamEvent> {
-  /** Choice index → whether its finish_reason arrived. */
-  const choices = new Map<number, boolean>();
+  const state = new OpenAIStreamState(provider, deployment);
   for await (const ev of sseEvents(body, signal, provider, deployment)) {
+    const out = state.event(ev);
+    if (out === DONE) return;
+    if (out) yield out;
+  }
+  state.end();
+}
+
+export const DONE = Symbol('done');
+
+/** What one stream has shown so far: which choices started and finished, for the end-of-body check. */
+export class OpenAIStreamState {
+  /** Choice index → whether its finish_reason arrived. */
+  private readonly choices = new Map<number, boolean>();
+
+  constructor(
+    private readonly provider: ProviderHandle,
+    private readonly deployment: string,
+  ) {}
+
+  /** One SSE event → its canonical event, `DONE` at `[DONE]`, undefined for an empty one; throws an upstream error event. */
+  event(ev: EventSourceMessage): StreamEvent | typeof DONE | undefined {
+    const { deployment } = this;
     const data = ev.data;
-    if (data === '[DONE]') return;
-    if (!data) continue;
+    if (data === '[DONE]') return DONE;
+    if (!data) return undefined;
     let parsed: ChatChunk & OpenAIErrorBody;
     try {
       parsed = JSON.parse(data);
@@ -44,7 +66,7 @@ export async function* openaiStream(
       });
     }
     if (ev.event === 'error' || (parsed.error !== undefined && parsed.error !== null)) {
-      throw new UpstreamError(scrubSecrets(`Upstream '${deployment}' failed mid-stream: ${errorBodyMessage(parsed)}`, provider), {
+      throw new UpstreamError(scrubSecrets(`Upstream '${deployment}' failed mid-stream: ${errorBodyMessage(parsed)}`, this.provider), {
         deployment,
         upstreamStatus: 502,
       });
@@ -52,18 +74,28 @@ export async function* openaiStream(
     if (!Array.isArray(parsed.choices)) parsed.choices = [];
     for (const c of parsed.choices) {
       const index = typeof c?.index === 'number' ? c.index : 0;
-      if (c?.finish_reason) choices.set(index, true);
-      else if (!choices.has(index)) choices.set(index, false);
+      if (c?.finish_reason) this.choices.set(index, true);
+      else this.started(index);
     }
-    yield normalizeReasoning(parsed) ? { chunk: parsed } : { chunk: parsed, raw: data };
+    return normalizeReasoning(parsed) ? { chunk: parsed } : { chunk: parsed, raw: data };
   }
-  // No [DONE]: complete only if every choice that started also finished (some engines close the
-  // connection right after the last chunk).
-  if (choices.size === 0 || [...choices.values()].some((finished) => !finished)) {
-    throw new UpstreamError(`Upstream '${deployment}' ended the stream before it finished (no finish_reason, no [DONE]).`, {
-      deployment,
-      upstreamStatus: 502,
-      code: 'upstream_truncated',
-    });
+
+  /** A content delta of choice `index` went by (unparsed, in a relay). */
+  started(index: number): void {
+    if (!this.choices.has(index)) this.choices.set(index, false);
+  }
+
+  /**
+   * The body ended without `[DONE]`: complete only if every choice that started also finished (some
+   * engines close the connection right after the last chunk).
+   */
+  end(): void {
+    if (this.choices.size === 0 || [...this.choices.values()].some((finished) => !finished)) {
+      throw new UpstreamError(`Upstream '${this.deployment}' ended the stream before it finished (no finish_reason, no [DONE]).`, {
+        deployment: this.deployment,
+        upstreamStatus: 502,
+        code: 'upstream_truncated',
+      });
+    }
   }
 }

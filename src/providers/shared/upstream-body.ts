@@ -42,13 +42,27 @@ export async function* readBody(
   provider: ProviderHandle,
   deployment?: string,
 ): AsyncGenerator<Buffer | Uint8Array> {
+  if (signal.aborted) throw signal.reason;
   const idleMs = streamIdleTimeoutMs(provider);
   const where = deployment ?? provider.id;
   const iterator = body[Symbol.asyncIterator]();
+  // One abort listener and one idle timer for the whole body, not one of each per chunk (a long
+  // answer has thousands). The timer counts only while a read is waiting: a slow client leaves data
+  // buffered in the body, so the next chunk is already there and the upstream is not idle.
+  let fail: ((err: unknown) => void) | undefined;
+  const onAbort = () => fail?.(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const timer = idleMs > 0 ? setTimeout(() => fail?.(new UpstreamTimeoutError(idleMessage(where, idleMs), deployment)), idleMs) : undefined;
   let ended = false;
   try {
     for (;;) {
-      const next = await nextWithin(iterator, idleMs, signal, () => new UpstreamTimeoutError(idleMessage(where, idleMs), deployment));
+      if (signal.aborted) throw signal.reason;
+      timer?.refresh();
+      const next = await new Promise<IteratorResult<Buffer | Uint8Array>>((resolve, reject) => {
+        fail = reject;
+        iterator.next().then(resolve, reject);
+      });
+      fail = undefined;
       if (next.done) {
         ended = true;
         return;
@@ -56,35 +70,15 @@ export async function* readBody(
       yield next.value;
     }
   } finally {
+    fail = undefined;
+    if (timer) clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
     if (!ended) cancelBody(body, iterator);
   }
 }
 
 function idleMessage(where: string, ms: number): string {
   return `Upstream '${where}' sent nothing for ${ms} ms in the middle of a stream (providers[].streamIdleTimeoutMs).`;
-}
-
-/**
- * `iterator.next()`, rejected early when `ms` pass or `signal` aborts. The timer runs only while
- * waiting on the upstream: a slow client leaves data buffered in the body, so the next chunk is
- * already there and the upstream is not counted as idle.
- */
-function nextWithin<T>(iterator: AsyncIterator<T>, ms: number, signal: AbortSignal, idle: () => Error): Promise<IteratorResult<T>> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<IteratorResult<T>>((resolve, reject) => {
-    const timer = ms > 0 ? setTimeout(() => settle(reject, idle()), ms) : undefined;
-    const onAbort = () => settle(reject, signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    function settle<V>(fn: (v: V) => void, value: V): void {
-      if (timer) clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      fn(value);
-    }
-    iterator.next().then(
-      (r) => settle(resolve, r),
-      (e) => settle(reject, e),
-    );
-  });
 }
 
 /**
