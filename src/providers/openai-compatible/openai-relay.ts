@@ -15,7 +15,7 @@
  * the rest of the body to the exact parser.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { ChatChunk, RelayEvent, StreamEvent } from '../../api/types.js';
+import type { ChatChunk, RelayEvent } from '../../api/types.js';
 import { transportError } from '../shared/http.js';
 import { readBody, type UpstreamBody } from '../shared/upstream-body.js';
 import type { ProviderHandle } from '../spec.js';
@@ -112,20 +112,23 @@ export async function* openaiRelay(
   let pending: Buffer = EMPTY;
   let pendingText = '';
 
+  /** Events ready for the caller, collected synchronously per upstream read (one await per read, not per event). */
+  const out: RelayEvent[] = [];
+
   /** Parses what the exact parser has queued; false at `[DONE]`. */
-  function* drain(): Generator<StreamEvent, boolean> {
+  function drain(): boolean {
     while (queue.length) {
-      const out = state.event(queue.shift()!);
-      if (out === DONE) return false;
-      if (!out) continue;
-      if (out.raw !== undefined && learned < MAX_TEMPLATES) {
-        const next = DeltaTemplate.from(out.raw, out.chunk);
+      const ev = state.event(queue.shift()!);
+      if (ev === DONE) return false;
+      if (!ev) continue;
+      if (ev.raw !== undefined && learned < MAX_TEMPLATES) {
+        const next = DeltaTemplate.from(ev.raw, ev.chunk);
         if (next) {
           template = next;
           learned++;
         }
       }
-      yield out;
+      out.push(ev);
     }
     return true;
   }
@@ -133,16 +136,16 @@ export async function* openaiRelay(
   /**
    * Hands over the complete events of `bytes` (`text` the same as latin1) from `pos`: runs that fit
    * the template as bytes, the event after a run parsed (it may teach the next template). Returns
-   * where the incomplete rest begins, or false at `[DONE]`.
+   * where the incomplete rest begins, or -1 at `[DONE]`.
    */
-  function* events(bytes: Buffer, text: string, pos = 0): Generator<RelayEvent, number | false> {
+  function events(bytes: Buffer, text: string, pos: number): number {
     while (pos < text.length) {
       if (template) {
         const bodies: string[] = [];
         const run = template.runEnd(text, pos, bodies);
         if (run > pos) {
           state.started(template.index);
-          yield { sse: bytes.subarray(pos, run), text: decodeBodies(bodies) };
+          out.push({ sse: bytes.subarray(pos, run), text: decodeBodies(bodies) });
           pos = run;
           continue;
         }
@@ -151,57 +154,74 @@ export async function* openaiRelay(
       if (next === -1) break;
       parser.feed(bytes.toString('utf8', pos, next + 2));
       pos = next + 2;
-      if (!(yield* drain())) return false;
+      if (!drain()) return -1;
     }
     return pos;
+  }
+
+  /** One upstream read; false once `[DONE]` arrived. */
+  function read(buf: Buffer): boolean {
+    if (exact) {
+      parser.feed(decoder.decode(buf, { stream: true }));
+      return drain();
+    }
+    const text = buf.toString('latin1');
+    if (text.includes('\r') || pending.length + buf.length > MAX_PENDING) {
+      exact = true;
+      parser.feed(decoder.decode(pending.length ? Buffer.concat([pending, buf]) : buf, { stream: true }));
+      pending = EMPTY;
+      pendingText = '';
+      return drain();
+    }
+    let pos = 0;
+    if (pending.length) {
+      // The event cut by the previous read ends in this one: handle it alone, so the read's own
+      // bytes are scanned in place, never copied behind the partial event.
+      const end = pendingText.endsWith('\n') && text.startsWith('\n') ? 1 : blankLineEnd(text);
+      if (end === -1) {
+        pending = Buffer.concat([pending, buf]);
+        pendingText += text;
+        return true;
+      }
+      const head = Buffer.concat([pending, buf.subarray(0, end)]);
+      const headText = pendingText + text.slice(0, end);
+      pending = EMPTY;
+      pendingText = '';
+      if (events(head, headText, 0) === -1) return false;
+      pos = end;
+    }
+    const rest = events(buf, text, pos);
+    if (rest === -1) return false;
+    if (rest < buf.length) {
+      pending = Buffer.from(buf.subarray(rest));
+      pendingText = text.slice(rest);
+    }
+    return true;
   }
 
   try {
     for await (const chunk of readBody(body, signal, provider, deployment)) {
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      if (exact) {
-        parser.feed(decoder.decode(buf, { stream: true }));
-        if (!(yield* drain())) return;
-        continue;
+      let more: boolean;
+      try {
+        more = read(buf);
+      } finally {
+        // Events before a failure reach the client before it.
+        for (const ev of out.splice(0)) yield ev;
       }
-      const text = buf.toString('latin1');
-      if (text.includes('\r') || pending.length + buf.length > MAX_PENDING) {
-        exact = true;
-        parser.feed(decoder.decode(pending.length ? Buffer.concat([pending, buf]) : buf, { stream: true }));
-        pending = EMPTY;
-        pendingText = '';
-        if (!(yield* drain())) return;
-        continue;
-      }
-      let pos = 0;
-      if (pending.length) {
-        // The event cut by the previous read ends in this one: handle it alone, so the read's own
-        // bytes are scanned in place, never copied behind the partial event.
-        const end = pendingText.endsWith('\n') && text.startsWith('\n') ? 1 : blankLineEnd(text);
-        if (end === -1) {
-          pending = Buffer.concat([pending, buf]);
-          pendingText += text;
-          continue;
-        }
-        const head = Buffer.concat([pending, buf.subarray(0, end)]);
-        pending = EMPTY;
-        if (!(yield* events(head, pendingText + text.slice(0, end)))) return;
-        pendingText = '';
-        pos = end;
-      }
-      const done = yield* events(buf, text, pos);
-      if (done === false) return;
-      if (done < buf.length) {
-        pending = Buffer.from(buf.subarray(done));
-        pendingText = text.slice(done);
-      }
+      if (!more) return;
     }
   } catch (err) {
     throw transportError(err, signal, provider, deployment);
   }
   parser.feed(decoder.decode(pending) + '\n\n');
-  if (!(yield* drain())) return;
-  state.end();
+  let more: boolean;
+  try {
+    more = drain();
+  } finally {
+    for (const ev of out.splice(0)) yield ev;
+  }
+  if (more) state.end();
 }
 
 /** Offset just past the first blank line in `text`; -1 if none. */
