@@ -7,13 +7,14 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import type { Finding, Recognizer } from '../types.js';
 import { luhnValid } from '../validators.js';
 import { after, before } from './context.js';
+import { mayBeValidIn } from './phone-regions.js';
 
 // Optional +/00 prefix, optional (area), digit groups with space . - / separators, optional extension.
 const PHONE =
   /(?<![\w+\-.\/])(?:\+|00)?(?:\(\d{1,5}\)[ .\-]?)?\d(?:[ .\-\/]?\(?\d+\)?){2,11}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?(?![\w:]|-\d|[.\/]\d)/g;
 
 /** Regions tried for numbers without a country code, most common first. */
-const REGIONS: CountryCode[] = [
+export const REGIONS: readonly CountryCode[] = [
   'US',
   'GB',
   'DE',
@@ -84,10 +85,13 @@ function internationalVerdict(intl: string): number {
   });
 }
 
-function validSomewhere(candidate: string): boolean {
+function validSomewhere(candidate: string, digits: string): boolean {
   return (
     remember(candidate, () => {
-      for (const region of REGIONS) if (parsePhoneNumberFromString(candidate, region)?.isValid()) return 1;
+      // The pre-filter rules out most regions for a number valid nowhere, without parsing it.
+      for (const region of REGIONS) {
+        if (mayBeValidIn(digits, region) && parsePhoneNumberFromString(candidate, region)?.isValid()) return 1;
+      }
       return 0;
     }) === 1
   );
@@ -124,7 +128,7 @@ export const phoneRecognizer: Recognizer = {
       } else if (!separated && !labelled && !STRONG_PHONE_CONTEXT.test(preceding)) {
         // A bare digit run (order number, id) is only a phone when the words around say so.
         continue;
-      } else if (digits.length >= 7 && validSomewhere(main)) {
+      } else if (digits.length >= 7 && validSomewhere(main, digits)) {
         score = context ? 0.95 : 0.75;
       } else if (context && digits.length >= 6) {
         score = 0.6;

@@ -1,0 +1,111 @@
+/**
+ * An exact pre-filter for "is this national-format number valid in region R?": a few regex tests
+ * on the digits that rule a region out before libphonenumber-js parses the number (~10–50 µs per
+ * region; a number valid nowhere costs every region). It never rules out a region where
+ * `parsePhoneNumberFromString(candidate, R)?.isValid()` holds, so verdicts are unchanged.
+ *
+ * Why it is exact, following libphonenumber-js (1.x) `parse()` for input without a leading "+":
+ * - the digits it parses are the candidate's digits, in order (punctuation dropped; our candidates
+ *   hold no extension label, so no extension is split off);
+ * - if the digits start with R's international (IDD) prefix, any country may follow: not filtered;
+ * - otherwise the calling code is R's, and the national significant number (NSN) is the digits, or
+ *   the digits without R's calling code, each with or without R's national prefix for parsing
+ *   stripped (or rewritten by its transform rule): at most four strings, computed here the same way;
+ * - `isValid()` then needs the NSN to match the national number pattern of the country it lands in,
+ *   which is R or another country sharing R's calling code (NANPA, GB with GG/JE/IM, …), and (when
+ *   the metadata has number types, as "max" does) the pattern of one of its number types.
+ * So when none of those strings matches any of those patterns, R cannot say "valid".
+ * test/unit/guard-phone-prefilter.test.ts checks this against libphonenumber on random numbers.
+ */
+import { Metadata, type CountryCode } from 'libphonenumber-js/max';
+import metadataJson from 'libphonenumber-js/max/metadata';
+
+/** The parts of libphonenumber-js's Metadata used here (present at runtime, not in its typings). */
+interface PlanMetadata {
+  selectNumberingPlan(country: string): void;
+  IDDPrefix(): string;
+  nationalNumberPattern(): string;
+  hasTypes(): boolean;
+  type(type: string): { pattern(): string | undefined } | undefined;
+  numberingPlan: {
+    callingCode(): string;
+    nationalPrefixForParsing(): string | undefined;
+    nationalPrefixTransformRule(): string | undefined;
+  };
+}
+
+interface RegionPlan {
+  callingCode: string;
+  idd: RegExp;
+  prefix: RegExp | undefined;
+  transform: string | undefined;
+  /** The national number patterns of every country with this calling code, anchored. */
+  nsn: RegExp;
+}
+
+/** getNumberType's types: with type data, a valid number matches one of their patterns too. */
+const NUMBER_TYPES = [
+  'FIXED_LINE',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+];
+
+const plans = new Map<string, RegionPlan>();
+
+function planFor(region: CountryCode): RegionPlan {
+  let plan = plans.get(region);
+  if (plan) return plan;
+  const md = new Metadata() as unknown as PlanMetadata;
+  md.selectNumberingPlan(region);
+  const callingCode = md.numberingPlan.callingCode();
+  const idd = new RegExp(`^(?:${md.IDDPrefix()})`);
+  const parsing = md.numberingPlan.nationalPrefixForParsing();
+  const transform = md.numberingPlan.nationalPrefixTransformRule() || undefined;
+  const countries = (metadataJson as { country_calling_codes: Record<string, string[]> }).country_calling_codes[callingCode] ?? [region];
+  const patterns = countries.map((c) => {
+    md.selectNumberingPlan(c);
+    const general = `(?:${md.nationalNumberPattern()})`;
+    if (!md.hasTypes()) return general;
+    const types = NUMBER_TYPES.map((t) => md.type(t)?.pattern()).filter((p): p is string => Boolean(p));
+    return `(?=${general}$)(?:${types.map((p) => `(?:${p})`).join('|') || '(?!)'})`;
+  });
+  plan = {
+    callingCode,
+    idd,
+    prefix: parsing ? new RegExp(`^(?:${parsing})`) : undefined,
+    transform,
+    nsn: new RegExp(`^(?:${patterns.join('|')})$`),
+  };
+  plans.set(region, plan);
+  return plan;
+}
+
+/** `number` and `number` with the national prefix stripped (as extractNationalNumberFromPossiblyIncompleteNumber does). */
+function fitsWithOrWithoutPrefix(number: string, plan: RegionPlan): boolean {
+  if (plan.nsn.test(number)) return true;
+  if (!plan.prefix) return false;
+  const m = plan.prefix.exec(number);
+  if (!m) return false;
+  const groups = m.length - 1;
+  const captured = groups > 0 && Boolean(m[groups]);
+  const national = plan.transform && captured ? number.replace(plan.prefix, plan.transform) : number.slice(m[0].length);
+  return plan.nsn.test(national);
+}
+
+/**
+ * False only when `digits` (a national-format candidate's digits, no "+") cannot be a valid
+ * number for `region` in libphonenumber-js; true means "parse it to know".
+ */
+export function mayBeValidIn(digits: string, region: CountryCode): boolean {
+  const plan = planFor(region);
+  if (plan.idd.test(digits)) return true;
+  if (fitsWithOrWithoutPrefix(digits, plan)) return true;
+  return digits.startsWith(plan.callingCode) && fitsWithOrWithoutPrefix(digits.slice(plan.callingCode.length), plan);
+}
