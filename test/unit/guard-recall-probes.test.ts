@@ -86,6 +86,15 @@ describe('issue #11 probes: person names', () => {
     notFound('The Hebrew word שלום means peace.', 'person');
     notFound('The sign read: אין כניסה לרכבים בשעות הלילה today.', 'person');
   });
+  it('unlisted Hebrew/Arabic names after a form label with a colon or an introduction', () => {
+    caught('שם: אביטל גרינברג\nטלפון: 050-1234567', 'אביטל גרינברג', 'person');
+    caught('קוראים לי נוגה ברקוביץ ואני גרה בחיפה', 'נוגה ברקוביץ', 'person');
+    caught('מאת: רונית שפירא', 'רונית שפירא', 'person');
+    caught('الاسم: ليان الزعبي', 'ليان الزعبي', 'person');
+    // The same words without the colon are ordinary words ("there", "don't").
+    notFound('הספר נמצא שם על השולחן', 'person');
+    notFound('אל תשכח את המפתחות', 'person');
+  });
   it('unlisted names with life dates, as encyclopedias write them', () => {
     caught('Ealdric Thorvaldsen (1815–1852) was a poet.', 'Ealdric Thorvaldsen', 'person');
     caught('Oskaro Quibble (born 1947) is a chef.', 'Oskaro Quibble', 'person');
