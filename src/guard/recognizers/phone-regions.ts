@@ -17,7 +17,8 @@
  * So when none of those strings matches any of those patterns, R cannot say "valid".
  * test/unit/guard-phone-prefilter.test.ts checks this against libphonenumber on random numbers.
  */
-import { Metadata, type CountryCode } from 'libphonenumber-js/max';
+import { Metadata } from 'libphonenumber-js/core';
+import type { CountryCode } from 'libphonenumber-js/max';
 import metadataJson from 'libphonenumber-js/max/metadata';
 
 /** The parts of libphonenumber-js's Metadata used here (present at runtime, not in its typings). */
@@ -62,7 +63,9 @@ const plans = new Map<string, RegionPlan>();
 function planFor(region: CountryCode): RegionPlan {
   let plan = plans.get(region);
   if (plan) return plan;
-  const md = new Metadata() as unknown as PlanMetadata;
+  // core's Metadata over the "max" metadata that parsePhoneNumberFromString from 'libphonenumber-js/max'
+  // uses (core exports the class in its CommonJS build too; 'max' exports it only as ESM).
+  const md = new Metadata(metadataJson) as unknown as PlanMetadata;
   md.selectNumberingPlan(region);
   const callingCode = md.numberingPlan.callingCode();
   const idd = new RegExp(`^(?:${md.IDDPrefix()})`);
