@@ -8,9 +8,10 @@
  * - the digits it parses are the candidate's digits, in order (punctuation dropped; our candidates
  *   hold no extension label, so no extension is split off);
  * - if the digits start with R's international (IDD) prefix, any country may follow: not filtered;
- * - otherwise the calling code is R's, and the national significant number (NSN) is the digits, or
- *   the digits without R's calling code, each with or without R's national prefix for parsing
- *   stripped (or rewritten by its transform rule): at most four strings, computed here the same way;
+ * - otherwise the calling code is R's, and the national significant number (NSN) is the digits
+ *   with or without R's national prefix for parsing stripped (or rewritten by its transform rule),
+ *   or the digits without R's calling code, with or without the national prefix of the plan that
+ *   calling code selects: at most four strings, computed here the same way;
  * - `isValid()` then needs the NSN to match the national number pattern of the country it lands in,
  *   which is R or another country sharing R's calling code (NANPA, GB with GG/JE/IM, …), and (when
  *   the metadata has number types, as "max" does) the pattern of one of its number types.
@@ -35,11 +36,22 @@ interface PlanMetadata {
   };
 }
 
+/** A national prefix for parsing ("0", "1", carrier codes…) and its rewrite rule, if any. */
+interface NationalPrefix {
+  re: RegExp;
+  transform: string | undefined;
+}
+
 interface RegionPlan {
   callingCode: string;
   idd: RegExp;
-  prefix: RegExp | undefined;
-  transform: string | undefined;
+  /** The region's own national prefix: numbers written without the calling code. */
+  prefix: NationalPrefix | undefined;
+  /**
+   * After a calling code written without "+", libphonenumber strips the prefix of the plan it
+   * selects by calling code (the code's main country: US for CA's "1").
+   */
+  prefixAfterCode: NationalPrefix | undefined;
   /** The national number patterns of every country with this calling code, anchored. */
   nsn: RegExp;
 }
@@ -69,8 +81,9 @@ function planFor(region: CountryCode): RegionPlan {
   md.selectNumberingPlan(region);
   const callingCode = md.numberingPlan.callingCode();
   const idd = new RegExp(`^(?:${md.IDDPrefix()})`);
-  const parsing = md.numberingPlan.nationalPrefixForParsing();
-  const transform = md.numberingPlan.nationalPrefixTransformRule() || undefined;
+  const prefix = nationalPrefix(md);
+  md.selectNumberingPlan(callingCode);
+  const prefixAfterCode = nationalPrefix(md);
   const countries = (metadataJson as { country_calling_codes: Record<string, string[]> }).country_calling_codes[callingCode] ?? [region];
   const patterns = countries.map((c) => {
     md.selectNumberingPlan(c);
@@ -82,8 +95,8 @@ function planFor(region: CountryCode): RegionPlan {
   plan = {
     callingCode,
     idd,
-    prefix: parsing ? new RegExp(`^(?:${parsing})`) : undefined,
-    transform,
+    prefix,
+    prefixAfterCode,
     nsn: new RegExp(`^(?:${patterns.join('|')})$`),
   };
   plans.set(region, plan);
@@ -91,15 +104,21 @@ function planFor(region: CountryCode): RegionPlan {
 }
 
 /** `number` and `number` with the national prefix stripped (as extractNationalNumberFromPossiblyIncompleteNumber does). */
-function fitsWithOrWithoutPrefix(number: string, plan: RegionPlan): boolean {
-  if (plan.nsn.test(number)) return true;
-  if (!plan.prefix) return false;
-  const m = plan.prefix.exec(number);
+function fitsWithOrWithoutPrefix(number: string, nsn: RegExp, prefix: NationalPrefix | undefined): boolean {
+  if (nsn.test(number)) return true;
+  if (!prefix) return false;
+  const m = prefix.re.exec(number);
   if (!m) return false;
   const groups = m.length - 1;
   const captured = groups > 0 && Boolean(m[groups]);
-  const national = plan.transform && captured ? number.replace(plan.prefix, plan.transform) : number.slice(m[0].length);
-  return plan.nsn.test(national);
+  const national = prefix.transform && captured ? number.replace(prefix.re, prefix.transform) : number.slice(m[0].length);
+  return nsn.test(national);
+}
+
+function nationalPrefix(md: PlanMetadata): NationalPrefix | undefined {
+  const parsing = md.numberingPlan.nationalPrefixForParsing();
+  if (!parsing) return undefined;
+  return { re: new RegExp(`^(?:${parsing})`), transform: md.numberingPlan.nationalPrefixTransformRule() || undefined };
 }
 
 /**
@@ -109,6 +128,8 @@ function fitsWithOrWithoutPrefix(number: string, plan: RegionPlan): boolean {
 export function mayBeValidIn(digits: string, region: CountryCode): boolean {
   const plan = planFor(region);
   if (plan.idd.test(digits)) return true;
-  if (fitsWithOrWithoutPrefix(digits, plan)) return true;
-  return digits.startsWith(plan.callingCode) && fitsWithOrWithoutPrefix(digits.slice(plan.callingCode.length), plan);
+  if (fitsWithOrWithoutPrefix(digits, plan.nsn, plan.prefix)) return true;
+  return (
+    digits.startsWith(plan.callingCode) && fitsWithOrWithoutPrefix(digits.slice(plan.callingCode.length), plan.nsn, plan.prefixAfterCode)
+  );
 }
