@@ -1,10 +1,11 @@
 /**
  * Another commit's guard, loaded next to this tree's: its src/ is extracted (git archive) to the
  * temp directory (outside the tree, so the typecheck skips it), next to a link to this tree's
- * node_modules so its imports resolve. Used by bench/pii-speed.ts and bench/pii-golden.ts.
+ * node_modules so its imports resolve and a package.json that makes it ES modules like this tree.
+ * Used by bench/pii-speed.ts and bench/pii-golden.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,6 +23,10 @@ export function baselineSrc(ref = git('merge-base', 'HEAD', 'main')): { src: str
     execFileSync('sh', ['-c', `git archive ${sha} src | tar -x -C "${dir}"`], { cwd: root });
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   }
+  // Loaded as ES modules, as this tree is ("type": "module"): without it the baseline's files load
+  // as CommonJS, which imports faster under tsx and resolves packages' CommonJS builds.
+  const pkg = join(dir, 'package.json');
+  if (!existsSync(pkg)) writeFileSync(pkg, '{ "type": "module" }\n');
   return { src: join(dir, 'src'), sha };
 }
 

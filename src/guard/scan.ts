@@ -14,7 +14,7 @@ import { ipAddressRecognizer } from './recognizers/ip-address.js';
 import { forgetIdWindows, nationalIdRecognizer } from './recognizers/national-id.js';
 import { forgetLowerCaseVerdict } from './recognizers/person-lower.js';
 import { personRecognizer } from './recognizers/person.js';
-import { phoneRecognizer } from './recognizers/phone.js';
+import { phoneRecognizer, warmUpPhoneChecks } from './recognizers/phone.js';
 import { postcodeRecognizer } from './recognizers/postcode.js';
 import { secretRecognizer } from './recognizers/secret.js';
 import { usSsnRecognizer } from './recognizers/us-ssn.js';
@@ -75,6 +75,7 @@ let warmedUp = false;
 function warmUp(): void {
   if (warmedUp) return;
   warmedUp = true;
+  warmUpPhoneChecks();
   for (let i = 0; i < WARM_UP_ROUNDS; i++) for (const r of BUILTIN_RECOGNIZERS) r.scan(WARM_UP_TEXT, []);
 }
 

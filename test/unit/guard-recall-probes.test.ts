@@ -86,6 +86,26 @@ describe('issue #11 probes: person names', () => {
     notFound('The Hebrew word שלום means peace.', 'person');
     notFound('The sign read: אין כניסה לרכבים בשעות הלילה today.', 'person');
   });
+  it('unlisted Hebrew/Arabic names after a form label with a colon or an introduction', () => {
+    caught('שם: אביטל גרינברג\nטלפון: 050-1234567', 'אביטל גרינברג', 'person');
+    caught('קוראים לי נוגה ברקוביץ ואני גרה בחיפה', 'נוגה ברקוביץ', 'person');
+    caught('מאת: רונית שפירא', 'רונית שפירא', 'person');
+    caught('الاسم: ليان الزعبي', 'ليان الزعبي', 'person');
+    // The same words without the colon are ordinary words ("there", "don't").
+    notFound('הספר נמצא שם על השולחן', 'person');
+    notFound('אל תשכח את המפתחות', 'person');
+  });
+  it('everyday words used as names right after a naming phrase, and listed names as dialogue speakers', () => {
+    caught('Sometimes people call me Mark.', 'Mark', 'person');
+    caught('She named him Mark, Regards,\nKenji', 'Mark', 'person');
+    caught('Emma: "Who are you?"\nAmber: "I\'m her daughter."', 'Amber', 'person');
+    notFound('Call me Monday about the invoice.', 'person');
+    const signed = guard.scanText('She named him Mark, Regards,\nKenji').filter((f) => f.type === 'person');
+    assert.deepEqual(
+      signed.map((f) => f.value),
+      ['Mark', 'Kenji'],
+    );
+  });
   it('unlisted names with life dates, as encyclopedias write them', () => {
     caught('Ealdric Thorvaldsen (1815–1852) was a poet.', 'Ealdric Thorvaldsen', 'person');
     caught('Oskaro Quibble (born 1947) is a chef.', 'Oskaro Quibble', 'person');

@@ -29,6 +29,57 @@ const RTL_CUES = new Set([
   'מר', 'גברת', 'גב׳', "גב'", 'הגב׳', 'ד״ר', 'ד"ר', 'דר׳', 'פרופ׳', "פרופ'", 'עו״ד', 'עו"ד', 'רו״ח', 'שמי', 'בשם', 'הרב', 'השופט', 'הנשיא',
   'السيد', 'السيدة', 'الدكتور', 'الدكتورة', 'الأستاذ', 'الأستاذة', 'اسمي', 'المهندس', 'الشيخ', 'آقای', 'خانم', 'دکتر', 'اسم',
 ]);
+/**
+ * Longer introductions and form labels before a name, matched on the text just before a word:
+ * "קוראים לי" / "השם שלי" (my name is), Arabic "يدعى" (is called), and labels that need a colon
+ * because the word alone means something else ("שם:" = Name:, "שם" alone also "there"; "לקוח:" =
+ * Customer:, "איש קשר:" = Contact:, "מאת:" / "אל:" = From:/To:, "נמען:", "שולח:"; Arabic "الاسم:",
+ * "اسم العميل:", "العميل:", "من:" / "إلى:"). Generic Hebrew and Arabic form vocabulary, not any one
+ * corpus's. ("בשם" and "לכבוד" are left out: "on behalf of" and "to" take companies as often.)
+ */
+const RTL_CUE_BEFORE = new RegExp(
+  '(?:^|[^\\p{L}\\p{M}])(?:' +
+    ['קוראים לי', 'השם שלי(?: הוא| היא)?', 'اسمي', 'يدعى', 'تدعى', 'اسمه', 'اسمها'].join('|') +
+    ')[ \\t]+$|(?:^|[^\\p{L}\\p{M}])(?:' +
+    [
+      'שם',
+      'שם מלא',
+      'שם פרטי',
+      'שם משפחה',
+      'שם הלקוח',
+      'שם הלקוחה',
+      'שם המטופל',
+      'שם המטופלת',
+      'לקוח',
+      'לקוחה',
+      'מטופל',
+      'מטופלת',
+      'איש קשר',
+      'אשת קשר',
+      'נמען',
+      'נמענת',
+      'שולח',
+      'שולחת',
+      'מאת',
+      'אל',
+      'חתום',
+      'חתימה',
+      'الاسم',
+      'الاسم الكامل',
+      'اسم العميل',
+      'العميل',
+      'المريض',
+      'المريضة',
+      'جهة الاتصال',
+      'المرسل',
+      'المرسل إليه',
+      'من',
+      'إلى',
+    ].join('|') +
+    ')[ \\t]*[:：][ \\t]*$',
+  'u',
+);
+
 /** Words that follow a name in these languages and are never part of it (of, with, said, is, and…). */
 // prettier-ignore
 const RTL_COMMON = new Set([
@@ -124,7 +175,8 @@ function rightToLeft(text: string, out: Finding[]): void {
   for (let m = RTL_WORD.exec(text); m; m = RTL_WORD.exec(text)) words.push({ start: m.index, end: m.index + m[0].length, w: m[0] });
   for (let i = 0; i < words.length; i++) {
     let first = words[i]!;
-    if (i > 0 && RTL_CUES.has(words[i - 1]!.w) && /^[ \t]$/.test(text.slice(words[i - 1]!.end, first.start))) {
+    const titled = i > 0 && RTL_CUES.has(words[i - 1]!.w) && /^[ \t]$/.test(text.slice(words[i - 1]!.end, first.start));
+    if (titled || RTL_CUE_BEFORE.test(text.slice(Math.max(0, first.start - 32), first.start))) {
       // A title or "my name is" before an unlisted name: the word after it, and one more unless that is a common word.
       const next = words[i + 1];
       const two = next && /^[ \t\-־]$/u.test(text.slice(first.end, next.start)) && !RTL_COMMON.has(next.w);

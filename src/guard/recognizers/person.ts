@@ -19,6 +19,10 @@ import { HONORIFICS, INTRO_STRONG, INTRO_WEAK, NOT_ALONE, SPEECH_AFTER, TITLES, 
 const PARTICLES = /^ (?:van|von|de|del|der|den|da|di|du|la|le|al|el|bin|ibn|dos|das|do)(?: (?:der|den|la|los|las))? $/;
 /** Separators of a list of names: "A, B and C", "A & B", "A or B". */
 const LIST_SEPS = [',', ', ', ' and ', ' & ', ' or ', ', and ', ', & '];
+/** "She named him Mark, Regards,": a letter's closing after a name is not another name in a list. */
+const SIGN_OFFS = new Set(['regards', 'thanks', 'cheers', 'best', 'sincerely', 'greetings', 'love', 'yours', 'bye']);
+/** Phrases that name the person right after them: any capitalised word there is a name, even an everyday one. */
+const NAMING = ['my name is', "my name's", 'call me', 'calls me', 'called me', 'i am called', 'named him', 'named her', 'named me'];
 /** "Kim: \"…\"" at the start of a line: a dialogue speaker. */
 const SPEAKER = /(?:^|\n)[ \t>]*(\p{Lu}[\p{L}'’\-]+):[ \t]*\\?["“]/gu;
 
@@ -93,10 +97,12 @@ function modelScore(text: string, tokens: Token[], i: number, j: number): number
     return min >= 0.5 && sum / (j - i + 1) >= 0.75 ? 0.6 : 0;
   }
   if (t.end - t.start < 4 || sentenceInitial(text, t.start)) return 0;
+  // Most words are not that name-like: ask the model first (the same answer, in fewer steps).
+  if (nameProbability(t.lower) < 0.9) return 0;
   // Only a word standing alone in lower-case prose: not inside a title or a capitalised phrase.
   const prev = text.slice(Math.max(0, t.start - 16), t.start);
   if (!/(?:^|[^\p{L}])\p{Ll}[\p{Ll}'’\-]*[ \t]+$/u.test(prev) || PLACE_BEFORE.test(prev)) return 0;
-  return nameProbability(t.lower) >= 0.9 ? 0.55 : 0;
+  return 0.55;
 }
 
 /** At the start of a sentence or line (where every word is capitalised). */
@@ -165,6 +171,17 @@ export const personRecognizer: Recognizer = {
         (i > 0 && PLACE_PREFIX.has((tokens[i - 1] as Token).lower) && adjacent(text, tokens[i - 1] as Token, t))
       ) {
         // "San Francisco", "St Helena", "New Caledonia": a place, not a person.
+      } else if (
+        COMMON.has(t.lower) &&
+        !listed(t) &&
+        !t.upper &&
+        t.end - t.start > 2 &&
+        !MONTHS_DAYS.has(t.lower) &&
+        preceded(text, t.start, NAMING)
+      ) {
+        // "call me Mark", "she named him Hunter": after these a capitalised everyday word is a name.
+        j = extendName(text, tokens, first, j);
+        score = 0.7;
       } else if (nameLike(t) && !NOT_ALONE.has(t.lower)) {
         const given = isGiven(t);
         const surname = isSurname(t);
@@ -268,6 +285,7 @@ function namesListedWithNames(text: string, tokens: Token[], byToken: Map<number
           !t.upper &&
           !MONTHS_DAYS.has(t.lower) &&
           !NOT_ALONE.has(t.lower) &&
+          !SIGN_OFFS.has(t.lower) &&
           (!COMMON.has(t.lower) || (listed(t) && named >= 2));
         if (ok) found.push({ type: 'person', start: t.start, end: t.end, score: 0.6, value: text.slice(t.start, t.end) });
       }
@@ -293,13 +311,15 @@ function listSepBetween(text: string, a: Token, b: Token): boolean {
 
 /** 'Kim: "Who are you?"' — a capitalised word opening a line of quoted dialogue. */
 function dialogueSpeakers(text: string, found: Finding[]): void {
-  if (!text.includes(':')) return;
+  if (!text.includes(':') || (!text.includes('"') && !text.includes('“'))) return;
   SPEAKER.lastIndex = 0;
   for (let m = SPEAKER.exec(text); m; m = SPEAKER.exec(text)) {
     const name = m[1] as string;
     const start = m.index + m[0].indexOf(name);
     const end = start + name.length;
-    if (COMMON.has(name.toLowerCase()) || found.some((f) => f.start < end && start < f.end)) continue;
+    // A listed given name that is also a word ("Amber", "Jordan") is the speaker here too.
+    const lower = name.toLowerCase();
+    if ((COMMON.has(lower) && !GIVEN.has(lower)) || found.some((f) => f.start < end && start < f.end)) continue;
     found.push({ type: 'person', start, end, score: 0.7, value: name });
   }
 }

@@ -3,17 +3,19 @@
  * like phone numbers; libphonenumber-js (full metadata) then checks that the number is valid for
  * its own country code (`+…`/`00…`) or for one of the common regions below.
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import examples from 'libphonenumber-js/mobile/examples';
 import type { Finding, Recognizer } from '../types.js';
 import { luhnValid } from '../validators.js';
 import { after, before } from './context.js';
+import { mayBeValidIn } from './phone-regions.js';
 
 // Optional +/00 prefix, optional (area), digit groups with space . - / separators, optional extension.
 const PHONE =
   /(?<![\w+\-.\/])(?:\+|00)?(?:\(\d{1,5}\)[ .\-]?)?\d(?:[ .\-\/]?\(?\d+\)?){2,11}(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,6})?(?![\w:]|-\d|[.\/]\d)/g;
 
 /** Regions tried for numbers without a country code, most common first. */
-const REGIONS: CountryCode[] = [
+export const REGIONS: readonly CountryCode[] = [
   'US',
   'GB',
   'DE',
@@ -84,13 +86,35 @@ function internationalVerdict(intl: string): number {
   });
 }
 
-function validSomewhere(candidate: string): boolean {
+function validSomewhere(candidate: string, digits: string): boolean {
   return (
     remember(candidate, () => {
-      for (const region of REGIONS) if (parsePhoneNumberFromString(candidate, region)?.isValid()) return 1;
+      // The pre-filter rules out most regions for a number valid nowhere, without parsing it.
+      for (const region of REGIONS) {
+        if (mayBeValidIn(digits, region) && parsePhoneNumberFromString(candidate, region)?.isValid()) return 1;
+      }
       return 0;
     }) === 1
   );
+}
+
+/**
+ * Runs the per-region checks once each way (valid, invalid, international) for every region, twice,
+ * so that libphonenumber's and the pre-filter's regexes are compiled (V8 compiles a regex on its
+ * first run and again to machine code on its second) at startup rather than during the first
+ * request with an unseen number: ~1 ms per region otherwise. Verdicts are not remembered.
+ */
+export function warmUpPhoneChecks(): void {
+  for (let round = 0; round < 2; round++) {
+    for (const region of REGIONS) {
+      const example = examples[region] ?? '2015550123';
+      const reversed = [...example].reverse().join('');
+      for (const digits of [example, reversed, `9${example}`, `0${example}`]) {
+        if (mayBeValidIn(digits, region)) parsePhoneNumberFromString(digits, region)?.isValid();
+      }
+      parsePhoneNumberFromString(`+${getCountryCallingCode(region)}${example}`)?.isValid();
+    }
+  }
 }
 
 export const phoneRecognizer: Recognizer = {
@@ -124,7 +148,7 @@ export const phoneRecognizer: Recognizer = {
       } else if (!separated && !labelled && !STRONG_PHONE_CONTEXT.test(preceding)) {
         // A bare digit run (order number, id) is only a phone when the words around say so.
         continue;
-      } else if (digits.length >= 7 && validSomewhere(main)) {
+      } else if (digits.length >= 7 && validSomewhere(main, digits)) {
         score = context ? 0.95 : 0.75;
       } else if (context && digits.length >= 6) {
         score = 0.6;
