@@ -3,8 +3,9 @@
  * with autocannon as the load generator. Prints throughput (and its ratio to direct), added
  * latency p50/p99 at concurrency 1, added time to first byte of a stream, CPU time per request,
  * idle and peak RSS of the gateway and the bare proxy, throughput with the request log and an
- * info-level logger on (`meridian serve`'s defaults), and streaming throughput: tokens per second
- * delivered at c=50 for 2,000-token answers, through the gateway and direct.
+ * info-level logger on (`meridian serve`'s defaults), throughput with a 1 KB prompt the guard scans,
+ * and streaming throughput: tokens per second delivered at c=50 for 2,000-token answers, through the
+ * gateway, through the bare proxy and direct.
  *
  *   npm run bench                     # defaults
  *   BENCH_SECONDS=10 npm run bench    # longer runs
@@ -76,15 +77,26 @@ const body = JSON.stringify({
   max_tokens: 32,
 });
 const streamBody = JSON.stringify({ model: 'bench', stream: true, messages: [{ role: 'user', content: 'Say hello.' }] });
+/** Issue #15's second throughput target: a 1 KB prompt (a support message with a name, an e-mail and a phone number) scanned by the guard. */
+const KB_PROMPT = (
+  'Hello, my name is Maria Keller and I am writing about order 4471-22 placed last Tuesday. ' +
+  'The package was supposed to arrive at our office but the tracking page has not changed for five days. ' +
+  'You can reach me at maria.keller@example.com or call +49 30 901820 during office hours. ' +
+  'Could you check with the carrier whether the parcel is lost, and if so send a replacement or refund it? ' +
+  'We need the parts for a customer installation next week, so a quick answer would help a lot. Thank you. '
+)
+  .repeat(3)
+  .slice(0, 1024);
+const kbBody = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: KB_PROMPT }], max_tokens: 32 });
 
-async function load(url: string, connections: number, duration: number) {
+async function load(url: string, connections: number, duration: number, payload = body) {
   const r = await autocannon({
     url,
     method: 'POST',
     connections,
     duration,
     headers: { 'content-type': 'application/json' },
-    body,
+    body: payload,
   });
   if (r.non2xx || r.errors) throw new Error(`load against ${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   return r;
@@ -183,6 +195,8 @@ try {
   const logOnLoad = await load(logOnUrl, 50, seconds);
   const logOnAfter = await stats(logOn.child);
   const logOnCpuMs = (logOnAfter.cpuMicros - logOnBefore.cpuMicros) / 1000 / logOnLoad.requests.total;
+  const bareKb = await load(bareUrl, 50, seconds, kbBody);
+  const gatewayKb = await load(gatewayUrl, 50, seconds, kbBody);
   const gatewayAfterGc = await stats(gw.child, true);
 
   await streamLoad(upstreamUrl, STREAM_TOKENS, 10, 1); // warm-up
@@ -211,6 +225,11 @@ try {
     ['throughput c=50 gateway, log + metrics on (req/s)', logOnLoad.requests.average.toFixed(0)],
     ['throughput ratio gateway log+metrics on/bare proxy', (logOnLoad.requests.average / bareLoad.requests.average).toFixed(3)],
     ['gateway CPU per request, log + metrics on (ms)', logOnCpuMs.toFixed(4)],
+    [
+      'throughput c=50 1 KB prompt, guard scanning: gateway / bare proxy (req/s)',
+      `${gatewayKb.requests.average.toFixed(0)} / ${bareKb.requests.average.toFixed(0)}`,
+    ],
+    ['throughput ratio 1 KB prompt, guard scanning: gateway/bare proxy', (gatewayKb.requests.average / bareKb.requests.average).toFixed(3)],
     [`stream c=50 ${STREAM_TOKENS}-token answers direct (tokens/s)`, streamDirect.tokensPerSecond.toFixed(0)],
     [`stream c=50 ${STREAM_TOKENS}-token answers gateway (tokens/s)`, streamGateway.tokensPerSecond.toFixed(0)],
     [`stream c=50 ${STREAM_TOKENS}-token answers bare proxy (tokens/s)`, streamBare.tokensPerSecond.toFixed(0)],
