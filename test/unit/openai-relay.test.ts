@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RelayEvent, StreamEvent } from '../../src/api/types.js';
 import { toMeridianError } from '../../src/errors.js';
+import { deltaText } from '../../src/gateway/metering.js';
 import { createProviderHandle } from '../../src/providers/registry.js';
 import { DeltaTemplate, openaiRelay } from '../../src/providers/openai-compatible/openai-relay.js';
 import { openaiStream } from '../../src/providers/openai-compatible/openai-stream.js';
@@ -77,6 +78,26 @@ const STREAMS: Record<string, string> = {
     'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}]}\n\n' +
     deltas(1) +
     done,
+  'reasoning_content deltas, then content':
+    Array.from({ length: 30 }, (_, i) => delta(i, `r${i}`).replace('"content":', '"reasoning_content":')).join('') +
+    deltas(10) +
+    finish +
+    done,
+  'tool-call argument deltas':
+    deltas(1) +
+    delta(1, '').replace(
+      '"content":""',
+      '"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"lookup","arguments":""}}]',
+    ) +
+    Array.from({ length: 30 }, (_, i) =>
+      delta(i, '').replace('"content":""', `"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(`{"k${i}":"v\\"`)}}}]`),
+    ).join('') +
+    finish.replace('"stop"', '"tool_calls"') +
+    done,
+  'content beside constant reasoning text':
+    Array.from({ length: 10 }, (_, i) => delta(i, `c${i}`).replace('"delta":{', '"delta":{"reasoning_content":"same",')).join('') +
+    finish +
+    done,
   'a raw line break inside content': deltas(3) + delta(3, 'LB').replace('LB', 'L\nB') + finish + done,
   empty: '',
   'only [DONE]': done,
@@ -113,7 +134,7 @@ async function collect(events: AsyncIterable<StreamEvent | RelayEvent>, upstream
           .filter(Boolean)
           .map((line) => JSON.parse(line.slice(6)));
         out.chunks.push(...chunks);
-        assert.equal(ev.text, chunks.map((c) => c.choices[0].delta.content).join(''), 'the text the bytes carry');
+        assert.equal(ev.text, chunks.map(deltaText).join(''), 'the text the meter counts');
       } else {
         if (ev.raw !== undefined) assert.deepEqual(JSON.parse(ev.raw), ev.chunk, 'raw must equal its chunk');
         out.chunks.push(ev.chunk);
@@ -142,6 +163,14 @@ test('deltas after the first (which teaches the template) are relayed as bytes, 
   const text = STREAMS.plain!;
   const relayed = await collect(openaiRelay(reads(text, seededRandom(7)), new AbortController().signal, provider, 'up'), text);
   assert.equal(relayed.relayedBytes, Buffer.byteLength(deltas(40)) - Buffer.byteLength(delta(0, 'tok0 é "q" \\ ')));
+});
+
+test('reasoning and tool-call argument deltas are relayed too, and reasoning text is not counted', async () => {
+  for (const name of ['reasoning_content deltas, then content', 'tool-call argument deltas']) {
+    const text = STREAMS[name]!;
+    const relayed = await collect(openaiRelay(reads(text, seededRandom(3)), new AbortController().signal, provider, 'up'), text);
+    assert.ok(relayed.relayedBytes > text.length / 2, `${name}: ${relayed.relayedBytes} of ${text.length} bytes relayed`);
+  }
 });
 
 test('a template passes deltas around other strings and nothing else', () => {

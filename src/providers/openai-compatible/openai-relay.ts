@@ -5,11 +5,12 @@
  * events; parsing, re-encoding and writing each one was most of the gateway's streaming cost.
  *
  * Which events may pass unparsed is learned, not guessed: an event parsed exactly that is a plain
- * content delta of one choice (no finish reason, usage, error or field to normalize) becomes a
- * template — its bytes before and after the content string. A later event made of the same bytes
- * around another JSON string means the same thing with other content, so it passes; engines repeat
- * the same id, model and fields on every delta, so nearly every event fits. Anything else (a role or
- * tool-call delta, the finish chunk, usage, an error) is parsed and may become the next template.
+ * delta of one choice (no finish reason, usage, error or field to normalize) carrying content,
+ * reasoning text or a tool call's arguments becomes a template — its bytes before and after that
+ * string. A later event made of the same bytes around another JSON string means the same thing with
+ * another string, so it passes; engines repeat the same id, model and fields on every delta, so
+ * nearly every event fits. Anything else (a role delta, the finish chunk, usage, an error) is parsed
+ * and may become the next template.
  * The content string itself is checked for its quotes and line breaks, not for the rest of JSON's
  * string grammar. A carriage return anywhere (CRLF framing) or an event longer than 1 MiB switches
  * the rest of the body to the exact parser.
@@ -26,34 +27,76 @@ const MAX_PENDING = 1 << 20;
 /** Templates learned per stream at most: an upstream whose every delta differs gains nothing from more. */
 const MAX_TEMPLATES = 32;
 const EMPTY = Buffer.alloc(0);
-const CONTENT_KEY = '"content":"';
 const BACKSLASH = 92;
 
-/** The bytes around one content delta's string (`data: ` … `\n\n`), learned from an event parsed exactly. */
+type Delta = ChatChunk['choices'][number]['delta'];
+
+/**
+ * The string fields a run of deltas may vary in: the answer's text, reasoning text, and a tool
+ * call's arguments. `counted` says whether the metering tokenizer counts it (reasoning text is not
+ * counted when the upstream reports no usage); `only` says what else the delta may carry, so that
+ * the relayed text is exactly what the meter would have counted.
+ */
+const FIELDS: ReadonlyArray<{
+  key: string;
+  counted: boolean;
+  value(d: Delta): unknown;
+  set(d: Delta, v: string): void;
+  only(d: Delta): boolean;
+}> = [
+  {
+    key: '"content":"',
+    counted: true,
+    value: (d) => d.content,
+    set: (d, v) => void (d.content = v),
+    only: (d) => d.tool_calls === undefined,
+  },
+  {
+    key: '"reasoning_content":"',
+    counted: false,
+    value: (d) => d.reasoning_content,
+    set: (d, v) => void (d.reasoning_content = v),
+    only: (d) => !d.content && d.tool_calls === undefined,
+  },
+  {
+    key: '"arguments":"',
+    counted: true,
+    value: (d) => (d.tool_calls?.length === 1 ? d.tool_calls[0]?.function?.arguments : undefined),
+    set: (d, v) => void (d.tool_calls![0]!.function!.arguments = v),
+    only: (d) => !d.content && !d.tool_calls?.[0]?.function?.name,
+  },
+];
+
+/** The bytes around one delta's varying string (`data: ` … `\n\n`), learned from an event parsed exactly. */
 export class DeltaTemplate {
   private constructor(
     private readonly prefix: string,
     private readonly suffix: string,
     /** The choice the deltas belong to. */
     readonly index: number,
+    /** Whether the varying string is text the meter counts. */
+    readonly counted: boolean,
   ) {}
 
-  /** A template from an event's `data` text and its parsed chunk, when it is a plain content delta. */
+  /** A template from an event's `data` text and its parsed chunk, when it is a plain delta of one choice. */
   static from(raw: string, chunk: ChatChunk): DeltaTemplate | undefined {
     const choice = chunk.choices.length === 1 ? chunk.choices[0] : undefined;
-    if (!choice || choice.finish_reason != null || typeof choice.delta?.content !== 'string' || chunk.usage != null) return undefined;
-    if (raw.includes('\n')) return undefined;
-    const key = raw.indexOf(CONTENT_KEY);
-    if (key === -1 || raw.indexOf(CONTENT_KEY, key + 1) !== -1) return undefined;
-    const open = key + CONTENT_KEY.length;
-    const close = stringEnd(raw, open);
-    if (close === -1) return undefined;
-    // The same bytes around another string must mean the same chunk with that content: check it.
-    const probe = JSON.parse(`${raw.slice(0, open)}x${raw.slice(close)}`) as ChatChunk;
-    const expected = JSON.parse(raw) as ChatChunk;
-    expected.choices[0]!.delta.content = 'x';
-    if (JSON.stringify(probe) !== JSON.stringify(expected)) return undefined;
-    return new DeltaTemplate(`data: ${raw.slice(0, open)}`, `${raw.slice(close)}\n\n`, choice.index ?? 0);
+    if (!choice?.delta || choice.finish_reason != null || chunk.usage != null || raw.includes('\n')) return undefined;
+    for (const field of FIELDS) {
+      if (typeof field.value(choice.delta) !== 'string' || !field.only(choice.delta)) continue;
+      const key = raw.indexOf(field.key);
+      if (key === -1 || raw.indexOf(field.key, key + 1) !== -1) continue;
+      const open = key + field.key.length;
+      const close = stringEnd(raw, open);
+      if (close === -1) continue;
+      // The same bytes around another string must mean the same chunk with that string: check it.
+      const probe = JSON.parse(`${raw.slice(0, open)}x${raw.slice(close)}`) as ChatChunk;
+      const expected = JSON.parse(raw) as ChatChunk;
+      field.set(expected.choices[0]!.delta, 'x');
+      if (JSON.stringify(probe) !== JSON.stringify(expected)) continue;
+      return new DeltaTemplate(`data: ${raw.slice(0, open)}`, `${raw.slice(close)}\n\n`, choice.index ?? 0, field.counted);
+    }
+    return undefined;
   }
 
   /**
@@ -145,7 +188,7 @@ export async function* openaiRelay(
         const run = template.runEnd(text, pos, bodies);
         if (run > pos) {
           state.started(template.index);
-          out.push({ sse: bytes.subarray(pos, run), text: decodeBodies(bodies) });
+          out.push({ sse: bytes.subarray(pos, run), text: template.counted ? decodeBodies(bodies) : '' });
           pos = run;
           continue;
         }
