@@ -16,11 +16,11 @@
  * Ratios, not absolute numbers, are recorded and checked: both sides run in the same process at
  * the same moment, so a busier or slower machine moves them far less than it moves req/s.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import autocannon from 'autocannon';
+import { fromDist, start, stats } from './lib/processes.js';
 import { streamLoad } from './lib/stream-load.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -54,23 +54,6 @@ function checkAgainstBaseline(now: Ratios): boolean {
   }
   return ok;
 }
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-
-/** The gateway runs from dist/ when it is built (as `npm start` does); BENCH_SRC=1 uses src/ via tsx. */
-const fromDist = !process.env.BENCH_SRC && existsSync(here('../dist/gateway/gateway.js'));
-if (!fromDist) process.env.BENCH_SRC = '1';
-
-/** `--expose-gc` lets `stats(child, true)` measure memory after a collection; it changes nothing else. */
-function start<T>(script: string, args: string[] = [], stdout: 'inherit' | 'ignore' = 'inherit'): Promise<{ child: ChildProcess; msg: T }> {
-  const execArgv = script.endsWith('.mjs') && (fromDist || !script.includes('gateway-process')) ? [] : ['--import', 'tsx'];
-  execArgv.push('--expose-gc');
-  const child = fork(here(script), args, { execArgv, stdio: ['ignore', stdout, 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (msg) => resolve({ child, msg: msg as T }));
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
 const body = JSON.stringify({
   model: 'bench',
   messages: [{ role: 'user', content: 'Say hello in one short sentence, please.' }],
@@ -123,25 +106,9 @@ async function sequential(url: string, n: number, payload: string, firstByteOnly
   return { p50: samples[Math.floor(n * 0.5)]!, p99: samples[Math.floor(n * 0.99)]! };
 }
 
-interface Stats {
-  cpuMicros: number;
-  maxRssKb: number;
-  mem: NodeJS.MemoryUsage;
-}
-function stats(child: ChildProcess, gc = false): Promise<Stats> {
-  return new Promise((resolve) => {
-    child.on('message', function onMsg(m: Stats & { type?: string }) {
-      if (m.type === 'stats') {
-        child.off('message', onMsg);
-        resolve(m);
-      }
-    });
-    child.send({ type: 'stats', gc });
-  });
-}
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 
-const upstream = await start<{ port: number }>('./lib/fake-upstream.ts');
+const upstream = await start<{ port: number }>('./fake-upstream.ts');
 const upstreamUrl = `http://127.0.0.1:${upstream.msg.port}/v1/chat/completions`;
 const config = {
   log: { level: 'silent', requests: Boolean(process.env.BENCH_LOG) },
@@ -151,14 +118,14 @@ const config = {
   models: { bench: [{ provider: 'fake', model: 'bench-model' }] },
   store: { sqlite: `/tmp/meridian-bench-${process.pid}.db` },
 };
-const gw = await start<{ url: string }>('./lib/gateway-process.mjs', [JSON.stringify(config)]);
+const gw = await start<{ url: string }>('./gateway-process.mjs', [JSON.stringify(config)]);
 const gatewayUrl = `${gw.msg.url}/v1/chat/completions`;
-const bare = await start<{ url: string }>('./lib/bare-proxy.mjs', [`http://127.0.0.1:${upstream.msg.port}`]);
+const bare = await start<{ url: string }>('./bare-proxy.mjs', [`http://127.0.0.1:${upstream.msg.port}`]);
 const bareUrl = `${bare.msg.url}/v1/chat/completions`;
 // `meridian serve`'s defaults: request log on, info-level JSON lines (to /dev/null here); metrics are always on.
 const logOnDb = `/tmp/meridian-bench-${process.pid}-log.db`;
 const logOn = await start<{ url: string }>(
-  './lib/gateway-process.mjs',
+  './gateway-process.mjs',
   [JSON.stringify({ ...config, log: { level: 'info', requests: true }, store: { sqlite: logOnDb } })],
   'ignore',
 );

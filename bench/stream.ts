@@ -6,40 +6,14 @@
  *
  *   npx tsx bench/stream.ts             # BENCH_SECONDS=N for longer runs, BENCH_TOKENS=N per answer
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+import { fromDist, start, stats } from './lib/processes.js';
 import { streamLoad } from './lib/stream-load.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const tokens = Number(process.env.BENCH_TOKENS ?? 2_000);
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const fromDist = !process.env.BENCH_SRC && existsSync(here('../dist/gateway/gateway.js'));
-if (!fromDist) process.env.BENCH_SRC = '1';
-
-function start<T>(script: string, args: string[] = []): Promise<{ child: ChildProcess; msg: T }> {
-  const execArgv = script.endsWith('.mjs') && (fromDist || !script.includes('gateway-process')) ? [] : ['--import', 'tsx'];
-  const child = fork(here(script), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (msg) => resolve({ child, msg: msg as T }));
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-function cpuMicros(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.on('message', function onMsg(m: { type?: string; cpuMicros: number }) {
-      if (m.type === 'stats') {
-        child.off('message', onMsg);
-        resolve(m.cpuMicros);
-      }
-    });
-    child.send({ type: 'stats', gc: false });
-  });
-}
-
 const db = `/tmp/meridian-bench-stream-${process.pid}.db`;
-const upstream = await start<{ port: number }>('./lib/fake-upstream.ts');
+const upstream = await start<{ port: number }>('./fake-upstream.ts');
 const origin = `http://127.0.0.1:${upstream.msg.port}`;
 const config = {
   log: { level: 'silent', requests: false },
@@ -47,18 +21,18 @@ const config = {
   models: { bench: [{ provider: 'fake', model: 'bench-model' }] },
   store: { sqlite: db },
 };
-const gw = await start<{ url: string }>('./lib/gateway-process.mjs', [JSON.stringify(config)]);
-const bare = await start<{ url: string }>('./lib/bare-proxy.mjs', [origin]);
+const gw = await start<{ url: string }>('./gateway-process.mjs', [JSON.stringify(config)]);
+const bare = await start<{ url: string }>('./bare-proxy.mjs', [origin]);
 const path = '/v1/chat/completions';
 try {
   for (const url of [origin, bare.msg.url, gw.msg.url]) await streamLoad(url + path, tokens, 10, 1); // warm-up
   const direct = await streamLoad(origin + path, tokens, 50, seconds);
-  const bareBefore = await cpuMicros(bare.child);
+  const bareBefore = (await stats(bare.child)).cpuMicros;
   const bareRun = await streamLoad(bare.msg.url + path, tokens, 50, seconds);
-  const bareCpu = (await cpuMicros(bare.child)) - bareBefore;
-  const before = await cpuMicros(gw.child);
+  const bareCpu = (await stats(bare.child)).cpuMicros - bareBefore;
+  const before = (await stats(gw.child)).cpuMicros;
   const through = await streamLoad(gw.msg.url + path, tokens, 50, seconds);
-  const cpu = (await cpuMicros(gw.child)) - before;
+  const cpu = (await stats(gw.child)).cpuMicros - before;
   const rows = [
     [`stream c=50 ${tokens}-token answers direct (tokens/s)`, direct.tokensPerSecond.toFixed(0)],
     [`stream c=50 ${tokens}-token answers bare proxy (tokens/s)`, bareRun.tokensPerSecond.toFixed(0)],
