@@ -59,7 +59,8 @@ describe('streaming relay', () => {
     gw = await startGateway(
       {
         providers: [
-          { id: 'engine', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local' },
+          // One connection: a stream that kept its connection would stall every later request.
+          { id: 'engine', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'local', connections: 1 },
           { id: 'cloud', type: 'openai-compatible', baseUrl: `${upstream.url}/v1`, location: 'cloud' },
         ],
         models: { local: [{ provider: 'engine', model: 'm' }], remote: [{ provider: 'cloud', model: 'm' }] },
@@ -115,6 +116,14 @@ describe('streaming relay', () => {
     assert.match(r.text, /event: error\ndata: .*upstream_truncated/);
     const entry = await logEntry(gw.url, r.headers['x-request-id']!);
     assert.equal(entry.errorCode, 'upstream_truncated');
+  });
+
+  it('gives the connection back after every kind of ending', async () => {
+    for (let i = 0; i < 30; i++) {
+      const content = ['write', 'fail', 'cut'][i % 3]!;
+      const r = await chat(gw.url, { model: 'local', stream: true, messages: [{ role: 'user', content }] }, MASTER);
+      assert.equal(r.status, 200);
+    }
   });
 
   it('restores a pseudonymized value streamed back by a cloud deployment', async () => {

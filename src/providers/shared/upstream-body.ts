@@ -24,10 +24,18 @@ export function streamIdleTimeoutMs(provider: ProviderHandle): number {
  */
 export function cancelBody(body: UpstreamBody, iterator?: AsyncIterator<unknown>): void {
   if (typeof body.destroy === 'function') {
+    // A body whose response has fully arrived (a stream left at its `[DONE]`) holds no connection:
+    // destroying it would only build undici's abort error, stack trace included, on every stream.
+    if (fullyReceived(body)) return;
     body.destroy();
     return;
   }
   iterator?.return?.().catch(() => undefined);
+}
+
+/** Whether a Node readable body has received its end (pushed, maybe not yet read); false for other iterables. */
+function fullyReceived(body: UpstreamBody): boolean {
+  return (body as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
 }
 
 /**
