@@ -89,11 +89,14 @@ export class DeltaTemplate {
       const open = key + field.key.length;
       const close = stringEnd(raw, open);
       if (close === -1) continue;
-      // The same bytes around another string must mean the same chunk with that string: check it.
-      const probe = JSON.parse(`${raw.slice(0, open)}x${raw.slice(close)}`) as ChatChunk;
-      const expected = JSON.parse(raw) as ChatChunk;
-      field.set(expected.choices[0]!.delta, 'x');
-      if (JSON.stringify(probe) !== JSON.stringify(expected)) continue;
+      // The same bytes around another string must mean the same chunk with that string: check it
+      // (`chunk` is `raw` parsed, unchanged: the field is set to the probe's string and back).
+      const probe = JSON.stringify(JSON.parse(`${raw.slice(0, open)}x${raw.slice(close)}`));
+      const own = field.value(choice.delta) as string;
+      field.set(choice.delta, 'x');
+      const expected = JSON.stringify(chunk);
+      field.set(choice.delta, own);
+      if (probe !== expected) continue;
       return new DeltaTemplate(`data: ${raw.slice(0, open)}`, `${raw.slice(close)}\n\n`, choice.index ?? 0, field.counted);
     }
     return undefined;
