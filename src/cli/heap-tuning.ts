@@ -32,6 +32,48 @@ export function heapGrowingFlag(env: NodeJS.ProcessEnv, execArgv: readonly strin
   return percent === 0 ? undefined : `${FLAG}=${percent}`;
 }
 
+const SEMI_SPACE_FLAGS = [
+  '--semi-space-growth-factor',
+  '--semi_space_growth_factor',
+  '--min-semi-space-size',
+  '--min_semi_space_size',
+  '--max-semi-space-size',
+  '--max_semi_space_size',
+];
+/** V8's own `--semi-space-growth-factor` (11.x and later), put back once start-up is over. */
+const V8_SEMI_SPACE_GROWTH_FACTOR = 2;
+
+/** Whether node was given a young-generation flag of its own (command line or NODE_OPTIONS): then V8 is left alone. */
+export function youngGenerationTuned(env: NodeJS.ProcessEnv, execArgv: readonly string[]): boolean {
+  return [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => SEMI_SPACE_FLAGS.some((f) => a.startsWith(f)));
+}
+
+let heldYoungGeneration = false;
+
+/**
+ * Keeps V8's young generation at its initial size while the process starts: loading modules and
+ * building the services allocates tens of MB of mostly long-lived objects, and each scavenge that
+ * sees them survive grows the semi-spaces, so a gateway that has not served a request yet holds
+ * 16–28 MB of committed, empty young generation (docs/performance.md, "Memory"). With the growth
+ * factor at 1 the semi-spaces stay at their initial 1 MB during start-up; releaseYoungGeneration
+ * puts V8's factor back, and under traffic the young generation grows to its usual size within the
+ * first requests. V8 reads the factor each time it considers growing the new space, so changing it
+ * at run time takes effect. Called first thing by the CLI (./main.ts), never by the library.
+ */
+export function holdYoungGeneration(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): boolean {
+  if (heldYoungGeneration || youngGenerationTuned(env, execArgv)) return false;
+  setFlagsFromString('--semi-space-growth-factor=1');
+  heldYoungGeneration = true;
+  return true;
+}
+
+/** Ends holdYoungGeneration's hold (`meridian serve` once it listens, other commands before they run); a no-op without one. */
+export function releaseYoungGeneration(): void {
+  if (!heldYoungGeneration) return;
+  heldYoungGeneration = false;
+  setFlagsFromString(`--semi-space-growth-factor=${V8_SEMI_SPACE_GROWTH_FACTOR}`);
+}
+
 /** Read by V8 each time it sets the next old-generation limit, so setting it at start-up takes effect. */
 export function applyHeapTuning(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): string | undefined {
   const flag = heapGrowingFlag(env, execArgv);

@@ -12,7 +12,7 @@ import { ConfigError } from '../errors.js';
 import { buildServices } from '../gateway/build.js';
 import { createGateway, createLogger } from '../gateway/gateway.js';
 import { demoConfig, demoHints } from './demo.js';
-import { applyHeapTuning } from './heap-tuning.js';
+import { applyHeapTuning, releaseYoungGeneration } from './heap-tuning.js';
 import { IpcPeer, type IpcChannel } from '../util/ipc-peer.js';
 import { servePrimary } from './cluster-primary.js';
 import { warmConfigured } from './models.js';
@@ -81,6 +81,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (workers > 1 && cluster.isPrimary) {
     const logger = createLogger(loaded.config.log.level, loaded.config.log.format);
     listenPort(opts, loaded.config);
+    // The primary forwards IPC and serves no request: its start-up is over here.
+    releaseYoungGeneration();
     await servePrimary({
       config: loaded.config,
       workers,
@@ -148,6 +150,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   await gateway.refreshModels();
   const url = await gateway.listen(port, host);
+  // Start-up is over: the young generation may grow again (with the first requests).
+  releaseYoungGeneration();
   const providers = [...gateway.services.catalog.providers.values()].map((p) => `${p.id} (${p.type}, ${p.location})`);
   logger.info(
     { url, config: loaded.file ?? '(defaults)', providers, discovered, aliases: gateway.services.catalog.aliasNames() },

@@ -23,7 +23,13 @@ import {
   ollamaGenerateToCanonical,
   type LoadReason,
 } from '../api/ollama/request.js';
-import { canonicalToOllamaChat, canonicalToOllamaGenerate, ollamaError, ollamaLoadAnswer } from '../api/ollama/response.js';
+import {
+  canonicalToOllamaChat,
+  canonicalToOllamaGenerate,
+  ollamaError,
+  ollamaErrorFormat,
+  ollamaLoadAnswer,
+} from '../api/ollama/response.js';
 import {
   parseOllamaChat,
   parseOllamaEmbed,
@@ -52,9 +58,7 @@ export const OLLAMA_API_VERSION = '0.12.0';
 
 const NDJSON = 'application/x-ndjson';
 
-/** Ollama's error body, for the route table (failures before the handler: auth, content type, unknown JSON). */
-export const ollamaErrorFormat = (e: MeridianError): unknown => ollamaError(e.message);
-
+/** Ollama's error body (ollamaErrorFormat, also the route table's for failures before the handler). */
 const sendOllamaError = (res: RequestContext['res'], err: unknown): MeridianError => sendErrorAs(res, err, ollamaErrorFormat);
 
 /** Names in `/api/tags` and `modified_at` in `/api/show`: the gateway's start, the closest thing to a model file's date. */

@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { assertRequestObject } from '../api/schemas.js';
 import { InvalidRequestError } from '../errors.js';
 import { deleteCollection, deleteDocument, ingest, LIST_LIMITS, listCollections, listDocuments } from '../rag/documents.js';
-import { DOCUMENT_BODY_BYTES, parseDocument } from '../rag/extract.js';
 import { collectionName, collectionOf, collectionSchema, createCollection, documentId, parseWith, searchSchema } from '../rag/index.js';
 import { rerankHeader, retrieve } from '../rag/rerank.js';
 import type { Route, RouteTable } from '../server/app.js';
@@ -55,6 +54,8 @@ export async function handleCreateCollection(g: GatewayServices, ctx: RequestCon
  */
 export async function handleIngestDocument(g: GatewayServices, ctx: RequestContext): Promise<void> {
   const collection = collectionParam(ctx);
+  // HTML and PDF extraction (htmlparser2 and the PDF reader) load with the first document, not at start-up.
+  const { DOCUMENT_BODY_BYTES, parseDocument } = await import('../rag/extract.js');
   const doc = parseDocument(await body(g, ctx, Math.max(g.config.server.bodyLimitBytes, DOCUMENT_BODY_BYTES)));
   const r = await ingest(g, collection, doc, ctx.signal);
   sendJson(ctx.res, 200, {

@@ -1,7 +1,7 @@
 /** `meridian mock`: start the mock server (deterministic, rules, record or replay). */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { startMockServer, type MockServerOptions } from './server.js';
+import type { MockServerOptions } from './server.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -26,6 +26,8 @@ export function registerMockCommands(program: Command): void {
       if (o.rules) opts.rulesFile = o.rules;
       if (o.record && o.cassettes) opts.record = { upstream: o.record, cassettes: o.cassettes };
       if (o.replay) opts.replay = o.replay;
+      // Loaded here, not with the CLI: `meridian serve` would otherwise carry the mock server and undici's whole index.
+      const { startMockServer } = await import('./server.js');
       const server = await startMockServer(opts);
       const mode = o.record
         ? `recording ${o.record} → ${o.cassettes}`

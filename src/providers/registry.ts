@@ -2,10 +2,11 @@
  * The one table of adapters. Adding a provider = one folder + one line here; the core never
  * branches on a provider's name.
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
 import { headerProblem } from './shared/http.js';
 import type { Location, ProviderAdapter, ProviderConfig, ProviderHandle } from './spec.js';
+import { Agent } from './undici-agent.js';
 import { openaiAdapter, openaiCompatibleAdapter } from './openai-compatible/index.js';
 import { anthropicAdapter } from './anthropic/index.js';
 import { ollamaAdapter } from './ollama/index.js';

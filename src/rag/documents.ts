@@ -5,7 +5,7 @@
 import { NotFoundError } from '../errors.js';
 import type { GatewayServices } from '../gateway/services.js';
 import type { RagCollectionSummary, RagDocumentSummary } from '../store/types.js';
-import { extractText, type DocumentInput } from './extract.js';
+import type { DocumentInput } from './extract.js';
 import { documentHash } from './hash.js';
 import { collectionOf, ingestDocument, storeOf } from './index.js';
 
@@ -27,6 +27,8 @@ export async function ingest(g: GatewayServices, collection: string, doc: Docume
   await collectionOf(g, collection);
   const contentHash = documentHash(doc.format, doc.source, doc.metadata);
   if ((await storeOf(g).rag.documentHash(collection, doc.id)) === contentHash) return { chunks: 0, unchanged: true, contentHash };
+  // HTML and PDF extraction (htmlparser2, the PDF reader) load with the first document to parse, not with the gateway.
+  const { extractText } = await import('./extract.js');
   const { text, pages } = await extractText(doc, signal);
   const r = await ingestDocument(g, collection, { id: doc.id, text, metadata: doc.metadata }, signal, contentHash);
   return { ...r, contentHash, ...(pages !== undefined ? { pages } : {}) };

@@ -1,7 +1,13 @@
-/** `meridian serve`'s V8 old-generation growth step: default, override, off, node's own flag wins, bad values refused. */
+/** `meridian serve`'s V8 tuning: the old-generation growth step (default, override, off, node's own flag wins, bad values refused) and the start-up hold on the young generation. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_HEAP_GROWING_PERCENT, heapGrowingFlag } from '../../src/cli/heap-tuning.js';
+import {
+  DEFAULT_HEAP_GROWING_PERCENT,
+  heapGrowingFlag,
+  holdYoungGeneration,
+  releaseYoungGeneration,
+  youngGenerationTuned,
+} from '../../src/cli/heap-tuning.js';
 import { ConfigError } from '../../src/errors.js';
 
 test('serve sets the default growth step unless told otherwise', () => {
@@ -24,4 +30,21 @@ test('a value that is not a whole number from 0 to 400 is a config error that do
       (err: unknown) => err instanceof ConfigError && !err.message.includes(bad),
     );
   }
+});
+
+test('the start-up hold on the young generation: once, undone by release, skipped when node was given a young-generation flag', () => {
+  assert.equal(youngGenerationTuned({}, []), false);
+  assert.equal(youngGenerationTuned({}, ['--max-semi-space-size=8']), true);
+  assert.equal(youngGenerationTuned({ NODE_OPTIONS: '--enable-source-maps --semi_space_growth_factor=3' }, []), true);
+  assert.equal(youngGenerationTuned({ NODE_OPTIONS: '--max-old-space-size=512' }, []), false);
+  assert.equal(holdYoungGeneration({}, ['--min-semi-space-size=4']), false);
+  try {
+    assert.equal(holdYoungGeneration({}, []), true);
+    assert.equal(holdYoungGeneration({}, []), false, 'already held');
+  } finally {
+    releaseYoungGeneration();
+  }
+  releaseYoungGeneration(); // a second release is a no-op
+  assert.equal(holdYoungGeneration({}, []), true, 'a released hold can be taken again');
+  releaseYoungGeneration();
 });

@@ -8,6 +8,7 @@
  * Reference: https://github.com/ollama/ollama/blob/main/docs/api.md (chat, generate, durations),
  * https://docs.ollama.com/api/errors
  */
+import type { MeridianError } from '../../errors.js';
 import type { FinishReason, ChatResponse, ContentPart, Usage } from '../types.js';
 import type { LoadReason } from './request.js';
 
@@ -101,6 +102,9 @@ export function ollamaLoadAnswer(kind: 'chat' | 'generate', model: string, reaso
 export function ollamaError(message: string): { error: string } {
   return { error: message };
 }
+
+/** Ollama's error body, for every Ollama route (failures before the handler too: auth, content type, unknown JSON). */
+export const ollamaErrorFormat = (e: MeridianError): unknown => ollamaError(e.message);
 
 export function toolCallOut(index: number, name: string, args: string, id?: string): OllamaOutToolCall {
   let parsed: unknown;

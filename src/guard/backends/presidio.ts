@@ -6,7 +6,6 @@
  *   error    {"error": str} with HTTP 400/500
  * `start`/`end` index Python strings, i.e. Unicode code points, not UTF-16 units: converted here.
  */
-import { request } from 'undici';
 import type { PresidioBackendConfig } from './schema.js';
 import type { Finding } from '../types.js';
 import type { RecognizerBackend, TextPiece } from './types.js';
@@ -22,6 +21,9 @@ export function createPresidioBackend(config: PresidioBackendConfig, name: strin
   async function analyze(piece: TextPiece, signal: AbortSignal): Promise<Finding[]> {
     const body: Record<string, unknown> = { text: piece.text, language: config.language, entities };
     if (config.scoreThreshold !== undefined) body.score_threshold = config.scoreThreshold;
+    // undici's `request` with the package's whole index, loaded with the first call: a gateway
+    // without a Presidio back-end never needs it (docs/performance.md, "Memory").
+    const { request } = await import('undici');
     const res = await request(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
