@@ -47,6 +47,9 @@ export interface CacheStep {
 
 const OFF: CacheStep = { record: (e) => e, keepResponse: () => undefined, keepStream: () => undefined };
 
+/** The step when the alias has no cache (what `cacheStep` answers then; callers skip its promise). */
+export const CACHE_OFF = OFF;
+
 export async function cacheStep(
   g: GatewayServices,
   ctx: RequestContext,
