@@ -49,6 +49,9 @@ export interface CacheStep {
 
 const OFF: CacheStep = { records: false, record: (e) => e, keepResponse: () => undefined, keepStream: () => undefined };
 
+/** The step when the alias has no cache (what `cacheStep` answers then; callers skip its promise). */
+export const CACHE_OFF = OFF;
+
 export async function cacheStep(
   g: GatewayServices,
   ctx: RequestContext,

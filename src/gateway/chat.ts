@@ -9,12 +9,12 @@ import type { Restorer } from '../guard/index.js';
 import { formatPiiHeader } from '../guard/index.js';
 import type { ChatResult } from '../providers/spec.js';
 import { readJsonBody } from '../server/http-util.js';
-import { resolvePromptedBody } from '../prompts/index.js';
+import { promptRequestOf, resolvePromptedBody } from '../prompts/index.js';
 import type { RequestContext } from './context.js';
 import { assignExperiment, preferVariant, withVariantPrompt, type Assignment } from './experiment.js';
 import { formatRouteHeader } from '../router/index.js';
 import { formatUsd } from './headers.js';
-import { cacheBypassed, cacheStep, serveHit } from './cache-step.js';
+import { CACHE_OFF, cacheBypassed, cacheStep, serveHit } from './cache-step.js';
 import { account, countUsage, meterStream, responseText, type StreamMeter } from './metering.js';
 import type { NativeCommitted } from './native-attempt.js';
 import { admit, round, runPipeline, traced, type Pending, type Subject } from './pipeline.js';
@@ -55,7 +55,8 @@ export async function handleChatBody(
     if (wire.prompts) body = withVariantPrompt(body as Record<string, unknown>, assigned.variant);
   }
   // A registered prompt becomes an ordinary body here, before validation and admission.
-  const prompted = wire.prompts ? await resolvePromptedBody(g.store, body, wire.promptShape) : undefined;
+  // (Most bodies name none: the check is synchronous, so they skip the look-up's promise.)
+  const prompted = wire.prompts && promptRequestOf(body) ? await resolvePromptedBody(g.store, body, wire.promptShape) : undefined;
   // Retrieved context (docs/rag.md) joins the canonical request here, so the guard sees it before admission.
   const taken = takeRag(prompted?.body ?? body);
   const parsed = wire.parse(taken.body);
@@ -102,7 +103,9 @@ async function serveChat(
   // An experiment compares variants: an answer cached from another variant would blur it.
   const cache = assigned
     ? cacheBypassed(g, resolved.alias)
-    : await cacheStep(g, ctx, request, { inspection, facts, alias: resolved.alias });
+    : g.cache?.settingsFor(g.config, resolved.alias)
+      ? await cacheStep(g, ctx, request, { inspection, facts, alias: resolved.alias })
+      : CACHE_OFF;
   if (cache.result) entry.cacheHit = false;
   if (cache.hit) return serveHit(g, ctx, pending, request, wire, cache, bodyFields);
   const plan = assigned ? preferVariant(g, ctx, admission.plan, assigned) : admission.plan;
@@ -133,7 +136,7 @@ async function serveChat(
   entry.deployment = d.id;
   entry.location = d.location;
   entry.routeReason = result.reason;
-  entry.attempts = [...entry.attempts, ...result.attempts];
+  entry.attempts = entry.attempts.length ? [...entry.attempts, ...result.attempts] : result.attempts;
   g.metrics?.routeDecision(resolved.alias, d.id, result.reason);
   const headers: Record<string, string> = {
     'x-meridian-route': formatRouteHeader({ deployment: d, reason: result.reason, strategy: plan.strategy }),
@@ -144,6 +147,8 @@ async function serveChat(
 
   const restorer = restorers.get(d.id);
   let ok = false;
+  // A complete response was read to its end upstream: releasing it need not cancel anything.
+  const settled = result.value.type === 'response';
   try {
     const committed = result.value;
     if (committed.type === 'native') {
@@ -216,6 +221,7 @@ async function serveChat(
       ...(entry.ttftMs !== undefined ? { ttftMs: entry.ttftMs } : {}),
       outputTokens: entry.completionTokens ?? 0,
       durationMs: performance.now() - ctx.start,
+      settled,
     });
   }
 }

@@ -77,7 +77,8 @@ async function serveEmbeddings(
     }),
     ctx.signal,
   );
-  result.release({ ok: true });
+  // The vectors were read to their end: nothing upstream is left to cancel.
+  result.release({ ok: true, settled: true });
   const d = result.deployment;
   const reported = result.value.usage;
   const promptTokens = reported?.prompt_tokens ?? subject.estimatedPromptTokens;

@@ -83,7 +83,8 @@ export async function runPipeline(
   } catch (err) {
     fail(g, ctx, pending, wire, err);
   } finally {
-    await finish(g, ctx, pending);
+    const settling = finish(g, ctx, pending);
+    if (settling) await settling;
   }
 }
 
@@ -143,18 +144,25 @@ function fail(g: GatewayServices, ctx: RequestContext, pending: Pending, wire: E
   wire.sendError(ctx.res, e);
 }
 
-async function finish(g: GatewayServices, ctx: RequestContext, pending: Pending): Promise<void> {
+/** Settles, logs and measures the request; a promise only when a budget is being settled. */
+function finish(g: GatewayServices, ctx: RequestContext, pending: Pending): Promise<void> | undefined {
   const { entry } = pending;
   entry.latencyMs = round(performance.now() - ctx.start);
-  if (pending.budget) {
-    await g.budgets
-      // A cache hit consumes nothing: settling at zero releases the whole reservation.
-      ?.settle(pending.budget, {
-        usd: entry.costUsd ?? 0,
-        tokens: entry.cacheHit ? 0 : (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0),
-      })
-      .catch((err: unknown) => g.logger.error({ requestId: ctx.requestId, err: (err as Error).message }, 'budget settle failed'));
-  }
+  const settling = pending.budget
+    ? g.budgets
+        // A cache hit consumes nothing: settling at zero releases the whole reservation.
+        ?.settle(pending.budget, {
+          usd: entry.costUsd ?? 0,
+          tokens: entry.cacheHit ? 0 : (entry.promptTokens ?? 0) + (entry.completionTokens ?? 0),
+        })
+        .catch((err: unknown) => g.logger.error({ requestId: ctx.requestId, err: (err as Error).message }, 'budget settle failed'))
+    : undefined;
+  return settling ? settling.then(() => record(g, pending)) : record(g, pending);
+}
+
+/** The request log entry and the metrics, once the budget (if any) is settled. */
+function record(g: GatewayServices, pending: Pending): undefined {
+  const { entry } = pending;
   // Upstream error messages may echo the prompt: nothing with personal data reaches the log.
   const attempts = entry.attempts as AttemptRecord[];
   if (attempts.some((a) => a.error)) {
@@ -163,6 +171,7 @@ async function finish(g: GatewayServices, ctx: RequestContext, pending: Pending)
   if (g.config.log.requests) g.store?.requestLog.append(entry);
   g.metrics?.observe(entry);
   pending.trace?.end(entry);
+  return undefined;
 }
 
 /** Text for logs and the stored request log: every finding replaced by its type (`[EMAIL]`). */
@@ -184,9 +193,10 @@ export async function admit(g: GatewayServices, ctx: RequestContext, pending: Pe
     if (inspection.action === 'block') throw blocked(inspection);
   }
 
-  await g.auth?.admit(principal, subject.estimatedPromptTokens);
+  if (g.auth) await g.auth.admit(principal, subject.estimatedPromptTokens);
   const facts = requestFacts(ctx, subject, resolved.alias, inspection);
-  await reserveBudget(g, ctx, pending, subject, resolved, facts);
+  const reserving = reserveBudget(g, ctx, pending, subject, resolved, facts);
+  if (reserving) await reserving;
 
   const plan = planRequest(g, entry, facts, resolved);
   return { resolved, facts, inspection, plan };
@@ -219,15 +229,18 @@ function planRequest(g: GatewayServices, entry: RequestLogEntry, facts: RequestF
   }
 }
 
-/** Reserves the request's estimated spend against every budget that applies (released by `finish`). */
-async function reserveBudget(
+/**
+ * Reserves the request's estimated spend against every budget that applies (released by `finish`).
+ * Undefined when there is nothing to reserve: the usual request pays for no promise.
+ */
+function reserveBudget(
   g: GatewayServices,
   ctx: RequestContext,
   pending: Pending,
   subject: Subject,
   resolved: ResolvedModel,
   facts: RequestFacts,
-): Promise<void> {
+): Promise<void> | undefined {
   const principal = ctx.principal;
   const budgetContext = {
     ...(principal.tenant ? { tenant: principal.tenant } : {}),
@@ -238,8 +251,21 @@ async function reserveBudget(
   // A deployment with no known price must not pass a USD budget as free (pricing.unknownModel).
   g.meter.checkPrices(resolved.deployments, { usdBudget: g.budgets?.hasUsdBudget(budgetContext) ?? false });
   // No budget rule and no key budget: nothing to reserve (skips pricing every candidate per request).
-  if (!g.budgets || (g.config.budgets.length === 0 && !principal.budget)) return;
-  const decision = await g.budgets.check(budgetContext, {
+  if (!g.budgets || (g.config.budgets.length === 0 && !principal.budget)) return undefined;
+  return reserve(g, ctx, pending, subject, resolved, facts, budgetContext);
+}
+
+async function reserve(
+  g: GatewayServices,
+  ctx: RequestContext,
+  pending: Pending,
+  subject: Subject,
+  resolved: ResolvedModel,
+  facts: RequestFacts,
+  budgetContext: Parameters<NonNullable<GatewayServices['budgets']>['check']>[0],
+): Promise<void> {
+  const principal = ctx.principal;
+  const decision = await g.budgets!.check(budgetContext, {
     usd: estimateUsd(g, resolved.deployments, subject),
     tokens: subject.estimatedPromptTokens + subject.expectedOutputTokens,
   });

@@ -59,7 +59,20 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const reason = boundedLabel();
   const piiType = boundedLabel();
   const labels = ['kind', 'alias', 'deployment', 'location', 'status'] as const;
-  const requests = new Counter({ name: 'meridian_requests_total', help: 'Requests by outcome', labelNames: labels, registers: [registry] });
+  // Per-request counters add to plain numbers (see `tally`) that each counter's collect hands over at a scrape.
+  const tallies = new Map<Counter<string>, Tally[]>();
+  const tallied = {
+    collect(this: Counter<string>) {
+      flushTallies(this, tallies);
+    },
+  };
+  const requests = new Counter({
+    name: 'meridian_requests_total',
+    help: 'Requests by outcome',
+    labelNames: labels,
+    registers: [registry],
+    ...tallied,
+  });
   const errors = new Counter({
     name: 'meridian_errors_total',
     help: 'Failed requests by error code',
@@ -85,18 +98,21 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     help: 'Tokens by direction',
     labelNames: ['alias', 'deployment', 'location', 'direction'],
     registers: [registry],
+    ...tallied,
   });
   const cost = new Counter({
     name: 'meridian_cost_usd_total',
     help: 'Cost in USD',
     labelNames: ['alias', 'deployment', 'location'],
     registers: [registry],
+    ...tallied,
   });
   const routes = new Counter({
     name: 'meridian_route_decisions_total',
     help: 'Routing decisions by reason',
     labelNames: ['alias', 'deployment', 'reason'],
     registers: [registry],
+    ...tallied,
   });
   new Gauge({
     name: 'meridian_breaker_state',
@@ -162,16 +178,23 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const children = new Map<
     string,
     {
-      requests: Counter.Internal;
+      requests: Tally;
       latency: Histogram.Internal<string>;
       ttft: Histogram.Internal<string>;
-      tokensIn: Counter.Internal;
-      tokensOut: Counter.Internal;
-      cost: Counter.Internal;
+      tokensIn: Tally;
+      tokensOut: Tally;
+      cost: Tally;
     }
   >();
 
-  const routeChildren = new Map<string, Counter.Internal>();
+  const routeChildren = new Map<string, Tally>();
+  const tally = (counter: Counter<string>, labelValues: Record<string, string>): Tally => {
+    const t: Tally = { counter, labels: labelValues, n: 0 };
+    let list = tallies.get(counter);
+    if (!list) tallies.set(counter, (list = []));
+    list.push(t);
+    return t;
+  };
 
   return {
     registry,
@@ -179,7 +202,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     setKnownNames(a, d) {
       aliases = new Set(a);
       deployments = new Set(d);
-      // Cached children hold label values mapped under the old names.
+      // Cached children hold label values mapped under the old names (what they counted is kept).
+      for (const counter of tallies.keys()) flushTallies(counter, tallies);
+      tallies.clear();
       children.clear();
       routeChildren.clear();
     },
@@ -198,22 +223,22 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       let c = children.get(key);
       if (!c) {
         c = {
-          requests: requests.labels({ kind, ...l, status: code }),
+          requests: tally(requests, { kind, ...l, status: code }),
           latency: latency.labels(l),
           ttft: ttft.labels(l),
-          tokensIn: tokens.labels({ ...l, direction: 'input' }),
-          tokensOut: tokens.labels({ ...l, direction: 'output' }),
-          cost: cost.labels(l),
+          tokensIn: tally(tokens, { ...l, direction: 'input' }),
+          tokensOut: tally(tokens, { ...l, direction: 'output' }),
+          cost: tally(cost, l),
         };
         children.set(key, c);
       }
-      c.requests.inc();
+      add(c.requests, 1);
       if (e.status >= 400) errors.inc({ alias: l.alias, code: errorCode(e.errorCode ?? 'unknown') });
       c.latency.observe(e.latencyMs / 1000);
       if (e.ttftMs !== undefined) c.ttft.observe(e.ttftMs / 1000);
-      if (e.promptTokens) c.tokensIn.inc(e.promptTokens);
-      if (e.completionTokens) c.tokensOut.inc(e.completionTokens);
-      if (e.costUsd) c.cost.inc(e.costUsd);
+      if (e.promptTokens) add(c.tokensIn, e.promptTokens);
+      if (e.completionTokens) add(c.tokensOut, e.completionTokens);
+      if (e.costUsd) add(c.cost, e.costUsd);
       if (e.pii) for (const [type, n] of Object.entries(e.pii)) piiFound.inc({ type: piiType(type) }, n);
       if (e.variant !== undefined) variantRequests.inc({ variant: variantLabel(e.variant), status: code });
       if (e.savedUsd) cacheSaved.inc({ alias: l.alias }, e.savedUsd);
@@ -226,15 +251,41 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       const key = `${l.alias}\u0000${l.deployment}\u0000${l.reason}`;
       let c = routeChildren.get(key);
       if (!c) {
-        c = routes.labels(l);
+        c = tally(routes, l);
         routeChildren.set(key, c);
       }
-      c.inc();
+      add(c, 1);
     },
     inflight(delta) {
       inflight.inc(delta);
     },
   };
+}
+
+/**
+ * One label combination of a counter, counted in a plain number: prom-client hashes and validates
+ * the labels on every `inc`, even through a child from `labels()`, which cost a few µs per request.
+ * The counter's `collect` (run by every read of the registry: GET /metrics, a cluster's aggregate,
+ * `get()`) adds what was counted since the last read, so every reader sees the same totals.
+ */
+interface Tally {
+  counter: Counter<string>;
+  labels: Record<string, string>;
+  n: number;
+}
+
+function add(t: Tally, value: number): void {
+  // What prom-client would refuse (negative, not finite) it still refuses, at once and with its own error.
+  if (!(value >= 0) || value === Infinity) t.counter.inc(t.labels, value);
+  t.n += value;
+}
+
+function flushTallies(counter: Counter<string>, tallies: Map<Counter<string>, Tally[]>): void {
+  for (const t of tallies.get(counter) ?? []) {
+    if (t.n === 0) continue;
+    counter.inc(t.labels, t.n);
+    t.n = 0;
+  }
 }
 
 /**

@@ -70,7 +70,10 @@ async function walkPlan<T>(
     skipOpenBreakers(remaining, records, breakers);
     let picked: { attempt: PlannedAttempt; overflow: boolean };
     try {
-      picked = await takeSlot(remaining, live, { ...config, deadlineAt, signal: overall, alias: plan.alias });
+      // A free slot is taken synchronously (the usual case: no promise, no turn of the microtask queue).
+      picked =
+        freeSlot(remaining, live, config.queueThreshold) ??
+        (await waitForSlot(remaining, live, { ...config, deadlineAt, signal: overall, alias: plan.alias }));
     } catch (err) {
       const e = clientSignal.aborted
         ? cancelled(plan.alias)
@@ -93,7 +96,7 @@ async function walkPlan<T>(
       const attemptTimeout = attempt.signal;
       const t0 = performance.now();
       try {
-        const value = await untilAborted(run(d, attempt.signal), attempt.signal);
+        const value = await attempt.until(run(d, attempt.signal));
         // Committed: no more attempt timeout, but the stream that follows still ends by the deadline.
         attempt.rearm(deadlineAt - performance.now(), `request deadline of ${config.deadlineMs} ms (router.deadlineMs) passed`, true);
         const commitMs = performance.now() - t0;
@@ -173,17 +176,18 @@ function skipOpenBreakers(remaining: PlannedAttempt[], records: AttemptRecord[],
  * Takes a slot on the first attempt that has one; skipping a saturated one is overflow. An
  * engine whose own queue is at `queueThreshold` is saturated for overflow only: when nothing
  * later in the plan is free (e.g. a local-only request), the first such engine with a free slot
- * still takes the request and queues it itself, exactly as before engines were watched. When
- * every remaining attempt is at its maxConcurrency, waits in the bounded queue for any of them.
+ * still takes the request and queues it itself, exactly as before engines were watched.
+ * Undefined when every remaining attempt is at its maxConcurrency (then `waitForSlot`).
  */
-async function takeSlot(
+function freeSlot(
   remaining: PlannedAttempt[],
   live: LiveState,
-  opts: RouterConfig & { deadlineAt: number; signal: AbortSignal; alias: string },
-): Promise<{ attempt: PlannedAttempt; overflow: boolean }> {
+  queueThreshold: RouterConfig['queueThreshold'],
+): { attempt: PlannedAttempt; overflow: boolean } | undefined {
   let engineBusy = -1;
-  for (const [i, a] of remaining.entries()) {
-    if (live.isEngineBusy(a.deployment, opts.queueThreshold)) {
+  for (let i = 0; i < remaining.length; i++) {
+    const a = remaining[i]!;
+    if (live.isEngineBusy(a.deployment, queueThreshold)) {
       if (engineBusy < 0 && !live.isSaturated(a.deployment)) engineBusy = i;
       continue;
     }
@@ -192,6 +196,15 @@ async function takeSlot(
   if (engineBusy >= 0 && live.tryAcquire(remaining[engineBusy]!.deployment)) {
     return { attempt: remaining[engineBusy]!, overflow: engineBusy > 0 };
   }
+  return undefined;
+}
+
+/** Waits in the bounded queue for any of the remaining attempts' deployments. */
+async function waitForSlot(
+  remaining: PlannedAttempt[],
+  live: LiveState,
+  opts: RouterConfig & { deadlineAt: number; signal: AbortSignal; alias: string },
+): Promise<{ attempt: PlannedAttempt; overflow: boolean }> {
   const timeoutMs = Math.max(1, Math.min(opts.queueTimeoutMs, opts.deadlineAt - performance.now()));
   const d = await live.waitForSlot(
     remaining.map((a) => a.deployment),
@@ -200,13 +213,19 @@ async function takeSlot(
   return { attempt: remaining.find((a) => a.deployment === d)!, overflow: false };
 }
 
-function releaser(d: Deployment, commitMs: number, state: ExecutorState, endAttempt: () => void): ExecuteResult<unknown>['release'] {
+function releaser(
+  d: Deployment,
+  commitMs: number,
+  state: ExecutorState,
+  endAttempt: (settled?: boolean) => void,
+): ExecuteResult<unknown>['release'] {
   let done = false;
   return (outcome) => {
     if (done) return;
     done = true;
-    // The caller is finished with the response: anything still open upstream is abandoned.
-    endAttempt();
+    // The caller is finished with the response: anything still open upstream is abandoned
+    // (nothing is when the caller says the upstream answer was read to its end).
+    endAttempt(outcome?.settled === true);
     state.live.release(d);
     if (outcome && !outcome.ok) {
       // Failed after commit (e.g. mid-stream): it counts against the deployment's health.
@@ -273,8 +292,18 @@ interface AttemptSignal {
    * caller never releases it must not hold a CLI or test process open until the deadline).
    */
   rearm(ms: number, message: string, background?: boolean): void;
-  /** The attempt is over: aborts the signal (if it has not fired) and detaches from the client. */
-  end(): void;
+  /**
+   * The attempt is over: aborts the signal (if it has not fired) and detaches from the client.
+   * `settled`: nothing is open upstream any more (the answer was read to its end), so the timer
+   * and the client listener go but the signal is left as it is — aborting it would only
+   * dispatch an event nobody listens to (≈5–10 µs per request on Node 20).
+   */
+  end(settled?: boolean): void;
+  /**
+   * `p`, or the abort reason as soon as the signal aborts, even if `p` ignores the signal. Only
+   * this attempt's own stop aborts the signal, so the race needs no event listener on it.
+   */
+  until<T>(p: Promise<T>): Promise<T>;
 }
 
 /**
@@ -283,48 +312,55 @@ interface AttemptSignal {
  */
 function attemptSignal(client: AbortSignal, timeoutMs: number): AttemptSignal {
   const controller = new AbortController();
+  const signal = controller.signal;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Rejects the pending `until`, if any: called right after the signal aborts. */
+  let onStop: ((reason: unknown) => void) | undefined;
   const onClient = () => stop(client.reason);
-  function stop(reason: unknown): void {
+  function detach(): void {
     if (timer) clearTimeout(timer);
     timer = undefined;
     client.removeEventListener('abort', onClient);
-    if (!controller.signal.aborted) controller.abort(reason);
+  }
+  function stop(reason: unknown): void {
+    detach();
+    if (signal.aborted) return;
+    controller.abort(reason);
+    const reject = onStop;
+    onStop = undefined;
+    reject?.(signal.reason);
   }
   function rearm(ms: number, message: string, background = false): void {
-    if (controller.signal.aborted) return;
+    if (signal.aborted) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => stop(new DOMException(message, 'TimeoutError')), Math.max(1, ms));
     if (background) timer.unref();
+  }
+  function until<T>(p: Promise<T>): Promise<T> {
+    if (signal.aborted) {
+      p.catch(() => {});
+      return Promise.reject(signal.reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      onStop = reject;
+      p.then(
+        (v) => {
+          onStop = undefined;
+          resolve(v);
+        },
+        (e) => {
+          onStop = undefined;
+          reject(e);
+        },
+      );
+    });
   }
   if (client.aborted) controller.abort(client.reason);
   else {
     client.addEventListener('abort', onClient, { once: true });
     rearm(timeoutMs, 'The operation timed out.');
   }
-  return { signal: controller.signal, rearm, end: () => stop(ATTEMPT_OVER) };
-}
-
-/** Rejects as soon as `signal` aborts, even if `p` ignores the signal. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    p.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+  return { signal, rearm, end: (settled) => (settled ? detach() : stop(ATTEMPT_OVER)), until };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

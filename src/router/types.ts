@@ -102,8 +102,12 @@ export interface ExecuteResult<T> {
   attempts: AttemptRecord[];
   /** The plan's strategy (additive; for `x-meridian-route`). */
   strategy?: string;
-  /** Call when the request is fully finished (stream ended) to free the in-flight slot. */
-  release(outcome?: { ok: boolean; ttftMs?: number; outputTokens?: number; durationMs?: number }): void;
+  /**
+   * Call when the request is fully finished (stream ended) to free the in-flight slot. It aborts
+   * the attempt's signal, cancelling whatever is still open upstream, unless `settled` says the
+   * upstream answer was read to its end (a complete response): then the signal is left alone.
+   */
+  release(outcome?: { ok: boolean; ttftMs?: number; outputTokens?: number; durationMs?: number; settled?: boolean }): void;
 }
 
 export interface Router {

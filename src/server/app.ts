@@ -177,14 +177,18 @@ async function handle(
     req,
     res,
     requestId,
-    ...(clientRequestId !== undefined ? { clientRequestId } : {}),
-    ...(episode !== undefined ? { episode } : {}),
     start: performance.now(),
     time: new Date().toISOString(),
     signal: controller.signal,
     principal: {},
-    ...(matched && Object.keys(matched.params).length ? { params: matched.params } : {}),
   };
+  // Set only when present (no spread of a throw-away object per request).
+  if (clientRequestId !== undefined) ctx.clientRequestId = clientRequestId;
+  if (episode !== undefined) ctx.episode = episode;
+  for (const _ in matched!.params) {
+    ctx.params = matched!.params;
+    break;
+  }
   const counted = route.access === 'key' && g.metrics !== undefined;
   if (counted) g.metrics!.inflight(1);
   try {

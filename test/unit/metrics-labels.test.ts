@@ -20,6 +20,47 @@ const entry = (over: Partial<RequestLogEntry>): RequestLogEntry =>
   }) as RequestLogEntry;
 
 describe('metrics labels', () => {
+  it('per-request counters reach every read of the registry, between reads and across a change of names', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    m.setKnownNames(['chat'], ['local/llama']);
+    const served = entry({
+      alias: 'chat',
+      deployment: 'local/llama',
+      location: 'local',
+      promptTokens: 3,
+      completionTokens: 4,
+      costUsd: 0.25,
+    });
+    m.observe(served);
+    m.routeDecision('chat', 'local/llama', 'priority');
+    const first = await m.registry.metrics();
+    assert.match(first, /meridian_requests_total\{kind="chat",alias="chat",deployment="local\/llama",location="local",status="200"\} 1\n/);
+    assert.match(first, /meridian_tokens_total\{alias="chat",deployment="local\/llama",location="local",direction="input"\} 3\n/);
+    assert.match(first, /meridian_cost_usd_total\{alias="chat",deployment="local\/llama",location="local"\} 0.25\n/);
+    m.observe(served);
+    m.observe(served);
+    // A reload renews the names: what was counted under the old ones is not lost.
+    m.setKnownNames(['chat', 'other'], ['local/llama']);
+    m.observe(served);
+    m.routeDecision('chat', 'local/llama', 'priority');
+    const json = await m.registry.getMetricsAsJSON();
+    const requests = json.find((x) => x.name === 'meridian_requests_total')!.values;
+    assert.deepEqual(
+      requests.map((v) => v.value),
+      [4],
+    );
+    const out = json.find((x) => x.name === 'meridian_tokens_total')!.values.find((v) => v.labels.direction === 'output');
+    assert.equal(out?.value, 16);
+    assert.equal(json.find((x) => x.name === 'meridian_route_decisions_total')!.values[0]?.value, 2);
+    assert.match(await m.registry.metrics(), /meridian_cost_usd_total\{alias="chat",deployment="local\/llama",location="local"\} 1\n/);
+  });
+
+  it('a counter value prom-client refuses still throws when observed', () => {
+    const m = createMetrics({ defaultMetrics: false });
+    m.setKnownNames(['chat'], ['local/llama']);
+    assert.throws(() => m.observe(entry({ alias: 'chat', deployment: 'local/llama', location: 'local', promptTokens: -1 })), /decrease/);
+  });
+
   it('maps unconfigured aliases and deployments to _other, so 3,000 made-up names make one series', async () => {
     const m = createMetrics({ defaultMetrics: false });
     m.setKnownNames(['chat'], ['local/llama']);

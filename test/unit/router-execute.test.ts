@@ -255,6 +255,38 @@ describe('router execute: the attempt signal lives as long as the attempt', () =
     assert.equal((res.value.reason as DOMException).name, 'AbortError');
   });
 
+  it('release({ settled: true }) frees the slot and detaches from the client without aborting the signal', async () => {
+    const r = router({ router: fast });
+    const plan = r.plan(facts(), [dep('a/one', 'cloud')]);
+    const client = new AbortController();
+    const res = await r.execute(plan, async (_d, signal) => signal, client.signal);
+    res.release({ ok: true, settled: true });
+    assert.equal(r.inFlight('a/one'), 0);
+    client.abort();
+    assert.equal(res.value.aborted, false, 'nothing open upstream: neither release nor a late client abort reaches it');
+  });
+
+  it('an attempt that ignores its signal is cut by a client abort, with the abort reason', async () => {
+    const r = router({ router: { ...fast, retries: 0 } });
+    const plan = r.plan(facts(), [dep('a/one', 'cloud')]);
+    const client = new AbortController();
+    let seen: AbortSignal | undefined;
+    const p = r.execute(
+      plan,
+      (_d, signal) => {
+        seen = signal;
+        return new Promise(() => {});
+      },
+      client.signal,
+    );
+    client.abort(new DOMException('gone', 'AbortError'));
+    const e = await rejects(p);
+    assert.equal(e.code, 'request_cancelled');
+    assert.equal(seen!.aborted, true);
+    assert.equal((seen!.reason as DOMException).message, 'gone');
+    assert.equal(r.inFlight('a/one'), 0);
+  });
+
   it('a failed attempt has its signal aborted before the next attempt runs', async () => {
     const r = router({ router: { ...fast, retries: 0 } });
     const plan = r.plan(facts(), [dep('a/one', 'cloud'), dep('b/two', 'cloud')]);
