@@ -13,12 +13,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request as httpRequest, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { request as httpRequest, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { metricSum, send, watch, workersOf } from '../helpers/cluster-process.js';
 import { startUpstream, sendJson, type FakeUpstream } from '../helpers/upstream.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -29,68 +30,6 @@ const children: ChildProcess[] = [];
 // Budget: $1000 per million tokens in and out; "Hi" is 8 prompt tokens, max_tokens 100 reserved.
 const ESTIMATE_MICRO = (8 + 100) * 1000; // $0.108 per request, in micro-dollars
 const BUDGET_USD = (ESTIMATE_MICRO * 7.5) / 1e6; // room for 7.5 requests: exactly 7 fit
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request on a connection of its own (no keep-alive pool). */
-function send(url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${url}${path}`,
-      { method, agent: false, headers: { 'content-type': 'application/json', ...headers } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
-/** Output of a child process, with a wait for a pattern in what it writes after a point (event-driven). */
-function watch(child: ChildProcess) {
-  let out = '';
-  let waiters: Array<{ re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }> = [];
-  const check = () => {
-    waiters = waiters.filter((w) => {
-      const m = out.slice(w.from).match(w.re);
-      if (m) w.resolve(m);
-      return !m;
-    });
-  };
-  child.stdout!.on('data', (b: Buffer) => ((out += b.toString()), check()));
-  child.stderr!.on('data', (b: Buffer) => ((out += b.toString()), check()));
-  child.once('exit', (code, signal) => {
-    for (const w of waiters) w.reject(new Error(`exited (${code ?? signal}) before printing ${w.re}: ${out}`));
-    waiters = [];
-  });
-  return {
-    output: () => out,
-    waitFor: (re: RegExp, from = 0) =>
-      new Promise<RegExpMatchArray>((resolve, reject) => {
-        waiters.push({ re, from, resolve, reject });
-        check();
-      }),
-  };
-}
-
-/** Workers that answered, from the x-meridian-worker header. */
-const workersOf = (replies: Reply[]) => new Set(replies.map((r) => r.headers['x-meridian-worker']));
-
-/** Sum of a counter's samples whose labels contain every `match`. */
-function metricSum(text: string, name: string, match: string[]): number {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) && match.every((m) => l.includes(m)))
-    .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-}
 
 describe('meridian serve --workers 2', { timeout: 90_000 }, () => {
   let upstream: FakeUpstream;
