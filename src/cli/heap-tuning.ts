@@ -32,20 +32,18 @@ export function heapGrowingFlag(env: NodeJS.ProcessEnv, execArgv: readonly strin
   return percent === 0 ? undefined : `${FLAG}=${percent}`;
 }
 
-const SEMI_SPACE_FLAGS = [
-  '--semi-space-growth-factor',
-  '--semi_space_growth_factor',
-  '--min-semi-space-size',
-  '--min_semi_space_size',
-  '--max-semi-space-size',
-  '--max_semi_space_size',
-];
+/** Node's own growth-factor flag wins: the start-up hold and its release set that factor. */
+const GROWTH_FACTOR_FLAGS = ['--semi-space-growth-factor', '--semi_space_growth_factor'];
 /** V8's own `--semi-space-growth-factor` (11.x and later), put back once start-up is over. */
 const V8_SEMI_SPACE_GROWTH_FACTOR = 2;
 
-/** Whether node was given a young-generation flag of its own (command line or NODE_OPTIONS): then V8 is left alone. */
-export function youngGenerationTuned(env: NodeJS.ProcessEnv, execArgv: readonly string[]): boolean {
-  return [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => SEMI_SPACE_FLAGS.some((f) => a.startsWith(f)));
+/**
+ * Whether node was given a semi-space growth factor of its own (command line or NODE_OPTIONS): then
+ * V8 is left alone. Size flags (`--max-semi-space-size`, `--min-semi-space-size`) go with the hold:
+ * it only stops growth during start-up, and a cap stays a cap (docs/deploy.md, "Memory").
+ */
+export function semiSpaceGrowthGiven(env: NodeJS.ProcessEnv, execArgv: readonly string[]): boolean {
+  return [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => GROWTH_FACTOR_FLAGS.some((f) => a.startsWith(f)));
 }
 
 let heldYoungGeneration = false;
@@ -61,7 +59,7 @@ let heldYoungGeneration = false;
  * at run time takes effect. Called first thing by the CLI (./main.ts), never by the library.
  */
 export function holdYoungGeneration(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): boolean {
-  if (heldYoungGeneration || youngGenerationTuned(env, execArgv)) return false;
+  if (heldYoungGeneration || semiSpaceGrowthGiven(env, execArgv)) return false;
   setFlagsFromString('--semi-space-growth-factor=1');
   heldYoungGeneration = true;
   return true;

@@ -6,7 +6,7 @@ import {
   heapGrowingFlag,
   holdYoungGeneration,
   releaseYoungGeneration,
-  youngGenerationTuned,
+  semiSpaceGrowthGiven,
 } from '../../src/cli/heap-tuning.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -32,12 +32,12 @@ test('a value that is not a whole number from 0 to 400 is a config error that do
   }
 });
 
-test('the start-up hold on the young generation: once, undone by release, skipped when node was given a young-generation flag', () => {
-  assert.equal(youngGenerationTuned({}, []), false);
-  assert.equal(youngGenerationTuned({}, ['--max-semi-space-size=8']), true);
-  assert.equal(youngGenerationTuned({ NODE_OPTIONS: '--enable-source-maps --semi_space_growth_factor=3' }, []), true);
-  assert.equal(youngGenerationTuned({ NODE_OPTIONS: '--max-old-space-size=512' }, []), false);
-  assert.equal(holdYoungGeneration({}, ['--min-semi-space-size=4']), false);
+test('the start-up hold on the young generation: once, undone by release, skipped when node was given its own growth factor', () => {
+  assert.equal(semiSpaceGrowthGiven({}, []), false);
+  assert.equal(semiSpaceGrowthGiven({}, ['--max-semi-space-size=8']), false, 'a size cap goes with the hold');
+  assert.equal(semiSpaceGrowthGiven({ NODE_OPTIONS: '--enable-source-maps --semi_space_growth_factor=3' }, []), true);
+  assert.equal(semiSpaceGrowthGiven({ NODE_OPTIONS: '--max-old-space-size=512' }, []), false);
+  assert.equal(holdYoungGeneration({}, ['--semi-space-growth-factor=4']), false);
   try {
     assert.equal(holdYoungGeneration({}, []), true);
     assert.equal(holdYoungGeneration({}, []), false, 'already held');
