@@ -22,8 +22,12 @@ export interface RecordSqlDialect {
 const VERSION_COLUMNS = ['name', 'version', 'body', 'content_hash', 'created_at', 'created_by', 'note'] as const;
 const LABEL_COLUMNS = ['name', 'label', 'version', 'protected', 'updated_at', 'updated_by'] as const;
 const FEEDBACK_COLUMNS = ['id', 'request_id', 'time', 'key_id', 'score', 'label', 'comment'] as const;
-/** Concurrent pushes of the same prompt: each retry reads the new maximum. */
-const ADD_VERSION_ATTEMPTS = 5;
+/**
+ * Concurrent pushes of the same prompt: each retry reads the new maximum, and each round exactly
+ * one of the pushes that read the same maximum wins, so N simultaneous pushes need up to N
+ * attempts (5 failed the conformance test's 8 concurrent pushes on PostgreSQL now and then).
+ */
+const ADD_VERSION_ATTEMPTS = 32;
 
 function list(from: number, d: RecordSqlDialect, pgTypes: readonly string[]): string {
   return pgTypes.map((t, i) => d.placeholder(from + i, t)).join(', ');
