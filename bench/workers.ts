@@ -106,16 +106,8 @@ interface Measured {
 
 async function measure(pid: number, url: string, headers: Record<string, string>, duration: number): Promise<Measured> {
   const before = cpuSeconds(pid);
-  const r = await autocannon({
-    url: `${url}/v1/chat/completions`,
-    method: 'POST',
-    connections: 50,
-    duration,
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-  });
+  const r = await load(url, headers, duration);
   const after = cpuSeconds(pid);
-  if (r.non2xx || r.errors) throw new Error(`load: ${r.non2xx} non-2xx, ${r.errors} errors`);
   const total = r.requests.total;
   return {
     reqPerSec: r.requests.average,
@@ -124,7 +116,7 @@ async function measure(pid: number, url: string, headers: Record<string, string>
   };
 }
 
-async function load(url: string, headers: Record<string, string>, duration: number): Promise<number> {
+async function load(url: string, headers: Record<string, string>, duration: number): Promise<autocannon.Result> {
   const r = await autocannon({
     url: `${url}/v1/chat/completions`,
     method: 'POST',
@@ -134,7 +126,7 @@ async function load(url: string, headers: Record<string, string>, duration: numb
     body,
   });
   if (r.non2xx || r.errors) throw new Error(`load: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return r.requests.average;
+  return r;
 }
 
 const upstream = await startUpstream();

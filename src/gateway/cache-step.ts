@@ -49,18 +49,29 @@ export interface CacheStep {
 
 const OFF: CacheStep = { records: false, record: (e) => e, keepResponse: () => undefined, keepStream: () => undefined };
 
-/** The step when the alias has no cache (what `cacheStep` answers then; callers skip its promise). */
-export const CACHE_OFF = OFF;
-
-export async function cacheStep(
+/**
+ * The cache's decision for one request. An alias without a cache gets the step at once, not a
+ * promise: most requests have none, and the hot path should not pay a turn for it.
+ */
+export function cacheStep(
   g: GatewayServices,
   ctx: RequestContext,
   request: ChatRequest,
   admission: Pick<Admission, 'inspection' | 'facts'> & { alias: string },
+): CacheStep | Promise<CacheStep> {
+  const settings = g.cache?.settingsFor(g.config, admission.alias);
+  return g.cache && settings ? cacheStepFor(g, g.cache, ctx, request, admission, settings) : OFF;
+}
+
+async function cacheStepFor(
+  g: GatewayServices,
+  cache: NonNullable<GatewayServices['cache']>,
+  ctx: RequestContext,
+  request: ChatRequest,
+  admission: Pick<Admission, 'inspection' | 'facts'> & { alias: string },
+  settings: CacheSettings,
 ): Promise<CacheStep> {
   const { inspection, alias } = admission;
-  const settings = g.cache?.settingsFor(g.config, alias);
-  if (!g.cache || !settings) return OFF;
   const control = parseCacheControl(ctx.req.headers['cache-control']);
   // Personal data that must stay local (local-only, or a guard failure) is never written to a
   // cache that may be shared; with `allow`, the policy lets the text go anywhere.
@@ -79,10 +90,10 @@ export async function cacheStep(
   let embedding: number[] | undefined;
   let hit: CacheHit | undefined;
   if (!control.noCache) {
-    hit = await g.cache.getExact(keys);
+    hit = await cache.getExact(keys);
     if (!hit && settings.semantic && keys.lastUser !== undefined) {
       embedding = await embed(g, ctx, admission.facts, settings.semantic.embeddingModel, keys.lastUser);
-      if (embedding) hit = await g.cache.getSemantic(keys, embedding, settings.semantic.threshold);
+      if (embedding) hit = await cache.getSemantic(keys, embedding, settings.semantic.threshold);
     }
   } else if (settings.semantic && keys.lastUser !== undefined) {
     embedding = await embed(g, ctx, admission.facts, settings.semantic.embeddingModel, keys.lastUser);

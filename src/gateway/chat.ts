@@ -14,7 +14,7 @@ import type { RequestContext } from './context.js';
 import { assignExperiment, preferVariant, withVariantPrompt, type Assignment } from './experiment.js';
 import { formatRouteHeader } from '../router/index.js';
 import { formatUsd } from './headers.js';
-import { CACHE_OFF, cacheBypassed, cacheStep, serveHit } from './cache-step.js';
+import { cacheBypassed, cacheStep, serveHit } from './cache-step.js';
 import { account, countUsage, meterStream, responseText, type StreamMeter } from './metering.js';
 import type { NativeCommitted } from './native-attempt.js';
 import { admit, round, runPipeline, traced, type Pending, type Subject } from './pipeline.js';
@@ -101,11 +101,8 @@ async function serveChat(
   const admission = await admit(g, ctx, pending, chatSubject(g, request));
   const { inspection, resolved, facts } = admission;
   // An experiment compares variants: an answer cached from another variant would blur it.
-  const cache = assigned
-    ? cacheBypassed(g, resolved.alias)
-    : g.cache?.settingsFor(g.config, resolved.alias)
-      ? await cacheStep(g, ctx, request, { inspection, facts, alias: resolved.alias })
-      : CACHE_OFF;
+  const step = assigned ? cacheBypassed(g, resolved.alias) : cacheStep(g, ctx, request, { inspection, facts, alias: resolved.alias });
+  const cache = step instanceof Promise ? await step : step;
   if (cache.result) entry.cacheHit = false;
   if (cache.hit) return serveHit(g, ctx, pending, request, wire, cache, bodyFields);
   const plan = assigned ? preferVariant(g, ctx, admission.plan, assigned) : admission.plan;

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watch } from '../helpers/cluster-process.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'meridian-sighup-'));
@@ -18,34 +19,6 @@ after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
 });
-
-/** Output of a child process, with a wait for a line matching a pattern (event-driven). */
-function watch(child: ChildProcess) {
-  let out = '';
-  let waiters: Array<{ re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }> = [];
-  const check = () => {
-    waiters = waiters.filter((w) => {
-      const m = out.slice(w.from).match(w.re);
-      if (m) w.resolve(m);
-      return !m;
-    });
-  };
-  child.stdout!.on('data', (b: Buffer) => ((out += b.toString()), check()));
-  child.stderr!.on('data', (b: Buffer) => ((out += b.toString()), check()));
-  child.once('exit', (code, signal) => {
-    for (const w of waiters) w.reject(new Error(`exited (${code ?? signal}) before printing ${w.re}: ${out}`));
-    waiters = [];
-  });
-  return {
-    output: () => out,
-    /** Waits for `re` in the output written after `from` (a length of output()). */
-    waitFor: (re: RegExp, from = 0) =>
-      new Promise<RegExpMatchArray>((resolve, reject) => {
-        waiters.push({ re, from, resolve, reject });
-        check();
-      }),
-  };
-}
 
 const yaml = (model: string) =>
   `server: { port: 0 }\nstore: { sqlite: "${join(work, 'm.db')}" }\nrouter: { healthIntervalMs: 0 }\nproviders:\n  - { id: mock, type: mock, location: local }\nmodels:\n  chat: [{ provider: mock, model: ${model} }]\n`;
