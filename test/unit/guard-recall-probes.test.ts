@@ -86,6 +86,14 @@ describe('issue #11 probes: person names', () => {
     notFound('The Hebrew word שלום means peace.', 'person');
     notFound('The sign read: אין כניסה לרכבים בשעות הלילה today.', 'person');
   });
+  it('Hebrew full names from the Hebrew name inventory, also behind a one-letter prefix, with no cue', () => {
+    caught('שלחתי את הקובץ ליוסי מזרחי אתמול', 'יוסי מזרחי', 'person');
+    caught('העברתי את המסמכים למיכל אברהם בבוקר', 'מיכל אברהם', 'person');
+    caught('הפגישה עם מוחמד אגבאריה נדחתה', 'מוחמד אגבאריה', 'person');
+    // Given names that are everyday words (light, dew, dawn) are not names on their own.
+    notFound('האור בחדר כבה והשחר עלה', 'person');
+    notFound('טל ירד בלילה על השדות', 'person');
+  });
   it('unlisted Hebrew/Arabic names after a form label with a colon or an introduction', () => {
     caught('שם: אביטל גרינברג\nטלפון: 050-1234567', 'אביטל גרינברג', 'person');
     caught('קוראים לי נוגה ברקוביץ ואני גרה בחיפה', 'נוגה ברקוביץ', 'person');

@@ -5,7 +5,7 @@
  * word before 씨/님), Arabic, Hebrew and Persian (a listed given name and the words after it).
  * Evidence is the name lists (src/guard/data) and honorifics/cues, never the script alone.
  */
-import { GIVEN, SURNAME } from '../data/name-sets.js';
+import { GIVEN, HE_GIVEN_NAMES, HE_SURNAME_SET, SURNAME } from '../data/name-sets.js';
 import type { Finding } from '../types.js';
 import { INTRO_STRONG, INTRO_WEAK, SPEECH_AFTER, TITLES, followedBy, preceded } from './person-cues.js';
 
@@ -169,6 +169,8 @@ function korean(text: string, out: Finding[]): void {
   }
 }
 
+const rtlGiven = (w: string): boolean => GIVEN.has(w) || HE_GIVEN_NAMES.has(w);
+
 function rightToLeft(text: string, out: Finding[]): void {
   RTL_WORD.lastIndex = 0;
   const words: Array<{ start: number; end: number; w: string }> = [];
@@ -184,10 +186,10 @@ function rightToLeft(text: string, out: Finding[]): void {
       if (two) i++;
       continue;
     }
-    if (!GIVEN.has(first.w)) {
+    if (!rtlGiven(first.w)) {
       // One-letter prefixes written onto the next word: Arabic و/ب/ل/ف ("and/with/to"), Hebrew ו/ב/ל/ה/מ/ש/כ.
       const bare = first.w.slice(1);
-      if (bare.length < 3 || !RTL_PREFIX.test(first.w) || !GIVEN.has(bare)) continue;
+      if (bare.length < 3 || !RTL_PREFIX.test(first.w) || !rtlGiven(bare)) continue;
       first = { start: first.start + 1, end: first.end, w: bare };
       words[i] = first;
     }
@@ -196,10 +198,11 @@ function rightToLeft(text: string, out: Finding[]): void {
     while (j + 1 < words.length && j - i < 3) {
       const next = words[j + 1]!;
       if (!/^[ \t]$/.test(text.slice(words[j]!.end, next.start))) break;
-      if (GIVEN.has(next.w) || SURNAME.has(next.w) || /^(?:ال|بن|ابن|بنت)/.test(next.w)) j++;
+      if (rtlGiven(next.w) || SURNAME.has(next.w) || HE_SURNAME_SET.has(next.w) || /^(?:ال|بن|ابن|بنت)/.test(next.w)) j++;
       else break;
     }
-    if (j === i && first.w.length < 3) continue;
+    // A lone given name counts only when the general lists know it: the Hebrew inventory holds everyday words too.
+    if (j === i && (first.w.length < 3 || !GIVEN.has(first.w))) continue;
     push(out, text, first.start, words[j]!.end, j > i ? 0.8 : 0.55);
     i = j;
   }
