@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { send, watch, workersOf } from '../helpers/cluster-process.js';
+import { heldCompletions, revokeAcrossWorkers, send, watch, workersOf } from '../helpers/cluster-process.js';
 import { startUpstream, sendJson, type FakeUpstream } from '../helpers/upstream.js';
 import { makePostgresHarness, REDIS_URL } from './store-harness.js';
 
@@ -31,25 +31,13 @@ describe('meridian serve --workers 2 on PostgreSQL + Redis', { timeout: 120_000 
   let child: ChildProcess;
   let out: ReturnType<typeof watch>;
   let url: string;
-  const held: Array<() => void> = [];
-  let onArrival: () => void = () => {};
+  const held = heldCompletions();
 
   before(async () => {
     harness = await makePostgresHarness();
     upstream = await startUpstream(async (req, res: ServerResponse) => {
       if (req.method === 'GET') return sendJson(res, 200, { object: 'list', data: [] });
-      await new Promise<void>((r) => {
-        held.push(r);
-        onArrival();
-      });
-      sendJson(res, 200, {
-        id: 'chatcmpl-w',
-        object: 'chat.completion',
-        created: 1,
-        model: req.json.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'length' }],
-        usage: { prompt_tokens: 8, completion_tokens: req.json.max_tokens, total_tokens: 8 + req.json.max_tokens },
-      });
+      await held.answer(req, res);
     });
     const file = join(work, 'meridian.yaml');
     writeFileSync(
@@ -116,50 +104,18 @@ describe('meridian serve --workers 2 on PostgreSQL + Redis', { timeout: 120_000 
   });
 
   it('a hard budget under 40 concurrent requests over both workers admits exactly floor(limit / estimate)', async () => {
-    const FIRED = 40;
-    let answered = 0;
-    const settle = () => {
-      if (held.length + answered === FIRED) for (const release of held.splice(0)) release();
-    };
-    onArrival = settle;
-    const replies = await Promise.all(
-      Array.from({ length: FIRED }, () =>
-        send(
-          url,
-          'POST',
-          '/v1/chat/completions',
-          { model: 'capped', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 100 },
-          other,
-        ).then((r) => {
-          if (r.status !== 200) answered++;
-          settle();
-          return r;
-        }),
-      ),
-    );
+    const replies = await held.burst(url, { model: 'capped', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 100 }, other, 40);
     assert.equal(replies.filter((r) => r.status === 200).length, 7, 'one budget over both workers: 7 of $0.108 fit in $0.81');
     for (const r of replies.filter((x) => x.status !== 200)) assert.equal(JSON.parse(r.body).error.code, 'budget_exceeded');
     assert.deepEqual([...workersOf(replies)].sort(), ['1', '2']);
   });
 
   it('a key revoked through one worker is refused by both', async () => {
-    const made = await send(url, 'POST', '/admin/keys', { tenant: 'short-lived' }, { authorization: `Bearer ${MASTER}` });
-    const { key, id } = JSON.parse(made.body) as { key: string; id: string };
-    const chat = () =>
-      send(
-        url,
-        'POST',
-        '/v1/chat/completions',
-        { model: 'chat', messages: [{ role: 'user', content: 'Hi' }] },
-        { authorization: `Bearer ${key}` },
-      );
-    const first = await Promise.all(Array.from({ length: 4 }, chat));
+    const { before: first, after: then } = await revokeAcrossWorkers(url, MASTER);
     assert.deepEqual(
       first.map((r) => r.status),
       [200, 200, 200, 200],
     );
-    assert.equal((await send(url, 'POST', '/admin/keys/revoke', { id }, { authorization: `Bearer ${MASTER}` })).status, 200);
-    const then = await Promise.all(Array.from({ length: 4 }, chat));
     assert.deepEqual(
       then.map((r) => r.status),
       [401, 401, 401, 401],

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { metricSum, send, watch, workersOf } from '../helpers/cluster-process.js';
+import { heldCompletions, metricSum, revokeAcrossWorkers, send, watch, workersOf } from '../helpers/cluster-process.js';
 import { startUpstream, sendJson, type FakeUpstream } from '../helpers/upstream.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -38,8 +38,7 @@ describe('meridian serve --workers 2', { timeout: 90_000 }, () => {
   let url: string;
   const db = join(work, 'm.db');
   // The budget burst: upstream requests arrived and held, until every request is accounted for.
-  const held: Array<() => void> = [];
-  let onArrival: () => void = () => {};
+  const held = heldCompletions();
   // The drain test's stream: the first event goes at once, the rest when the test says.
   let finishStream: () => void = () => {};
   let streamStarted: () => void = () => {};
@@ -59,18 +58,7 @@ describe('meridian serve --workers 2', { timeout: 90_000 }, () => {
         res.end(`${chunk('last', 'stop')}data: [DONE]\n\n`);
         return;
       }
-      await new Promise<void>((r) => {
-        held.push(r);
-        onArrival();
-      });
-      sendJson(res, 200, {
-        id: 'chatcmpl-w',
-        object: 'chat.completion',
-        created: 1,
-        model: req.json.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'length' }],
-        usage: { prompt_tokens: 8, completion_tokens: req.json.max_tokens, total_tokens: 8 + req.json.max_tokens },
-      });
+      await held.answer(req, res);
     });
     const file = join(work, 'meridian.yaml');
     writeFileSync(
@@ -173,28 +161,7 @@ describe('meridian serve --workers 2', { timeout: 90_000 }, () => {
   });
 
   it('a hard budget under 40 concurrent requests over both workers admits exactly floor(limit / estimate)', async () => {
-    const FIRED = 40;
-    let answered = 0;
-    const settle = () => {
-      if (held.length + answered === FIRED) for (const release of held.splice(0)) release();
-    };
-    onArrival = settle;
-    const replies = await Promise.all(
-      Array.from({ length: FIRED }, () =>
-        send(
-          url,
-          'POST',
-          '/v1/chat/completions',
-          { model: 'capped', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 100 },
-          other,
-        ).then((r) => {
-          // A refusal is answered while the admitted ones are still held upstream.
-          if (r.status !== 200) answered++;
-          settle();
-          return r;
-        }),
-      ),
-    );
+    const replies = await held.burst(url, { model: 'capped', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 100 }, other, 40);
     const ok = replies.filter((r) => r.status === 200);
     assert.equal(ok.length, 7, 'one budget over both workers: 7 of $0.108 fit in $0.81');
     for (const r of replies.filter((x) => x.status !== 200)) {
@@ -205,25 +172,18 @@ describe('meridian serve --workers 2', { timeout: 90_000 }, () => {
   });
 
   it('a key revoked through one worker is refused by both at once (the change is announced, not left to the key cache)', async () => {
-    const key = (await send(url, 'POST', '/admin/keys', { tenant: 'short-lived' }, { authorization: `Bearer ${MASTER}` })).body;
-    const { key: secret, id } = JSON.parse(key) as { key: string; id: string };
-    const auth = { authorization: `Bearer ${secret}` };
-    const chat = () => send(url, 'POST', '/v1/chat/completions', { model: 'chat', messages: [{ role: 'user', content: 'Hi' }] }, auth);
-    // Both workers look the key up and cache it.
-    const before = await Promise.all(Array.from({ length: 4 }, chat));
+    // Both workers look the key up and cache it before the revoke.
+    const { before: first, after: then } = await revokeAcrossWorkers(url, MASTER);
     assert.deepEqual(
-      before.map((r) => r.status),
+      first.map((r) => r.status),
       [200, 200, 200, 200],
     );
-    assert.deepEqual([...workersOf(before)].sort(), ['2', '3']);
-    const revoked = await send(url, 'POST', '/admin/keys/revoke', { id }, { authorization: `Bearer ${MASTER}` });
-    assert.equal(revoked.status, 200, revoked.body);
-    const afterRevoke = await Promise.all(Array.from({ length: 4 }, chat));
+    assert.deepEqual([...workersOf(first)].sort(), ['2', '3']);
     assert.deepEqual(
-      afterRevoke.map((r) => r.status),
+      then.map((r) => r.status),
       [401, 401, 401, 401],
     );
-    assert.deepEqual([...workersOf(afterRevoke)].sort(), ['2', '3']);
+    assert.deepEqual([...workersOf(then)].sort(), ['2', '3']);
   });
 
   it('SIGHUP to the primary reloads every worker', async () => {
