@@ -9,6 +9,7 @@ import { backendFilter, insideBackendCall, mergeFindings, runBackends, type Reco
 import { requestTexts } from './request-texts.js';
 import { SLICE_CHARS, type Scanner } from './scan.js';
 import { mentionNeedles, propagateInText } from './propagate.js';
+import { addSeamFindings } from './seams.js';
 import type { Finding, Inspection, LocatedFinding } from './types.js';
 
 /** Requests up to this many characters get mention propagation (one indexOf per found value per text). */
@@ -95,6 +96,7 @@ export async function inspectRequest(
         ),
       );
     }
+    perText = addSeamFindings(texts, perText, scanner);
     // Every other mention of a value found anywhere in the request is masked too (bounded: above
     // PROPAGATE_MAX_CHARS the search for repeats would hold the event loop, and the scan stands alone).
     const located = total <= PROPAGATE_MAX_CHARS ? await propagateAcross(texts, perText, signal) : perText;
