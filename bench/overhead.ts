@@ -20,7 +20,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import autocannon from 'autocannon';
-import { fromDist, start, stats } from './lib/processes.js';
+import { fromDist, start, stats, stopGateway } from './lib/processes.js';
 import { streamLoad } from './lib/stream-load.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -226,8 +226,7 @@ try {
   }
   if (process.argv.includes('--check')) process.exitCode = checkAgainstBaseline(ratios) ? 0 : 1;
 } finally {
-  gw.child.kill();
-  logOn.child.kill();
+  await Promise.all([stopGateway(gw.child), stopGateway(logOn.child)]);
   bare.child.kill();
   upstream.child.kill();
   for (const suffix of ['', '-wal', '-shm']) {

@@ -7,7 +7,7 @@
  *   npx tsx bench/stream.ts             # BENCH_SECONDS=N for longer runs, BENCH_TOKENS=N per answer
  */
 import { rmSync } from 'node:fs';
-import { fromDist, start, stats } from './lib/processes.js';
+import { fromDist, start, stats, stopGateway } from './lib/processes.js';
 import { streamLoad } from './lib/stream-load.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -46,6 +46,7 @@ try {
   const w = Math.max(...rows.map((r) => r[0]!.length));
   for (const [k, v] of rows) console.log(`${k!.padEnd(w)}  ${v}`);
 } finally {
-  for (const p of [gw, bare, upstream]) p.child.kill();
+  await stopGateway(gw.child);
+  for (const p of [bare, upstream]) p.child.kill();
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
 }

@@ -20,6 +20,9 @@ export function start<T>(
 ): Promise<{ child: ChildProcess; msg: T }> {
   const execArgv = script.endsWith('.mjs') && (fromDist || !script.includes('gateway-process')) ? [] : ['--import', 'tsx'];
   execArgv.push('--expose-gc');
+  // BENCH_PROF_DIR=dir: the gateway writes a V8 CPU profile there when it exits (message `exit`).
+  if (process.env.BENCH_PROF_DIR && script.includes('gateway-process'))
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`);
   const child = fork(here(script), args, { execArgv, stdio: ['ignore', stdout, 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (msg) => resolve({ child, msg: msg as T }));
@@ -44,4 +47,13 @@ export function stats(child: ChildProcess, gc = false): Promise<Stats> {
     });
     child.send({ type: 'stats', gc });
   });
+}
+
+/** Ends a gateway process through its own `process.exit` (so a BENCH_PROF_DIR profile is written) and waits for it. */
+export function stopGateway(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (child.connected) child.send({ type: 'exit' });
+  else child.kill();
+  return exited;
 }

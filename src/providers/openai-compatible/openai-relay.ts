@@ -28,6 +28,8 @@ const MAX_PENDING = 1 << 20;
 const MAX_TEMPLATES = 32;
 const EMPTY = Buffer.alloc(0);
 const BACKSLASH = 92;
+/** A byte of a multi-byte UTF-8 character, an escape, or a control character JSON does not allow raw. */
+const NEEDS_DECODING = /[^\x20-\x5b\x5d-\x7e]/;
 
 type Delta = ChatChunk['choices'][number]['delta'];
 
@@ -125,7 +127,10 @@ export class DeltaTemplate {
 
 /** The text of JSON string bodies read as latin1 (one character per UTF-8 byte), decoded and unescaped. */
 function decodeBodies(bodies: string[]): string {
-  const utf8 = Buffer.from(bodies.join(''), 'latin1').toString('utf8');
+  const joined = bodies.join('');
+  // Plain ASCII without escapes (most English token text) is already the decoded text.
+  if (!NEEDS_DECODING.test(joined)) return joined;
+  const utf8 = Buffer.from(joined, 'latin1').toString('utf8');
   try {
     return JSON.parse(`"${utf8}"`) as string;
   } catch {
