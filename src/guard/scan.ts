@@ -67,6 +67,7 @@ const WARM_UP_LINES = [
   'Card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, SSN 078-05-1120, NI QQ 12 34 56 C, DNI 12345678Z,',
   'Steuer-ID 65 929 970 489, driving licence MORGA657054SM9IJ 35, server 192.168.10.24, ARENDAL 4844, in Tartu 50090.',
   'Kenji Watanabe, Olga and Ivan met Иван Петров at ул. Ленина 5.',
+  'Mr. James O’Connor (card 4111 1111 1111 1111) wrote to priya.n@corp.co.uk, tel 020 7946 0958 ext. 12, host 2001:db8::8a2e:370:7334.',
   'Kim: "hi". hey its natasha higuchi, i live at 17 rijksweg 145.',
   'Fax 999 999 99999, tel 06 12 34 56 78, 030 1234567. Apt 4B, P.O. Box 123, corner of Halsey Street and Ralph Avenue, zip code 70637, api_key=sk-live-0123456789abcdef0123.',
 ];
@@ -76,7 +77,14 @@ const WARM_UP_LINES = [
  * (a one-byte string) are both scanned, or the first one-byte prompt pays for every compilation.
  */
 const WARM_UP_TEXTS = [WARM_UP_LINES.join('\n'), WARM_UP_LINES.filter((l) => /^[\0-\xff]*$/.test(l)).join('\n')];
-const WARM_UP_ROUNDS = 2;
+/**
+ * Regexes reach native code on their second run; the third round makes the recognizers' small hot
+ * functions (id window counts, the token walk, cue comparisons) hot enough that V8 optimises them
+ * here rather than in the middle of the first request (measured with --single-threaded, where each
+ * optimisation is paid in place: first dense scan ≈ 8 ms after two rounds, ≈ 2 ms after three; more
+ * rounds gained nothing).
+ */
+const WARM_UP_ROUNDS = 3;
 let warmedUp = false;
 
 function warmUp(): void {
