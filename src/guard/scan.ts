@@ -59,24 +59,39 @@ export interface Scanner {
  * runs unoptimised for a while. Scanned when the first scanner is built (startup), so the first
  * request does not pay tens of milliseconds for it.
  */
-const WARM_UP_TEXT = [
+const WARM_UP_LINES = [
   'Patient: Ksenia Volkonskaya, DOB 1984-03-02, phone +44 20 7946 0958, exp 09/27, ship to London NW1 6XE; Dr. Emmie Ström.',
   'NHS number 943 476 5919, BSN 1112.22.333, Aadhaar 2345 6789 0124, PAN ABCPE1234F, codice fiscale RSSMRA85T10A562S, ZIP: 394 13.',
   'Dear Mr. Oyelaran Adebisi, Maria Lopez (maria.lopez@example.com, +1 415 555 0132, 020 7946 0958) lives at',
   '221 Baker Street, Springfield, IL 62704; Anna Schmidt at Hauptstraße 12, 10115 Berlin; 14 Rue de Rivoli 3.',
   'Card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, SSN 078-05-1120, NI QQ 12 34 56 C, DNI 12345678Z,',
   'Steuer-ID 65 929 970 489, driving licence MORGA657054SM9IJ 35, server 192.168.10.24, ARENDAL 4844, in Tartu 50090.',
-  'Kenji Watanabe, Olga and Ivan met Иван Петров at ул. Ленина 5; Kim: "hi". hey its natasha higuchi, i live at 17 rijksweg 145.',
+  'Kenji Watanabe, Olga and Ivan met Иван Петров at ул. Ленина 5.',
+  'Mr. James O’Connor (card 4111 1111 1111 1111) wrote to priya.n@corp.co.uk, tel 020 7946 0958 ext. 12, host 2001:db8::8a2e:370:7334.',
+  'Kim: "hi". hey its natasha higuchi, i live at 17 rijksweg 145.',
   'Fax 999 999 99999, tel 06 12 34 56 78, 030 1234567. Apt 4B, P.O. Box 123, corner of Halsey Street and Ralph Avenue, zip code 70637, api_key=sk-live-0123456789abcdef0123.',
-].join('\n');
-const WARM_UP_ROUNDS = 2;
+];
+/**
+ * V8 compiles a regex separately for one-byte (Latin-1) and two-byte subject strings, and most
+ * prompts are one-byte: the whole text (two-byte, for its Cyrillic line) and the Latin-1 lines alone
+ * (a one-byte string) are both scanned, or the first one-byte prompt pays for every compilation.
+ */
+const WARM_UP_TEXTS = [WARM_UP_LINES.join('\n'), WARM_UP_LINES.filter((l) => /^[\0-\xff]*$/.test(l)).join('\n')];
+/**
+ * Regexes reach native code on their second run; the third round makes the recognizers' small hot
+ * functions (id window counts, the token walk, cue comparisons) hot enough that V8 optimises them
+ * here rather than in the middle of the first request (measured with --single-threaded, where each
+ * optimisation is paid in place: first dense scan ≈ 8 ms after two rounds, ≈ 2 ms after three; more
+ * rounds gained nothing).
+ */
+const WARM_UP_ROUNDS = 3;
 let warmedUp = false;
 
 function warmUp(): void {
   if (warmedUp) return;
   warmedUp = true;
   warmUpPhoneChecks();
-  for (let i = 0; i < WARM_UP_ROUNDS; i++) for (const r of BUILTIN_RECOGNIZERS) r.scan(WARM_UP_TEXT, []);
+  for (let i = 0; i < WARM_UP_ROUNDS; i++) for (const text of WARM_UP_TEXTS) for (const r of BUILTIN_RECOGNIZERS) r.scan(text, []);
 }
 
 export function createScanner(config: GuardConfig): Scanner {

@@ -27,12 +27,17 @@ export const driversLicenseRecognizer: Recognizer = {
   type: 'drivers_license',
   scan(text: string, out: Finding[]): void {
     // Both shapes need two capitals next to digits: skip the windows when there are none.
-    for (const [ws, we] of SHAPE_HINT.test(text) ? idWindows(text) : []) {
-      const slice = text.slice(ws, we);
-      for (const re of [UK, IN]) {
+    for (const w of SHAPE_HINT.test(text) ? idWindows(text) : []) {
+      // UK: 16 capitals/digits in a row; India: seven digits in a row and two capitals.
+      const uk = w.capsRun >= 16;
+      const india = w.digitRun >= 7 && w.upper >= 2;
+      if (!uk && !india) continue;
+      const slice = text.slice(w.start, w.end);
+      for (const re of uk && india ? [UK, IN] : uk ? [UK] : [IN]) {
         re.lastIndex = 0;
         for (let m = re.exec(slice); m; m = re.exec(slice)) {
-          out.push({ type: 'drivers_license', start: ws + m.index, end: ws + m.index + m[0].length, score: 0.8, value: m[0] });
+          const start = w.start + m.index;
+          out.push({ type: 'drivers_license', start, end: start + m[0].length, score: 0.8, value: m[0] });
         }
       }
     }

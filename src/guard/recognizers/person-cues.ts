@@ -120,6 +120,18 @@ function byLastChar(phrases: readonly string[]): Map<string, string[]> {
   return map;
 }
 
+const byFirstCodeMaps = new WeakMap<readonly string[], Map<number, string[]>>();
+/** A phrase list grouped by the char code of its first character, computed once per list. */
+function byFirstCode(phrases: readonly string[]): Map<number, string[]> {
+  let map = byFirstCodeMaps.get(phrases);
+  if (!map) {
+    map = new Map();
+    for (const p of phrases) map.set(p.charCodeAt(0), [...(map.get(p.charCodeAt(0)) ?? []), p]);
+    byFirstCodeMaps.set(phrases, map);
+  }
+  return map;
+}
+
 /** Whether the text right after `end` starts with one of `phrases` (after a space, whole words). */
 export function followedBy(text: string, end: number, phrases: readonly string[]): boolean {
   if (text.charCodeAt(end) !== 32) return false;
@@ -127,7 +139,12 @@ export function followedBy(text: string, end: number, phrases: readonly string[]
   const to = Math.min(text.length, end + 16);
   if (!asciiRange(text, from, to)) return followedByUnicode(text.slice(from, to).toLowerCase(), phrases);
   const len = to - from;
-  for (const p of phrases) {
+  let first = text.charCodeAt(from);
+  if (first >= 65 && first <= 90) first += 32;
+  // Only phrases that start with the next character can match (most words are followed by none).
+  const starting = byFirstCode(phrases).get(first);
+  if (starting === undefined) return false;
+  for (const p of starting) {
     const n = p.length;
     if (n > len || !endsAt(text, from + n - 1, p)) continue;
     if (n === len || !isAsciiAlnum(text.charCodeAt(from + n))) return true;

@@ -11,6 +11,14 @@ const CYRILLIC = /^\p{Script=Cyrillic}+$/u;
 const LETTER = /[\p{L}\p{M}\d]/u;
 const UNCASED = /^[\p{Script=Han}\p{Script=Hangul}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Arabic}\p{Script=Hebrew}]+$/u;
 
+/** LETTER.test(text.charAt(i)), with ASCII decided by char code (most neighbours are spaces and punctuation). */
+function letterAt(text: string, i: number): boolean {
+  if (i < 0 || i >= text.length) return false;
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return LETTER.test(text.charAt(i));
+}
+
 /** Words of found names worth looking for again: capitalised (or uncased script), not everyday words. */
 export function nameParts(found: readonly Finding[], common: ReadonlySet<string>): string[] {
   const parts = new Set<string>();
@@ -53,7 +61,7 @@ export function laterMentions(text: string, found: readonly Finding[], common: R
     for (let at = text.indexOf(stem); at >= 0; at = text.indexOf(stem, at + stem.length)) {
       let end = at + stem.length;
       if (inflects) while (end < text.length && end - at - stem.length < 3 && /\p{Script=Cyrillic}/u.test(text.charAt(end))) end++;
-      if (!uncased && (LETTER.test(text.charAt(at - 1)) || LETTER.test(text.charAt(end)))) continue;
+      if (!uncased && (letterAt(text, at - 1) || letterAt(text, end))) continue;
       if (taken(at, end)) continue;
       const f: Finding = { type: 'person', start: at, end, score: 0.7, value: text.slice(at, end) };
       out.push(f);

@@ -30,7 +30,11 @@ const SPEAKER = /(?:^|\n)[ \t>]*(\p{Lu}[\p{L}'’\-]+):[ \t]*\\?["“]/gu;
 function adjacent(text: string, a: Token, b: Token): boolean {
   const gap = b.start - a.end;
   if (gap === 1) return text.charCodeAt(a.end) === 32;
-  if (gap === 2) return /^\.? $|^ {2}$/.test(text.slice(a.end, b.start));
+  if (gap === 2) {
+    // ". " or two spaces (/^\.? $|^ {2}$/), compared by char code.
+    const c = text.charCodeAt(a.end);
+    return (c === 46 || c === 32) && text.charCodeAt(a.end + 1) === 32;
+  }
   return gap <= 12 && PARTICLES.test(text.slice(a.end, b.start));
 }
 
@@ -107,9 +111,15 @@ function modelScore(text: string, tokens: Token[], i: number, j: number): number
 
 /** At the start of a sentence or line (where every word is capitalised). */
 function sentenceInitial(text: string, start: number): boolean {
-  const before = text.slice(Math.max(0, start - 4), start);
-  return start === 0 || /(?:^|[.!?:;\n])[ \t"'“(«>-]*$/.test(before);
+  // /(?:^|[.!?:;\n])[ \t"'“(«>-]*$/ on the four characters before `start`, walked back by char code:
+  // past the opening characters, then the window's start or a sentence end (the two sets share none).
+  const from = Math.max(0, start - 4);
+  let k = start - 1;
+  while (k >= from && OPENERS.has(text.charCodeAt(k))) k--;
+  return k < from || SENTENCE_ENDS.has(text.charCodeAt(k));
 }
+const OPENERS = new Set([...' \t"\'“(«>-'].map((c) => c.charCodeAt(0)));
+const SENTENCE_ENDS = new Set([...'.!?:;\n'].map((c) => c.charCodeAt(0)));
 
 /** Could be part of a name: listed, or an unknown (not common) word; all-caps words only when listed. */
 function nameLike(t: Token): boolean {

@@ -123,9 +123,11 @@ export const phoneRecognizer: Recognizer = {
     PHONE.lastIndex = 0;
     for (let m = PHONE.exec(text); m; m = PHONE.exec(text)) {
       const raw = m[0];
-      const main = raw.replace(/\s*(?:x|ext\.?|#)\s*\d{1,6}$/, '');
+      // An extension has an x or a #; most candidates (dates, short numbers) stop at the digit count.
+      const main = raw.includes('x') || raw.includes('#') ? raw.replace(/\s*(?:x|ext\.?|#)\s*\d{1,6}$/, '') : raw;
+      const count = digitCount(main);
+      if (count < 6 || count > 15) continue;
       const digits = main.replace(/\D/g, '');
-      if (digits.length < 6 || digits.length > 15) continue;
       if (YEAR_RANGE.test(main) || DATE.test(main) || /^\d{4}-\d{2}-\d{2}/.test(main)) continue;
       const separated = /[ .\-\/()]/.test(main);
       const international = main.startsWith('+') || (main.startsWith('00') && digits.length >= 10);
@@ -159,3 +161,12 @@ export const phoneRecognizer: Recognizer = {
     }
   },
 };
+
+function digitCount(s: string): number {
+  let n = 0;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
