@@ -33,8 +33,9 @@ export function handleChat(g: GatewayServices, ctx: RequestContext): Promise<voi
   return handleChatWire(g, ctx, openaiWire);
 }
 
-export async function handleChatWire(g: GatewayServices, ctx: RequestContext, wire: ChatWire): Promise<void> {
-  return handleChatBody(g, ctx, wire, await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
+export function handleChatWire(g: GatewayServices, ctx: RequestContext, wire: ChatWire): Promise<void> {
+  // `then`, not an async function returning the handler's promise (three microtask turns more per request).
+  return readJsonBody(ctx.req, g.config.server.bodyLimitBytes).then((body) => handleChatBody(g, ctx, wire, body));
 }
 
 /**
@@ -234,8 +235,13 @@ function usageOf(entry: Pending['entry']): Usage {
  * (so fallback never happens after bytes reached the client). The first event is put back in
  * front of the rest.
  */
-async function commit(result: ChatResult, t0: number): Promise<Committed> {
+function commit(result: ChatResult, t0: number): Committed | Promise<Committed> {
+  // A complete answer is committed as it is: no promise, no microtask turn.
   if (result.type === 'response') return result;
+  return commitStream(result, t0);
+}
+
+async function commitStream(result: Exclude<ChatResult, { type: 'response' }>, t0: number): Promise<Committed> {
   if (result.type === 'relay') return { type: 'relay', events: await started(result.events), ttftMs: performance.now() - t0 };
   return { type: 'stream', events: await started(result.events), ttftMs: performance.now() - t0 };
 }

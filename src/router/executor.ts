@@ -32,7 +32,8 @@ export function attachAttempts(err: MeridianError, attempts: AttemptRecord[]): E
   return Object.assign(err, { attempts: [...attempts] });
 }
 
-export async function executePlan<T>(
+/** Not itself `async`: an async function returning a promise costs every request three more microtask turns. */
+export function executePlan<T>(
   plan: RoutePlan,
   run: (d: Deployment, signal: AbortSignal) => Promise<T>,
   clientSignal: AbortSignal,
