@@ -108,7 +108,8 @@ async function serveChat(
   if (cache.hit) return serveHit(g, ctx, pending, request, wire, cache, bodyFields);
   const plan = assigned ? preferVariant(g, ctx, admission.plan, assigned) : admission.plan;
 
-  const restorers = new Map<string, Restorer>();
+  // Made only when an attempt pseudonymizes (most requests never do).
+  let restorers: Map<string, Restorer> | undefined;
   // Content events may pass as bytes when nothing between the upstream and the client reads them.
   const relayable = wire.writeRelay !== undefined && !cache.records && !bodyFields && (request.n ?? 1) <= 1;
   const result = await g.router.execute(
@@ -121,10 +122,10 @@ async function serveChat(
       if (inspection?.action === 'pseudonymize' && d.location === 'cloud') {
         const p = g.guard!.pseudonymize(upstreamRequest, inspection);
         upstreamRequest = p.request;
-        if (p.restorer.size !== 0) restorers.set(d.id, p.restorer);
+        if (p.restorer.size !== 0) (restorers ??= new Map()).set(d.id, p.restorer);
       }
       const t0 = performance.now();
-      const relay = relayable && !restorers.has(d.id);
+      const relay = relayable && !restorers?.has(d.id);
       return commit(await d.provider.adapter.chat({ request: upstreamRequest, deployment: d, signal, relay }), t0);
     }),
     ctx.signal,
@@ -143,7 +144,7 @@ async function serveChat(
   if (pending.budget?.warningHeader) headers['x-meridian-budget-warning'] = pending.budget.warningHeader;
   if (cache.result) headers['x-meridian-cache'] = cache.result;
 
-  const restorer = restorers.get(d.id);
+  const restorer = restorers?.get(d.id);
   let ok = false;
   // A complete response was read to its end upstream: releasing it need not cancel anything.
   const settled = result.value.type === 'response';

@@ -61,7 +61,8 @@ async function walkPlan<T>(
   const records: AttemptRecord[] = [];
   // Fail closed twice over: the planner never puts a disallowed location in a plan, and the
   // executor would not run one if a caller built such a plan by hand.
-  const remaining = plan.attempts.filter((a) => plan.allowedLocations.includes(a.deployment.location));
+  const remaining: PlannedAttempt[] = [];
+  for (const a of plan.attempts) if (plan.allowedLocations.includes(a.deployment.location)) remaining.push(a);
   if (remaining.length === 0) throw attachAttempts(new NoDeploymentError(`No deployment may serve '${plan.alias}'.`), records);
   let lastError: MeridianError | undefined;
 
