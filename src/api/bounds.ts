@@ -65,20 +65,41 @@ export const jsonObject = z.record(z.string(), z.unknown());
  * overflow the stack, a 500). Iterative, so the check itself cannot overflow.
  */
 export function assertJsonDepth(body: unknown): void {
-  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value: body, path: [] }];
+  // Each frame links to its parent instead of carrying its own copy of the path: the path is
+  // only spelled out for the error (this runs over every request body).
+  const stack: DepthFrame[] = [{ value: body, depth: 0, key: '', parent: undefined }];
   while (stack.length) {
-    const { value, path } = stack.pop()!;
-    if (path.length >= LIMITS.jsonDepth) {
-      const param = formatPath(path.slice(0, 6)) + '…';
+    const frame = stack.pop()!;
+    const { value, depth } = frame;
+    if (depth >= LIMITS.jsonDepth) {
+      const param = formatPath(pathOf(frame).slice(0, 6)) + '…';
       throw new InvalidRequestError(`Invalid '${param}': JSON may nest at most ${LIMITS.jsonDepth} levels.`, param);
     }
-    if (Array.isArray(value)) value.forEach((v, i) => v !== null && typeof v === 'object' && stack.push({ value: v, path: [...path, i] }));
-    else
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        if (v !== null && typeof v === 'object') stack.push({ value: v, depth: depth + 1, key: i, parent: frame });
+      }
+    } else
       for (const k in value as Record<string, unknown>) {
         const v = (value as Record<string, unknown>)[k];
-        if (v !== null && typeof v === 'object') stack.push({ value: v, path: [...path, k] });
+        if (v !== null && typeof v === 'object') stack.push({ value: v, depth: depth + 1, key: k, parent: frame });
       }
   }
+}
+
+interface DepthFrame {
+  value: unknown;
+  depth: number;
+  /** Where the value sits in its parent (unused at the root). */
+  key: PropertyKey;
+  parent: DepthFrame | undefined;
+}
+
+function pathOf(frame: DepthFrame): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let f: DepthFrame | undefined = frame; f?.parent; f = f.parent) path.push(f.key);
+  return path.reverse();
 }
 
 // Keys of client maps (`metadata`, JSON Schemas) are data, not field names: only plain identifiers are quoted.

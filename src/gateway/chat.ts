@@ -33,8 +33,9 @@ export function handleChat(g: GatewayServices, ctx: RequestContext): Promise<voi
   return handleChatWire(g, ctx, openaiWire);
 }
 
-export async function handleChatWire(g: GatewayServices, ctx: RequestContext, wire: ChatWire): Promise<void> {
-  return handleChatBody(g, ctx, wire, await readJsonBody(ctx.req, g.config.server.bodyLimitBytes));
+export function handleChatWire(g: GatewayServices, ctx: RequestContext, wire: ChatWire): Promise<void> {
+  // `then`, not an async function returning the handler's promise (three microtask turns more per request).
+  return readJsonBody(ctx.req, g.config.server.bodyLimitBytes).then((body) => handleChatBody(g, ctx, wire, body));
 }
 
 /**
@@ -107,7 +108,8 @@ async function serveChat(
   if (cache.hit) return serveHit(g, ctx, pending, request, wire, cache, bodyFields);
   const plan = assigned ? preferVariant(g, ctx, admission.plan, assigned) : admission.plan;
 
-  const restorers = new Map<string, Restorer>();
+  // Made only when an attempt pseudonymizes (most requests never do).
+  let restorers: Map<string, Restorer> | undefined;
   // Content events may pass as bytes when nothing between the upstream and the client reads them.
   const relayable = wire.writeRelay !== undefined && !cache.records && !bodyFields && (request.n ?? 1) <= 1;
   const result = await g.router.execute(
@@ -120,10 +122,10 @@ async function serveChat(
       if (inspection?.action === 'pseudonymize' && d.location === 'cloud') {
         const p = g.guard!.pseudonymize(upstreamRequest, inspection);
         upstreamRequest = p.request;
-        if (p.restorer.size !== 0) restorers.set(d.id, p.restorer);
+        if (p.restorer.size !== 0) (restorers ??= new Map()).set(d.id, p.restorer);
       }
       const t0 = performance.now();
-      const relay = relayable && !restorers.has(d.id);
+      const relay = relayable && !restorers?.has(d.id);
       return commit(await d.provider.adapter.chat({ request: upstreamRequest, deployment: d, signal, relay }), t0);
     }),
     ctx.signal,
@@ -142,7 +144,7 @@ async function serveChat(
   if (pending.budget?.warningHeader) headers['x-meridian-budget-warning'] = pending.budget.warningHeader;
   if (cache.result) headers['x-meridian-cache'] = cache.result;
 
-  const restorer = restorers.get(d.id);
+  const restorer = restorers?.get(d.id);
   let ok = false;
   // A complete response was read to its end upstream: releasing it need not cancel anything.
   const settled = result.value.type === 'response';
@@ -234,8 +236,13 @@ function usageOf(entry: Pending['entry']): Usage {
  * (so fallback never happens after bytes reached the client). The first event is put back in
  * front of the rest.
  */
-async function commit(result: ChatResult, t0: number): Promise<Committed> {
+function commit(result: ChatResult, t0: number): Committed | Promise<Committed> {
+  // A complete answer is committed as it is: no promise, no microtask turn.
   if (result.type === 'response') return result;
+  return commitStream(result, t0);
+}
+
+async function commitStream(result: Exclude<ChatResult, { type: 'response' }>, t0: number): Promise<Committed> {
   if (result.type === 'relay') return { type: 'relay', events: await started(result.events), ttftMs: performance.now() - t0 };
   return { type: 'stream', events: await started(result.events), ttftMs: performance.now() - t0 };
 }

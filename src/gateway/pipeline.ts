@@ -98,23 +98,24 @@ export interface PipelineStart {
   variant?: string | undefined;
 }
 
+/** Built field by field in the entry's usual order: no throw-away object spread per optional field. */
 function newEntry(ctx: RequestContext, start: PipelineStart): RequestLogEntry {
-  return {
-    ...(start.promptVersion !== undefined ? { promptVersion: start.promptVersion } : {}),
-    ...(ctx.episode !== undefined ? { episode: ctx.episode } : {}),
-    ...(start.variant !== undefined ? { variant: start.variant } : {}),
-    id: ctx.requestId,
-    ...(ctx.clientRequestId !== undefined ? { clientRequestId: ctx.clientRequestId } : {}),
-    time: ctx.time,
-    tenant: ctx.principal.tenant,
-    keyId: ctx.principal.keyId,
-    kind: start.kind,
-    alias: start.model,
-    attempts: [],
-    status: 0,
-    stream: start.stream,
-    latencyMs: 0,
-  };
+  const entry = {} as RequestLogEntry;
+  if (start.promptVersion !== undefined) entry.promptVersion = start.promptVersion;
+  if (ctx.episode !== undefined) entry.episode = ctx.episode;
+  if (start.variant !== undefined) entry.variant = start.variant;
+  entry.id = ctx.requestId;
+  if (ctx.clientRequestId !== undefined) entry.clientRequestId = ctx.clientRequestId;
+  entry.time = ctx.time;
+  entry.tenant = ctx.principal.tenant;
+  entry.keyId = ctx.principal.keyId;
+  entry.kind = start.kind;
+  entry.alias = start.model;
+  entry.attempts = [];
+  entry.status = 0;
+  entry.stream = start.stream;
+  entry.latencyMs = 0;
+  return entry;
 }
 
 /** The explainable refusal: status, code, the attempts made, and what was found; headers still say where and why. */
@@ -320,23 +321,23 @@ export function requestFacts(
       break;
     }
   }
-  return {
-    kind: subject.kind,
-    alias,
-    ...(ctx.principal.tenant ? { tenant: ctx.principal.tenant } : {}),
-    ...(ctx.principal.keyId ? { keyId: ctx.principal.keyId } : {}),
-    tags: collectTags(ctx.req.headers['x-meridian-tags'], request.metadata),
-    pii: inspection?.counts ?? {},
-    ...(inspection ? { guardAction: inspection.action } : {}),
-    ...(ctx.principal.dataPolicy ? { dataPolicy: ctx.principal.dataPolicy } : {}),
-    ...(ctx.collection ? { collection: ctx.collection } : {}),
-    hasTools: (request.tools?.length ?? 0) > 0,
-    hasImages,
-    estimatedPromptTokens: subject.estimatedPromptTokens,
-    responseFormat: request.response_format?.type ?? 'text',
-    stream: request.stream === true,
-    ...(subject.audioCloud ? { audioCloud: true } : {}),
-  };
+  // Built field by field in the usual order: no throw-away object spread per optional field.
+  const facts = { kind: subject.kind, alias } as RequestFacts;
+  const principal = ctx.principal;
+  if (principal.tenant) facts.tenant = principal.tenant;
+  if (principal.keyId) facts.keyId = principal.keyId;
+  facts.tags = collectTags(ctx.req.headers['x-meridian-tags'], request.metadata);
+  facts.pii = inspection?.counts ?? {};
+  if (inspection) facts.guardAction = inspection.action;
+  if (principal.dataPolicy) facts.dataPolicy = principal.dataPolicy;
+  if (ctx.collection) facts.collection = ctx.collection;
+  facts.hasTools = (request.tools?.length ?? 0) > 0;
+  facts.hasImages = hasImages;
+  facts.estimatedPromptTokens = subject.estimatedPromptTokens;
+  facts.responseFormat = request.response_format?.type ?? 'text';
+  facts.stream = request.stream === true;
+  if (subject.audioCloud) facts.audioCloud = true;
+  return facts;
 }
 
 /**

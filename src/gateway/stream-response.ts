@@ -32,11 +32,14 @@ export async function writeStream(res: ServerResponse, events: AsyncIterable<Rel
   startEventStream(res, opts.headers);
   const outcome: StreamOutcome = {};
   let extra = opts.firstChunkFields;
+  let sent = false;
   try {
     for await (const ev of events) {
       if ('sse' in ev) {
         // The caller asked for relayed events only with no fields to add (chat.ts).
-        if (!res.write(ev.sse)) await drained(res, opts.signal);
+        const more = res.write(ev.sse);
+        if (!sent) sent = sendNow(res);
+        if (!more) await drained(res, opts.signal);
         if (opts.signal.aborted) throw opts.signal.reason;
         continue;
       }
@@ -47,7 +50,9 @@ export async function writeStream(res: ServerResponse, events: AsyncIterable<Rel
         const out = isUsageOnly ? chunk : stripUsage(chunk, opts.includeUsage);
         const line = `data: ${passRaw ? raw : JSON.stringify(extra ? { ...out, ...extra } : out)}\n\n`;
         extra = undefined;
-        if (!res.write(line)) await drained(res, opts.signal);
+        const more = res.write(line);
+        if (!sent) sent = sendNow(res);
+        if (!more) await drained(res, opts.signal);
       }
       if (opts.signal.aborted) throw opts.signal.reason;
     }
@@ -58,6 +63,18 @@ export async function writeStream(res: ServerResponse, events: AsyncIterable<Rel
     endWithError(res, `event: error\ndata: ${JSON.stringify(outcome.error.toJSON())}\n\n`);
   }
   return outcome;
+}
+
+/**
+ * Sends the head and what was written so far at once. Node corks a response's socket after a write
+ * until the next tick, and when the events behind the first one are already buffered (one upstream
+ * packet, or other requests' work queued under load) that tick comes only after all of them were
+ * handled: the first byte would wait for the last. Only the first write is sent this way; later
+ * ones keep Node's batching. True, for `sent`.
+ */
+function sendNow(res: ServerResponse): true {
+  res.socket?.uncork();
+  return true;
 }
 
 /** Ends a stream that failed after its head was sent: the error event, never a clean end. */
@@ -112,9 +129,12 @@ export async function writeTranslatedStream(
 ): Promise<StreamOutcome> {
   startEventStream(res, opts.headers, contentType);
   const outcome: StreamOutcome = {};
+  let sent = false;
   try {
     for await (const sse of toEvents(chunksOf(events, opts.signal))) {
-      if (!res.write(sse) && !res.destroyed) await drained(res, opts.signal);
+      const more = res.write(sse);
+      if (!sent) sent = sendNow(res);
+      if (!more && !res.destroyed) await drained(res, opts.signal);
     }
     res.addTrailers({ 'x-meridian-cost-usd': formatUsd(opts.costUsd()) });
     res.end();

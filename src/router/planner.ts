@@ -33,26 +33,43 @@ interface LocationRestriction {
   locations: readonly Location[];
 }
 
-/** Restrictions that apply whatever the policies say. */
-function builtInRestrictions(facts: RequestFacts): LocationRestriction[] {
-  const out: LocationRestriction[] = [];
-  if (facts.guardAction === 'local-only') out.push({ rule: 'guard:local-only', locations: ['local', 'private'] });
-  if (facts.dataPolicy === 'local-only') out.push({ rule: 'data-policy:local-only', locations: ['local', 'private'] });
+/** Restrictions that apply whatever the policies say, appended to `out`. */
+function addBuiltInRestrictions(facts: RequestFacts, out: LocationRestriction[]): void {
+  if (facts.guardAction === 'local-only') out.push(GUARD_LOCAL_ONLY);
+  if (facts.dataPolicy === 'local-only') out.push(DATA_POLICY_LOCAL_ONLY);
   // A recording cannot be pseudonymized before it is transcribed: private by default (docs/audio.md).
-  if (facts.kind === 'audio' && !facts.audioCloud) out.push({ rule: 'audio:local-only', locations: ['local', 'private'] });
-  if (facts.budgetDowngrade) out.push({ rule: 'budget:downgrade', locations: ['local'] });
-  return out;
+  if (facts.kind === 'audio' && !facts.audioCloud) out.push(AUDIO_LOCAL_ONLY);
+  if (facts.budgetDowngrade) out.push(BUDGET_DOWNGRADE);
 }
 
-/** Capabilities the request itself needs, as built-in checks named `capability:*`. */
-function builtInCapabilities(facts: RequestFacts): RequirableCapability[] {
-  const out: RequirableCapability[] = [];
-  if (facts.kind === 'embeddings') out.push('embeddings');
-  if (facts.kind === 'audio') out.push('audio');
-  if (facts.hasTools) out.push('tools');
-  if (facts.hasImages) out.push('vision');
-  if (facts.responseFormat === 'json_schema') out.push('jsonSchema');
-  return out;
+const GUARD_LOCAL_ONLY: LocationRestriction = { rule: 'guard:local-only', locations: ['local', 'private'] };
+const DATA_POLICY_LOCAL_ONLY: LocationRestriction = { rule: 'data-policy:local-only', locations: ['local', 'private'] };
+const AUDIO_LOCAL_ONLY: LocationRestriction = { rule: 'audio:local-only', locations: ['local', 'private'] };
+const BUDGET_DOWNGRADE: LocationRestriction = { rule: 'budget:downgrade', locations: ['local'] };
+
+interface CapabilityCheck {
+  rule: string;
+  cap: RequirableCapability;
+  strict: boolean;
+}
+
+/** Built-in checks, made once (the planner runs per request). */
+const BUILT_IN_CHECKS: Record<string, CapabilityCheck> = Object.fromEntries(
+  (['embeddings', 'audio', 'tools', 'vision', 'jsonSchema', 'contextWindow'] as const).map((cap) => [
+    cap,
+    { rule: `capability:${cap}`, cap, strict: false },
+  ]),
+);
+
+/** Capabilities the request itself needs, as built-in checks named `capability:*`, appended to `out`. */
+function addBuiltInCapabilities(facts: RequestFacts, out: CapabilityCheck[]): void {
+  if (facts.kind === 'embeddings') out.push(BUILT_IN_CHECKS.embeddings!);
+  if (facts.kind === 'audio') out.push(BUILT_IN_CHECKS.audio!);
+  if (facts.hasTools) out.push(BUILT_IN_CHECKS.tools!);
+  if (facts.hasImages) out.push(BUILT_IN_CHECKS.vision!);
+  if (facts.responseFormat === 'json_schema') out.push(BUILT_IN_CHECKS.jsonSchema!);
+  // Built-in: the prompt must fit the window wherever the window is known.
+  out.push(BUILT_IN_CHECKS.contextWindow!);
 }
 
 /** Why `d` lacks `cap` for this request, or undefined when it has it. */
@@ -65,42 +82,47 @@ function missingCapability(d: Deployment, cap: RequirableCapability, facts: Requ
   return d.capabilities[cap] ? undefined : `no ${cap} support`;
 }
 
+/**
+ * Written with loops and no per-request closures: it runs for every request, and the usual one
+ * (no policy matched, nothing restricted) should allocate little more than its plan.
+ */
 export function decide(facts: RequestFacts, candidates: readonly Deployment[], strategy: StrategyName, state: PlannerState): Decision {
   const outcome = evaluatePolicies(state.policies, facts);
-  const base = { alias: facts.alias, strategy, rules: outcome.matched };
   if (outcome.denied) {
-    return { plan: { ...base, attempts: [], excluded: [], allowedLocations: [] }, denied: outcome.denied };
+    return {
+      plan: { alias: facts.alias, strategy, rules: outcome.matched, attempts: [], excluded: [], allowedLocations: [] },
+      denied: outcome.denied,
+    };
   }
 
   const restrictions: LocationRestriction[] = [];
   for (const r of outcome.requires) if (r.location) restrictions.push({ rule: r.rule, locations: r.location });
-  restrictions.push(...builtInRestrictions(facts));
-  const allowedLocations = ALL_LOCATIONS.filter((l) => restrictions.every((r) => r.locations.includes(l)));
-  const capabilityChecks: Array<{ rule: string; cap: RequirableCapability; strict: boolean }> = [];
+  addBuiltInRestrictions(facts, restrictions);
+  const allowedLocations: Location[] = [];
+  for (const l of ALL_LOCATIONS) if (allowsLocation(restrictions, l)) allowedLocations.push(l);
+  const capabilityChecks: CapabilityCheck[] = [];
   for (const r of outcome.requires) for (const cap of r.capability ?? []) capabilityChecks.push({ rule: r.rule, cap, strict: true });
-  for (const cap of builtInCapabilities(facts)) capabilityChecks.push({ rule: `capability:${cap}`, cap, strict: false });
-  // Built-in: the prompt must fit the window wherever the window is known.
-  capabilityChecks.push({ rule: 'capability:contextWindow', cap: 'contextWindow', strict: false });
+  addBuiltInCapabilities(facts, capabilityChecks);
 
   const eligible: Deployment[] = [];
   const excluded: Exclusion[] = [];
-  const breakerOpen: Deployment[] = [];
+  let breakerOpen: Deployment[] | undefined;
   for (const d of candidates) {
     const x = exclusionFor(d, facts, restrictions, capabilityChecks, state);
     if (!x) eligible.push(d);
     else {
       excluded.push(x);
-      if (x.rule === 'breaker-open') breakerOpen.push(d);
+      if (x.rule === 'breaker-open') (breakerOpen ??= []).push(d);
     }
   }
 
-  const reasons = new Map<Deployment, string>();
   // Every candidate's breaker is open: try the one that failed longest ago rather than fail
   // instantly (it is the likeliest to have recovered). Only for otherwise-eligible deployments.
-  if (eligible.length === 0 && breakerOpen.length > 0) {
+  let lastResort: Deployment | undefined;
+  if (eligible.length === 0 && breakerOpen) {
     const pick = breakerOpen.reduce((a, b) => (state.breakers.lastFailureAt(b.id) < state.breakers.lastFailureAt(a.id) ? b : a));
     eligible.push(pick);
-    reasons.set(pick, 'breaker-open-last-resort');
+    lastResort = pick;
     excluded.splice(
       excluded.findIndex((x) => x.deployment === pick.id),
       1,
@@ -108,30 +130,39 @@ export function decide(facts: RequestFacts, candidates: readonly Deployment[], s
   }
 
   const ctx: StrategyContext = { facts, live: state.live, random: state.random, priceOf: state.priceOf };
-  let order = orderByStrategy(strategy, eligible, ctx);
+  // `eligible` is this call's own array: the priority order needs no copy of it.
+  let order = strategy === 'priority' ? eligible : orderByStrategy(strategy, eligible, ctx);
   // Orderings that do not already weigh speed: prefer a warm deployment over a cold sibling.
   if (strategy === 'priority' || strategy === 'local-first') order = warmFirst(order, state.isCold);
   // The first matching prefer rule is the most significant: apply the last one first.
-  for (let i = outcome.prefers.length - 1; i >= 0; i--) order = applyPreference(outcome.prefers[i]!.prefer, order, ctx);
+  const prefers = outcome.prefers;
+  for (let i = prefers.length - 1; i >= 0; i--) order = applyPreference(prefers[i]!.prefer, order, ctx);
 
-  const restrictingRule = restrictions[0]?.rule;
+  const defaultReason = restrictions[0]?.rule ?? strategy;
   const first = order[0];
-  const attempts: PlannedAttempt[] = order
+  const attempts: PlannedAttempt[] = [];
+  for (const d of order) {
     // Fail closed, belt and braces: nothing outside the allowed locations enters a plan.
-    .filter((d) => allowedLocations.includes(d.location))
-    .map((d) => {
-      const preferred = outcome.prefers.find((p) => satisfiesPreference(p.prefer, d, first));
-      const reason = reasons.get(d) ?? preferred?.rule ?? restrictingRule ?? strategy;
-      return { deployment: d, reason };
-    });
-  return { plan: { ...base, attempts, excluded, allowedLocations } };
+    if (!allowedLocations.includes(d.location)) continue;
+    let reason = d === lastResort ? 'breaker-open-last-resort' : undefined;
+    for (let i = 0; reason === undefined && i < prefers.length; i++) {
+      if (satisfiesPreference(prefers[i]!.prefer, d, first)) reason = prefers[i]!.rule;
+    }
+    attempts.push({ deployment: d, reason: reason ?? defaultReason });
+  }
+  return { plan: { alias: facts.alias, strategy, rules: outcome.matched, attempts, excluded, allowedLocations } };
+}
+
+function allowsLocation(restrictions: readonly LocationRestriction[], l: Location): boolean {
+  for (const r of restrictions) if (!r.locations.includes(l)) return false;
+  return true;
 }
 
 function exclusionFor(
   d: Deployment,
   facts: RequestFacts,
   restrictions: readonly LocationRestriction[],
-  capabilityChecks: ReadonlyArray<{ rule: string; cap: RequirableCapability; strict: boolean }>,
+  capabilityChecks: readonly CapabilityCheck[],
   state: PlannerState,
 ): Exclusion | undefined {
   for (const r of restrictions) {

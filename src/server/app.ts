@@ -146,7 +146,6 @@ async function handle(
   const clientRequestId = clientIdOf(req.headers['x-request-id']);
   const episode = clientIdOf(req.headers['x-meridian-episode']);
   res.setHeader('x-request-id', requestId);
-  const fail = (err: unknown) => (route?.errorFormat ? sendErrorAs(res, err, route.errorFormat) : sendError(res, err));
   try {
     // A CORS preflight; an OPTIONS without Origin is no preflight and gets the usual 404.
     const methods = req.method === 'OPTIONS' && req.headers.origin !== undefined ? matcher.methods(path) : undefined;
@@ -157,12 +156,14 @@ async function handle(
     checks.checkSource(req, res);
     if (!route) throw new NotFoundError(`Unknown route ${req.method} ${path.slice(0, 200)}.`, 'unknown_route');
   } catch (err) {
-    fail(err);
+    fail(res, route, err);
     return;
   }
   if (opts.isDraining?.()) {
     res.setHeader('connection', 'close');
     fail(
+      res,
+      route,
       new MeridianError(503, 'service_unavailable', 'shutting_down', 'The gateway is shutting down; retry on another replica.', {
         retryAfter: 1,
       }),
@@ -170,7 +171,8 @@ async function handle(
     return;
   }
   const controller = new AbortController();
-  res.once('close', () => {
+  // `on`, not `once`: a response closes once, and `once` wraps the listener in two more objects.
+  res.on('close', () => {
     if (!res.writableFinished) controller.abort(new DOMException('The client closed the connection.', 'AbortError'));
   });
   const ctx: RequestContext = {
@@ -196,9 +198,14 @@ async function handle(
     if (route.access === 'key' && g.auth) ctx.principal = await g.auth.authenticate(req);
     await route.handler(g, ctx);
   } catch (err) {
-    const e = fail(err);
+    const e = fail(res, route, err);
     if (e.status >= 500) g.logger.error({ requestId, err: describeCause(g, err) }, 'unhandled error');
   } finally {
     if (counted) g.metrics!.inflight(-1);
   }
+}
+
+/** Renders a failure in the route's own envelope (OpenAI's when the route has none or is unknown). */
+function fail(res: ServerResponse, route: Route | undefined, err: unknown): MeridianError {
+  return route?.errorFormat ? sendErrorAs(res, err, route.errorFormat) : sendError(res, err);
 }

@@ -94,9 +94,11 @@ export function createOpenAICompatibleAdapter(settings: OpenAICompatibleSettings
     async chat({ request, deployment, signal, relay }: ChatCall): Promise<ChatResult> {
       const provider = deployment.provider;
       const body = convertOpenAIRequest(request, settings);
+      const headers = authHeaders(provider);
+      if (request.stream) headers.accept = 'text/event-stream';
       const res = await upstreamRequest(provider, {
         path: '/chat/completions',
-        headers: { ...authHeaders(provider), ...(request.stream ? { accept: 'text/event-stream' } : {}) },
+        headers,
         body,
         signal,
         deployment: deployment.id,
