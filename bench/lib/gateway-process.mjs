@@ -13,6 +13,9 @@ const root = process.env.BENCH_SRC ? '../../src' : '../../dist';
 const { applyHeapTuning, capYoungGeneration, holdYoungGeneration, releaseYoungGeneration } = await import(`${root}/cli/heap-tuning.js`);
 holdYoungGeneration();
 applyHeapTuning();
+// As src/cli/main.ts does for `meridian serve`: the guard's warm-up before the gateway's modules load.
+const { warmUpGuardFirst } = await import(`${root}/cli/guard-first.js`);
+await warmUpGuardFirst();
 const { parseConfig } = await import(`${root}/config/load.js`);
 const { createGateway, createLogger } = await import(`${root}/gateway/gateway.js`);
 const { buildServices } = await import(`${root}/gateway/build.js`);

@@ -19,3 +19,14 @@ export function invokedVerb(args: readonly string[]): string | undefined {
   }
   return undefined;
 }
+
+/** The value of `--workers` on the command line (`--workers 2`, `--workers=auto`), or undefined. */
+export function workersOption(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') return undefined;
+    if (a === '--workers') return args[i + 1];
+    if (a.startsWith('--workers=')) return a.slice('--workers='.length);
+  }
+  return undefined;
+}

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { invokedVerb } from '../../src/cli/verb.js';
+import { invokedVerb, workersOption } from '../../src/cli/verb.js';
 
 test('the verb is the first word that is not an option or the value of --config', () => {
   assert.equal(invokedVerb(['serve']), 'serve');
@@ -17,4 +17,11 @@ test('the verb is the first word that is not an option or the value of --config'
   assert.equal(invokedVerb(['--help']), undefined);
   assert.equal(invokedVerb([]), undefined);
   assert.equal(invokedVerb(['--', 'serve']), 'serve');
+});
+
+test('--workers is read from the command line in both spellings', () => {
+  assert.equal(workersOption(['serve', '--workers', '2']), '2');
+  assert.equal(workersOption(['serve', '--workers=auto']), 'auto');
+  assert.equal(workersOption(['serve', '--port', '4000']), undefined);
+  assert.equal(workersOption(['serve', '--', '--workers', '2']), undefined);
 });
