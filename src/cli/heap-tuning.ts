@@ -9,7 +9,7 @@
  * `MERIDIAN_HEAP_GROWING_PERCENT=N` overrides it (0 keeps V8's default); a `--heap-growing-percent`
  * given to node itself (command line or NODE_OPTIONS) wins over both.
  */
-import { PerformanceObserver } from 'node:perf_hooks';
+import { constants as perfConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { ConfigError } from '../errors.js';
 import { onWorkerOnline } from '../util/worker.js';
@@ -143,12 +143,21 @@ export function capYoungGeneration(
 ): number | undefined {
   const capMb = maxSemiSpaceMb(env, execArgv);
   if (capMb === undefined || capObserver || heldYoungGeneration) return undefined;
-  // Unconditionally, not only on a change: a worker may have reset the flag since (2.6 µs a call).
+  // After a scavenge (traffic) the factor that reaches the cap; after anything else 1. At idle
+  // the first full collection would otherwise grow the young generation to the cap at once: the
+  // objects that survived start-up count towards V8's growth test (+8 MB RSS in an idle gateway).
+  let traffic = false;
+  // Set every time, not only on a change: a worker may have reset the flag since (2.6 µs a call).
   const check = () => {
     const space = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-    if (space) setFlagsFromString(`--semi-space-growth-factor=${semiSpaceGrowthFactor(space.space_size, capMb)}`);
+    if (space) setFlagsFromString(`--semi-space-growth-factor=${traffic ? semiSpaceGrowthFactor(space.space_size, capMb) : 1}`);
   };
-  capObserver = new PerformanceObserver(check);
+  capObserver = new PerformanceObserver((list) => {
+    const entries = list.getEntries();
+    const last = entries[entries.length - 1] as (PerformanceEntry & { detail?: { kind?: number } }) | undefined;
+    traffic = last?.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR;
+    check();
+  });
   capObserver.observe({ entryTypes: ['gc'] });
   afterWorkerOnline = check;
   check();
