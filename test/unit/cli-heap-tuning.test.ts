@@ -56,7 +56,7 @@ test('the start-up hold on the young generation: once, undone by release, skippe
 
 test('the young generation cap: default, override, off, node’s own size or growth flag wins, bad values refused', () => {
   assert.equal(maxSemiSpaceMb({}, []), DEFAULT_MAX_SEMI_SPACE_MB);
-  assert.equal(maxSemiSpaceMb({ MERIDIAN_MAX_SEMI_SPACE_MB: '8' }, []), 8);
+  assert.equal(maxSemiSpaceMb({ MERIDIAN_MAX_SEMI_SPACE_MB: '4' }, []), 4);
   assert.equal(maxSemiSpaceMb({ MERIDIAN_MAX_SEMI_SPACE_MB: '0' }, []), undefined);
   assert.equal(maxSemiSpaceMb({}, ['--max-semi-space-size=16']), undefined);
   assert.equal(maxSemiSpaceMb({ NODE_OPTIONS: '--max_semi_space_size=2' }, []), undefined);
