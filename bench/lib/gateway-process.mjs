@@ -8,10 +8,14 @@ import { pino } from 'pino';
 
 const root = process.env.BENCH_SRC ? '../../src' : '../../dist';
 // As `meridian serve` does first (MERIDIAN_HEAP_GROWING_PERCENT=0 measures V8's default): the
-// young generation held small while the modules load (src/cli/main.ts), the old-generation step.
-const { applyHeapTuning, holdYoungGeneration, releaseYoungGeneration } = await import(`${root}/cli/heap-tuning.js`);
+// young generation held small while the modules load (src/cli/main.ts), the old-generation step,
+// the young generation's cap once it listens (MERIDIAN_MAX_SEMI_SPACE_MB=0 measures V8's maximum).
+const { applyHeapTuning, capYoungGeneration, holdYoungGeneration, releaseYoungGeneration } = await import(`${root}/cli/heap-tuning.js`);
 holdYoungGeneration();
 applyHeapTuning();
+// As src/cli/main.ts does for `meridian serve`: the guard's warm-up before the gateway's modules load.
+const { warmUpGuardFirst } = await import(`${root}/cli/guard-first.js`);
+await warmUpGuardFirst();
 const { parseConfig } = await import(`${root}/config/load.js`);
 const { createGateway, createLogger } = await import(`${root}/gateway/gateway.js`);
 const { buildServices } = await import(`${root}/gateway/build.js`);
@@ -22,6 +26,7 @@ const services = await buildServices(config, logger);
 const gateway = createGateway(config, { logger, overrides: services.overrides, ...(services.routes ? { routes: services.routes } : {}) });
 const url = await gateway.listen(0, '127.0.0.1');
 releaseYoungGeneration();
+capYoungGeneration();
 process.send?.({ url });
 process.on('message', (m) => {
   if (m.type === 'exit') process.exit(0);

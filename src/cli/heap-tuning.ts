@@ -9,8 +9,10 @@
  * `MERIDIAN_HEAP_GROWING_PERCENT=N` overrides it (0 keeps V8's default); a `--heap-growing-percent`
  * given to node itself (command line or NODE_OPTIONS) wins over both.
  */
-import { setFlagsFromString } from 'node:v8';
+import { constants as perfConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { ConfigError } from '../errors.js';
+import { onWorkerOnline } from '../util/worker.js';
 
 export const DEFAULT_HEAP_GROWING_PERCENT = 20;
 const FLAG = '--heap-growing-percent';
@@ -47,6 +49,12 @@ export function semiSpaceGrowthGiven(env: NodeJS.ProcessEnv, execArgv: readonly 
 }
 
 let heldYoungGeneration = false;
+/** Set while the young generation is capped: see capYoungGeneration. */
+let afterWorkerOnline: (() => void) | undefined;
+onWorkerOnline(() => {
+  if (heldYoungGeneration) setFlagsFromString('--semi-space-growth-factor=1');
+  else afterWorkerOnline?.();
+});
 
 /**
  * Keeps V8's young generation at its initial size while the process starts: loading modules and
@@ -77,4 +85,91 @@ export function applyHeapTuning(env: NodeJS.ProcessEnv = process.env, execArgv: 
   const flag = heapGrowingFlag(env, execArgv);
   if (flag) setFlagsFromString(flag);
   return flag;
+}
+
+/**
+ * How large `meridian serve` lets each of the young generation's two semi-spaces grow (MB). V8's
+ * own maximum is 16 MB: under load the young generation commits 32 MB that a full collection
+ * does not give back, ~15-20 MB of the gateway's peak RSS (docs/performance.md, "Memory"). 8 MB
+ * keeps most of that saving at c=50 for ~1% more time in scavenges; 4 MB also lowers the peaks with
+ * the request log on and under streaming (20-30 MB) for ~4%.
+ * Node's `--max-semi-space-size` would cap it but cannot be set from inside the process (V8
+ * reads it when the heap is made); the growth factor can, so capYoungGeneration sets it.
+ *
+ * `MERIDIAN_MAX_SEMI_SPACE_MB=N` overrides it (0 keeps V8's maximum); a `--max-semi-space-size`
+ * or a growth factor given to node (command line or NODE_OPTIONS) wins over both.
+ */
+export const DEFAULT_MAX_SEMI_SPACE_MB = 8;
+const MAX_SEMI_SPACE_FLAGS = ['--max-semi-space-size', '--max_semi_space_size'];
+const CAP_ERROR = "MERIDIAN_MAX_SEMI_SPACE_MB must be a whole number from 0 to 64 (0 keeps V8's maximum).";
+
+/** The cap in MB, or undefined to leave the young generation's growth to V8. */
+export function maxSemiSpaceMb(env: NodeJS.ProcessEnv, execArgv: readonly string[]): number | undefined {
+  if (semiSpaceGrowthGiven(env, execArgv)) return undefined;
+  if ([...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => MAX_SEMI_SPACE_FLAGS.some((f) => a.startsWith(f))))
+    return undefined;
+  const raw = env.MERIDIAN_MAX_SEMI_SPACE_MB;
+  if (raw === undefined || raw === '') return DEFAULT_MAX_SEMI_SPACE_MB;
+  if (!/^\d{1,2}$/.test(raw.trim())) throw new ConfigError(CAP_ERROR);
+  const mb = Number(raw.trim());
+  if (mb > 64) throw new ConfigError(CAP_ERROR);
+  return mb === 0 ? undefined : mb;
+}
+
+/**
+ * The growth factor that keeps the semi-spaces within `capMb`: the one that takes them straight to
+ * the cap in V8's next growth step (V8 multiplies their size by it), 1 once they are there. One
+ * step, not doublings: small semi-spaces fill in a few collections, and this check runs only
+ * after V8 reports one, a turn or two of the event loop later; by then, under load, doublings
+ * would have gone past the cap. `newSpaceBytes` is both semi-spaces (new_space's space_size).
+ */
+export function semiSpaceGrowthFactor(newSpaceBytes: number, capMb: number): number {
+  const ratio = Math.floor((capMb * 2 * 1048576) / Math.max(newSpaceBytes, 1));
+  return ratio <= 1 ? 1 : 2 ** Math.floor(Math.log2(ratio));
+}
+
+let capObserver: PerformanceObserver | undefined;
+
+/**
+ * Keeps the young generation's semi-spaces at or below maxSemiSpaceMb. The factor is set again
+ * after every collection V8 reports and whenever a worker thread comes online: starting a worker
+ * makes V8 put the growth factor back to at least 2 (checked on Node 20: the young generation then
+ * grows to 32 MB within seconds), and an idle young generation that V8 shrank must be able to grow
+ * again under the next load. For `meridian serve`, after releaseYoungGeneration; returns the cap,
+ * or undefined when there is none. Not for the library (it leaves V8 alone).
+ */
+export function capYoungGeneration(
+  env: NodeJS.ProcessEnv = process.env,
+  execArgv: readonly string[] = process.execArgv,
+): number | undefined {
+  const capMb = maxSemiSpaceMb(env, execArgv);
+  if (capMb === undefined || capObserver || heldYoungGeneration) return undefined;
+  // After a scavenge (traffic) the factor that reaches the cap; after anything else 1. At idle
+  // the first full collection would otherwise grow the young generation to the cap at once: the
+  // objects that survived start-up count towards V8's growth test (+8 MB RSS in an idle gateway).
+  let traffic = false;
+  // Set every time, not only on a change: a worker may have reset the flag since (2.6 µs a call).
+  const check = () => {
+    const space = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    if (space) setFlagsFromString(`--semi-space-growth-factor=${traffic ? semiSpaceGrowthFactor(space.space_size, capMb) : 1}`);
+  };
+  capObserver = new PerformanceObserver((list) => {
+    const entries = list.getEntries();
+    const last = entries[entries.length - 1] as (PerformanceEntry & { detail?: { kind?: number } }) | undefined;
+    traffic = last?.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR;
+    check();
+  });
+  capObserver.observe({ entryTypes: ['gc'] });
+  afterWorkerOnline = check;
+  check();
+  return capMb;
+}
+
+/** Ends capYoungGeneration (tests); V8's factor is put back. */
+export function uncapYoungGeneration(): void {
+  if (!capObserver) return;
+  capObserver.disconnect();
+  capObserver = undefined;
+  afterWorkerOnline = undefined;
+  setFlagsFromString(`--semi-space-growth-factor=${V8_SEMI_SPACE_GROWTH_FACTOR}`);
 }

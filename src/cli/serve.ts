@@ -12,7 +12,7 @@ import { ConfigError } from '../errors.js';
 import { buildServices } from '../gateway/build.js';
 import { createGateway, createLogger } from '../gateway/gateway.js';
 import { demoConfig, demoHints } from './demo.js';
-import { applyHeapTuning, releaseYoungGeneration } from './heap-tuning.js';
+import { applyHeapTuning, capYoungGeneration, releaseYoungGeneration } from './heap-tuning.js';
 import { IpcPeer, type IpcChannel } from '../util/ipc-peer.js';
 import { servePrimary } from './cluster-primary.js';
 import { warmConfigured } from './models.js';
@@ -150,8 +150,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   await gateway.refreshModels();
   const url = await gateway.listen(port, host);
-  // Start-up is over: the young generation may grow again (with the first requests).
+  // Start-up is over: the young generation may grow again (with the first requests), up to its cap.
   releaseYoungGeneration();
+  capYoungGeneration();
   const providers = [...gateway.services.catalog.providers.values()].map((p) => `${p.id} (${p.type}, ${p.location})`);
   logger.info(
     { url, config: loaded.file ?? '(defaults)', providers, discovered, aliases: gateway.services.catalog.aliasNames() },

@@ -3,9 +3,9 @@
  * bad field's path and say how to fix it; secrets are never echoed.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { parseYaml } from '../util/yaml.js';
 import { configSchema, type MeridianConfig } from './schema.js';
 
 const DEFAULT_FILES = ['meridian.yaml', 'meridian.yml', 'meridian.json'];

@@ -6,7 +6,8 @@
  */
 import type { ChatRequest } from '../api/types.js';
 import type { MeridianConfig } from '../config/schema.js';
-import { createPricer, getDefaultCatalog, type Pricer } from '../meter/index.js';
+import { getDefaultCatalog } from '../meter/catalog.js';
+import { createPricer, type Pricer } from '../meter/pricing.js';
 import { sharedTokenCounter, type TokenCounter } from '../meter/token-counter.js';
 import type { ModelInfoLookup } from './catalog.js';
 import type { CostResult, MeterService } from './services.js';

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { MeridianConfig } from '../config/schema.js';
 import { createGuard } from '../guard/index.js';
-import { createBudgets } from '../meter/index.js';
+import { createBudgets } from '../meter/budgets.js';
 import { createRouter } from '../router/index.js';
 import type { Store } from '../store/types.js';
 import { Catalog } from './catalog.js';

@@ -5,7 +5,7 @@
  */
 import { ollamaErrorFormat } from '../api/ollama/response.js';
 import { parseChatRequest } from '../api/schemas.js';
-import { errorToAnthropic } from '../providers/anthropic/inbound.js';
+import { errorToAnthropic } from '../providers/anthropic/inbound-error.js';
 import type { Route, RouteTable } from '../server/app.js';
 import { readJsonBody, sendJson } from '../server/http-util.js';
 import { chatSubject, handleChat } from './chat.js';

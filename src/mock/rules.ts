@@ -4,8 +4,8 @@
  * request no rule matches gets the default deterministic answer. Format: docs/testing.md.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { parseYaml } from '../util/yaml.js';
 
 export interface MockRuleMatch {
   /** Exact model name, or `/regex/flags`. */

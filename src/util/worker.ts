@@ -17,6 +17,26 @@ export function workerFileUrl(callerUrl: string, relativeBase: string): URL {
  * reachable when running from src/, where tsx is installed) and then imports the .ts file.
  */
 export function startWorker(url: URL, workerData?: unknown, options: Omit<WorkerOptions, 'eval' | 'workerData'> = {}): Worker {
+  return announced(startWorkerThread(url, workerData, options));
+}
+
+const onlineHooks: Array<() => void> = [];
+
+/**
+ * Runs `hook` each time a worker started here comes online. Starting a worker makes V8 enforce
+ * its flag implications again, which puts the young generation's growth factor back to 2; the
+ * CLI's heap tuning (src/cli/heap-tuning.ts) sets its own again here.
+ */
+export function onWorkerOnline(hook: () => void): void {
+  onlineHooks.push(hook);
+}
+
+function announced(worker: Worker): Worker {
+  if (onlineHooks.length > 0) worker.once('online', () => onlineHooks.forEach((h) => h()));
+  return worker;
+}
+
+function startWorkerThread(url: URL, workerData: unknown, options: Omit<WorkerOptions, 'eval' | 'workerData'>): Worker {
   if (!url.pathname.endsWith('.ts')) return new Worker(url, { ...options, workerData });
   // Resolved here, next to this file: the eval'd entry would resolve bare names from the cwd.
   let tsxApi: string | undefined;

@@ -67,6 +67,34 @@ describe('CLI usage errors and config loading', { timeout: 180_000 }, () => {
     });
   });
 
+  it('lists every verb in help; `serve` alone registers only its own (src/cli/program.ts)', async () => {
+    const [help, serveHelp, serveUnknown] = await Promise.all([run(['--help']), run(['serve', '--help']), run(['serve', '--nope'])]);
+    assert.equal(help.code, 0, help.stderr);
+    for (const verb of [
+      'serve',
+      'init',
+      'doctor',
+      'models',
+      'keys',
+      'prompts',
+      'rag',
+      'logs',
+      'mock',
+      'test',
+      'eval',
+      'experiments',
+      'cost',
+      'bench',
+    ]) {
+      assert.match(help.stdout, new RegExp(`^  ${verb}\\b`, 'm'), verb);
+    }
+    assert.equal(serveHelp.code, 0, serveHelp.stderr);
+    assert.match(serveHelp.stdout, /Usage: meridian serve/);
+    assert.match(serveHelp.stdout, /--workers <n>/);
+    assert.equal(serveUnknown.code, 2);
+    assert.match(serveUnknown.stderr, /unknown option '--nope'/);
+  });
+
   it('runs keys and logs without the providers’ secrets in the environment', async () => {
     const [created, listed, logs] = [
       await run(['keys', 'create', '--tenant', 'acme', '--config', config]),

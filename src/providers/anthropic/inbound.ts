@@ -16,7 +16,8 @@ import type {
   ToolChoice,
   Usage,
 } from '../../api/types.js';
-import { InvalidRequestError, MeridianError, UpstreamError } from '../../errors.js';
+import { InvalidRequestError } from '../../errors.js';
+export { errorToAnthropic } from './inbound-error.js';
 import { newId } from '../shared/ids.js';
 import type { AnthropicMessage, AnthropicResponseBlock } from './anthropic-api.js';
 import {
@@ -296,26 +297,4 @@ export async function* canonicalStreamToAnthropicEvents(events: AsyncIterable<Ch
   const u = usageToAnthropic(usage);
   yield ev('message_delta', { delta: { stop_reason: finishReasonToAnthropic(finish ?? 'stop'), stop_sequence: null }, usage: u });
   yield ev('message_stop', {});
-}
-
-/** Error type names from https://docs.anthropic.com/en/api/errors ; never the cause's internals. */
-export function errorToAnthropic(err: unknown): { type: string; message: string } {
-  if (!(err instanceof MeridianError)) return { type: 'api_error', message: 'Internal error in the gateway.' };
-  // An overloaded upstream is rendered as 502 by Meridian; Anthropic clients retry on overloaded_error.
-  const s = err instanceof UpstreamError && err.upstreamStatus === 529 ? 529 : err.status;
-  const type =
-    s === 429
-      ? 'rate_limit_error'
-      : s === 400 || s === 415 || s === 422
-        ? 'invalid_request_error'
-        : s === 401
-          ? 'authentication_error'
-          : s === 403
-            ? 'permission_error'
-            : s === 404
-              ? 'not_found_error'
-              : s === 503 || s === 529
-                ? 'overloaded_error'
-                : 'api_error';
-  return { type, message: err.message };
 }
