@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { heldCompletions, revokeAcrossWorkers, send, watch, workersOf } from '../helpers/cluster-process.js';
+import { heldCompletions, sayHi, revokeAcrossWorkers, send, watch, workersOf } from '../helpers/cluster-process.js';
 import { startUpstream, sendJson, type FakeUpstream } from '../helpers/upstream.js';
 import { makePostgresHarness, REDIS_URL } from './store-harness.js';
 
@@ -82,17 +82,7 @@ describe('meridian serve --workers 2 on PostgreSQL + Redis', { timeout: 120_000 
     const made = await send(url, 'POST', '/admin/keys', { tenant: 'acme', rpm: 50 }, { authorization: `Bearer ${MASTER}` });
     assert.equal(made.status, 201, made.body);
     const { key } = JSON.parse(made.body) as { key: string };
-    const replies = await Promise.all(
-      Array.from({ length: 100 }, () =>
-        send(
-          url,
-          'POST',
-          '/v1/chat/completions',
-          { model: 'chat', messages: [{ role: 'user', content: 'Hi' }] },
-          { authorization: `Bearer ${key}` },
-        ),
-      ),
-    );
+    const replies = await Promise.all(Array.from({ length: 100 }, () => sayHi(url, key)));
     const ok = replies.filter((r) => r.status === 200);
     const limited = replies.filter((r) => r.status === 429);
     assert.equal(ok.length, 50);

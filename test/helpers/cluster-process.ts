@@ -113,6 +113,16 @@ export function heldCompletions() {
   };
 }
 
+/** "Hi" to the `chat` alias with an API key, on a connection of its own. */
+export const sayHi = (url: string, key: string): Promise<Reply> =>
+  send(
+    url,
+    'POST',
+    '/v1/chat/completions',
+    { model: 'chat', messages: [{ role: 'user', content: 'Hi' }] },
+    { authorization: `Bearer ${key}` },
+  );
+
 /**
  * A key made and used on both workers (each caches it), then revoked through one: the replies
  * before and after, for the caller's assertions.
@@ -121,14 +131,7 @@ export async function revokeAcrossWorkers(url: string, master: string): Promise<
   const admin = { authorization: `Bearer ${master}` };
   const made = await send(url, 'POST', '/admin/keys', { tenant: 'short-lived' }, admin);
   const { key, id } = JSON.parse(made.body) as { key: string; id: string };
-  const chat = () =>
-    send(
-      url,
-      'POST',
-      '/v1/chat/completions',
-      { model: 'chat', messages: [{ role: 'user', content: 'Hi' }] },
-      { authorization: `Bearer ${key}` },
-    );
+  const chat = () => sayHi(url, key);
   const before = await Promise.all(Array.from({ length: 4 }, chat));
   const revoked = await send(url, 'POST', '/admin/keys/revoke', { id }, admin);
   if (revoked.status !== 200) throw new Error(`revoke failed: ${revoked.status} ${revoked.body}`);

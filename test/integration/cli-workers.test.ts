@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { heldCompletions, metricSum, revokeAcrossWorkers, send, watch, workersOf } from '../helpers/cluster-process.js';
+import { heldCompletions, metricSum, revokeAcrossWorkers, sayHi, send, watch, workersOf } from '../helpers/cluster-process.js';
 import { startUpstream, sendJson, type FakeUpstream } from '../helpers/upstream.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -128,17 +128,7 @@ describe('meridian serve --workers 2', { timeout: 90_000 }, () => {
     assert.equal(made.status, 201, made.body);
     const { key, id } = JSON.parse(made.body) as { key: string; id: string };
     keyId = id;
-    const replies = await Promise.all(
-      Array.from({ length: 100 }, () =>
-        send(
-          url,
-          'POST',
-          '/v1/chat/completions',
-          { model: 'chat', messages: [{ role: 'user', content: 'Hi' }] },
-          { authorization: `Bearer ${key}` },
-        ),
-      ),
-    );
+    const replies = await Promise.all(Array.from({ length: 100 }, () => sayHi(url, key)));
     const ok = replies.filter((r) => r.status === 200);
     const limited = replies.filter((r) => r.status === 429);
     assert.equal(ok.length, 50);
