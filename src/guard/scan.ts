@@ -64,7 +64,7 @@ const WARM_UP_LINES = [
   'NHS number 943 476 5919, BSN 1112.22.333, Aadhaar 2345 6789 0124, PAN ABCPE1234F, codice fiscale RSSMRA85T10A562S, ZIP: 394 13.',
   'Dear Mr. Oyelaran Adebisi, Maria Lopez (maria.lopez@example.com, +1 415 555 0132, 020 7946 0958) lives at',
   '221 Baker Street, Springfield, IL 62704; Anna Schmidt at Hauptstraße 12, 10115 Berlin; 14 Rue de Rivoli 3.',
-  'Card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, SSN 078-05-1120, NI QQ 12 34 56 C, DNI 12345678Z,',
+  'Card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, SSN 078-05-1120 or 432-71-5589, NI QQ 12 34 56 C, DNI 12345678Z,',
   'Steuer-ID 65 929 970 489, driving licence MORGA657054SM9IJ 35, server 192.168.10.24, ARENDAL 4844, in Tartu 50090.',
   'Kenji Watanabe, Olga and Ivan met Иван Петров at ул. Ленина 5.',
   'Mr. James O’Connor (card 4111 1111 1111 1111) wrote to priya.n@corp.co.uk, tel 020 7946 0958 ext. 12, host 2001:db8::8a2e:370:7334.',

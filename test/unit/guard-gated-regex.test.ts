@@ -15,6 +15,9 @@ const samples: string[] = [
   ...(JSON.parse(readFileSync(join(fixtures, 'presidio-subset.json'), 'utf8')) as Array<{ full_text: string }>).map((s) => s.full_text),
   'Écluse 4, 12 Élysée Straße 5, Ärztegasse 3, xHauptstraße 12, é-Weg 4, .12 Main Street, _12 Main Street',
   '12 rue de la Paix 4; 7 Via Roma 12, ул. Ленина 5, Überweg 12a, ÖSTERREICH-Gasse 3-5, 𝐀bc Weg 12',
+  // Unit-word anchors: gaps of blanks before the unit, a line break, words before the number.
+  '20789 Allika Suite 501, 7\tBig  Old Elm Apt 3, 9 A B C D Apt 2, 12 Main\nSuite 4, x12 Main Apt 3, Suite 5',
+  '1 Ab Apartment 4 Unit Flat 3. 44 Élan Ste 5 Stefan Unit 9; 3 Oak Apt.#12 -4 Ab Flat 2 _5 Ab Flat 2 ApartmentApt 3',
 ];
 
 function matches(m: RegExp | GlobalMatcher, text: string): string[] {

@@ -127,15 +127,16 @@ export const phoneRecognizer: Recognizer = {
       const main = raw.includes('x') || raw.includes('#') ? raw.replace(/\s*(?:x|ext\.?|#)\s*\d{1,6}$/, '') : raw;
       const count = digitCount(main);
       if (count < 6 || count > 15) continue;
-      const digits = main.replace(/\D/g, '');
       if (YEAR_RANGE.test(main) || DATE.test(main) || /^\d{4}-\d{2}-\d{2}/.test(main)) continue;
-      const separated = /[ .\-\/()]/.test(main);
-      const international = main.startsWith('+') || (main.startsWith('00') && digits.length >= 10);
       // Dotted quads are IPs / versions; "123-45-6789" is an SSN; "1,234.56" never reaches here.
       if (/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(main)) continue;
       if (/^\d{3}[\- ]\d{2}[\- ]\d{4}$/.test(main)) continue; // SSN shape
+      // Built after the shape tests, which drop most candidates; it has `count` characters.
+      const digits = main.replace(/\D/g, '');
+      const separated = /[ .\-\/()]/.test(main);
+      const international = main.startsWith('+') || (main.startsWith('00') && count >= 10);
       // A Luhn-valid 13–19 digit run is far more likely a card: let the card recognizer win.
-      const cardLike = digits.length >= 13 && luhnValid(digits);
+      const cardLike = count >= 13 && luhnValid(digits);
       const preceding = before(text, m.index, 40);
       if (NOT_PHONE_CONTEXT.test(preceding)) continue;
       // Labels after the number, as in contact blocks: "2546712361 fax", "555 0132 (mobile)".
@@ -150,9 +151,9 @@ export const phoneRecognizer: Recognizer = {
       } else if (!separated && !labelled && !STRONG_PHONE_CONTEXT.test(preceding)) {
         // A bare digit run (order number, id) is only a phone when the words around say so.
         continue;
-      } else if (digits.length >= 7 && validSomewhere(main, digits)) {
+      } else if (count >= 7 && validSomewhere(main, digits)) {
         score = context ? 0.95 : 0.75;
-      } else if (context && digits.length >= 6) {
+      } else if (context && count >= 6) {
         score = 0.6;
       }
       if (score === 0) continue;
