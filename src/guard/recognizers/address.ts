@@ -7,7 +7,6 @@ import type { Finding, Recognizer } from '../types.js';
 import { COMMON } from '../data/common-words.js';
 import { extendAddressEnd, extendAddressStart } from './address-block.js';
 import { looksLowerCase } from './person-lower.js';
-import { anchoredRegex, isBlank, isSpace, numberStart } from './anchored-regex.js';
 import { gatedRegex, type GlobalMatcher } from './gated-regex.js';
 
 const STREET_PARTICLE = new Set(['de', 'del', 'la', 'le', 'da', 'do', 'dos', 'das', 'di', 'du', 'van', 'von', 'der', 'den', 'el', 'al']);
@@ -90,17 +89,10 @@ const MILITARY =
  * House number, street name without a type word, then a unit: "20789 Allika Suite 501". The unit
  * is the evidence; matching it here keeps UNIT_ALONE from claiming the house number alone.
  */
-const NUMBER_NAME_UNIT = anchoredRegex(
+const NUMBER_NAME_UNIT = gatedRegex(
   /(?<![\w.\-])\d{1,6}[A-Za-z]?[ \t]+(?:\p{Lu}[\p{L}'’.\-]*[ \t]+){1,3}(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?(?![\w])/gu,
-  // The unit word; the house number is at most four blank runs before it, on the same line.
-  {
-    anchor: /Apt|Apartment|Suite|Ste|Unit|Flat/g,
-    offset: 0,
-    gaps: 4,
-    isGap: isBlank,
-    isStop: isSpace,
-    startOk: numberStart,
-  },
+  // A house number (not inside a word or number) and a capital after it.
+  /\d(?<![\w.\-]\d)\d{0,5}[A-Za-z]?[ \t]+[A-Z\x80-\uffff]/g,
 );
 /** "the corner of Halsey Street and Ralph Avenue", "corner of 5th & Main". */
 const CORNER =
@@ -163,7 +155,7 @@ const PATTERNS: AddressPattern[] = [
   { re: CYRILLIC_STREET, pre: /[вулпбнштам][а-яіїє]*\.?[ \t]/i, score: (m) => (m[1] !== undefined ? 0.8 : 0.6) },
   { re: PO_BOX, pre: /box|postfach|apartado|caixa|boîte|BP /i, score: () => 0.8 },
   { re: MILITARY, pre: /[adf]po /i, score: () => 0.9 },
-  { re: NUMBER_NAME_UNIT, score: () => 0.75 },
+  { re: NUMBER_NAME_UNIT, pre: /Apt|Apartment|Suite|Ste|Unit|Flat/, score: () => 0.75 },
   { re: UNIT_ALONE, pre: /Apt|Apartment|Suite|Ste/, score: () => 0.6 },
   { re: UK_POSTCODE, score: () => 0.6 },
 ];
