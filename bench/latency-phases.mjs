@@ -12,6 +12,7 @@
 //   up           undici request → upstream response headers
 //   after        upstream headers → the response finished (non-stream: body read, metered, sent;
 //                stream: the whole stream relayed)
+//   toFirstWrite upstream headers → the first `res.write` (streams: the first event relayed)
 //   total        client start → first body byte at the client
 //
 //   npm run build && node bench/latency-phases.mjs [other-checkout]    # medians of 1,000 requests
@@ -47,6 +48,11 @@ let cur;
 gateway.server.prependListener('request', (req, res) => {
   const c = (cur = { arrive: performance.now() });
   res.on('finish', () => (c.finish = performance.now()));
+  const write = res.write;
+  res.write = function (...args) {
+    c.firstWrite ??= performance.now();
+    return write.apply(this, args);
+  };
   req.once('end', () => (c.bodyEnd = performance.now()));
 });
 gateway.server.on('request', () => cur && (cur.handlerDone = performance.now()));
@@ -99,6 +105,7 @@ async function run(target, n, payload) {
             execToUp: c.up - c.exec,
             up: c.upEnd - c.up,
             after: c.finish - c.upEnd,
+            ...(c.firstWrite === undefined ? {} : { toFirstWrite: c.firstWrite - c.upEnd }),
           }
         : { total },
     );

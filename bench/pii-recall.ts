@@ -8,13 +8,12 @@
  *   the guard's name data and never used for tuning)
  * Then the 4 KB dense-PII prompt: the first (cold) scan in this process and the warm median.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGuard, guardConfigSchema } from '../src/guard/index.js';
 import { GIVEN, SURNAME } from '../src/guard/data/name-sets.js';
-import type { Finding } from '../src/guard/types.js';
-import { fromPresidio, type LabelledExample } from './pii-eval.js';
+import { measure, print, recallSets, type Labelled } from './lib/pii-recall-measure.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const guard = createGuard(guardConfigSchema.parse({}));
@@ -36,78 +35,14 @@ let t0 = performance.now();
 guard.scanText(prompt4k);
 const coldMs = performance.now() - t0;
 
-const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end;
-
-interface Tally {
-  gold: number;
-  found: number;
-}
-/** `other`: spans of types the guard does not report (places, organisations, dates): not words to keep. */
-type Labelled = LabelledExample & { set?: string; lang?: string; other?: Array<{ start: number; end: number }> };
-
-function protectedValue(text: string, span: { type: string; start: number; end: number }, found: Finding[]): boolean {
-  if (span.type !== 'address') return found.some((f) => overlaps(f, span));
-  for (let k = span.start; k < span.end; k++) {
-    if (/[\s,.]/.test(text.charAt(k))) continue;
-    if (!found.some((f) => f.start <= k && k < f.end)) return false;
-  }
-  return true;
-}
-
-function measure(examples: Labelled[], groupOf: (ex: Labelled, type: string) => string[]) {
-  const tallies = new Map<string, Tally>();
-  let words = 0;
-  let masked = 0;
-  for (const ex of examples) {
-    const found = guard.scanText(ex.text);
-    for (const s of ex.spans) {
-      for (const key of groupOf(ex, s.type)) {
-        const t = tallies.get(key) ?? { gold: 0, found: 0 };
-        t.gold++;
-        if (protectedValue(ex.text, s, found)) t.found++;
-        tallies.set(key, t);
-      }
-    }
-    for (const m of ex.text.matchAll(/\p{L}[\p{L}\p{M}'’\-]*/gu)) {
-      const w = { start: m.index, end: m.index + m[0].length };
-      if (ex.spans.some((s) => overlaps(s, w)) || ex.other?.some((s) => overlaps(s, w))) continue;
-      words++;
-      if (found.some((f) => overlaps(f, w))) masked++;
-    }
-  }
-  return { tallies, overRedaction: words === 0 ? 0 : masked / words };
-}
-
-function print(title: string, r: ReturnType<typeof measure>): void {
-  console.log(`\n${title}`);
-  for (const [key, t] of [...r.tallies].sort(([a], [b]) => a.localeCompare(b))) {
-    console.log(`  ${key.padEnd(24)} recall ${(t.found / t.gold).toFixed(3)}  (${t.found}/${t.gold})`);
-  }
-  console.log(`  over-redaction (unlabelled words masked): ${(100 * r.overRedaction).toFixed(2)}%`);
-}
-
-const devPath = '/work/shared/data/pii/presidio-generated-large.json';
-if (existsSync(devPath)) {
-  const raw = JSON.parse(readFileSync(devPath, 'utf8')) as Array<{ spans: Array<{ start_position: number; end_position: number }> }>;
-  const examples: Labelled[] = fromPresidio(raw as never).examples.map((ex, i) => ({
-    ...ex,
-    other: (raw[i] as (typeof raw)[number]).spans.map((s) => ({ start: s.start_position, end: s.end_position })),
-  }));
-  print(
-    'dev: presidio-generated-large (2,109 sentences)',
-    measure(examples, (_, type) => [type]),
-  );
-}
-
 const heldPath = join(here, 'data', 'pii-heldout.json');
-const held = JSON.parse(readFileSync(heldPath, 'utf8')) as Labelled[];
-for (const set of ['templated', 'templated-b', 'prose']) {
-  const part = held.filter((e) => e.set === set);
+for (const set of recallSets('/work/shared/data/pii/presidio-generated-large.json', heldPath)) {
   print(
-    `held-out ${set} (${part.length} examples)`,
-    measure(part, (ex, type) => (set === 'prose' && type === 'person' ? [type, `person/${ex.lang}`] : [type])),
+    set.title,
+    measure(set.examples, (text) => guard.scanText(text), set.groupOf),
   );
 }
+const held = JSON.parse(readFileSync(heldPath, 'utf8')) as Labelled[];
 // How many held-out name words the lists know (the rest is found by context and shape only).
 let known = 0;
 let total = 0;
