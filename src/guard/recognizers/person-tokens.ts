@@ -7,9 +7,14 @@ export interface Token {
   lower: string;
   /** All capitals (and longer than one letter): headings, shouting, city lines of addresses. */
   upper: boolean;
-  /** List lookups, made at most once per token (the rules ask several times). */
-  given?: boolean;
-  surname?: boolean;
+  /**
+   * List lookups, made at most once per token (the rules ask several times). Created undefined with
+   * the token, so that every token has one shape (V8 hidden class) whichever lookups the rules make:
+   * added later, in either order, they gave tokens up to five shapes and the person code's property
+   * reads were polymorphic.
+   */
+  given: boolean | undefined;
+  surname: boolean | undefined;
 }
 
 /** Where a capitalised word can start: an ASCII capital or any non-ASCII code unit. */
@@ -83,6 +88,8 @@ function addToken(text: string, tokens: Token[], start: number, end: number, asc
     end: start + w.length,
     lower: w.toLowerCase(),
     upper: w.length > 1 && ((asciiUpper && !possessive) || (!hasAsciiLower(w) && w === w.toUpperCase())),
+    given: undefined,
+    surname: undefined,
   });
 }
 

@@ -65,7 +65,10 @@ const isGiven = (t: Token): boolean => (t.given ??= inList(GIVEN, t.lower));
 const SLAVIC_SURNAME =
   /^\p{Script=Cyrillic}{2,}(?:енко|чук|ук|юк|ович|евич|івна|овна|евна|ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|швили|дзе|ян)$/u;
 const SLAVIC_ADJ_SURNAME = /^\p{Script=Cyrillic}{3,}(?:ский|ская|цкий|цкая|ський|цький|ська|цька)$/u;
-const isSurname = (t: Token): boolean => (t.surname ??= inList(SURNAME, t.lower) || (t.end - t.start >= 5 && SLAVIC_SURNAME.test(t.lower)));
+/** Script=Cyrillic starts at U+0400: a word that starts below it (most) needs no unicode regex. */
+const mayBeCyrillic = (lower: string): boolean => lower.charCodeAt(0) >= 0x400;
+const isSurname = (t: Token): boolean =>
+  (t.surname ??= inList(SURNAME, t.lower) || (t.end - t.start >= 5 && mayBeCyrillic(t.lower) && SLAVIC_SURNAME.test(t.lower)));
 const listed = (t: Token): boolean => isGiven(t) || isSurname(t);
 
 /**
@@ -205,7 +208,7 @@ export const personRecognizer: Recognizer = {
         j = extendName(text, tokens, first, j);
         const multi = j > i;
         const last = tokens[j] as Token;
-        const lastSurname = multi && (isSurname(last) || SLAVIC_ADJ_SURNAME.test(last.lower));
+        const lastSurname = multi && (isSurname(last) || (mayBeCyrillic(last.lower) && SLAVIC_ADJ_SURNAME.test(last.lower)));
         if (!given && !surname && !multi && t.end - t.start > 1 && cuedName(text, t, last)) score = 0.8;
         else if (!given && !surname && multi && !lastSurname && cuedName(text, t, last)) score = 0.85;
         else if (given && !common) score = multi ? 0.9 : 0.75;
