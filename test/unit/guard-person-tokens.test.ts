@@ -19,7 +19,14 @@ function reference(text: string): Token[] {
     const prev = m.index > 0 ? text.charCodeAt(m.index - 1) : 32;
     const next = text.charCodeAt(m.index + w.length);
     if (prev === 95 || (prev >= 48 && prev <= 57) || next === 95 || (next >= 48 && next <= 57)) continue;
-    tokens.push({ start: m.index, end: m.index + w.length, lower: w.toLowerCase(), upper: w.length > 1 && w === w.toUpperCase() });
+    tokens.push({
+      start: m.index,
+      end: m.index + w.length,
+      lower: w.toLowerCase(),
+      upper: w.length > 1 && w === w.toUpperCase(),
+      given: undefined,
+      surname: undefined,
+    });
   }
   return tokens;
 }

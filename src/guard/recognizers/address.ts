@@ -155,7 +155,9 @@ const PATTERNS: AddressPattern[] = [
   { re: CYRILLIC_STREET, pre: /[вулпбнштам][а-яіїє]*\.?[ \t]/i, score: (m) => (m[1] !== undefined ? 0.8 : 0.6) },
   { re: PO_BOX, pre: /box|postfach|apartado|caixa|boîte|BP /i, score: () => 0.8 },
   { re: MILITARY, pre: /[adf]po /i, score: () => 0.9 },
-  { re: NUMBER_NAME_UNIT, pre: /Apt|Apartment|Suite|Ste|Unit|Flat/, score: () => 0.75 },
+  // The unit word right after a word and blanks, as the pattern has it: "Street, Apt 4" (the usual
+  // way to write a unit) cannot match, and the candidate scan over every number is skipped.
+  { re: NUMBER_NAME_UNIT, pre: /[A-Za-z\x80-\uffff'.\-][ \t]+(?:Apt|Apartment|Suite|Ste|Unit|Flat)/, score: () => 0.75 },
   { re: UNIT_ALONE, pre: /Apt|Apartment|Suite|Ste/, score: () => 0.6 },
   { re: UK_POSTCODE, score: () => 0.6 },
 ];

@@ -65,7 +65,10 @@ const isGiven = (t: Token): boolean => (t.given ??= inList(GIVEN, t.lower));
 const SLAVIC_SURNAME =
   /^\p{Script=Cyrillic}{2,}(?:енко|чук|ук|юк|ович|евич|івна|овна|евна|ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|швили|дзе|ян)$/u;
 const SLAVIC_ADJ_SURNAME = /^\p{Script=Cyrillic}{3,}(?:ский|ская|цкий|цкая|ський|цький|ська|цька)$/u;
-const isSurname = (t: Token): boolean => (t.surname ??= inList(SURNAME, t.lower) || (t.end - t.start >= 5 && SLAVIC_SURNAME.test(t.lower)));
+/** Script=Cyrillic starts at U+0400: a word that starts below it (most) needs no unicode regex. */
+const mayBeCyrillic = (lower: string): boolean => lower.charCodeAt(0) >= 0x400;
+const isSurname = (t: Token): boolean =>
+  (t.surname ??= inList(SURNAME, t.lower) || (t.end - t.start >= 5 && mayBeCyrillic(t.lower) && SLAVIC_SURNAME.test(t.lower)));
 const listed = (t: Token): boolean => isGiven(t) || isSurname(t);
 
 /**
@@ -158,7 +161,7 @@ export const personRecognizer: Recognizer = {
     const tokens = tokenize(text);
     const found: Finding[] = [];
     /** Index of the first name token of each finding, for the list pass. */
-    const byToken = new Map<number, Finding>();
+    const byToken: Array<Finding | undefined> = new Array<Finding | undefined>(tokens.length);
     let i = 0;
     while (i < tokens.length) {
       const t = tokens[i] as Token;
@@ -205,7 +208,7 @@ export const personRecognizer: Recognizer = {
         j = extendName(text, tokens, first, j);
         const multi = j > i;
         const last = tokens[j] as Token;
-        const lastSurname = multi && (isSurname(last) || SLAVIC_ADJ_SURNAME.test(last.lower));
+        const lastSurname = multi && (isSurname(last) || (mayBeCyrillic(last.lower) && SLAVIC_ADJ_SURNAME.test(last.lower)));
         if (!given && !surname && !multi && t.end - t.start > 1 && cuedName(text, t, last)) score = 0.8;
         else if (!given && !surname && multi && !lastSurname && cuedName(text, t, last)) score = 0.85;
         else if (given && !common) score = multi ? 0.9 : 0.75;
@@ -238,7 +241,7 @@ export const personRecognizer: Recognizer = {
         const end = (tokens[j] as Token).end;
         const f: Finding = { type: 'person', start: spanStart, end, score, value: text.slice(spanStart, end) };
         found.push(f);
-        byToken.set(first, f);
+        byToken[first] = f;
         i = j + 1;
       } else {
         i = score < 0 ? j + 2 : i + 1;
@@ -261,11 +264,11 @@ export const personRecognizer: Recognizer = {
  * "Layla, Harry and Shelley", "Mazzi, Bowman and Hill": words listed with names are names too,
  * when at least half of the list (or one of two) already is.
  */
-function namesListedWithNames(text: string, tokens: Token[], byToken: Map<number, Finding>, found: Finding[]): void {
+function namesListedWithNames(text: string, tokens: Token[], byToken: ReadonlyArray<Finding | undefined>, found: Finding[]): void {
   let k = 0;
   while (k < tokens.length) {
     // Most tokens start no list: skip them without building one.
-    const single = lastOfItem(tokens, k, byToken.get(k));
+    const single = lastOfItem(tokens, k, byToken[k]);
     if (single + 1 >= tokens.length || !listSepBetween(text, tokens[single] as Token, tokens[single + 1] as Token)) {
       k = single + 1;
       continue;
@@ -274,7 +277,7 @@ function namesListedWithNames(text: string, tokens: Token[], byToken: Map<number
     const items: Array<{ first: number; last: number; finding?: Finding }> = [];
     let idx = k;
     for (;;) {
-      const f = byToken.get(idx);
+      const f = byToken[idx];
       const last = lastOfItem(tokens, idx, f);
       items.push({ first: idx, last, ...(f ? { finding: f } : {}) });
       const next = last + 1;
