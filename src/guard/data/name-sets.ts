@@ -26,6 +26,7 @@ const TABLE = new WordTable([
   { text: read('he-given.txt'), bits: BIT_HE_GIVEN },
   { text: read('he-surnames.txt'), bits: BIT_HE_SURNAME },
 ]);
+TABLE.warmUp();
 
 /** The hand-curated lists alone: trusted for words in capitals ("JOHN SMITH", not "IBAN"). */
 export const CURATED: ReadonlySet<string> = new WordSet(TABLE, BIT_CURATED);
