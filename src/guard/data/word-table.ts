@@ -1,7 +1,8 @@
 /**
  * Word lists held compactly: ~48,000 names as one UTF-8 byte array and one open-addressing hash
- * table of offsets, instead of Sets of ~48,000 strings (docs/performance.md, "Memory": the Sets and
- * the source text they were split from held ~4 MB of heap; this holds ~0.75 MB, outside the JS heap).
+ * table of offsets, instead of Sets of ~48,000 strings (docs/performance.md, "Memory", fourth round:
+ * the Sets and the source text they were split from held 4.7 MB of heap; this holds 0.7 MB, outside
+ * the JS heap).
  *
  * Layout: `bytes` holds each distinct word once, in UTF-8, followed by one byte < 0x20 whose bits
  * say which lists hold it (up to five lists, so the byte never reads as a letter). A slot of
@@ -33,7 +34,10 @@ function codePointAt(s: string, i: number, to: number, c: number): number {
   return c;
 }
 
-/** Hash of the UTF-8 encoding of s[from, to) (exported for tests) (a lone surrogate as its three-byte form, which no list holds). */
+/**
+ * Hash of the UTF-8 encoding of s[from, to); a lone surrogate counts as its three-byte form, which no
+ * list holds. Exported for tests.
+ */
 export function hashOf(s: string, from: number, to: number): number {
   let h = FNV_OFFSET;
   for (let i = from; i < to; i++) {
