@@ -1,10 +1,10 @@
 /**
- * The name lists (data/names/*.txt, lower case, one per line), read once at import into one compact
- * table (./word-table.ts: ~48,000 distinct names in 0.7 MB outside the JS heap, built in 20-40 ms). They are
- * read from files rather than compiled in as TypeScript strings: V8 keeps a module's source text for
- * as long as the module lives, so string constants in source cost their text twice
- * (docs/performance.md, "Memory"). data/ ships in the npm package; the path is the same from src/
- * and from dist/.
+ * The name lists (data/names/*.txt, lower case, one per line), read once at import into one
+ * compact table (./word-table.ts: ~48,000 distinct names in 0.7 MB outside the JS heap, built in
+ * 20-40 ms). They are read from files rather than compiled in as TypeScript strings: V8 keeps a
+ * module's source text for as long as the module lives, so string constants in source cost their
+ * text twice (docs/performance.md, "Memory"). data/ ships in the npm package; the path is the same
+ * from src/ and from dist/.
  */
 import { readFileSync } from 'node:fs';
 import { WordSet, WordTable } from './word-table.js';
