@@ -1,5 +1,5 @@
 /**
- * Words that are also given names or surnames in names.ts (or look like them at a sentence start)
+ * Words that are also given names or surnames in data/names/ (or look like them at a sentence start)
  * but are far more often ordinary words, months, places or titles. A token here is never reported
  * as a person on its own; it may still extend a span that starts with a known given name
  * ("John Young"). Hand-curated; lower case.
