@@ -1,5 +1,5 @@
 /**
- * Person names from curated lists (src/guard/data/names.ts) plus context cues: honorifics
+ * Person names from curated lists (data/names/*.txt, held by src/guard/data/name-sets.ts) plus context cues: honorifics
  * (Mr/Ms/Dr…, included in the span), introductions ("my name is", "signed", "calls me"), verbs of
  * speech around a name ("says X", "X said"), capitalised sequences that start with a known given
  * name or end with a known surname, names listed together with other names ("A, B and C"),
