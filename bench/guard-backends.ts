@@ -6,26 +6,9 @@
  * whose completion resolves at once (the guard's own plumbing). Recall cannot be measured here:
  * it needs a real Presidio Analyzer or local model, which this machine does not have.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import type { ChatRequest } from '../src/api/types.js';
 import { createGuard, guardConfigSchema, type Guard } from '../src/guard/index.js';
-
-const FAKE_PRESIDIO = `
-const http = require('node:http');
-http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const text = JSON.parse(Buffer.concat(chunks).toString('utf8')).text;
-    const out = [];
-    for (let i = text.indexOf('Maria Lopez'); i >= 0; i = text.indexOf('Maria Lopez', i + 1))
-      out.push({ analysis_explanation: null, end: i + 11, entity_type: 'PERSON', score: 0.85, start: i });
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(out));
-  });
-}).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
-`;
+import { startFakePresidio } from './lib/fake-presidio.js';
 
 function prose(chars: number): string {
   const parts = [
@@ -52,9 +35,8 @@ async function timeInspect(guard: Guard, request: ChatRequest, runs: number): Pr
   return { p50: ms[Math.floor(runs / 2)]!, p95: ms[Math.floor(runs * 0.95)]! };
 }
 
-const child = spawn(process.execPath, ['-e', FAKE_PRESIDIO], { stdio: ['ignore', 'pipe', 'inherit'] });
-const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-const url = `http://127.0.0.1:${line.toString().trim()}`;
+const fake = await startFakePresidio(['Maria Lopez']);
+const url = fake.url;
 try {
   const guards: Array<[string, Guard]> = [
     ['built-in only', createGuard(guardConfigSchema.parse({}))],
@@ -78,5 +60,5 @@ try {
     console.log(`  ${String(chars / 1024).padStart(4)} KB  ${cells.join('   ')}`);
   }
 } finally {
-  child.kill();
+  fake.stop();
 }

@@ -14,14 +14,13 @@
  * `--self-test` runs the plumbing against a fake Presidio that reports every labelled person: its
  * recall is the fake's, not Presidio's.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import type { ChatRequest } from '../src/api/types.js';
 import { createGuard, guardConfigSchema, type Guard } from '../src/guard/index.js';
 import type { GuardCompleteFn } from '../src/guard/backends/types.js';
+import { startFakePresidio } from './lib/fake-presidio.js';
 import { newAccumulator, print, recallSets, result, tallyExample, type RecallSet } from './lib/pii-recall-measure.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,25 +28,6 @@ const timeoutMs = Number(process.env.PII_TIMEOUT_MS ?? 30_000);
 const limit = Number(process.env.PII_LIMIT ?? Infinity);
 const wanted = process.env.PII_SETS?.split(',');
 const selfTest = process.argv.includes('--self-test');
-
-/** A fake Presidio Analyzer (`POST /analyze`, its documented answer shape) that knows the labelled persons. */
-const FAKE_PRESIDIO = `
-const http = require('node:http');
-const persons = JSON.parse(process.argv[1]);
-http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const text = JSON.parse(Buffer.concat(chunks).toString('utf8')).text;
-    const out = [];
-    for (const p of persons)
-      for (let i = text.indexOf(p); i >= 0; i = text.indexOf(p, i + 1))
-        out.push({ analysis_explanation: null, end: i + p.length, entity_type: 'PERSON', score: 0.85, start: i });
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(out));
-  });
-}).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
-`;
 
 /** The local-model back-end's completion, sent straight to an OpenAI-compatible endpoint. */
 function openAICompletion(baseUrl: string, key: string | undefined): GuardCompleteFn {
@@ -95,10 +75,9 @@ if (selfTest || process.env.PII_PRESIDIO_URL) {
         ),
       ),
     ];
-    const child = spawn(process.execPath, ['-e', FAKE_PRESIDIO, JSON.stringify(persons)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-    url = `http://127.0.0.1:${line.toString().trim()}`;
-    stop = () => child.kill();
+    const fake = await startFakePresidio(persons);
+    url = fake.url;
+    stop = fake.stop;
   }
   backend = {
     name: selfTest ? 'fake Presidio (self-test)' : `Presidio at ${url}`,
