@@ -29,14 +29,14 @@ const TABLE = new WordTable([
 TABLE.warmUp();
 
 /** The hand-curated lists alone: trusted for words in capitals ("JOHN SMITH", not "IBAN"). */
-export const CURATED: ReadonlySet<string> = new WordSet(TABLE, BIT_CURATED);
+export const CURATED: WordSet = new WordSet(TABLE, BIT_CURATED);
 /** Curated and faker given names (data/names/given.txt, faker-given.txt). */
-export const GIVEN: ReadonlySet<string> = new WordSet(TABLE, BIT_GIVEN);
+export const GIVEN: WordSet = new WordSet(TABLE, BIT_GIVEN);
 /** Curated and faker surnames (data/names/surnames.txt, faker-surnames.txt). */
-export const SURNAME: ReadonlySet<string> = new WordSet(TABLE, BIT_SURNAME);
+export const SURNAME: WordSet = new WordSet(TABLE, BIT_SURNAME);
 /**
  * Hebrew-script names from an independent inventory (data/names/he-*.txt). Kept apart because several
  * are everyday Hebrew words too (אור "light", טל "dew"): alone they are not evidence of a name.
  */
-export const HE_GIVEN_NAMES: ReadonlySet<string> = new WordSet(TABLE, BIT_HE_GIVEN);
-export const HE_SURNAME_SET: ReadonlySet<string> = new WordSet(TABLE, BIT_HE_SURNAME);
+export const HE_GIVEN_NAMES: WordSet = new WordSet(TABLE, BIT_HE_GIVEN);
+export const HE_SURNAME_SET: WordSet = new WordSet(TABLE, BIT_HE_SURNAME);

@@ -230,27 +230,19 @@ export class WordTable {
     return this.counts[31 - Math.clz32(bit)] ?? 0;
   }
 
-  /** The words that carry `bit`, in the order the lists gave them (first appearance). */
-  words(bit: number): string[] {
-    const decoder = new TextDecoder();
-    const found: string[] = [];
-    let start = 0;
-    for (let i = 0; i < this.bytes.length; i++) {
-      const b = this.bytes[i] as number;
-      if (b > MAX_BITS) continue;
-      if (b & bit) found.push(decoder.decode(this.bytes.subarray(start, i)));
-      start = i + 1;
-    }
-    return found;
-  }
-
   /** Bytes held (text and table), for the memory notes and tests. */
   get byteLength(): number {
     return this.bytes.byteLength + this.slots.byteLength;
   }
 }
 
-export class WordSet implements ReadonlySet<string> {
+/** What the recognizers ask of a word list: a `Set<string>` is one too. */
+export interface WordLookup {
+  has(word: string): boolean;
+}
+
+/** One list of a table, by its bit. */
+export class WordSet implements WordLookup {
   readonly size: number;
 
   constructor(
@@ -262,25 +254,5 @@ export class WordSet implements ReadonlySet<string> {
 
   has(word: string): boolean {
     return (this.table.bitsOf(word) & this.bit) !== 0;
-  }
-
-  forEach(callback: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
-    for (const w of this.table.words(this.bit)) callback.call(thisArg, w, w, this);
-  }
-
-  values(): SetIterator<string> {
-    return new Set(this.table.words(this.bit)).values();
-  }
-
-  keys(): SetIterator<string> {
-    return this.values();
-  }
-
-  entries(): SetIterator<[string, string]> {
-    return new Set(this.table.words(this.bit)).entries();
-  }
-
-  [Symbol.iterator](): SetIterator<string> {
-    return this.values();
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Finding } from '../types.js';
 import { HONORIFICS, INTRO_STRONG, NOT_ALONE, preceded } from './person-cues.js';
+import type { WordLookup } from '../data/word-table.js';
 
 const LOWER_WORD = /(?<![\p{L}\d_@.\/\\-])\p{Ll}[\p{Ll}'’\-]*(?![\p{L}\d_@]|\.\p{L})/gu;
 
@@ -61,13 +62,7 @@ function countSentenceStarts(text: string): boolean {
   return lower > 0 && lower >= upper;
 }
 
-export function lowerCaseNames(
-  text: string,
-  given: ReadonlySet<string>,
-  surname: ReadonlySet<string>,
-  common: ReadonlySet<string>,
-  out: Finding[],
-): void {
+export function lowerCaseNames(text: string, given: WordLookup, surname: WordLookup, common: WordLookup, out: Finding[]): void {
   const words: Array<{ start: number; end: number; w: string }> = [];
   LOWER_WORD.lastIndex = 0;
   for (let m = LOWER_WORD.exec(text); m; m = LOWER_WORD.exec(text)) {

@@ -6,6 +6,7 @@
  */
 import type { Finding } from '../types.js';
 import { HONORIFICS } from './person-cues.js';
+import type { WordLookup } from '../data/word-table.js';
 
 const CYRILLIC = /^\p{Script=Cyrillic}+$/u;
 const LETTER = /[\p{L}\p{M}\d]/u;
@@ -20,7 +21,7 @@ function letterAt(text: string, i: number): boolean {
 }
 
 /** Words of found names worth looking for again: capitalised (or uncased script), not everyday words. */
-export function nameParts(found: readonly Finding[], common: ReadonlySet<string>): string[] {
+export function nameParts(found: readonly Finding[], common: WordLookup): string[] {
   const parts = new Set<string>();
   for (const f of found) {
     if (f.type !== 'person') continue;
@@ -35,7 +36,7 @@ export function nameParts(found: readonly Finding[], common: ReadonlySet<string>
 }
 
 /** Appends every other whole-word occurrence of a part of a found name (Cyrillic: with case endings). */
-export function laterMentions(text: string, found: readonly Finding[], common: ReadonlySet<string>, out: Finding[]): void {
+export function laterMentions(text: string, found: readonly Finding[], common: WordLookup, out: Finding[]): void {
   const seen = new Set<string>();
   const unique = found.filter((f) => f.type === 'person' && !seen.has(f.value) && seen.add(f.value));
   const parts = nameParts(unique, common);
@@ -83,9 +84,9 @@ const CUED_LOWER_PAIR =
  */
 export function lowerCasePairs(
   text: string,
-  given: ReadonlySet<string>,
-  surname: ReadonlySet<string>,
-  common: ReadonlySet<string>,
+  given: WordLookup,
+  surname: WordLookup,
+  common: WordLookup,
   everyday: (w: string) => boolean,
   out: Finding[],
 ): void {

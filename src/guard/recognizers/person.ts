@@ -15,6 +15,7 @@ import { uncasedScriptNames } from './person-scripts.js';
 import { tokenize, type Token } from './person-tokens.js';
 import { MONTHS_DAYS, ORG_SUFFIX, PLACE_PREFIX } from './person-words.js';
 import { HONORIFICS, INTRO_STRONG, INTRO_WEAK, NOT_ALONE, SPEECH_AFTER, TITLES, followedBy, preceded } from './person-cues.js';
+import type { WordLookup } from '../data/word-table.js';
 
 const PARTICLES = /^ (?:van|von|de|del|der|den|da|di|du|la|le|al|el|bin|ibn|dos|das|do)(?: (?:der|den|la|los|las))? $/;
 /** Separators of a list of names: "A, B and C", "A & B", "A or B". */
@@ -43,7 +44,7 @@ function isInitial(text: string, t: Token): boolean {
 }
 
 /** In the list, or (Cyrillic) in it after dropping a case ending: "Ивана", "Петрову". */
-function inList(set: ReadonlySet<string>, lower: string): boolean {
+function inList(set: WordLookup, lower: string): boolean {
   if (set.has(lower)) return true;
   const c = lower.charCodeAt(0);
   if (c < 0x400 || c > 0x4ff || lower.length < 4 || !CYRILLIC_WORD.test(lower)) return false;
